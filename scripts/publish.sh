@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds KataSharp's shipped binaries into out/bin: NativeAOT executables and the small
+# C helpers. Incremental: dotnet and make skip what is up to date.
+# Usage: scripts/publish.sh [component...]   (default: all)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$KS_OUT/bin"
+
+# name → project; each is a NativeAOT executable copied to out/bin/<name>.
+declare -A aot=(
+  [katasharp-vmm]="vmm/KataSharp.Vmm.Cli/KataSharp.Vmm.Cli.csproj"
+)
+
+publish_aot() {
+  local name="$1" project="$KS_ROOT/${aot[$1]}"
+  [ -f "$project" ] || ks_die "no project for $name at $project"
+  ks_run_logged "publishing $name (NativeAOT)" "$KS_OUT/logs/publish-$name.log" \
+    dotnet publish "$project" -c Release -r linux-x64 -p:PublishAot=true -o "$KS_OUT/publish/$name" --nologo
+  cp "$KS_OUT/publish/$name/$name" "$KS_OUT/bin/$name"
+}
+
+wanted=("$@")
+[ ${#wanted[@]} -eq 0 ] && wanted=("${!aot[@]}")
+for c in "${wanted[@]}"; do
+  if [ -n "${aot[$c]+x}" ]; then publish_aot "$c"; else ks_die "unknown component '$c' (known: ${!aot[*]})"; fi
+done

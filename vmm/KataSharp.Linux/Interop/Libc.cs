@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace KataSharp.Linux.Interop;
+
+/// <summary>
+/// Raw libc access goes through Tmds.LibC (the design card's binding); this class holds the
+/// errno plumbing every typed wrapper shares, so a failure always names its call and errno.
+/// </summary>
+internal static unsafe class Libc
+{
+    /// <summary>errno of the last Tmds.LibC call on this thread (its imports use SetLastError).</summary>
+    public static int LastErrno => Marshal.GetLastPInvokeError();
+
+    public static int Check(int rc, string call)
+    {
+        if (rc < 0)
+        {
+            throw new LinuxException(call, LastErrno);
+        }
+        return rc;
+    }
+
+    public static long Check(long rc, string call)
+    {
+        if (rc < 0)
+        {
+            throw new LinuxException(call, LastErrno);
+        }
+        return rc;
+    }
+
+    /// <summary>
+    /// For retry loops after a call returned -1: true when errno is EINTR (retry),
+    /// otherwise throws the failure.
+    /// </summary>
+    public static bool IsInterrupted(string call)
+    {
+        int errno = LastErrno;
+        if (errno == (int)Errno.EINTR)
+        {
+            return true;
+        }
+        throw new LinuxException(call, errno);
+    }
+
+    /// <summary>strerror text; the runtime's helper avoids the GNU/XSI strerror_r ABI split.</summary>
+    public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+
+    /// <summary>A NUL-terminated UTF-8 copy of a path for calls that take <c>const char*</c>.</summary>
+    public static byte[] NullTerminated(string value)
+    {
+        if (value.Contains('\0'))
+        {
+            throw new ArgumentException($"'{value}' contains a NUL character", nameof(value));
+        }
+        return Encoding.UTF8.GetBytes(value + "\0");
+    }
+}

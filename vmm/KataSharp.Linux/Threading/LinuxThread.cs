@@ -1,0 +1,60 @@
+using KataSharp.Linux.Interop;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
+namespace KataSharp.Linux.Threading;
+
+/// <summary>Per-thread kernel facts and signals aimed at one thread (used to kick vCPUs out of KVM_RUN).</summary>
+public static unsafe class LinuxThread
+{
+    private const int SysGettid = 186;
+    private const int SysTgkill = 234;
+
+    /// <summary>The calling thread's kernel thread id.</summary>
+    public static int CurrentId => (int)(long)(ssize_t)syscall(SysGettid);
+
+    /// <summary>Sends <paramref name="signal"/> to thread <paramref name="tid"/> of this process.</summary>
+    public static void Signal(int tid, int signal)
+    {
+        long rc = (long)(ssize_t)syscall(SysTgkill, (int)getpid(), tid, signal);
+        if (rc < 0)
+        {
+            throw new LinuxException($"tgkill({tid}, {signal})", Libc.LastErrno);
+        }
+    }
+
+    /// <summary>Blocks <paramref name="signal"/> for the calling thread only.</summary>
+    public static void BlockSignal(int signal)
+    {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, signal);
+        int rc = pthread_sigmask(SIG_BLOCK, &set, null);
+        if (rc != 0)
+        {
+            throw new LinuxException("pthread_sigmask(SIG_BLOCK)", rc);
+        }
+    }
+
+    /// <summary>Consumes a pending, blocked <paramref name="signal"/> of the calling thread, if any.</summary>
+    public static bool TryConsumePendingSignal(int signal)
+    {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, signal);
+        timespec zero = default;
+        return sigtimedwait(&set, null, &zero) == signal;
+    }
+
+    /// <summary>The calling thread's current signal mask as the kernel's 64-bit word (for KVM_SET_SIGNAL_MASK).</summary>
+    public static ulong CurrentSignalMask()
+    {
+        sigset_t set;
+        int rc = pthread_sigmask(SIG_BLOCK, null, &set);
+        if (rc != 0)
+        {
+            throw new LinuxException("pthread_sigmask(query)", rc);
+        }
+        return *(ulong*)&set;
+    }
+}
