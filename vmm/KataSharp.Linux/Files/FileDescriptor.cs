@@ -147,6 +147,18 @@ public sealed unsafe class FileDescriptor : SafeHandle
         }
     }
 
+    /// <summary>fdatasync(2): data (and the metadata needed to read it back) reaches stable storage.</summary>
+    public void SyncData()
+    {
+        while (fdatasync(Value) < 0)
+        {
+            Libc.IsInterrupted("fdatasync");
+        }
+    }
+
+    /// <summary>Size in bytes of a regular file or block device (seek to end; the file offset moves there).</summary>
+    public long GetSize() => Libc.Check((long)lseek(Value, 0, SEEK_END), "lseek(SEEK_END)");
+
     public void SetNonBlocking()
     {
         int flags = Libc.Check(fcntl(Value, F_GETFL, 0), "fcntl(F_GETFL)");
