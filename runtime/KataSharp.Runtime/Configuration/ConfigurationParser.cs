@@ -1,0 +1,113 @@
+using Tomlyn;
+using Tomlyn.Model;
+
+namespace KataSharp.Runtime.Configuration;
+
+/// <summary>
+/// configuration.toml text → <see cref="RuntimeConfiguration"/>. Collects every problem (syntax,
+/// unknown keys and tables, wrong types, out-of-range values) and throws them together.
+/// Whether the files it names exist is checked later, by <see cref="ConfigurationAssets"/>.
+/// </summary>
+public static class ConfigurationParser
+{
+    public const string HypervisorTable = "hypervisor.katasharp";
+    public const string AgentTable = "agent";
+    public const string RuntimeTable = "runtime";
+
+    public static RuntimeConfiguration Parse(string text, string source)
+    {
+        TomlTable root;
+        try
+        {
+            root = TomlSerializer.Deserialize(text, TomlModelContext.Default.TomlTable) ?? new TomlTable();
+        }
+        catch (TomlException e)
+        {
+            throw new ConfigurationException(source, [$"not valid TOML: {e.Message}"]);
+        }
+
+        var problems = new List<string>();
+        TomlTable? hypervisors = Table(root, "hypervisor", "hypervisor", problems);
+        var hypervisor = ReadHypervisor(new TomlSectionReader(Table(hypervisors, "katasharp", HypervisorTable, problems), HypervisorTable, problems));
+        var agent = ReadAgent(new TomlSectionReader(Table(root, AgentTable, AgentTable, problems), AgentTable, problems));
+        var runtime = ReadRuntime(new TomlSectionReader(Table(root, RuntimeTable, RuntimeTable, problems), RuntimeTable, problems));
+
+        if (hypervisors is null && !problems.Any(p => p.StartsWith(HypervisorTable, StringComparison.Ordinal)))
+        {
+            problems.Insert(0, $"missing table [{HypervisorTable}]: it must name at least the guest kernel ({HypervisorTable}.kernel)");
+        }
+        new TomlSectionReader(hypervisors, "hypervisor", problems).RejectUnknownKeys(["katasharp"]);
+        RejectUnknownTables(root, problems);
+        if (problems.Count > 0)
+        {
+            throw new ConfigurationException(source, problems);
+        }
+        return new RuntimeConfiguration(hypervisor, agent, runtime, source);
+    }
+
+    private static HypervisorSettings ReadHypervisor(TomlSectionReader r)
+    {
+        var settings = new HypervisorSettings(
+            Kernel: r.RequiredString("kernel", "the path of the guest vmlinux (built by guest-image/kernel/build-kernel.sh, installed by `katasharp install`)"),
+            Initrd: r.RequiredString("initrd", "the path of the guest initrd holding init and the agent (installed by `katasharp install`)"),
+            Vcpus: r.Int("vcpus", 1, 1, 32),
+            MemoryMib: r.Int("memory_mib", 256, 64, 65536),
+            KernelParams: r.String("kernel_params", ""),
+            BootTimeoutSeconds: r.Int("boot_timeout_seconds", 60, 1, 3600),
+            BlockSlots: r.Int("block_slots", 8, 1, 64));
+        r.RejectUnknownKeys();
+        return settings;
+    }
+
+    private static AgentSettings ReadAgent(TomlSectionReader r)
+    {
+        var settings = new AgentSettings(
+            DialTimeoutSeconds: r.Int("dial_timeout_seconds", 5, 1, 600),
+            ReadyTimeoutSeconds: r.Int("ready_timeout_seconds", 30, 1, 3600));
+        r.RejectUnknownKeys();
+        return settings;
+    }
+
+    private static RuntimeSettings ReadRuntime(TomlSectionReader r)
+    {
+        var settings = new RuntimeSettings(
+            LayerCacheDir: r.String("layer_cache_dir", "/var/lib/katasharp/layers"),
+            StateDir: r.String("state_dir", "/run/katasharp"),
+            Debug: r.Bool("debug", false),
+            IoDrainTimeoutSeconds: r.Int("io_drain_timeout_seconds", 5, 0, 600));
+        r.RejectUnknownKeys();
+        foreach (var (key, path) in new[] { ("layer_cache_dir", settings.LayerCacheDir), ("state_dir", settings.StateDir) })
+        {
+            if (!Path.IsPathFullyQualified(path))
+            {
+                r.Problem($"{r.Key(key)} = \"{path}\" must be an absolute path");
+            }
+        }
+        return settings;
+    }
+
+    private static TomlTable? Table(TomlTable? parent, string name, string path, List<string> problems)
+    {
+        if (parent is null || !parent.TryGetValue(name, out object? value))
+        {
+            return null;
+        }
+        if (value is TomlTable table)
+        {
+            return table;
+        }
+        problems.Add($"{path} must be a table ([{path}]), not a value");
+        return null;
+    }
+
+    private static void RejectUnknownTables(TomlTable root, List<string> problems)
+    {
+        foreach (string key in root.Keys)
+        {
+            if (key is not ("hypervisor" or AgentTable or RuntimeTable))
+            {
+                problems.Add($"unknown key {key} (known tables: [{HypervisorTable}], [{AgentTable}], [{RuntimeTable}])");
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text;
+
+namespace KataSharp.Runtime.Logging;
+
+/// <summary>
+/// Structured log lines in containerd's logfmt style (time, level, msg, sandbox, container), so
+/// the lines the shim writes to the bundle's log FIFO read like containerd's own daemon log.
+/// </summary>
+public sealed class RuntimeLog
+{
+    private readonly TextWriter _writer;
+    private readonly object _gate = new();
+
+    public RuntimeLog(TextWriter writer, bool debug, string? sandboxId = null)
+    {
+        _writer = writer;
+        IsDebugEnabled = debug;
+        SandboxId = sandboxId;
+    }
+
+    public static RuntimeLog Null { get; } = new(TextWriter.Null, debug: false);
+
+    public bool IsDebugEnabled { get; }
+
+    public string? SandboxId { get; }
+
+    public RuntimeLog ForSandbox(string sandboxId) => new(_writer, IsDebugEnabled, sandboxId);
+
+    public void Debug(string message, string? containerId = null)
+    {
+        if (IsDebugEnabled)
+        {
+            Write("debug", message, containerId);
+        }
+    }
+
+    public void Info(string message, string? containerId = null) => Write("info", message, containerId);
+
+    public void Warn(string message, string? containerId = null) => Write("warning", message, containerId);
+
+    public void Error(string message, string? containerId = null) => Write("error", message, containerId);
+
+    private void Write(string level, string message, string? containerId)
+    {
+        var line = new StringBuilder(128);
+        line.Append("time=\"").Append(DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ")).Append('"');
+        line.Append(" level=").Append(level);
+        line.Append(" msg=").Append(Quote(message));
+        if (SandboxId is not null)
+        {
+            line.Append(" sandbox=").Append(Quote(SandboxId));
+        }
+        if (containerId is not null)
+        {
+            line.Append(" container=").Append(Quote(containerId));
+        }
+        line.Append(" runtime=io.containerd.katasharp.v2");
+        lock (_gate)
+        {
+            try
+            {
+                _writer.WriteLine(line.ToString());
+                _writer.Flush();
+            }
+            catch (IOException)
+            {
+                // The log FIFO's reader (containerd) is gone; logging must never take the shim down.
+            }
+        }
+    }
+
+    private static string Quote(string value) =>
+        "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
+}

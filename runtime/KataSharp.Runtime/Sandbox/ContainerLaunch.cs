@@ -1,0 +1,7 @@
+namespace KataSharp.Runtime.Sandbox;
+
+/// <summary>A container to create in the guest.</summary>
+/// <param name="SpecJson">The bundle's OCI config.json, verbatim.</param>
+/// <param name="Layers">Read-only layers, topmost first (overlayfs lowerdir order).</param>
+/// <param name="Files">Small host files bind-mounted by the spec (hosts, resolv.conf, hostname), copied in.</param>
+public sealed record ContainerLaunch(string ContainerId, string SpecJson, IReadOnlyList<AttachedLayer> Layers, IReadOnlyList<ContainerFile> Files);

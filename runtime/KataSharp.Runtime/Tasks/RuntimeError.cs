@@ -1,0 +1,14 @@
+namespace KataSharp.Runtime.Tasks;
+
+/// <summary>Why a runtime operation failed, in containerd's error classes (errdefs).</summary>
+public enum RuntimeError
+{
+    NotFound,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotImplemented,
+    Unavailable,
+    DeadlineExceeded,
+    Internal,
+}
