@@ -1,0 +1,46 @@
+namespace KataSharp.TestHost.Machine;
+
+/// <summary>
+/// The L1's QEMU command line: a TCG PC with AMD SVM and nested paging (so kvm_amd loads in L1),
+/// the host root read-only over 9p, the spool writable over 9p, a virtio-serial control port
+/// connecting to our socket, and the serial console to a file.
+/// </summary>
+internal static class QemuArguments
+{
+    public const string Binary = "qemu-system-x86_64";
+
+    /// <summary>Both cores of the machines this runs on; TCG's multi-threading uses them.</summary>
+    public const int Cpus = 2;
+
+    /// <summary>Room for an L2 guest, a tmpfs overlay and containerd.</summary>
+    public const int MemoryMiB = 4096;
+
+    public static IReadOnlyList<string> Build(string kernel, string initramfs, string agentScript, string spool,
+        string consoleLog, string controlSocket)
+    {
+        foreach (string path in (string[])[agentScript, spool])
+        {
+            if (path.Any(char.IsWhiteSpace))
+            {
+                throw new TestHostException(TestHostError.InvalidConfiguration,
+                    $"'{path}' contains whitespace and cannot go on the L1 kernel command line; use a checkout/cache path without spaces");
+            }
+        }
+        string cmdline = $"console=ttyS0 panic=-1 ksagent={agentScript} ksspool={spool}";
+        return
+        [
+            "-M", "pc", "-accel", "tcg,thread=multi", "-smp", $"{Cpus}", "-m", $"{MemoryMiB}",
+            "-cpu", "max,+svm,+npt", "-nographic", "-no-reboot", "-monitor", "none",
+            "-serial", $"file:{Escape(consoleLog)}",
+            "-kernel", kernel, "-initrd", initramfs, "-append", cmdline,
+            "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
+            "-virtfs", $"local,path={Escape(spool)},mount_tag=spool,security_model=none,multidevs=remap",
+            "-device", "virtio-serial",
+            "-chardev", $"socket,id=ctl,path={Escape(controlSocket)}",
+            "-device", "virtserialport,chardev=ctl,name=ksctl",
+        ];
+    }
+
+    /// <summary>QEMU option values separate with commas; a literal comma is written twice.</summary>
+    public static string Escape(string value) => value.Replace(",", ",,");
+}

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using KataSharp.TestHost.Build;
+using KataSharp.TestHost.Machine;
+using KataSharp.TestHost.Modes;
+using KataSharp.TestHost.Protocol;
+
+namespace KataSharp.TestHost;
+
+/// <summary>
+/// A machine with a real /dev/kvm that runs shell commands for tests: an L1 guest (QEMU TCG with
+/// AMD SVM, booted once, serving many commands concurrently) or, on a machine with hardware
+/// virtualization, this machine itself (<see cref="Mode"/> says which). Host paths are visible
+/// in L1 at the same paths (read-only, with a throw-away tmpfs overlay); commands run as root.
+/// Only one test host runs on a machine at a time (a machine-wide lock; a second one waits).
+/// Dispose always ends the machine; so does the death of this process.
+/// </summary>
+public sealed class NestedTestHost : IAsyncDisposable
+{
+    private const int ConsoleLinesInErrors = 60;
+
+    private readonly TestHostOptions options;
+    private readonly MachineLock machineLock;
+    private readonly RunDirectory run;
+    private readonly IHostMachine machine;
+    private readonly CommandSpool spool;
+    private readonly AgentConnection agent;
+    private readonly TestHostLifecycle lifecycle = new();
+    private readonly EventHandler killOnProcessExit;
+
+    private NestedTestHost(TestHostOptions options, MachineLock machineLock, RunDirectory run, IHostMachine machine)
+    {
+        this.options = options;
+        this.machineLock = machineLock;
+        this.run = run;
+        this.machine = machine;
+        spool = new CommandSpool(run.Spool);
+        agent = new AgentConnection(machine.FromAgent, machine.ToAgent,
+            reason => new TestHostException(TestHostError.MachineExited, reason + FailureContext()));
+        killOnProcessExit = (_, _) => machine.Kill();
+        AppDomain.CurrentDomain.ProcessExit += killOnProcessExit;
+        _ = machine.Exited.ContinueWith(_ => lifecycle.TryMove(TestHostState.Failed), TaskScheduler.Default);
+    }
+
+    /// <summary>Nested (inside L1) or Direct (on this machine).</summary>
+    public TestHostMode Mode => machine.Mode;
+
+    /// <summary>From starting the machine to the agent's READY (excludes building and waiting for the lock).</summary>
+    public TimeSpan BootTime { get; private set; }
+
+    /// <summary>
+    /// Builds what is missing (L1 kernel and initramfs, with progress on stderr), takes the
+    /// machine-wide lock (saying so while it waits), boots and waits until commands can run.
+    /// </summary>
+    public static Task<NestedTestHost> StartAsync(CancellationToken ct = default) =>
+        StartAsync(TestHostOptions.FromEnvironment(), ct);
+
+    internal static async Task<NestedTestHost> StartAsync(TestHostOptions options, CancellationToken ct)
+    {
+        ModeDecision decision = ModeDetector.Decide(options.Facts);
+        options.Log($"mode {decision.Mode}: {decision.Reason}");
+        L1Artifacts? l1 = decision.Mode == TestHostMode.Nested
+            ? await L1Artifacts.BuildAsync(options.Layout, options.Log, ct).ConfigureAwait(false)
+            : null;
+        MachineLock machineLock = await MachineLock.AcquireAsync(options.LockPath, options.Log, ct).ConfigureAwait(false);
+        RunDirectory? run = null;
+        IHostMachine? machine = null;
+        NestedTestHost? host = null;
+        try
+        {
+            run = RunDirectory.Create(options.Layout.TestHostCache);
+            var clock = Stopwatch.StartNew();
+            machine = l1 is null
+                ? DirectMachine.Start(options.Layout.AgentScript, run)
+                : await NestedMachine.StartAsync(options.Layout.GuardScript,
+                    QemuArguments.Build(l1.Kernel, l1.Initramfs, options.Layout.AgentScript, run.Spool, run.ConsoleLog, run.ControlSocket),
+                    run, ct).ConfigureAwait(false);
+            options.Log($"started {machine.Description} (console: {run.ConsoleLog}); waiting up to {options.BootTimeout.TotalSeconds:F0}s for its agent");
+            host = new NestedTestHost(options, machineLock, run, machine);
+            await host.WaitUntilReadyAsync(clock, ct).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                machine?.Dispose();
+                run?.Dispose();
+                machineLock.Dispose();
+            }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="shellCommand"/> with bash, as root, in its own session, in the
+    /// caller's working directory (or / when it does not exist there), stdin from /dev/null.
+    /// A non-zero exit is a result, not an exception (see <see cref="CommandResult.EnsureSuccess"/>).
+    /// Past <paramref name="timeout"/> the command's session and process group are SIGKILLed and
+    /// <see cref="TestHostException"/> (CommandTimedOut) is thrown with its output so far and the
+    /// console tail; cancelling <paramref name="ct"/> kills it the same way. Safe to call concurrently.
+    /// </summary>
+    public async Task<CommandResult> RunAsync(string shellCommand, TimeSpan timeout, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(shellCommand);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        if (lifecycle.State != TestHostState.Ready)
+        {
+            throw new TestHostException(TestHostError.NotReady,
+                $"the test host is {lifecycle.State}, so it cannot run: {shellCommand}{FailureContext()}");
+        }
+        string id = CommandId.Next();
+        spool.Prepare(id, CommandScript.Build(shellCommand, Environment.CurrentDirectory, Environment.GetEnvironmentVariable));
+        var clock = Stopwatch.StartNew();
+        Task<int> done = agent.Expect(id);
+        try
+        {
+            await agent.SendAsync(HostMessage.Run(id), ct).ConfigureAwait(false);
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            limit.CancelAfter(timeout);
+            int exitCode;
+            try
+            {
+                exitCode = await done.WaitAsync(limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!done.IsCompleted)
+            {
+                throw await KillAsync(id, shellCommand, done, timeout, clock.Elapsed, ct).ConfigureAwait(false);
+            }
+            catch (TestHostException e) when (e.Error == TestHostError.MachineExited)
+            {
+                var (soFar, errSoFar) = spool.ReadOutput(id);
+                throw new TestHostException(e.Error, $"command could not finish: {shellCommand}\n{e.Message}"
+                    + CommandResult.Section("stdout so far", soFar) + CommandResult.Section("stderr so far", errSoFar), e);
+            }
+            var (stdout, stderr) = spool.ReadOutput(id);
+            return new CommandResult(exitCode, stdout, stderr, clock.Elapsed)
+            {
+                Command = shellCommand,
+                ConsoleTailAtExit = exitCode == 0 ? "" : ConsoleTail(ConsoleLinesInErrors),
+            };
+        }
+        finally
+        {
+            agent.Forget(id);
+            spool.Remove(id);
+        }
+    }
+
+    /// <summary>The last lines of the machine's console (L1's serial console; in Direct mode, the agent's log).</summary>
+    public string ConsoleTail(int lines = 60) => machine.ConsoleTail(lines);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!lifecycle.TryMove(TestHostState.Stopping))
+        {
+            return;
+        }
+        try
+        {
+            await agent.SendAsync(HostMessage.Shutdown, CancellationToken.None).ConfigureAwait(false);
+            await machine.Exited.WaitAsync(options.KillGrace).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TestHostException or TimeoutException)
+        {
+            options.Log($"{machine.Description} did not shut down by itself ({e.GetType().Name}); killing it");
+        }
+        machine.Dispose();
+        try
+        {
+            await machine.Exited.WaitAsync(options.KillGrace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            options.Log($"warning: {machine.Description} still runs {options.KillGrace.TotalSeconds:F0}s after SIGKILL");
+        }
+        AppDomain.CurrentDomain.ProcessExit -= killOnProcessExit;
+        run.Dispose();
+        machineLock.Dispose();
+        lifecycle.Move(TestHostState.Stopped);
+        options.Log($"stopped {machine.Description}");
+    }
+
+    private async Task WaitUntilReadyAsync(Stopwatch clock, CancellationToken ct)
+    {
+        using var bootLimit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bootLimit.CancelAfter(options.BootTimeout);
+        Task timer = Task.Delay(Timeout.Infinite, bootLimit.Token);
+        Task first = await Task.WhenAny(agent.Ready, timer).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        if (first != agent.Ready)
+        {
+            throw new TestHostException(TestHostError.BootTimedOut,
+                $"{machine.Description} did not report READY within {options.BootTimeout.TotalSeconds:F0}s "
+                + $"(raise {TestHostOptions.BootTimeoutVariable} on a slow machine){FailureContext()}");
+        }
+        string release = await agent.Ready.ConfigureAwait(false);
+        BootTime = clock.Elapsed;
+        lifecycle.Move(TestHostState.Ready);
+        options.Log($"ready in {BootTime.TotalSeconds:F1}s: {machine.Description}, mode {Mode}, kernel {release}");
+    }
+
+    private async Task<Exception> KillAsync(string id, string shellCommand, Task<int> done, TimeSpan timeout, TimeSpan elapsed, CancellationToken ct)
+    {
+        string confirmation;
+        try
+        {
+            await agent.SendAsync(HostMessage.Kill(id), CancellationToken.None).ConfigureAwait(false);
+            int exit = await done.WaitAsync(options.KillGrace).ConfigureAwait(false);
+            confirmation = $"killed (exit code {exit})";
+        }
+        catch (Exception e) when (e is TestHostException or TimeoutException)
+        {
+            confirmation = $"the kill was not confirmed within {options.KillGrace.TotalSeconds:F0}s ({e.Message.Split('\n')[0]})";
+        }
+        var (stdout, stderr) = spool.ReadOutput(id);
+        string output = CommandResult.Section("stdout so far", stdout) + CommandResult.Section("stderr so far", stderr);
+        if (ct.IsCancellationRequested)
+        {
+            return new OperationCanceledException($"cancelled after {elapsed.TotalSeconds:F1}s, {confirmation}: {shellCommand}{output}", null, ct);
+        }
+        return new TestHostException(TestHostError.CommandTimedOut,
+            $"command timed out after {timeout.TotalSeconds:F0}s, {confirmation}: {shellCommand}{output}{FailureContext()}");
+    }
+
+    private string FailureContext()
+    {
+        string context = $"\n--- {Mode} console (last {ConsoleLinesInErrors} lines) ---\n{machine.ConsoleTail(ConsoleLinesInErrors)}";
+        string machineLog = machine.MachineLogTail(20);
+        return machineLog.Trim().Length > 0 && !machineLog.StartsWith("(no console log", StringComparison.Ordinal)
+            ? context + $"\n--- {machine.Description} output ---\n{machineLog}"
+            : context;
+    }
+}
