@@ -1,0 +1,17 @@
+using KataSharp.Linux.Interop;
+using static Tmds.Linux.LibC;
+
+namespace KataSharp.Linux.Files;
+
+/// <summary>Named pipes (mkfifo(3)), the currency of containerd's stdio and shim log.</summary>
+public static class Fifo
+{
+    public static unsafe void Create(string path, int mode = 0x180 /* 0600 */)
+    {
+        byte[] cpath = Libc.NullTerminated(path);
+        fixed (byte* p = cpath)
+        {
+            Libc.Check(mkfifo(p, (ushort)mode), $"mkfifo({path})");
+        }
+    }
+}

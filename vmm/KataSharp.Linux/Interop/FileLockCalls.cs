@@ -1,0 +1,12 @@
+using System.Runtime.InteropServices;
+
+namespace KataSharp.Linux.Interop;
+
+/// <summary>flock(2) (sys/file.h), which Tmds.LibC lacks.</summary>
+internal static partial class FileLockCalls
+{
+    public const int LOCK_EX = 2;
+
+    [LibraryImport("libc.so.6", SetLastError = true)]
+    public static partial int flock(int fd, int operation);
+}
