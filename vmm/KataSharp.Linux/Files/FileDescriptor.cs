@@ -159,6 +159,10 @@ public sealed unsafe class FileDescriptor : SafeHandle
     /// <summary>Size in bytes of a regular file or block device (seek to end; the file offset moves there).</summary>
     public long GetSize() => Libc.Check((long)lseek(Value, 0, SEEK_END), "lseek(SEEK_END)");
 
+    /// <summary>A close-on-exec duplicate numbered at least <paramref name="minimum"/> (fcntl F_DUPFD_CLOEXEC).</summary>
+    public FileDescriptor DuplicateAbove(int minimum) =>
+        new(Libc.Check(fcntl(Value, F_DUPFD_CLOEXEC, minimum), $"fcntl(F_DUPFD_CLOEXEC, {minimum})"));
+
     public void SetNonBlocking()
     {
         int flags = Libc.Check(fcntl(Value, F_GETFL, 0), "fcntl(F_GETFL)");
