@@ -1,0 +1,14 @@
+namespace KataSharp.Vmm.Kvm;
+
+/// <summary>KVM is unusable for a reason the user can fix; the message says how.
+/// Plain ioctl failures surface as <see cref="KataSharp.Linux.LinuxException"/> (call + errno).</summary>
+public sealed class KvmException : Exception
+{
+    public KvmException(KvmError error, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Error = error;
+    }
+
+    public KvmError Error { get; }
+}
