@@ -18,12 +18,17 @@ public static class X86Layout
     /// <summary>Linux <c>boot_params</c> ("zero page"); RSI points here at entry.</summary>
     public const ulong ZeroPage = 0x7000;
 
-    /// <summary>Identity page tables for the first 1 GiB (PML4, PDPT, PD with 2 MiB pages).</summary>
+    /// <summary>Identity page tables for the first 4 GiB (PML4, PDPT, and <see cref="PageDirectoryCount"/>
+    /// consecutive PDs of 2 MiB pages from <see cref="PageDirectory"/>): the kernel, boot data, and the
+    /// MMIO hole are all reachable at entry, so tiny test programs can touch devices directly.</summary>
     public const ulong Pml4 = 0x9000;
 
     public const ulong Pdpt = 0xA000;
 
     public const ulong PageDirectory = 0xB000;
+
+    /// <summary>One PD maps 1 GiB; four cover [0, 4 GiB) and end at 0xF000, below the command line.</summary>
+    public const int PageDirectoryCount = 4;
 
     /// <summary>Initial stack pointer for the boot vCPU (grows down below the page tables).</summary>
     public const ulong BootStack = 0x8FF0;
@@ -34,7 +39,8 @@ public static class X86Layout
     /// <summary>x86 COMMAND_LINE_SIZE: the kernel ignores anything longer.</summary>
     public const int CmdlineMaxSize = 2048;
 
-    /// <summary>Extended BIOS data area: the MP table lives here, where Linux scans for it.</summary>
+    /// <summary>Extended BIOS data area: the MP table lives here, where Linux scans for it
+    /// (the last KiB of 640 KiB base memory). [EBDA, 1 MiB) is left out of the e820 map.</summary>
     public const ulong EbdaStart = 0x9FC00;
 
     /// <summary>Legacy VGA/ROM hole [0xA0000, 0x100000) is not RAM in the e820 map.</summary>
@@ -62,6 +68,13 @@ public static class X86Layout
 
     public const ulong LocalApicBase = 0xFEE0_0000;
 
+    /// <summary>Three pages KVM needs for its real-mode TSS (KVM_SET_TSS_ADDR), at the top of the
+    /// MMIO hole where nothing else lives (the address Firecracker and QEMU also use).</summary>
+    public const ulong KvmTssAddress = 0xFFFB_D000;
+
+    /// <summary>One page for KVM's EPT identity map (KVM_SET_IDENTITY_MAP_ADDR), just below the TSS.</summary>
+    public const ulong KvmIdentityMapAddress = 0xFFFB_C000;
+
     /// <summary>IRQs 0-4 belong to the PIT, keyboard, cascade and COM ports; virtio uses 5..23
     /// (the IOAPIC has 24 pins). Devices may share a line when there are more devices than IRQs.</summary>
     public const uint FirstDeviceIrq = 5;
@@ -72,6 +85,27 @@ public static class X86Layout
     public const ushort Com1Port = 0x3F8;
 
     public const uint Com1Irq = 4;
+
+    /// <summary>COM2-COM4: answered as empty so a guest probing them does not fill the log.</summary>
+    public const ushort Com2Port = 0x2F8;
+
+    public const ushort Com3Port = 0x3E8;
+
+    public const ushort Com4Port = 0x2E8;
+
+    /// <summary>8 registers per 8250 UART.</summary>
+    public const ushort UartPortCount = 8;
+
+    /// <summary>CMOS/RTC index and data ports.</summary>
+    public const ushort CmosPort = 0x70;
+
+    /// <summary>POST code port: Linux writes here as an I/O delay.</summary>
+    public const ushort PostCodePort = 0x80;
+
+    /// <summary>PCI configuration mechanism #1 (address 0xCF8, data 0xCFC-0xCFF): there is no PCI.</summary>
+    public const ushort PciConfigPort = 0xCF8;
+
+    public const ushort PciConfigPortCount = 8;
 
     /// <summary>i8042 controller ports: the kernel writes 0xFE to 0x64 to reset (reboot=k).</summary>
     public const ushort I8042DataPort = 0x60;
