@@ -1,0 +1,227 @@
+using KataSharp.Linux.Events;
+using KataSharp.Vmm.Boot;
+using KataSharp.Vmm.Devices;
+using KataSharp.Vmm.Devices.Bus;
+using KataSharp.Vmm.Devices.Legacy;
+using KataSharp.Vmm.Events;
+using KataSharp.Vmm.Kvm;
+using KataSharp.Vmm.Memory;
+using KataSharp.Vmm.Vcpu;
+
+namespace KataSharp.Vmm.Machine;
+
+/// <summary>
+/// A KVM microVM booting Linux directly: guest RAM, the in-kernel irqchip and PIT, one thread per
+/// vCPU, the legacy devices (COM1, i8042, CMOS) and whatever a device manager attaches through
+/// <see cref="IDeviceHost"/> before <see cref="Start"/>. Lifecycle Created → Running → Stopping →
+/// Stopped (<see cref="VmState"/>); the first reason to stop wins and is what
+/// <see cref="WaitForExitAsync"/> returns. Built by <see cref="MachineBuilder"/>.
+/// </summary>
+public sealed partial class VirtualMachine : IDeviceHost, IDisposable
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly MachinePlan _plan;
+    private readonly VmFd _vm;
+    private readonly StateMachine<VmState> _state = new("VM", VmState.Created, VmStateTransitions.Allowed);
+    private readonly TaskCompletionSource<VmExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<VcpuThread> _vcpus = [];
+    private readonly Dictionary<uint, IrqFdLine> _interruptLines = [];
+    private readonly List<IoEventFdRegistration> _ioEvents = [];
+    private readonly ConsoleTail _consoleTail = new();
+    private readonly DeviceBus _pio;
+    private readonly DeviceBus _mmio;
+    private VmExit? _exit;
+    private int _runningVcpus;
+    private bool _disposed;
+    private EventLoop? _eventLoop;
+    private Uart16550? _serial;
+    private BootLayout? _bootLayout;
+
+    private VirtualMachine(MachinePlan plan, GuestMemory memory, VmFd vm)
+    {
+        _plan = plan;
+        Memory = memory;
+        _vm = vm;
+        _pio = new DeviceBus("PIO", plan.Log);
+        _mmio = new DeviceBus("MMIO", plan.Log);
+    }
+
+    public VmState State => _state.Current;
+
+    public GuestMemory Memory { get; }
+
+    public EventLoop EventLoop => _eventLoop ?? throw new InvalidOperationException("the VM is not set up");
+
+    /// <summary>The guest console UART (COM1); <see cref="Uart16550.EnqueueInput"/> types into it.</summary>
+    public Uart16550 Serial => _serial ?? throw new InvalidOperationException("the VM is not set up");
+
+    /// <summary>The last 64 KiB the guest wrote to its console.</summary>
+    public ConsoleTail ConsoleTail => _consoleTail;
+
+    public IReadOnlyList<VcpuThread> Vcpus => _vcpus;
+
+    /// <summary>Where kernel, command line, initrd and e820 went; null before <see cref="Start"/>.</summary>
+    public BootLayout? BootLayout => _bootLayout;
+
+    /// <summary>The kernel command line as it will be (or was) handed to the guest.</summary>
+    public string KernelCmdline => _plan.Cmdline.ToString();
+
+    /// <summary>Writes the boot data and starts every vCPU thread.</summary>
+    public void Start()
+    {
+        _state.Require(VmState.Created, "start the VM");
+        _bootLayout = LinuxBoot.WriteBootData(Memory, _plan.Kernel, _plan.Initrd, _plan.InitrdAddress, _plan.Cmdline, _plan.VcpuCount, _cpuSignature);
+        Arch.BootCpuState.Apply(_vcpus[0].Fd, _bootLayout.Entry, _bootLayout.ZeroPage);
+        _state.Move(VmState.Running);
+        _runningVcpus = _vcpus.Count;
+        foreach (VcpuThread vcpu in _vcpus)
+        {
+            vcpu.Start();
+        }
+    }
+
+    /// <summary>Completes when the VM has stopped, with the first reason it stopped for.</summary>
+    public Task<VmExit> WaitForExitAsync(CancellationToken cancellationToken = default) => _exited.Task.WaitAsync(cancellationToken);
+
+    /// <summary>Stops the VM (kicking every vCPU out of KVM_RUN) and waits until all vCPU threads are done.
+    /// Returns why it stopped: <see cref="VmExitReason.HostStop"/> unless the guest had already stopped it.</summary>
+    public VmExit Stop()
+    {
+        if (_state.TryMove(VmState.Stopped, out VmState previous) && previous == VmState.Created)
+        {
+            Finish(new VmExit(VmExitReason.HostStop, "stopped before it was started"));
+        }
+        else
+        {
+            RequestExit(new VmExit(VmExitReason.HostStop, "stopped by the host"));
+        }
+        if (!_exited.Task.Wait(StopTimeout))
+        {
+            throw new TimeoutException($"the VM's vCPUs did not stop within {StopTimeout.TotalSeconds:0} s of being kicked");
+        }
+        return _exited.Task.Result;
+    }
+
+    /// <summary>Ends the run for <paramref name="exit"/> (the first caller wins): every vCPU is asked to stop.
+    /// Safe from any thread, including vCPU threads and device code.</summary>
+    public void RequestExit(VmExit exit)
+    {
+        if (exit.Reason is VmExitReason.GuestReset or VmExitReason.GuestShutdown && _consoleTail.PanicLine() is { } panic)
+        {
+            exit = exit with { Reason = VmExitReason.GuestPanic, Message = $"{panic} (then: {exit.Message})" };
+        }
+        if (Interlocked.CompareExchange(ref _exit, exit, null) is not null)
+        {
+            return;
+        }
+        if (!_state.TryMove(VmState.Stopping))
+        {
+            return;
+        }
+        foreach (VcpuThread vcpu in _vcpus)
+        {
+            vcpu.RequestStop();
+        }
+    }
+
+    private void OnVcpuStopped(VcpuThread vcpu)
+    {
+        if (Interlocked.Decrement(ref _runningVcpus) == 0)
+        {
+            _state.TryMove(VmState.Stopped);
+            Finish(_exit ?? new VmExit(VmExitReason.VmmError, "every vCPU stopped without a reason"));
+        }
+    }
+
+    private void Finish(VmExit exit)
+    {
+        Interlocked.CompareExchange(ref _exit, exit, null);
+        FlushConsole();
+        _exited.TrySetResult(_exit!);
+    }
+
+    // IDeviceHost: attaching is allowed only before Start.
+
+    public void AddMmioDevice(ulong baseAddress, ulong size, IBusDevice device, string? name = null)
+    {
+        _state.Require(VmState.Created, "attach an MMIO device");
+        if (Memory.Regions.Any(r => baseAddress < r.End && r.Start.Value < baseAddress + size))
+        {
+            throw new ArgumentException($"MMIO range [0x{baseAddress:x}, +0x{size:x}) overlaps guest RAM: place devices in the MMIO hole");
+        }
+        _mmio.Add(baseAddress, size, device, name ?? device.GetType().Name);
+    }
+
+    public void AddPioDevice(ushort basePort, ushort count, IBusDevice device, string? name = null)
+    {
+        _state.Require(VmState.Created, "attach a port I/O device");
+        _pio.Add(basePort, count, device, name ?? device.GetType().Name);
+    }
+
+    public IInterruptLine GetInterruptLine(uint irq)
+    {
+        if (irq > Arch.X86Layout.LastDeviceIrq)
+        {
+            throw new ArgumentOutOfRangeException(nameof(irq), irq, $"the IOAPIC has pins 0-{Arch.X86Layout.LastDeviceIrq}");
+        }
+        lock (_interruptLines)
+        {
+            if (!_interruptLines.TryGetValue(irq, out IrqFdLine? line))
+            {
+                _state.Require(VmState.Created, "create an interrupt line");
+                line = new IrqFdLine(_vm, irq);
+                _interruptLines[irq] = line;
+            }
+            return line;
+        }
+    }
+
+    public IDisposable AddIoEventFd(EventFd eventFd, ulong address, int length, ulong? dataMatch)
+    {
+        _state.Require(VmState.Created, "add an ioeventfd");
+        _vm.RegisterIoEventFd(eventFd, IoEventSpace.Mmio, address, length, dataMatch);
+        var registration = new IoEventFdRegistration(_vm, eventFd, address, length, dataMatch, () => !_disposed);
+        lock (_ioEvents)
+        {
+            _ioEvents.Add(registration);
+        }
+        return registration;
+    }
+
+    public void AppendKernelCmdline(string parameters)
+    {
+        _state.Require(VmState.Created, "change the kernel command line");
+        _plan.Cmdline.Append(parameters);
+    }
+
+    /// <summary>Stops the VM if it runs and releases everything: threads, KVM, eventfds, guest memory.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        if (State != VmState.Stopped)
+        {
+            Stop();
+        }
+        foreach (VcpuThread vcpu in _vcpus)
+        {
+            vcpu.Dispose(); // throws if a thread is stuck: then guest memory must stay mapped
+        }
+        _eventLoop?.Dispose();
+        lock (_ioEvents)
+        {
+            _ioEvents.ForEach(r => r.Dispose());
+        }
+        _disposed = true;
+        foreach (IrqFdLine line in _interruptLines.Values)
+        {
+            line.Dispose();
+        }
+        _vm.Dispose();
+        Memory.Dispose();
+        FlushConsole();
+    }
+}

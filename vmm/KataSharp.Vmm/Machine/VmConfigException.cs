@@ -1,0 +1,14 @@
+namespace KataSharp.Vmm.Machine;
+
+/// <summary>A machine setting is out of range; <see cref="Option"/> names it and the message says what is allowed.</summary>
+public sealed class VmConfigException : Exception
+{
+    public VmConfigException(string option, string message)
+        : base(message)
+    {
+        Option = option;
+    }
+
+    /// <summary>The setting at fault, as the builder and the CLI call it ("vcpus", "memory").</summary>
+    public string Option { get; }
+}
