@@ -36,6 +36,9 @@ public interface ISandboxBackend : IAsyncDisposable
     /// <summary>Waits for a started process to end; returns its status (128+signal when killed).</summary>
     Task<uint> WaitProcessAsync(ProcessKey process, CancellationToken cancellationToken);
 
+    /// <summary>Forgets a finished exec in the guest (its exit status record).</summary>
+    Task RemoveProcessAsync(ProcessKey process, CancellationToken cancellationToken);
+
     Task SignalProcessAsync(ProcessKey process, int signal, bool allProcesses, CancellationToken cancellationToken);
 
     Task ResizeTerminalAsync(ProcessKey process, uint width, uint height, CancellationToken cancellationToken);
@@ -54,6 +57,9 @@ public interface ISandboxBackend : IAsyncDisposable
 
     /// <summary>Removes a stopped container from the guest (its overlay, cgroup, state).</summary>
     Task RemoveContainerAsync(string containerId, CancellationToken cancellationToken);
+
+    /// <summary>Ids of containers whose cgroup hit its memory limit, as the guest reports them, until the VM stops.</summary>
+    IAsyncEnumerable<string> WatchOomAsync(CancellationToken cancellationToken);
 
     /// <summary>Stops the VM and releases everything it holds on the host (threads, fds, sockets, files).</summary>
     Task StopAsync(CancellationToken cancellationToken);

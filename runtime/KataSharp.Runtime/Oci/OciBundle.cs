@@ -1,0 +1,121 @@
+using System.Text.Json;
+using KataSharp.Runtime.Sandbox;
+using KataSharp.Runtime.Tasks;
+
+namespace KataSharp.Runtime.Oci;
+
+/// <summary>
+/// The parts of a bundle's config.json the shim itself reads: annotations (which pod a container
+/// belongs to) and bind mounts of small host files to copy into the guest. Read with JsonDocument
+/// (no reflection); the full spec goes to the agent verbatim.
+/// </summary>
+public sealed class OciBundle
+{
+    /// <summary>CRI's annotation naming the pod sandbox a container belongs to (its grouping key).</summary>
+    public const string SandboxIdAnnotation = "io.kubernetes.cri.sandbox-id";
+
+    /// <summary>Files larger than this are not copied in (they are not hosts/resolv.conf-like).</summary>
+    public const int MaxCopiedFileBytes = 1 << 20;
+
+    private OciBundle(string path, string specJson, IReadOnlyDictionary<string, string> annotations, IReadOnlyList<(string Source, string Destination, bool ReadOnly)> bindMounts)
+    {
+        Path = path;
+        SpecJson = specJson;
+        Annotations = annotations;
+        BindMounts = bindMounts;
+    }
+
+    public string Path { get; }
+
+    public string SpecJson { get; }
+
+    public IReadOnlyDictionary<string, string> Annotations { get; }
+
+    public IReadOnlyList<(string Source, string Destination, bool ReadOnly)> BindMounts { get; }
+
+    public static OciBundle Load(string bundlePath)
+    {
+        string configPath = System.IO.Path.Combine(bundlePath, "config.json");
+        string json;
+        try
+        {
+            json = File.ReadAllText(configPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeException(RuntimeError.InvalidArgument, $"cannot read the OCI spec {configPath}: {e.Message}");
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return new OciBundle(bundlePath, json, ReadAnnotations(document.RootElement), ReadBindMounts(document.RootElement));
+        }
+        catch (JsonException e)
+        {
+            throw new RuntimeException(RuntimeError.InvalidArgument, $"{configPath} is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>Which shim serves this container: its pod's sandbox id, or its own id when standalone.</summary>
+    public string GroupingKey(string containerId) =>
+        Annotations.TryGetValue(SandboxIdAnnotation, out string? sandbox) && !string.IsNullOrEmpty(sandbox) ? sandbox : containerId;
+
+    /// <summary>Regular host files the spec bind-mounts (hosts, resolv.conf, hostname...), read for copying in.</summary>
+    public IReadOnlyList<ContainerFile> ReadBindMountedFiles()
+    {
+        var files = new List<ContainerFile>();
+        foreach (var (source, destination, readOnly) in BindMounts)
+        {
+            var info = new FileInfo(source);
+            if (!info.Exists)
+            {
+                continue; // directories and missing sources are not files to copy
+            }
+            if (info.Length > MaxCopiedFileBytes)
+            {
+                throw new RuntimeException(RuntimeError.NotImplemented,
+                    $"bind mount {source} → {destination} is {info.Length} bytes; katasharp copies only small files (≤ {MaxCopiedFileBytes}) into the VM and shares no host directories");
+            }
+            files.Add(new ContainerFile(destination, File.ReadAllBytes(source), readOnly));
+        }
+        return files;
+    }
+
+    private static Dictionary<string, string> ReadAnnotations(JsonElement root)
+    {
+        var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root.TryGetProperty("annotations", out var element) && element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in element.EnumerateObject())
+            {
+                if (property.Value.ValueKind == JsonValueKind.String)
+                {
+                    annotations[property.Name] = property.Value.GetString()!;
+                }
+            }
+        }
+        return annotations;
+    }
+
+    private static List<(string, string, bool)> ReadBindMounts(JsonElement root)
+    {
+        var mounts = new List<(string, string, bool)>();
+        if (!root.TryGetProperty("mounts", out var element) || element.ValueKind != JsonValueKind.Array)
+        {
+            return mounts;
+        }
+        foreach (var mount in element.EnumerateArray())
+        {
+            string type = mount.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
+            var options = mount.TryGetProperty("options", out var o) && o.ValueKind == JsonValueKind.Array
+                ? o.EnumerateArray().Select(x => x.GetString() ?? "").ToList()
+                : [];
+            bool isBind = type == "bind" || options.Contains("bind") || options.Contains("rbind");
+            if (isBind && mount.TryGetProperty("source", out var s) && mount.TryGetProperty("destination", out var d))
+            {
+                mounts.Add((s.GetString() ?? "", d.GetString() ?? "", options.Contains("ro")));
+            }
+        }
+        return mounts;
+    }
+}

@@ -1,0 +1,217 @@
+using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Rootfs;
+using KataSharp.Runtime.Tasks;
+
+namespace KataSharp.Runtime.Sandbox;
+
+/// <summary>
+/// The pod's VM as one object: boots it on first use (configuration → backend → agent ready),
+/// turns rootfs snapshots into attached layer images (shared and reference-counted across the
+/// pod's containers), reports the VM's death, and stops it. Callers serialize boot and stop.
+/// </summary>
+public sealed class SandboxHost : IAsyncDisposable
+{
+    private readonly Func<RuntimeConfiguration, ISandboxBackend> _backendFactory;
+    private readonly Func<string?, RuntimeConfiguration> _configurationLoader;
+    private readonly Func<RuntimeConfiguration, LayerImageCache> _layerCacheFactory;
+    private readonly RuntimeLog _log;
+    private readonly SandboxLifecycle _lifecycle = new();
+    private readonly Dictionary<string, (AttachedLayer Layer, int Users)> _attached = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private ISandboxBackend? _backend;
+    private LayerImageCache? _layers;
+    private RuntimeConfiguration? _configuration;
+
+    public SandboxHost(
+        string sandboxId,
+        string stateDirectory,
+        Func<RuntimeConfiguration, ISandboxBackend> backendFactory,
+        Func<string?, RuntimeConfiguration> configurationLoader,
+        Func<RuntimeConfiguration, LayerImageCache> layerCacheFactory,
+        RuntimeLog log)
+    {
+        SandboxId = sandboxId;
+        StateDirectory = stateDirectory;
+        _backendFactory = backendFactory;
+        _configurationLoader = configurationLoader;
+        _layerCacheFactory = layerCacheFactory;
+        _log = log;
+    }
+
+    public string SandboxId { get; }
+
+    public string StateDirectory { get; }
+
+    public SandboxState State => _lifecycle.State;
+
+    /// <summary>Called once when the VM goes away without being asked to (crash, guest power-off).</summary>
+    public Action? VmExited { get; set; }
+
+    /// <summary>Called with a container id when the guest reports an OOM kill in it.</summary>
+    public Action<string>? ContainerOom { get; set; }
+
+    /// <summary>The running VM's backend; Unavailable when there is none.</summary>
+    public ISandboxBackend Backend => _backend is not null && _lifecycle.State == SandboxState.Running
+        ? _backend
+        : throw new RuntimeException(RuntimeError.Unavailable, $"sandbox {SandboxId}: the VM is {_lifecycle.State.ToString().ToLowerInvariant()}");
+
+    public RuntimeConfiguration Configuration => _configuration ?? throw new InvalidOperationException("not booted");
+
+    /// <summary>The pid containerd sees for every task: the shim's own (the VMM runs inside it).</summary>
+    public int HypervisorPid => _backend?.HypervisorPid ?? Environment.ProcessId;
+
+    /// <summary>Boots the VM unless it runs already. Configuration problems come back naming their keys.</summary>
+    public async Task EnsureRunningAsync(string? configPath, CancellationToken cancellationToken)
+    {
+        if (_lifecycle.State == SandboxState.Running)
+        {
+            return;
+        }
+        RuntimeConfiguration configuration = _configurationLoader(configPath);
+        ConfigurationAssets.Require(configuration);
+        _lifecycle.Apply(SandboxEvent.Boot);
+        ISandboxBackend backend = _backendFactory(configuration);
+        try
+        {
+            Directory.CreateDirectory(StateDirectory);
+            await backend.BootAsync(new SandboxBootRequest(SandboxId, configuration, StateDirectory), cancellationToken);
+        }
+        catch
+        {
+            _lifecycle.Apply(SandboxEvent.BootFailed);
+            await backend.DisposeAsync();
+            throw;
+        }
+        _lifecycle.Apply(SandboxEvent.Booted);
+        _backend = backend;
+        _configuration = configuration;
+        _layers = _layerCacheFactory(configuration);
+        _log.Info($"sandbox VM running ({configuration.Hypervisor.Vcpus} vCPU, {configuration.Hypervisor.MemoryMib} MiB, config {configuration.SourcePath})");
+        _ = backend.Exited.ContinueWith(_ => OnBackendExited(), TaskScheduler.Default);
+        _ = Task.Run(() => ForwardOomAsync(backend));
+    }
+
+    /// <summary>Layer images for a container's rootfs, attached to block slots, topmost first.</summary>
+    public async Task<IReadOnlyList<AttachedLayer>> AttachRootfsAsync(string containerId, IReadOnlyList<RootfsMount> rootfs, CancellationToken cancellationToken)
+    {
+        var snapshot = SnapshotLayers.From(rootfs);
+        var images = new List<string>();
+        for (int i = 0; i < snapshot.Count; i++)
+        {
+            SnapshotLayer layer = snapshot[i];
+            if (layer.IsImmutable)
+            {
+                images.Add(await _layers!.GetOrBuildAsync(layer, cancellationToken));
+            }
+            else
+            {
+                string image = Path.Combine(StateDirectory, $"rootfs-{containerId}-{i}.erofs");
+                await _layers!.BuildUncachedAsync(layer, image, cancellationToken);
+                images.Add(image);
+            }
+        }
+        var attached = new List<AttachedLayer>();
+        try
+        {
+            foreach (string image in images)
+            {
+                attached.Add(await AttachSharedAsync(image, cancellationToken));
+            }
+        }
+        catch
+        {
+            await ReleaseLayersAsync(attached, cancellationToken);
+            throw;
+        }
+        return attached;
+    }
+
+    /// <summary>Drops a container's hold on its layers; a layer no container uses leaves its slot.</summary>
+    public async Task ReleaseLayersAsync(IReadOnlyList<AttachedLayer> layers, CancellationToken cancellationToken)
+    {
+        foreach (AttachedLayer layer in layers)
+        {
+            if (!_attached.TryGetValue(layer.ImagePath, out var entry))
+            {
+                continue;
+            }
+            if (entry.Users > 1)
+            {
+                _attached[layer.ImagePath] = (entry.Layer, entry.Users - 1);
+                continue;
+            }
+            _attached.Remove(layer.ImagePath);
+            if (_lifecycle.State == SandboxState.Running)
+            {
+                await _backend!.DetachLayerAsync(entry.Layer, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Stops the VM (if any) and removes the sandbox's state directory. Idempotent.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_lifecycle.TryApply(SandboxEvent.Stop) && _backend is not null)
+        {
+            try
+            {
+                await _backend.StopAsync(cancellationToken);
+            }
+            finally
+            {
+                _lifecycle.TryApply(SandboxEvent.VmExited);
+                await _backend.DisposeAsync();
+                _attached.Clear();
+                _log.Info("sandbox VM stopped");
+            }
+        }
+        if (Directory.Exists(StateDirectory))
+        {
+            Directory.Delete(StateDirectory, recursive: true);
+        }
+    }
+
+    private async Task<AttachedLayer> AttachSharedAsync(string image, CancellationToken cancellationToken)
+    {
+        if (_attached.TryGetValue(image, out var entry))
+        {
+            _attached[image] = (entry.Layer, entry.Users + 1);
+            return entry.Layer;
+        }
+        AttachedLayer layer = await Backend.AttachLayerAsync(image, cancellationToken);
+        _attached[image] = (layer, 1);
+        return layer;
+    }
+
+    private void OnBackendExited()
+    {
+        if (_lifecycle.State == SandboxState.Running && _lifecycle.TryApply(SandboxEvent.VmExited))
+        {
+            _log.Error("sandbox VM exited unexpectedly: every process in it is reported exited");
+            VmExited?.Invoke();
+        }
+    }
+
+    private async Task ForwardOomAsync(ISandboxBackend backend)
+    {
+        try
+        {
+            await foreach (string containerId in backend.WatchOomAsync(_stopping.Token))
+            {
+                ContainerOom?.Invoke(containerId);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or RuntimeException or IOException)
+        {
+            _log.Debug($"OOM watch ended: {e.Message}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        _stopping.Dispose();
+    }
+}
