@@ -9,8 +9,9 @@ public interface IVirtioTransport
     /// <summary>Raises a used-buffer interrupt.</summary>
     void SignalUsedBuffers();
 
-    /// <summary>Bumps the config generation and raises a config-change interrupt (the guest re-reads config).</summary>
-    void SignalConfigChanged();
+    /// <summary>Bumps the config generation and, when <paramref name="raiseInterrupt"/>, raises a config-change
+    /// interrupt so the guest re-reads the config space.</summary>
+    void SignalConfigChanged(bool raiseInterrupt);
 
     /// <summary>Sets DEVICE_NEEDS_RESET after a fatal guest error and tells the guest with a config interrupt.</summary>
     void SetNeedsReset(string reason);

@@ -159,6 +159,10 @@ public abstract class VirtioDevice : IDisposable
         ProcessQueue(index);
     }
 
+    /// <summary>The config space changed: the generation moves on, and an activated driver gets a
+    /// config-change interrupt (before DRIVER_OK the driver will read the new values anyway).</summary>
+    protected void NotifyConfigChanged() => _transport?.SignalConfigChanged(raiseInterrupt: IsActivated);
+
     /// <summary>A fatal guest error: stop using the device until the driver resets it.</summary>
     protected internal void Fail(string reason)
     {

@@ -32,13 +32,16 @@ internal sealed class RecordingDevice : VirtioDevice
 
     public List<(int Queue, DescriptorBuffer[] Buffers)> Chains { get; } = [];
 
+    /// <summary>Called after each recorded chain (e.g. a "guest" that keeps submitting while we work).</summary>
+    public Action<int>? AfterChain { get; set; }
+
     /// <summary>Changes config byte 0 like a device-side event would, with a config interrupt.</summary>
     public void ChangeConfig(byte value)
     {
         lock (Sync)
         {
             _config[0] = value;
-            Transport.SignalConfigChanged();
+            NotifyConfigChanged();
         }
     }
 
@@ -55,6 +58,8 @@ internal sealed class RecordingDevice : VirtioDevice
         chain.Reader.Advance((long)skipped);
         var fill = new byte[Math.Min(chain.WritableBytes, 1 << 20)];
         fill.AsSpan().Fill(FillByte);
-        return (uint)chain.Writer.Write(fill);
+        uint written = (uint)chain.Writer.Write(fill);
+        AfterChain?.Invoke(index);
+        return written;
     });
 }

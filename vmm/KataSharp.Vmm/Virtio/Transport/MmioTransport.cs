@@ -391,10 +391,13 @@ public sealed class MmioTransport : IBusDevice, IVirtioTransport, IDisposable
 
     void IVirtioTransport.SignalUsedBuffers() => Raise(InterruptStatus.UsedBuffer);
 
-    void IVirtioTransport.SignalConfigChanged()
+    void IVirtioTransport.SignalConfigChanged(bool raiseInterrupt)
     {
         _configGeneration++;
-        Raise(InterruptStatus.ConfigChange);
+        if (raiseInterrupt)
+        {
+            Raise(InterruptStatus.ConfigChange);
+        }
     }
 
     /// <inheritdoc cref="IVirtioTransport.SetNeedsReset"/>
