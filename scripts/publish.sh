@@ -10,6 +10,9 @@ mkdir -p "$KS_OUT/bin"
 # name → project; each is a NativeAOT executable copied to out/bin/<name>.
 declare -A aot=(
   [katasharp-vmm]="vmm/KataSharp.Vmm.Cli/KataSharp.Vmm.Cli.csproj"
+  [containerd-shim-katasharp-v2]="runtime/KataSharp.Shim/KataSharp.Shim.csproj"
+  [katasharp]="runtime/KataSharp.Cli/KataSharp.Cli.csproj"
+  [katasharp-testtool]="tests/KataSharp.TestTool/KataSharp.TestTool.csproj"
 )
 
 publish_aot() {

@@ -38,11 +38,18 @@ public sealed class NestedTestHost : IAsyncDisposable
             reason => new TestHostException(TestHostError.MachineExited, reason + FailureContext()));
         killOnProcessExit = (_, _) => machine.Kill();
         AppDomain.CurrentDomain.ProcessExit += killOnProcessExit;
-        _ = machine.Exited.ContinueWith(_ => lifecycle.TryMove(TestHostState.Failed), TaskScheduler.Default);
+        _ = machine.Exited.ContinueWith(_ =>
+        {
+            lifecycle.TryMove(TestHostState.Failed);
+            agent.Lose($"{machine.Description} exited");
+        }, TaskScheduler.Default);
     }
 
     /// <summary>Nested (inside L1) or Direct (on this machine).</summary>
     public TestHostMode Mode => machine.Mode;
+
+    /// <summary>For the library's own tests: the machine underneath.</summary>
+    internal IHostMachine Machine => machine;
 
     /// <summary>From starting the machine to the agent's READY (excludes building and waiting for the lock).</summary>
     public TimeSpan BootTime { get; private set; }
@@ -137,6 +144,12 @@ public sealed class NestedTestHost : IAsyncDisposable
                     + CommandResult.Section("stdout so far", soFar) + CommandResult.Section("stderr so far", errSoFar), e);
             }
             var (stdout, stderr) = spool.ReadOutput(id);
+            if (lifecycle.State is TestHostState.Stopping or TestHostState.Stopped)
+            {
+                throw new TestHostException(TestHostError.MachineExited,
+                    $"the test host was shut down while this command ran (it ended with exit code {exitCode}): {shellCommand}"
+                    + CommandResult.Section("stdout", stdout) + CommandResult.Section("stderr", stderr));
+            }
             return new CommandResult(exitCode, stdout, stderr, clock.Elapsed)
             {
                 Command = shellCommand,

@@ -16,6 +16,7 @@ internal sealed class DirectMachine : IHostMachine
     {
         this.agent = agent;
         this.run = run;
+        ProcessId = agent.Id;
         Exited = agent.WaitForExitAsync(CancellationToken.None);
     }
 
@@ -27,7 +28,9 @@ internal sealed class DirectMachine : IHostMachine
 
     public Task Exited { get; }
 
-    public string Description => $"agent pid {agent.Id}";
+    public int ProcessId { get; }
+
+    public string Description => $"agent pid {ProcessId}";
 
     public static DirectMachine Start(string agentScript, RunDirectory run)
     {

@@ -15,6 +15,9 @@ internal interface IHostMachine : IDisposable
     /// <summary>Completes when the machine (QEMU, or the direct agent process) has exited.</summary>
     Task Exited { get; }
 
+    /// <summary>QEMU's pid (Nested) or the agent's (Direct).</summary>
+    int ProcessId { get; }
+
     /// <summary>A short description for log lines, e.g. "QEMU pid 1234".</summary>
     string Description { get; }
 

@@ -31,36 +31,44 @@ internal sealed class MachineLock : IDisposable
         DateTime nextReminder = DateTime.MinValue;
         while (true)
         {
-            try
+            FileStream? stream = TryLock(path);
+            if (stream is not null)
             {
-                var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                stream.SetLength(0);
-                stream.Write(System.Text.Encoding.ASCII.GetBytes($"{Environment.ProcessId}\n"));
-                stream.Flush();
+                // The pid goes beside the lock: .NET takes a shared flock on every FileStream it opens,
+                // so a waiter could not read it from the locked file itself.
+                File.WriteAllText(OwnerPath(path), $"{Environment.ProcessId}\n");
                 return new MachineLock(stream, path);
             }
-            catch (IOException)
+            if (DateTime.UtcNow >= nextReminder)
             {
-                if (DateTime.UtcNow >= nextReminder)
-                {
-                    log($"waiting for the machine-wide test host lock {path} (held by pid {Holder(path)}, waited {(DateTime.UtcNow - started).TotalSeconds:F0}s): only one test host runs at a time");
-                    nextReminder = DateTime.UtcNow + ReminderInterval;
-                }
-                await Task.Delay(RetryInterval, ct).ConfigureAwait(false);
+                log($"waiting for the machine-wide test host lock {path} (held by pid {Holder(path)}, waited {(DateTime.UtcNow - started).TotalSeconds:F0}s): only one test host runs at a time");
+                nextReminder = DateTime.UtcNow + ReminderInterval;
             }
+            await Task.Delay(RetryInterval, ct).ConfigureAwait(false);
         }
     }
 
     public void Dispose() => held.Dispose();
 
+    private static FileStream? TryLock(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static string OwnerPath(string path) => path + ".owner";
+
     private static string Holder(string path)
     {
         try
         {
-            // FileShare.ReadWrite takes no flock, so this read works while the lock is held.
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(stream);
-            string pid = reader.ReadToEnd().Trim();
+            string pid = File.ReadAllText(OwnerPath(path)).Trim();
             return pid.Length > 0 ? pid : "unknown";
         }
         catch (IOException)

@@ -32,7 +32,7 @@ internal sealed class NestedMachine : IHostMachine
 
     public string Description => $"QEMU pid {qemu.ChildPid}";
 
-    public int QemuPid => qemu.ChildPid;
+    public int ProcessId => qemu.ChildPid;
 
     public static async Task<NestedMachine> StartAsync(string guardScript, IReadOnlyList<string> qemuArguments,
         RunDirectory run, CancellationToken ct)

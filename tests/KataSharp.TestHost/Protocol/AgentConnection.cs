@@ -50,6 +50,10 @@ internal sealed class AgentConnection
 
     public void Forget(string id) => pending.TryRemove(id, out _);
 
+    /// <summary>The machine is gone: fail every waiter now (in Direct mode the pipe may outlive the agent,
+    /// held open by its command wrappers, so end of file alone would come late).</summary>
+    public void Lose(string reason) => FailAll(describeLoss(reason));
+
     public async Task SendAsync(string line, CancellationToken ct)
     {
         if (lost is { } error)
@@ -125,7 +129,7 @@ internal sealed class AgentConnection
 
     private void FailAll(TestHostException error)
     {
-        lost = error;
+        lost ??= error;
         ready.TrySetException(error);
         foreach (string id in pending.Keys)
         {

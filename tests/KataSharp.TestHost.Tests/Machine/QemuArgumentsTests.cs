@@ -1,0 +1,50 @@
+using KataSharp.TestHost.Machine;
+using Xunit;
+
+namespace KataSharp.TestHost.Tests.Machine;
+
+public sealed class QemuArgumentsTests
+{
+    [Fact]
+    public void DescribesATcgPcWithNestedSvmAndTheSharesTheL1Expects()
+    {
+        IReadOnlyList<string> a = QemuArguments.Build("/c/vmlinuz", "/c/initramfs.cpio.gz", "/repo/tests/testhost/agent.sh",
+            "/cache/runs/1/spool", "/cache/runs/1/console.log", "/cache/runs/1/ctl.sock");
+        Assert.Equal("max,+svm,+npt", After(a, "-cpu"));
+        Assert.Equal("tcg,thread=multi", After(a, "-accel"));
+        Assert.Equal("pc", After(a, "-M"));
+        Assert.Contains("-no-reboot", a);
+        Assert.Equal("file:/cache/runs/1/console.log", After(a, "-serial"));
+        Assert.Contains("local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap", a);
+        Assert.Contains("local,path=/cache/runs/1/spool,mount_tag=spool,security_model=none,multidevs=remap", a);
+        Assert.Equal("socket,id=ctl,path=/cache/runs/1/ctl.sock", After(a, "-chardev"));
+        Assert.Contains("virtserialport,chardev=ctl,name=ksctl", a);
+        string cmdline = After(a, "-append");
+        Assert.Contains("ksagent=/repo/tests/testhost/agent.sh", cmdline);
+        Assert.Contains("ksspool=/cache/runs/1/spool", cmdline);
+        Assert.Contains("panic=-1", cmdline);
+    }
+
+    [Fact]
+    public void CommasInPathsAreDoubledForQemu()
+    {
+        IReadOnlyList<string> a = QemuArguments.Build("/k", "/i", "/a.sh", "/x,y/spool", "/x,y/console.log", "/x,y/ctl.sock");
+        Assert.Equal("socket,id=ctl,path=/x,,y/ctl.sock", After(a, "-chardev"));
+        Assert.Equal("file:/x,,y/console.log", After(a, "-serial"));
+    }
+
+    [Fact]
+    public void WhitespaceInKernelCommandLinePathsIsRefusedWithTheFix()
+    {
+        var e = Assert.Throws<TestHostException>(() => QemuArguments.Build("/k", "/i", "/my repo/agent.sh", "/s", "/c", "/t"));
+        Assert.Equal(TestHostError.InvalidConfiguration, e.Error);
+        Assert.Contains("whitespace", e.Message);
+    }
+
+    private static string After(IReadOnlyList<string> args, string option)
+    {
+        int i = args.ToList().IndexOf(option);
+        Assert.True(i >= 0 && i + 1 < args.Count, $"{option} is missing");
+        return args[i + 1];
+    }
+}

@@ -1,0 +1,23 @@
+using KataSharp.Linux;
+using KataSharp.TestTool;
+
+// katasharp-testtool kvm-api-version [device]   prints KVM_GET_API_VERSION of /dev/kvm (or device)
+const int UsageError = 2;
+
+switch (args)
+{
+    case ["kvm-api-version", .. var rest] when rest.Length <= 1:
+        try
+        {
+            Console.WriteLine(KvmProbe.ApiVersion(rest.Length == 1 ? rest[0] : "/dev/kvm"));
+            return 0;
+        }
+        catch (LinuxException e)
+        {
+            Console.Error.WriteLine($"katasharp-testtool: {e.Message}");
+            return 1;
+        }
+    default:
+        Console.Error.WriteLine("usage: katasharp-testtool kvm-api-version [device]");
+        return UsageError;
+}
