@@ -53,7 +53,16 @@ public sealed class KvmSystem : IDisposable
         }
 
         var kvm = new KvmSystem(fd, path);
-        int version = Ioctl.Invoke(fd, KVM_GET_API_VERSION, 0, "KVM_GET_API_VERSION");
+        int version;
+        try
+        {
+            version = Ioctl.Invoke(fd, KVM_GET_API_VERSION, 0, "KVM_GET_API_VERSION");
+        }
+        catch (LinuxException e)
+        {
+            kvm.Dispose();
+            throw new KvmException(KvmError.ApiVersionMismatch, $"{path} is not a KVM device: KVM_GET_API_VERSION failed ({e.Message}).", e);
+        }
         if (version != KvmConstants.KVM_API_VERSION)
         {
             kvm.Dispose();
