@@ -6,7 +6,7 @@ set -euo pipefail
 
 declare -A groups=(
   # C helpers (guest init, container spawn helper) and the layout tests' C compiler.
-  [build]="build-essential pkg-config"
+  [build]="build-essential pkg-config linux-libc-dev"
   # Guest kernel from Debian's own kernel sources (the source package is resolved below).
   [kernel]="build-essential flex bison bc libelf-dev libssl-dev xz-utils cpio kmod"
   # The nested test host: QEMU TCG with SVM, busybox for its initramfs, images for guests.
