@@ -72,16 +72,12 @@ public static class ConfigurationParser
     {
         var settings = new RuntimeSettings(
             LayerCacheDir: r.String("layer_cache_dir", "/var/lib/katasharp/layers"),
-            StateDir: r.String("state_dir", "/run/katasharp"),
             Debug: r.Bool("debug", false),
             IoDrainTimeoutSeconds: r.Int("io_drain_timeout_seconds", 5, 0, 600));
         r.RejectUnknownKeys();
-        foreach (var (key, path) in new[] { ("layer_cache_dir", settings.LayerCacheDir), ("state_dir", settings.StateDir) })
+        if (!Path.IsPathFullyQualified(settings.LayerCacheDir))
         {
-            if (!Path.IsPathFullyQualified(path))
-            {
-                r.Problem($"{r.Key(key)} = \"{path}\" must be an absolute path");
-            }
+            r.Problem($"{r.Key("layer_cache_dir")} = \"{settings.LayerCacheDir}\" must be an absolute path");
         }
         return settings;
     }

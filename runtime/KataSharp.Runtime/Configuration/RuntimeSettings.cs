@@ -1,4 +1,4 @@
 namespace KataSharp.Runtime.Configuration;
 
 /// <summary>[runtime]: host-side behaviour of the shim.</summary>
-public sealed record RuntimeSettings(string LayerCacheDir, string StateDir, bool Debug, int IoDrainTimeoutSeconds);
+public sealed record RuntimeSettings(string LayerCacheDir, bool Debug, int IoDrainTimeoutSeconds);

@@ -12,6 +12,18 @@ public sealed class SandboxStateStore
 {
     private const string FileName = "state.json";
 
+    /// <summary>
+    /// Where sandbox state lives. Fixed rather than configured: a `delete` after a shim crash must
+    /// find it even when the configuration file is broken or gone.
+    /// </summary>
+    public const string DefaultRoot = "/run/katasharp";
+
+    /// <summary>Overrides <see cref="DefaultRoot"/> (tests, hosts without /run).</summary>
+    public const string RootVariable = "KATASHARP_STATE_DIR";
+
+    public static SandboxStateStore FromEnvironment() =>
+        new(Environment.GetEnvironmentVariable(RootVariable) is { Length: > 0 } root ? root : DefaultRoot);
+
     public SandboxStateStore(string stateRoot) => Root = stateRoot;
 
     public string Root { get; }

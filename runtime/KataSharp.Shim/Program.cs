@@ -1,0 +1,48 @@
+using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Sandbox;
+using KataSharp.Runtime.Tasks;
+using KataSharp.Shim;
+using KataSharp.Shim.Verbs;
+
+// containerd-shim-katasharp-v2: one verb per containerd action (pkg/shim/shim.go's shape).
+ShimArguments arguments;
+try
+{
+    arguments = ShimArguments.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"containerd-shim-katasharp-v2: {e.Message}");
+    return 2;
+}
+
+if (arguments.Version)
+{
+    Console.WriteLine("containerd-shim-katasharp-v2 (KataSharp) runtime io.containerd.katasharp.v2, shim API v2 over ttrpc");
+    return 0;
+}
+
+try
+{
+    return arguments.Verb switch
+    {
+        "start" => StartVerb.Run(arguments, Console.Out),
+        "delete" => DeleteVerb.Run(arguments, Console.OpenStandardOutput(), Console.Error),
+        "" => await ServeVerb.RunAsync(arguments, CreateBackend),
+        _ => Fail($"unknown action \"{arguments.Verb}\" (expected start, delete, or none to serve)"),
+    };
+}
+catch (Exception e) when (e is ArgumentException or IOException or RuntimeException or UnauthorizedAccessException)
+{
+    return Fail(e.Message);
+}
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine($"containerd-shim-katasharp-v2: {message}");
+    return 1;
+}
+
+static ISandboxBackend CreateBackend(RuntimeConfiguration configuration) =>
+    throw new RuntimeException(RuntimeError.Unavailable,
+        "this build of katasharp has no VM backend yet (the embedded VMM and agent client arrive with issue 6 phase 2)");

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using KataSharp.Linux;
+using KataSharp.Linux.Files;
+using KataSharp.Linux.Processes;
+using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Events;
+using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Persistence;
+using KataSharp.Runtime.Rootfs;
+using KataSharp.Runtime.Sandbox;
+using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Ttrpc;
+
+namespace KataSharp.Shim.Verbs;
+
+/// <summary>
+/// The long-running shim: a new session, stderr on the bundle's `log` FIFO (containerd copies it
+/// into its own log), the Task service on the socket `start` handed over as fd 3 (or -socket),
+/// events forwarded to $TTRPC_ADDRESS. Runs until Shutdown leaves no container, or SIGTERM/SIGINT.
+/// </summary>
+public static class ServeVerb
+{
+    public static async Task<int> RunAsync(ShimArguments args, Func<RuntimeConfiguration, ISandboxBackend> backendFactory)
+    {
+        args.Require();
+        DetachFromSession();
+        RedirectStderrToLogFifo();
+        var log = new RuntimeLog(Console.Error, args.Debug, args.Id);
+
+        using Socket listener = OpenListener(args);
+        string socketPath = (listener.LocalEndPoint as UnixDomainSocketEndPoint)?.ToString() ?? args.Socket;
+        var identity = new ShimIdentity(args.Namespace, Environment.ProcessId, ProcessStartTime.Of(Environment.ProcessId) ?? 0, socketPath);
+        var store = SandboxStateStore.FromEnvironment();
+        await using ITaskEventSink events = Environment.GetEnvironmentVariable("TTRPC_ADDRESS") is { Length: > 0 } ttrpcAddress
+            ? new EventForwarder(ttrpcAddress, args.Namespace, log)
+            : new LogEventSink(log);
+
+        var sandbox = new SandboxHost(args.Id, store.DirectoryOf(args.Id), backendFactory, ConfigurationLoader.Load,
+            configuration => new LayerImageCache(configuration.Runtime.LayerCacheDir, new ErofsBuilder(), log), log);
+        await using var supervisor = new TaskSupervisor(sandbox, events, store, identity, log);
+
+        var exit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registry = new TtrpcServiceRegistry();
+        new TaskService(supervisor, () => exit.TrySetResult()).Register(registry);
+        uint uid = ProcessIdentity.EffectiveUserId, gid = ProcessIdentity.EffectiveGroupId;
+        await using var server = new TtrpcServer(listener, registry, new RuntimeErrorStatus(), peer => peer.Uid == uid && peer.Gid == gid);
+
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; exit.TrySetResult(); });
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; exit.TrySetResult(); });
+
+        log.Info($"serving on {socketPath}");
+        Task serving = server.RunAsync();
+        await Task.WhenAny(exit.Task, serving);
+        log.Info("shutting down");
+        await server.StopAsync();
+        await supervisor.DisposeAsync();
+        await events.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+        if (File.Exists(socketPath))
+        {
+            File.Delete(socketPath);
+        }
+        store.Remove(args.Id);
+        return 0;
+    }
+
+    private static void DetachFromSession()
+    {
+        try
+        {
+            Session.CreateNew();
+        }
+        catch (LinuxException e) when (e.Errno == Errno.EPERM)
+        {
+            // Already a process-group leader (started by hand, not by `start`): nothing to detach from.
+        }
+    }
+
+    private static void RedirectStderrToLogFifo()
+    {
+        // containerd created `log` in the bundle (our cwd) and holds it open read-write, so this open never blocks.
+        if (!File.Exists("log"))
+        {
+            return;
+        }
+        using var fifo = FileDescriptor.Open("log", (int)OpenFlags.WriteOnly);
+        StandardDescriptors.Replace(StandardDescriptors.Stderr, fifo);
+    }
+
+    private static Socket OpenListener(ShimArguments args)
+    {
+        if (string.IsNullOrEmpty(args.Socket))
+        {
+            return new Socket(new SafeSocketHandle(StartVerb.ListenerFd, ownsHandle: true));
+        }
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(args.Socket));
+        socket.Listen(64);
+        return socket;
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net.Sockets;
+using KataSharp.Linux.Files;
+using KataSharp.Linux.Processes;
+using KataSharp.Runtime.Oci;
+
+namespace KataSharp.Shim.Verbs;
+
+/// <summary>
+/// `start`: find or create the pod's shim and print its address. containerd waits for this
+/// process to exit and for its stdout/stderr pipe to close, so the long-running server is
+/// spawned with posix_spawn (no managed code runs between fork and exec), stdio on /dev/null,
+/// the listening socket as fd 3 and nothing else inherited (everything .NET opens is
+/// close-on-exec, and whatever our own parent leaked is marked so); it then calls setsid() itself. One shim per grouping key (CRI's sandbox-id
+/// annotation, else the task id): a later container of the same pod gets the running shim's address.
+/// </summary>
+public static class StartVerb
+{
+    /// <summary>The listening socket's number in the spawned server (runc's shim uses 3 too).</summary>
+    public const int ListenerFd = 3;
+
+    public static int Run(ShimArguments args, TextWriter stdout)
+    {
+        args.Require();
+        string bundle = Directory.GetCurrentDirectory();
+        string groupingKey = OciBundle.Load(bundle).GroupingKey(args.Id);
+        string socketPath = ShimSocketAddress.PathFor(args.Address, args.Namespace, groupingKey);
+        string address = ShimSocketAddress.Uri(socketPath);
+
+        using Socket? listener = BindOrReuse(socketPath);
+        if (listener is not null)
+        {
+            SpawnServer(args, listener);
+        }
+        WriteAddressFile(bundle, address);
+        stdout.Write(address);
+        stdout.Flush();
+        return 0;
+    }
+
+    /// <summary>A fresh listening socket, or null when a live shim already serves this path.</summary>
+    private static Socket? BindOrReuse(string socketPath)
+    {
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                socket.Bind(new UnixDomainSocketEndPoint(socketPath));
+                File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                socket.Listen(64);
+                return socket;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                socket.Dispose();
+                if (CanConnect(socketPath))
+                {
+                    return null;
+                }
+                File.Delete(socketPath); // a dead shim's socket: take the path over
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        throw new IOException($"cannot bind {socketPath}: it stays in use but nothing answers on it");
+    }
+
+    private static bool CanConnect(string socketPath)
+    {
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            var connecting = probe.ConnectAsync(new UnixDomainSocketEndPoint(socketPath));
+            return connecting.Wait(TimeSpan.FromMilliseconds(100)) && probe.Connected;
+        }
+        catch (AggregateException)
+        {
+            return false;
+        }
+    }
+
+    private static void SpawnServer(ShimArguments args, Socket listener)
+    {
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell where this shim binary is");
+        var argv = new List<string> { self, "-namespace", args.Namespace, "-id", args.Id, "-address", args.Address, "-publish-binary", args.PublishBinary };
+        if (args.Debug)
+        {
+            argv.Add("-debug");
+        }
+        var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Select(key => $"{key}={Environment.GetEnvironmentVariable(key)}")
+            .ToList();
+        InheritedDescriptors.MarkCloseOnExec();
+        using var devNull = FileDescriptor.Open("/dev/null", (int)OpenFlags.ReadWrite);
+        using var socket = new FileDescriptor((int)listener.Handle, ownsHandle: false);
+        ProcessSpawner.Spawn(self, argv, environment,
+        [
+            (StandardDescriptors.Stdin, devNull),
+            (StandardDescriptors.Stdout, devNull),
+            (StandardDescriptors.Stderr, devNull),
+            (ListenerFd, socket),
+        ]);
+    }
+
+    private static void WriteAddressFile(string bundle, string address)
+    {
+        string path = Path.Combine(bundle, "address");
+        string temporary = path + ".tmp";
+        File.WriteAllText(temporary, address);
+        File.Move(temporary, path, overwrite: true);
+    }
+}
