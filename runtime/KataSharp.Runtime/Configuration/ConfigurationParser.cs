@@ -19,7 +19,7 @@ public static class ConfigurationParser
         TomlTable root;
         try
         {
-            root = TomlSerializer.Deserialize(text, TomlModelContext.Default.TomlTable) ?? new TomlTable();
+            root = TomlText.Parse(text);
         }
         catch (TomlException e)
         {

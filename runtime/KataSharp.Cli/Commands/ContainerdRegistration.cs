@@ -1,0 +1,72 @@
+using Tomlyn;
+using Tomlyn.Model;
+using KataSharp.Runtime.Configuration;
+
+namespace KataSharp.Cli.Commands;
+
+/// <summary>
+/// KataSharp's entry in containerd's config.toml: the CRI runtime handler `katasharp` with
+/// runtime_type io.containerd.katasharp.v2 (`ctr run --runtime io.containerd.katasharp.v2` needs
+/// only the shim binary on containerd's PATH). Adding is append-only and idempotent: an existing
+/// handler of that name, ours or anyone's, is never touched.
+/// </summary>
+public static class ContainerdRegistration
+{
+    public const string DefaultConfigPath = "/etc/containerd/config.toml";
+    public const string Handler = "katasharp";
+    public const string RuntimeType = "io.containerd.katasharp.v2";
+
+    /// <summary>True when the CRI plugin has a runtime handler named katasharp.</summary>
+    public static bool IsRegistered(string configText) =>
+        CriRuntimes(Parse(configText)) is { } runtimes && runtimes.ContainsKey(Handler);
+
+    /// <summary>The config text with the handler appended (unchanged when it is already there).</summary>
+    public static string Register(string configText)
+    {
+        TomlTable root = Parse(configText);
+        if (CriRuntimes(root) is { } runtimes && runtimes.ContainsKey(Handler))
+        {
+            return configText;
+        }
+        bool empty = configText.Trim().Length == 0;
+        // config version 2 (containerd 1.5+) names the CRI plugin by its full id; version 1 calls it "cri".
+        bool isVersion2 = empty || root.TryGetValue("version", out object? version) && version is long v && v >= 2;
+        string plugin = isVersion2 ? "plugins.\"io.containerd.grpc.v1.cri\"" : "plugins.cri";
+        string prefix = empty ? "version = 2\n" : configText.EndsWith('\n') ? "" : "\n";
+        string updated = configText + prefix + $"""
+
+            # Added by `katasharp install`: pods with runtimeClassName "{Handler}" run in KataSharp microVMs.
+            [{plugin}.containerd.runtimes.{Handler}]
+              runtime_type = "{RuntimeType}"
+              privileged_without_host_devices = true
+
+            """;
+        if (CriRuntimes(Parse(updated)) is not { } added || !added.ContainsKey(Handler))
+        {
+            throw new InvalidDataException("appending the katasharp handler did not produce it (the CRI runtimes are defined inline?); add it by hand");
+        }
+        return updated;
+    }
+
+    private static TomlTable Parse(string text)
+    {
+        try
+        {
+            return TomlText.Parse(text);
+        }
+        catch (TomlException e)
+        {
+            throw new InvalidDataException($"containerd's config is not valid TOML ({e.Message}); fix it before registering katasharp");
+        }
+    }
+
+    private static TomlTable? CriRuntimes(TomlTable root)
+    {
+        TomlTable? plugins = Child(root, "plugins");
+        TomlTable? cri = Child(plugins, "io.containerd.grpc.v1.cri") ?? Child(plugins, "cri");
+        return Child(Child(cri, "containerd"), "runtimes");
+    }
+
+    private static TomlTable? Child(TomlTable? table, string key) =>
+        table is not null && table.TryGetValue(key, out object? value) ? value as TomlTable : null;
+}
