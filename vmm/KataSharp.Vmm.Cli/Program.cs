@@ -1,0 +1,101 @@
+using System.Runtime.InteropServices;
+using KataSharp.Linux;
+using KataSharp.Vmm.Boot;
+using KataSharp.Vmm.Cli;
+using KataSharp.Vmm.Kvm;
+using KataSharp.Vmm.Machine;
+
+// katasharp-vmm: the VMM library on its own. Streams the guest console, exits with the guest.
+if (args.Length == 0 || args.Contains("--help") || args.Contains("-h"))
+{
+    Console.Out.WriteLine(CliOptions.Usage);
+    return args.Length == 0 ? ExitCodes.BadInput : ExitCodes.GuestExited;
+}
+
+CliOptions options;
+try
+{
+    options = CliOptions.Parse(args);
+}
+catch (CliUsageException e)
+{
+    return Fail(ExitCodes.BadInput, $"{e.Message}\n\n{CliOptions.Usage}");
+}
+
+Stream console;
+try
+{
+    console = options.ConsoleFile is null ? Console.OpenStandardOutput() : new FileStream(options.ConsoleFile, FileMode.Create, FileAccess.Write, FileShare.Read);
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    return Fail(ExitCodes.BadInput, $"cannot write the console to '{options.ConsoleFile}': {e.Message}");
+}
+
+using (console)
+{
+    VirtualMachine vm;
+    try
+    {
+        vm = new MachineBuilder()
+            .WithKernel(options.Kernel)
+            .WithInitrd(options.Initrd)
+            .WithCmdline(options.Cmdline)
+            .WithVcpus(options.Vcpus)
+            .WithMemoryMiB(options.MemoryMiB)
+            .WithConsole(console)
+            .Build();
+    }
+    catch (VmConfigException e)
+    {
+        return Fail(ExitCodes.BadInput, $"--{e.Option}: {e.Message}");
+    }
+    catch (BootException e)
+    {
+        return Fail(ExitCodes.BadInput, e.Message);
+    }
+    catch (KvmException e)
+    {
+        return Fail(ExitCodes.VmmError, e.Message);
+    }
+    catch (LinuxException e)
+    {
+        return Fail(ExitCodes.VmmError, $"setting up the VM failed: {e.Message}");
+    }
+
+    using (vm)
+    {
+        void Interrupt(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            vm.RequestExit(new VmExit(VmExitReason.HostStop, $"interrupted by {context.Signal}"));
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+
+        vm.Start();
+        VmExit exit = vm.WaitForExitAsync().GetAwaiter().GetResult();
+        int code = ExitCodes.For(exit);
+        if (code == ExitCodes.GuestExited)
+        {
+            return code;
+        }
+        string tail = vm.ConsoleTail.LastLines(40);
+        return Fail(code, $"{Describe(exit)}{(exit.Diagnostics is null ? "" : $"\n{exit.Diagnostics}")}\n" +
+            $"--- last lines of the guest console ---\n{(tail.Length == 0 ? "(the guest printed nothing)" : tail)}");
+    }
+}
+
+static string Describe(VmExit exit) => exit.Reason switch
+{
+    VmExitReason.GuestPanic => $"the guest kernel panicked: {exit.Message}",
+    VmExitReason.GuestShutdown => $"the guest crashed: {exit.Message}",
+    VmExitReason.HostStop => $"stopped: {exit.Message}",
+    _ => $"VMM error: {exit.Message}",
+};
+
+static int Fail(int code, string message)
+{
+    Console.Error.WriteLine($"katasharp-vmm: {message}");
+    return code;
+}
