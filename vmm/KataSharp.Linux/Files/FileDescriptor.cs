@@ -79,6 +79,31 @@ public sealed unsafe class FileDescriptor : SafeHandle
         }
     }
 
+    /// <summary>Non-blocking write: the byte count, or -1 instead of throwing when the descriptor is full (EAGAIN).</summary>
+    public int TryWrite(ReadOnlySpan<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                long rc = write(Value, p, (Tmds.Linux.size_t)(ulong)buffer.Length);
+                if (rc >= 0)
+                {
+                    return (int)rc;
+                }
+                int errno = Libc.LastErrno;
+                if (errno == (int)Errno.EAGAIN)
+                {
+                    return -1;
+                }
+                if (errno != (int)Errno.EINTR)
+                {
+                    throw new LinuxException("write", errno);
+                }
+            }
+        }
+    }
+
     /// <summary>Writes the whole buffer, looping over short writes.</summary>
     public void WriteAll(ReadOnlySpan<byte> buffer)
     {

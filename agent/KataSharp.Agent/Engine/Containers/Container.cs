@@ -1,0 +1,159 @@
+using KataSharp.Agent.Engine.Cgroups;
+using KataSharp.Agent.Engine.Plans;
+using KataSharp.Agent.Engine.Processes;
+using KataSharp.Agent.Engine.Rootfs;
+using Microsoft.Extensions.Logging;
+
+namespace KataSharp.Agent.Engine.Containers;
+
+/// <summary>
+/// One container: its plan, root filesystem, cgroup, init process and exec processes, and its
+/// state machine (with the previous state kept for diagnostics, as rustjail does).
+/// Operations that change it take <see cref="Gate"/> so they never interleave.
+/// </summary>
+public sealed class Container
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<string, ContainerProcess> _execs = [];
+    private readonly ILogger _logger;
+
+    public Container(ContainerPlan plan, ContainerRootfs rootfs, ContainerCgroup? cgroup, ContainerProcess init, ILogger logger)
+    {
+        Plan = plan;
+        Rootfs = rootfs;
+        Cgroup = cgroup;
+        Init = init;
+        _logger = logger;
+        State = ContainerState.Created;
+        _ = init.Exited.ContinueWith(_ => OnInitExited(), TaskScheduler.Default);
+    }
+
+    public string Id => Plan.Id;
+
+    public ContainerPlan Plan { get; }
+
+    public ContainerRootfs Rootfs { get; }
+
+    public ContainerCgroup? Cgroup { get; }
+
+    public ContainerProcess Init { get; }
+
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    public ContainerState State { get; private set; }
+
+    public ContainerState? PreviousState { get; private set; }
+
+    public void MoveTo(ContainerState next)
+    {
+        lock (_lock)
+        {
+            if (!ContainerTransitions.IsAllowed(State, next))
+            {
+                throw AgentException.FailedPrecondition($"container '{Id}' cannot go from {State} to {next}");
+            }
+            _logger.LogInformation("container {Id}: {From} -> {To}", Id, State, next);
+            PreviousState = State;
+            State = next;
+        }
+    }
+
+    /// <summary>Created → Running after a successful start, unless init already exited (then it stays Stopped).</summary>
+    public void MarkStarted()
+    {
+        lock (_lock)
+        {
+            if (State == ContainerState.Created)
+            {
+                MoveTo(ContainerState.Running);
+            }
+        }
+    }
+
+    /// <summary>Throws FailedPrecondition unless the container is in one of <paramref name="states"/>.</summary>
+    public void Require(string operation, params ContainerState[] states)
+    {
+        lock (_lock)
+        {
+            if (!states.Contains(State))
+            {
+                throw AgentException.FailedPrecondition($"cannot {operation} container '{Id}': it is {State}");
+            }
+        }
+    }
+
+    public ContainerProcess GetProcess(string execId)
+    {
+        if (execId.Length == 0)
+        {
+            return Init;
+        }
+        lock (_lock)
+        {
+            return _execs.TryGetValue(execId, out ContainerProcess? p) ? p : throw AgentException.NotFound($"container '{Id}' has no exec process '{execId}'");
+        }
+    }
+
+    public void AddExec(ContainerProcess process)
+    {
+        lock (_lock)
+        {
+            if (!_execs.TryAdd(process.ExecId, process))
+            {
+                throw AgentException.AlreadyExists($"container '{Id}' already has an exec process '{process.ExecId}'");
+            }
+        }
+    }
+
+    public void ReserveExecId(string execId)
+    {
+        lock (_lock)
+        {
+            if (_execs.ContainsKey(execId))
+            {
+                throw AgentException.AlreadyExists($"container '{Id}' already has an exec process '{execId}'");
+            }
+        }
+    }
+
+    public ContainerProcess RemoveExec(string execId)
+    {
+        lock (_lock)
+        {
+            if (!_execs.TryGetValue(execId, out ContainerProcess? p))
+            {
+                throw AgentException.NotFound($"container '{Id}' has no exec process '{execId}'");
+            }
+            if (p.State != ProcessState.Stopped)
+            {
+                throw AgentException.FailedPrecondition($"exec process '{execId}' is {p.State}; signal it and wait for it first");
+            }
+            _execs.Remove(execId);
+            return p;
+        }
+    }
+
+    public IReadOnlyList<ContainerProcess> Execs
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _execs.Values.ToList();
+            }
+        }
+    }
+
+    private void OnInitExited()
+    {
+        lock (_lock)
+        {
+            if (State != ContainerState.Stopped)
+            {
+                _logger.LogInformation("container {Id}: init exited ({Exit})", Id, Init.ExitIfStopped);
+                PreviousState = State;
+                State = ContainerState.Stopped;
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+namespace KataSharp.Agent.Engine.Spawning;
+
+/// <summary>Where in ks-spawn a failure happened (KS_STEP_* in ks_spawn.h).</summary>
+public enum SpawnStep
+{
+    ReadPlan = 1,
+    JoinCgroup = 2,
+    JoinNamespace = 3,
+    Clone = 4,
+    RootPropagation = 5,
+    RootfsBind = 6,
+    Mount = 7,
+    Device = 8,
+    Symlink = 9,
+    Hostname = 10,
+    Sysctl = 11,
+    PivotRoot = 12,
+    MaskPath = 13,
+    ReadonlyPath = 14,
+    RootReadonly = 15,
+    Rlimit = 16,
+    OomScore = 17,
+    Terminal = 18,
+    ResolveExecutable = 19,
+    Cwd = 20,
+    Seccomp = 21,
+    CapsBounding = 22,
+    Groups = 23,
+    Gid = 24,
+    Uid = 25,
+    Capset = 26,
+    CapsAmbient = 27,
+    NoNewPrivs = 28,
+    Exec = 29,
+}

@@ -1,0 +1,6 @@
+namespace KataSharp.Agent;
+
+internal static class Program
+{
+    public static int Main(string[] args) => 0;
+}

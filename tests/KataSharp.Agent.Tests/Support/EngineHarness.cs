@@ -1,0 +1,97 @@
+using System.Text;
+using KataSharp.Agent.Engine;
+using KataSharp.Agent.Engine.Processes;
+using KataSharp.Agent.Engine.Rootfs;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KataSharp.Agent.Tests.Support;
+
+/// <summary>
+/// A real <see cref="ContainerEngine"/> for one test: its own state directory under /run, its own
+/// cgroup subtree (cgroup2 at /sys/fs/cgroup/unified on a cgroup v1 host: no controllers, but
+/// membership, freeze and kill work), the ks-spawn helper built from agent/native.
+/// Disposing removes every container and checks nothing is left behind.
+/// </summary>
+public sealed class EngineHarness : IDisposable
+{
+    public EngineHarness()
+    {
+        if (Environment.UserName != "root")
+        {
+            throw new InvalidOperationException("engine tests create namespaces and mounts: run them as root");
+        }
+        string name = $"ks-test-{Guid.NewGuid():N}"[..20];
+        StateDir = Path.Combine("/run", name);
+        CgroupMountPoint = File.Exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified";
+        Options = new EngineOptions
+        {
+            StateDir = StateDir,
+            CgroupMountPoint = CgroupMountPoint,
+            CgroupName = name,
+            SpawnHelperPath = Repository.SpawnHelper,
+            ReapUnknownChildren = false,
+        };
+        Engine = new ContainerEngine(Options, NullLoggerFactory.Instance);
+    }
+
+    public string StateDir { get; }
+
+    public string CgroupMountPoint { get; }
+
+    public EngineOptions Options { get; }
+
+    public ContainerEngine Engine { get; }
+
+    public static RootfsRequest Busybox => new([new LayerSpec(null, BusyboxRootfs.Path)]);
+
+    public Task<int> CreateAsync(string id, System.Text.Json.Nodes.JsonObject spec, StdioRequest? io = null) =>
+        Engine.CreateAsync(id, TestSpec.Bytes(spec), Busybox, io ?? new StdioRequest(false, true, true), Deadline.Token(60));
+
+    /// <summary>Creates and starts a container, collects stdout and stderr to the end, and waits for its exit.</summary>
+    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string id, System.Text.Json.Nodes.JsonObject spec)
+    {
+        await CreateAsync(id, spec);
+        await Engine.StartAsync(id, Deadline.Token(30));
+        ContainerProcess init = Engine.GetProcess(id, "");
+        Task<string> stdout = ReadAllAsync(init.Stdio.Stdout);
+        Task<string> stderr = ReadAllAsync(init.Stdio.Stderr);
+        ProcessExit exit = await Engine.WaitAsync(id, "", Deadline.Token(60));
+        string outText = await stdout.WaitAsync(TimeSpan.FromSeconds(30));
+        string errText = await stderr.WaitAsync(TimeSpan.FromSeconds(30));
+        await Engine.RemoveAsync(id, Deadline.Token(30));
+        return (exit.ExitCode, outText, errText);
+    }
+
+    public static async Task<string> ReadAllAsync(OutputBuffer? buffer)
+    {
+        if (buffer is null)
+        {
+            return "";
+        }
+        var text = new StringBuilder();
+        await foreach (byte[] chunk in buffer.ReadAllAsync(Deadline.Token(60)))
+        {
+            text.Append(Encoding.UTF8.GetString(chunk));
+        }
+        return text.ToString();
+    }
+
+    public void Dispose()
+    {
+        Engine.Dispose();
+        string cgroup = Path.Combine(CgroupMountPoint, Options.CgroupName);
+        if (Directory.Exists(StateDir))
+        {
+            foreach (string dir in Directory.GetDirectories(Path.Combine(StateDir, "containers")))
+            {
+                throw new InvalidOperationException($"container directory left behind: {dir}");
+            }
+            Directory.Delete(StateDir, recursive: true);
+        }
+        if (Directory.Exists(cgroup))
+        {
+            throw new InvalidOperationException($"cgroup left behind: {cgroup}");
+        }
+    }
+}
