@@ -218,6 +218,15 @@ public sealed unsafe class StreamSocket : IDisposable
         }
     }
 
+    /// <summary>Hands the descriptor over to a .NET <see cref="System.Net.Sockets.Socket"/> (for streams and
+    /// async I/O in callers); this object no longer owns or closes it.</summary>
+    public System.Net.Sockets.Socket ToDotNetSocket()
+    {
+        int fd = Descriptor.Value;
+        Descriptor.SetHandleAsInvalid();
+        return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(new IntPtr(fd), ownsHandle: true));
+    }
+
     public void Dispose() => Descriptor.Dispose();
 
     private static StreamSocket Create(int family, bool nonBlocking)

@@ -269,7 +269,9 @@ public sealed class BlockDeviceTests : IDisposable
         });
         try
         {
-            for (int round = 0; round < 50; round++)
+            Eventually.True(() => device.Metrics.MediaChanges > 0, "the swapper to start");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (int round = 0; round < 50 || (device.Metrics.MediaChanges < 100 && clock.Elapsed < TimeSpan.FromSeconds(20)); round++)
             {
                 for (int i = 0; i < 32; i++)
                 {
@@ -293,6 +295,6 @@ public sealed class BlockDeviceTests : IDisposable
             stop.Cancel();
             await swapper;
         }
-        Assert.True(device.Metrics.MediaChanges > 0);
+        Assert.True(device.Metrics.MediaChanges >= 100, $"only {device.Metrics.MediaChanges} media changes happened during the reads");
     }
 }

@@ -20,12 +20,18 @@ internal sealed class FakeDriver : IDisposable
     private ulong _nextFree = 1 << 20;
 
     public FakeDriver(Func<VirtioDevice> createDevice, CountingInterruptLine? interrupt = null, EventLoop? loop = null)
+        : this(_ => createDevice(), interrupt, loop)
+    {
+    }
+
+    /// <summary>For devices that need the event loop at construction (vsock).</summary>
+    public FakeDriver(Func<EventLoop, VirtioDevice> createDevice, CountingInterruptLine? interrupt = null, EventLoop? loop = null)
     {
         Memory = GuestMemory.Create([(new GuestAddress(0), LowRamSize), (new GuestAddress(HighRamStart), HighRamSize)]);
         OwnsLoop = loop is null;
         Loop = loop ?? new EventLoop("fake-driver-loop", e => LoopErrors.Add(e));
         Interrupt = interrupt ?? new CountingInterruptLine();
-        Device = createDevice();
+        Device = createDevice(Loop);
         Transport = new MmioTransport(Device, Interrupt, Memory, Loop);
     }
 

@@ -24,6 +24,34 @@ public sealed class ChainWriter
         BytesWritten = 0;
     }
 
+    /// <summary>Forgets everything written so far: the cursor goes back to the first writable byte
+    /// (the bytes stay in guest memory but no longer count as written).</summary>
+    public void Rewind() => Reset();
+
+    /// <summary>Writes <paramref name="source"/> at <paramref name="offset"/> from the start of the writable
+    /// area without moving the cursor (a header filled in after its payload). False when it does not fit.</summary>
+    public bool WriteAt(ulong offset, ReadOnlySpan<byte> source)
+    {
+        if (offset > _chain.WritableBytes || (ulong)source.Length > _chain.WritableBytes - offset)
+        {
+            return false;
+        }
+        ReadOnlySpan<DescriptorBuffer> buffers = _chain.Buffers;
+        for (int i = _chain.FirstWritable; i < buffers.Length && !source.IsEmpty; i++)
+        {
+            if (offset >= buffers[i].Length)
+            {
+                offset -= buffers[i].Length;
+                continue;
+            }
+            int length = (int)Math.Min(buffers[i].Length - offset, (ulong)source.Length);
+            source[..length].CopyTo(_chain.Memory.GetSpan(buffers[i].Address.Add(offset), length));
+            source = source[length..];
+            offset = 0;
+        }
+        return true;
+    }
+
     /// <summary>Copies as much of <paramref name="source"/> as fits; returns how many bytes.</summary>
     public int Write(ReadOnlySpan<byte> source)
     {

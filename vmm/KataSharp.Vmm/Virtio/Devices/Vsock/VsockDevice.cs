@@ -1,0 +1,224 @@
+using KataSharp.Vmm.Events;
+using KataSharp.Vmm.Virtio.Queue;
+
+namespace KataSharp.Vmm.Virtio.Devices.Vsock;
+
+/// <summary>
+/// virtio-vsock (device id 19), stream sockets only: queue 0 carries packets to the guest (RX), queue 1
+/// packets from the guest (TX), queue 2 events (TRANSPORT_RESET). Packet handling and the host side live
+/// in <see cref="VsockMuxer"/> and <see cref="VsockConnection"/>; this class moves packets between them
+/// and the queues. All queue work runs on the event loop thread.
+/// </summary>
+public sealed class VsockDevice : VirtioDevice
+{
+    /// <summary>VMADDR_CID_HOST: what the guest calls us.</summary>
+    public const ulong HostCid = 2;
+
+    private const int RxQueue = 0;
+    private const int TxQueue = 1;
+    private const int EventQueue = 2;
+    private const uint TransportResetEvent = 0;
+
+    private readonly EventLoop _loop;
+    private readonly VsockMuxer _muxer;
+    private bool _transportResetPending;
+
+    public VsockDevice(VsockOptions options, EventLoop loop, string name = "vsock", Action<string>? logSink = null)
+        : base(name, queueCount: 3, QueueLimits.DefaultMaxQueueSize, logSink)
+    {
+        Options = options;
+        _loop = loop;
+        _muxer = new VsockMuxer(Sync, loop, options, Metrics, GuestErrors, ProcessRx);
+    }
+
+    public VsockOptions Options { get; }
+
+    public uint GuestCid => Options.GuestCid;
+
+    public VsockMetrics Metrics { get; } = new();
+
+    public override VirtioDeviceType DeviceType => VirtioDeviceType.Vsock;
+
+    /// <summary>Stream only: VIRTIO_VSOCK_F_SEQPACKET is not offered.</summary>
+    public override ulong OfferedFeatures => VirtioFeatures.Common;
+
+    public override int ConfigSize => VsockConfig.Size;
+
+    /// <summary>Bytes of guest data the device holds for host sockets right now (bounded by credit).</summary>
+    public long BufferedBytes
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return _muxer.BufferedBytes;
+            }
+        }
+    }
+
+    public int ConnectionCount
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return _muxer.ConnectionCount;
+            }
+        }
+    }
+
+    /// <summary>Opens a stream to guest port <paramref name="port"/> in-process (no unix socket, no CONNECT line).</summary>
+    public Task<Stream> ConnectAsync(uint port, CancellationToken cancellationToken = default) => _muxer.ConnectAsync(port, cancellationToken);
+
+    /// <summary>Drops every connection and tells the guest with a TRANSPORT_RESET event (its sockets reset too).</summary>
+    public void ResetTransport()
+    {
+        lock (Sync)
+        {
+            _muxer.DropAllConnections("transport reset by the host");
+            _transportResetPending = true;
+        }
+        _loop.Post(() =>
+        {
+            lock (Sync)
+            {
+                DeliverEvents();
+            }
+        });
+    }
+
+    protected override void RenderConfig(Span<byte> config) => VsockConfig.Render(config, GuestCid);
+
+    protected override void OnActivated() =>
+        // Activation runs on a vCPU thread; queue work belongs to the event loop.
+        _loop.Post(() =>
+        {
+            lock (Sync)
+            {
+                ProcessRx();
+                DeliverEvents();
+            }
+        });
+
+    protected override void OnReset()
+    {
+        _muxer.DropAllConnections("the guest reset the vsock device");
+        _transportResetPending = false;
+    }
+
+    protected override void ProcessQueue(int index)
+    {
+        switch (index)
+        {
+            case TxQueue:
+                ProcessAvailableChains(TxQueue, HandleTx);
+                ProcessRx();
+                break;
+            case RxQueue:
+                ProcessRx();
+                break;
+            case EventQueue:
+                DeliverEvents();
+                break;
+        }
+    }
+
+    private uint HandleTx(DescriptorChain chain)
+    {
+        if (!chain.Reader.TryRead(out VsockPacketHeader header))
+        {
+            Metrics.ProtocolViolations++;
+            GuestErrors.Report($"TX chain at head {chain.Head} is shorter than a packet header ({chain.ReadableBytes} bytes)");
+            return 0;
+        }
+        _muxer.OnGuestPacket(header, chain.Reader, GuestCid);
+        return 0;
+    }
+
+    /// <summary>Moves pending packets into the guest's RX buffers while both exist.</summary>
+    private void ProcessRx()
+    {
+        if (!IsActivated || IsFailed)
+        {
+            return;
+        }
+        VirtQueue rx = Queues[RxQueue];
+        bool returned = false;
+        for (int turn = 0; _muxer.HasPendingRx; turn++)
+        {
+            if (turn == QueueLimits.ChainsPerTurn)
+            {
+                Transport.RequeueNotification(RxQueue);
+                break;
+            }
+            QueuePopResult result = rx.TryPop(out DescriptorChain chain);
+            if (result == QueuePopResult.Empty)
+            {
+                if (rx.EnableNotificationAndCheck())
+                {
+                    continue;
+                }
+                break; // the guest notifies queue 0 when it adds buffers
+            }
+            if (result == QueuePopResult.Broken)
+            {
+                Fail($"RX queue: {rx.BrokenReason}");
+                return;
+            }
+            if (result == QueuePopResult.Malformed || chain.WritableBytes < VsockPacketHeader.Size)
+            {
+                GuestErrors.Report($"RX chain at head {chain.Head} dropped: {chain.Problem ?? "no room for a packet header"}");
+                rx.AddUsed(chain.Head, 0);
+                returned = true;
+                continue;
+            }
+            if (!_muxer.TryFillRx(chain.Writer))
+            {
+                rx.UndoPop();
+                break;
+            }
+            rx.AddUsed(chain.Head, (uint)chain.Writer.BytesWritten);
+            returned = true;
+        }
+        SignalIfWanted(rx, returned);
+    }
+
+    /// <summary>Hands a pending TRANSPORT_RESET to the guest once it has posted an event buffer.</summary>
+    private void DeliverEvents()
+    {
+        if (!_transportResetPending || !IsActivated || IsFailed)
+        {
+            return;
+        }
+        VirtQueue events = Queues[EventQueue];
+        while (true)
+        {
+            QueuePopResult result = events.TryPop(out DescriptorChain chain);
+            if (result == QueuePopResult.Empty)
+            {
+                return;
+            }
+            if (result == QueuePopResult.Broken)
+            {
+                Fail($"event queue: {events.BrokenReason}");
+                return;
+            }
+            if (result == QueuePopResult.Chain && chain.WritableBytes >= sizeof(uint))
+            {
+                chain.Writer.Write(BitConverter.GetBytes(TransportResetEvent));
+                events.AddUsed(chain.Head, sizeof(uint));
+                _transportResetPending = false;
+                SignalIfWanted(events, true);
+                return;
+            }
+            GuestErrors.Report($"event chain at head {chain.Head} dropped: {chain.Problem ?? "smaller than an event"}");
+            events.AddUsed(chain.Head, 0);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _muxer.Dispose();
+        base.Dispose();
+    }
+}

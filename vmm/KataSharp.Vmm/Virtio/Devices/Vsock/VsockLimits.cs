@@ -1,0 +1,38 @@
+namespace KataSharp.Vmm.Virtio.Devices.Vsock;
+
+/// <summary>
+/// Bounds on what the guest and host clients can make the vsock device hold or do (the threat table in
+/// Virtio/README.md). Host memory held for vsock is at most
+/// <see cref="MaxConnections"/> × <see cref="ConnectionBufferBytes"/> plus
+/// <see cref="MaxPendingHandshakes"/> × <see cref="HandshakeLineBytes"/>.
+/// </summary>
+public static class VsockLimits
+{
+    /// <summary>buf_alloc we advertise per connection: guest data accepted but not yet written to the host
+    /// socket never exceeds it (a guest that sends more is reset).</summary>
+    public const int ConnectionBufferBytes = 256 * 1024;
+
+    /// <summary>Largest payload in one packet either way (Linux's VIRTIO_VSOCK_MAX_PKT_BUF_SIZE).</summary>
+    public const int MaxPacketPayload = 64 * 1024;
+
+    /// <summary>Concurrent connections; further requests are reset.</summary>
+    public const int MaxConnections = 1024;
+
+    /// <summary>Host clients that have connected but not finished "CONNECT port\n".</summary>
+    public const int MaxPendingHandshakes = 128;
+
+    /// <summary>Longest "CONNECT port\n" line accepted.</summary>
+    public const int HandshakeLineBytes = 32;
+
+    /// <summary>RSTs for unknown connections waiting for an RX buffer; more are dropped (the guest times out).</summary>
+    public const int MaxQueuedResets = 256;
+
+    /// <summary>How long a host client may take to send its CONNECT line.</summary>
+    public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the guest may take to answer a host-initiated REQUEST (counted from delivery).</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a closing connection waits for the guest's RST or for the host to drain its data.</summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(3);
+}
