@@ -45,12 +45,17 @@ public sealed class FifoReader : IDisposable
         Span<EpollReady> ready = stackalloc EpollReady[2];
         while (Volatile.Read(ref _cancelled) == 0)
         {
+            // Wait first: read(2) on a FIFO that has no writer *yet* returns 0, which is not end of file.
+            _epoll.Wait(ready, -1);
+            if (Volatile.Read(ref _cancelled) != 0)
+            {
+                break;
+            }
             int n = _fifo.TryRead(buffer);
             if (n >= 0)
             {
                 return n;
             }
-            _epoll.Wait(ready, -1);
         }
         return 0;
     }

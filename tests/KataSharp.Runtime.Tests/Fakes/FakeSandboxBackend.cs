@@ -33,6 +33,8 @@ public sealed class FakeSandboxBackend : ISandboxBackend
 
     public ConcurrentDictionary<string, ContainerLaunch> Containers { get; } = new();
 
+    public ConcurrentDictionary<ProcessKey, ProcessLaunch> Launches { get; } = new();
+
     public Task BootAsync(SandboxBootRequest request, CancellationToken cancellationToken)
     {
         BootCount++;
@@ -62,6 +64,7 @@ public sealed class FakeSandboxBackend : ISandboxBackend
 
     public Task<ProcessStreams> StartProcessAsync(ProcessLaunch launch, CancellationToken cancellationToken)
     {
+        Launches[launch.Key] = launch;
         var process = new FakeProcess(launch.Key, launch.Terminal);
         _processes[launch.Key] = process;
         Calls.Add($"start {launch.Key}");
