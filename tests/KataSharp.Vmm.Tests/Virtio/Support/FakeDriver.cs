@@ -35,6 +35,20 @@ internal sealed class FakeDriver : IDisposable
         Transport = new MmioTransport(Device, Interrupt, Memory, Loop);
     }
 
+    /// <summary>Drives a transport someone else created and owns (e.g. one placed by the device manager).</summary>
+    public FakeDriver(MmioTransport transport, GuestMemory memory, EventLoop loop)
+    {
+        Memory = memory;
+        Loop = loop;
+        Interrupt = new CountingInterruptLine();
+        Device = transport.Device;
+        Transport = transport;
+        OwnsEverything = false;
+    }
+
+    /// <summary>False when driving a borrowed transport: dispose touches nothing.</summary>
+    public bool OwnsEverything { get; } = true;
+
     public GuestMemory Memory { get; }
 
     public EventLoop Loop { get; }
@@ -182,6 +196,10 @@ internal sealed class FakeDriver : IDisposable
 
     public void Dispose()
     {
+        if (!OwnsEverything)
+        {
+            return;
+        }
         Transport.Dispose();
         Device.Dispose();
         if (OwnsLoop)
