@@ -28,14 +28,15 @@ public static class ConfigurationParser
 
         var problems = new List<string>();
         TomlTable? hypervisors = Table(root, "hypervisor", "hypervisor", problems);
-        var hypervisor = ReadHypervisor(new TomlSectionReader(Table(hypervisors, "katasharp", HypervisorTable, problems), HypervisorTable, problems));
+        TomlTable? katasharp = Table(hypervisors, "katasharp", HypervisorTable, problems);
+        if (katasharp is null)
+        {
+            problems.Add($"missing table [{HypervisorTable}]: it must name at least the guest kernel ({HypervisorTable}.kernel) and initrd ({HypervisorTable}.initrd)");
+        }
+        var hypervisor = ReadHypervisor(new TomlSectionReader(katasharp, HypervisorTable, problems), requireAssets: katasharp is not null);
         var agent = ReadAgent(new TomlSectionReader(Table(root, AgentTable, AgentTable, problems), AgentTable, problems));
         var runtime = ReadRuntime(new TomlSectionReader(Table(root, RuntimeTable, RuntimeTable, problems), RuntimeTable, problems));
 
-        if (hypervisors is null && !problems.Any(p => p.StartsWith(HypervisorTable, StringComparison.Ordinal)))
-        {
-            problems.Insert(0, $"missing table [{HypervisorTable}]: it must name at least the guest kernel ({HypervisorTable}.kernel)");
-        }
         new TomlSectionReader(hypervisors, "hypervisor", problems).RejectUnknownKeys(["katasharp"]);
         RejectUnknownTables(root, problems);
         if (problems.Count > 0)
@@ -45,11 +46,16 @@ public static class ConfigurationParser
         return new RuntimeConfiguration(hypervisor, agent, runtime, source);
     }
 
-    private static HypervisorSettings ReadHypervisor(TomlSectionReader r)
+    /// <param name="requireAssets">False when the whole table is missing (already reported once, not per key).</param>
+    private static HypervisorSettings ReadHypervisor(TomlSectionReader r, bool requireAssets)
     {
         var settings = new HypervisorSettings(
-            Kernel: r.RequiredString("kernel", "the path of the guest vmlinux (built by guest-image/kernel/build-kernel.sh, installed by `katasharp install`)"),
-            Initrd: r.RequiredString("initrd", "the path of the guest initrd holding init and the agent (installed by `katasharp install`)"),
+            Kernel: requireAssets
+                ? r.RequiredString("kernel", "the path of the guest vmlinux (built by guest-image/kernel/build-kernel.sh, installed by `katasharp install`)")
+                : "",
+            Initrd: requireAssets
+                ? r.RequiredString("initrd", "the path of the guest initrd holding init and the agent (installed by `katasharp install`)")
+                : "",
             Vcpus: r.Int("vcpus", 1, 1, 32),
             MemoryMib: r.Int("memory_mib", 256, 64, 65536),
             KernelParams: r.String("kernel_params", ""),

@@ -1,11 +1,15 @@
+using KataSharp.Linux;
 using KataSharp.Linux.Files;
 
 namespace KataSharp.Runtime.Io;
 
 /// <summary>
-/// The shim's end of a client's stdout/stderr FIFO. Opened O_RDWR, as Kata does: the open never
-/// blocks, and holding a read end means a client that goes away cannot turn our writes into
-/// EPIPE. Closing it is what tells the client the output is complete.
+/// The shim's end of a client's stdout/stderr FIFO. containerd's clients (ctr, CRI) open their
+/// reader before Create, so at Start a non-blocking write-only open finds it; writes then block
+/// while the client is slow (back-pressure) and fail with EPIPE once it is gone, after which
+/// output is dropped instead of blocking the copy forever. If no reader is there yet, the FIFO is
+/// opened read-write instead (Kata's way: the open never blocks and never fails).
+/// Closing it is what tells the client the output is complete.
 /// </summary>
 public sealed class FifoWriter : IDisposable
 {
@@ -13,10 +17,40 @@ public sealed class FifoWriter : IDisposable
 
     private FifoWriter(FileDescriptor fifo) => _fifo = fifo;
 
-    public static FifoWriter Open(string path) => new(FileDescriptor.Open(path, (int)OpenFlags.ReadWrite));
+    /// <summary>True once the client's reader went away; later output is discarded.</summary>
+    public bool IsClientGone { get; private set; }
 
-    /// <summary>Writes everything; blocks while the client is slow to read (the pipe is full).</summary>
-    public void Write(ReadOnlySpan<byte> data) => _fifo.WriteAll(data);
+    public static FifoWriter Open(string path)
+    {
+        FileDescriptor fifo;
+        try
+        {
+            fifo = FileDescriptor.Open(path, (int)(OpenFlags.WriteOnly | OpenFlags.NonBlocking));
+        }
+        catch (LinuxException e) when (e.Errno == Errno.ENXIO)
+        {
+            fifo = FileDescriptor.Open(path, (int)(OpenFlags.ReadWrite | OpenFlags.NonBlocking));
+        }
+        BlockingMode.SetBlocking(fifo);
+        return new FifoWriter(fifo);
+    }
+
+    /// <summary>Writes everything, blocking while the pipe is full; drops the data if the client is gone.</summary>
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        if (IsClientGone)
+        {
+            return;
+        }
+        try
+        {
+            _fifo.WriteAll(data);
+        }
+        catch (LinuxException e) when (e.Errno == Errno.EPIPE)
+        {
+            IsClientGone = true;
+        }
+    }
 
     public void Dispose() => _fifo.Dispose();
 }

@@ -8,8 +8,8 @@ namespace KataSharp.Runtime.Io;
 /// Copies between containerd's stdio FIFOs and a process's guest streams: FIFO stdin → guest
 /// stdin, guest stdout/stderr → FIFOs. <see cref="OutputDone"/> completes only when both
 /// outputs hit end of file and their FIFOs are closed, so the exit is reported after the last
-/// byte of output, never before. Output for which containerd gave no FIFO is read and dropped
-/// so the guest never blocks on it.
+/// byte of output, never before. Output for which containerd gave no FIFO, or whose reader went
+/// away, is still read to its end and dropped, so the guest never blocks on it.
 /// </summary>
 public sealed class ProcessIoBridge : IAsyncDisposable
 {
