@@ -24,8 +24,8 @@ public sealed class Container
         Cgroup = cgroup;
         Init = init;
         _logger = logger;
-        State = ContainerState.Created;
-        _ = init.Exited.ContinueWith(_ => OnInitExited(), TaskScheduler.Default);
+        _state = ContainerState.Created;
+        _ = init.Exited.ContinueWith(_ => { lock (_lock) { SyncWithInit(); } }, TaskScheduler.Default);
     }
 
     public string Id => Plan.Id;
@@ -40,7 +40,20 @@ public sealed class Container
 
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
-    public ContainerState State { get; private set; }
+    /// <summary>The current state; an exited init makes it Stopped even before the exit callback has run.</summary>
+    public ContainerState State
+    {
+        get
+        {
+            lock (_lock)
+            {
+                SyncWithInit();
+                return _state;
+            }
+        }
+    }
+
+    private ContainerState _state;
 
     public ContainerState? PreviousState { get; private set; }
 
@@ -48,13 +61,14 @@ public sealed class Container
     {
         lock (_lock)
         {
-            if (!ContainerTransitions.IsAllowed(State, next))
+            SyncWithInit();
+            if (!ContainerTransitions.IsAllowed(_state, next))
             {
-                throw AgentException.FailedPrecondition($"container '{Id}' cannot go from {State} to {next}");
+                throw AgentException.FailedPrecondition($"container '{Id}' cannot go from {_state} to {next}");
             }
-            _logger.LogInformation("container {Id}: {From} -> {To}", Id, State, next);
-            PreviousState = State;
-            State = next;
+            _logger.LogInformation("container {Id}: {From} -> {To}", Id, _state, next);
+            PreviousState = _state;
+            _state = next;
         }
     }
 
@@ -75,9 +89,10 @@ public sealed class Container
     {
         lock (_lock)
         {
-            if (!states.Contains(State))
+            SyncWithInit();
+            if (!states.Contains(_state))
             {
-                throw AgentException.FailedPrecondition($"cannot {operation} container '{Id}': it is {State}");
+                throw AgentException.FailedPrecondition($"cannot {operation} container '{Id}': it is {_state}");
             }
         }
     }
@@ -144,16 +159,14 @@ public sealed class Container
         }
     }
 
-    private void OnInitExited()
+    /// <summary>Init's exit moves the container to Stopped from any state (call with the lock held).</summary>
+    private void SyncWithInit()
     {
-        lock (_lock)
+        if (_state != ContainerState.Stopped && Init.Exited.IsCompleted)
         {
-            if (State != ContainerState.Stopped)
-            {
-                _logger.LogInformation("container {Id}: init exited ({Exit})", Id, Init.ExitIfStopped);
-                PreviousState = State;
-                State = ContainerState.Stopped;
-            }
+            _logger.LogInformation("container {Id}: init exited ({Exit}); {From} -> Stopped", Id, Init.ExitIfStopped, _state);
+            PreviousState = _state;
+            _state = ContainerState.Stopped;
         }
     }
 }

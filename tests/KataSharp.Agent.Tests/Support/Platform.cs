@@ -1,0 +1,2 @@
+// The agent and its tests exist only for Linux.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
