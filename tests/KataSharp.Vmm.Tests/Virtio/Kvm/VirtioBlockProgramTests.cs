@@ -1,0 +1,109 @@
+using KataSharp.Vmm.DeviceManager;
+using KataSharp.Vmm.Machine;
+using KataSharp.Vmm.Tests.Support;
+using KataSharp.Vmm.Virtio.Devices.Block;
+using KataSharp.Vmm.Virtio.Transport;
+using Xunit;
+
+namespace KataSharp.Vmm.Tests.Virtio.Kvm;
+
+/// <summary>
+/// Guest code on the real /dev/kvm drives virtio-blk through the production path: MMIO exits to the
+/// transport, QueueNotify through a KVM ioeventfd, the device on the VM's event loop. Hostile variants
+/// break one rule each; afterwards the same VM must still serve a correct read.
+/// </summary>
+public sealed class VirtioBlockProgramTests : IDisposable
+{
+    private readonly TempDirectory _files = new();
+    private readonly byte[] _disk;
+    private readonly string _diskPath;
+
+    public VirtioBlockProgramTests()
+    {
+        _disk = new byte[1 << 20];
+        for (int i = 0; i < _disk.Length; i++)
+        {
+            _disk[i] = (byte)(i * 13 + (i >> 9));
+        }
+        _diskPath = _files.File("disk.img", _disk);
+    }
+
+    public void Dispose() => _files.Dispose();
+
+    private ulong ExpectedData => BitConverter.ToUInt64(_disk, (int)VirtioBlockDriverProgram.Sector * 512);
+
+    private (ProgramRun Run, VirtioDeviceManager Devices) Boot(Hostility hostility)
+    {
+        VirtioDeviceManager? devices = null;
+        ProgramRun run = ProgramRun.Start(a => VirtioBlockDriverProgram.Emit(a, hostility), attach: vm =>
+        {
+            devices = new VirtioDeviceManager(vm);
+            devices.Attach(new BlockDeviceSpec("blk0", _diskPath, ReadOnly: true, Serial: "kvm-test"));
+        });
+        return (run, devices!);
+    }
+
+    [KvmFact]
+    public void A_guest_driver_negotiates_sets_up_a_queue_and_reads_a_sector()
+    {
+        var (run, devices) = Boot(Hostility.None);
+        using (run)
+        using (devices)
+        {
+            VmExit exit = run.WaitForExit();
+            Assert.True(exit.Reason == VmExitReason.HostStop, $"{exit.Reason}: {exit.Message}");
+            Assert.Equal([0u], run.ExitCodes);
+            const uint live = (uint)(DeviceStatus.Acknowledge | DeviceStatus.Driver | DeviceStatus.FeaturesOk | DeviceStatus.DriverOk);
+            Assert.Equal([live, 513UL, 0UL, ExpectedData], run.Reports);
+            var blk = (BlockDevice)devices.Devices[0].Device;
+            Assert.Equal(1, blk.Metrics.Reads);
+            Assert.Contains("virtio_mmio.device=4K@0xd0000000:5", run.Machine.KernelCmdline);
+        }
+    }
+
+    [KvmFact]
+    public void A_descriptor_beyond_ram_is_dropped_and_the_next_read_works() => HostileThenHealthy(Hostility.DescriptorBeyondRam);
+
+    [KvmFact]
+    public void A_length_that_wraps_is_dropped_and_the_next_read_works() => HostileThenHealthy(Hostility.WrappingLength);
+
+    [KvmFact]
+    public void A_looping_chain_is_dropped_and_the_next_read_works() => HostileThenHealthy(Hostility.LoopingChain);
+
+    [KvmFact]
+    public void A_huge_indirect_table_is_dropped_and_the_next_read_works() => HostileThenHealthy(Hostility.HugeIndirectTable);
+
+    private void HostileThenHealthy(Hostility hostility)
+    {
+        var (run, devices) = Boot(hostility);
+        using (run)
+        using (devices)
+        {
+            VmExit exit = run.WaitForExit();
+            Assert.True(exit.Reason == VmExitReason.HostStop, $"{exit.Reason}: {exit.Message}");
+            Assert.Equal([0u], run.ExitCodes);
+            const uint live = (uint)(DeviceStatus.Acknowledge | DeviceStatus.Driver | DeviceStatus.FeaturesOk | DeviceStatus.DriverOk);
+            Assert.Equal(
+                [live, 0UL, VirtioBlockDriverProgram.StatusPreset, VirtioBlockDriverProgram.DataPreset, 513UL, 0UL, ExpectedData],
+                run.Reports);
+            var blk = (BlockDevice)devices.Devices[0].Device;
+            Assert.False(blk.IsFailed);
+            Assert.True(blk.GuestErrors.Count >= 1, "the dropped chain was not reported");
+        }
+    }
+
+    [KvmFact]
+    public void A_queue_size_that_is_not_a_power_of_two_needs_a_reset_and_then_works()
+    {
+        var (run, devices) = Boot(Hostility.QueueSizeNotPowerOfTwo);
+        using (run)
+        using (devices)
+        {
+            VmExit exit = run.WaitForExit();
+            Assert.True(exit.Reason == VmExitReason.HostStop, $"{exit.Reason}: {exit.Message}");
+            const uint live = (uint)(DeviceStatus.Acknowledge | DeviceStatus.Driver | DeviceStatus.FeaturesOk | DeviceStatus.DriverOk);
+            Assert.Equal([live | (uint)DeviceStatus.DeviceNeedsReset, live, 513UL, 0UL, ExpectedData], run.Reports);
+            Assert.Contains("power of two", devices.Devices[0].Device.GuestErrors.Last ?? "");
+        }
+    }
+}
