@@ -6,6 +6,9 @@ namespace KataSharp.Vmm.Cli;
 /// <summary>katasharp-vmm's command line, parsed and checked for form (the builder checks the values).</summary>
 public sealed record CliOptions(string Kernel, string? Initrd, string Cmdline, int Vcpus, int MemoryMiB, string? ConsoleFile)
 {
+    /// <summary>virtio devices and the control socket (parsed by <see cref="DeviceOptions"/>).</summary>
+    public DeviceOptions Devices { get; init; } = new();
+
     public const string Usage = """
         usage: katasharp-vmm --kernel FILE [--initrd FILE] [--cmdline TEXT] [--vcpus N] [--memory MIB] [--console FILE]
 
@@ -21,7 +24,7 @@ public sealed record CliOptions(string Kernel, string? Initrd, string Cmdline, i
 
         Exit status: 0 the guest rebooted or powered off; 2 kernel panic; 3 the guest crashed
         (triple fault); 4 VMM or KVM error; 64 bad arguments or configuration; 130 interrupted.
-        """;
+        """ + "\n\n" + DeviceOptions.Usage;
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="CliUsageException"/> naming the problem.</summary>
     public static CliOptions Parse(IReadOnlyList<string> args)
@@ -29,6 +32,7 @@ public sealed record CliOptions(string Kernel, string? Initrd, string Cmdline, i
         string? kernel = null, initrd = null, console = null;
         string cmdline = KernelCmdline.Default;
         int vcpus = 1, memory = MachineBuilder.DefaultMemoryMiB;
+        var devices = new DeviceOptions();
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -41,14 +45,20 @@ public sealed record CliOptions(string Kernel, string? Initrd, string Cmdline, i
                 case "--console": console = Value(); break;
                 case "--vcpus": vcpus = Number(arg, Value()); break;
                 case "--memory": memory = ParseMemory(Value()); break;
-                default: throw new CliUsageException($"unknown argument '{arg}'");
+                default:
+                    if (!devices.TryParse(arg, Value))
+                    {
+                        throw new CliUsageException($"unknown argument '{arg}'");
+                    }
+                    break;
             }
         }
         if (kernel is null)
         {
             throw new CliUsageException("--kernel is required");
         }
-        return new CliOptions(kernel, initrd, cmdline, vcpus, memory, console);
+        devices.Specs(); // reports device option mistakes now, with the usage text
+        return new CliOptions(kernel, initrd, cmdline, vcpus, memory, console) { Devices = devices };
     }
 
     private static int Number(string option, string text) =>

@@ -3,7 +3,10 @@ using KataSharp.Linux;
 using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.Cli;
 using KataSharp.Vmm.Kvm;
+using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Machine;
+using KataSharp.Vmm.Virtio.Devices.Block;
+using KataSharp.Vmm.Virtio.Devices.Vsock;
 
 // katasharp-vmm: the VMM library on its own. Streams the guest console, exits with the guest.
 if (args.Length == 0 || args.Contains("--help") || args.Contains("-h"))
@@ -65,6 +68,23 @@ using (console)
 
     using (vm)
     {
+        // Devices: attached before start (their virtio_mmio.device= entries join the command line).
+        using var devices = new VirtioDeviceManager(vm);
+        ControlServer? control = null;
+        try
+        {
+            foreach (VirtioDeviceSpec spec in options.Devices.Specs())
+            {
+                devices.Attach(spec);
+            }
+            control = options.Devices.ControlSocket is { } path ? ControlServer.Start(path, devices) : null;
+        }
+        catch (Exception e) when (e is BlockDeviceException or VsockException or CliUsageException)
+        {
+            return Fail(ExitCodes.BadInput, e.Message);
+        }
+        using var controlServer = control;
+
         void Interrupt(PosixSignalContext context)
         {
             context.Cancel = true;
