@@ -15,7 +15,8 @@ public sealed partial class OwnerDeathTests
 {
     /// <summary>The lock may be held by another test run: waiting for it is part of starting.</summary>
     private static readonly TimeSpan StartDeadline = TimeSpan.FromMinutes(20);
-    private static readonly TimeSpan ExitDeadline = TimeSpan.FromSeconds(60);
+    /// <summary>Killing the command and shutting L1 down takes seconds; minutes on a machine loaded by parallel builds.</summary>
+    private static readonly TimeSpan ExitDeadline = TimeSpan.FromMinutes(3);
 
     [Fact]
     public async Task SigkillOfTheOwnerTakesQemuWithIt()
@@ -39,9 +40,11 @@ public sealed partial class OwnerDeathTests
 
         Processes.Signal(owner.Pid, "INT");
 
-        Assert.Equal(130, await owner.ExitCodeAsync(ExitDeadline));
-        Assert.Contains(owner.Lines, l => l.Contains("interrupted"));
-        Assert.Contains(owner.Lines, l => l.Contains($"stopped QEMU pid {qemu}"));
+        int exitCode = await owner.ExitCodeAsync(ExitDeadline);
+        string printed = string.Join('\n', owner.Lines);
+        Assert.True(exitCode == 130, $"run.sh exited with {exitCode}, not 130; it printed:\n{printed}");
+        Assert.True(owner.Lines.Any(l => l.Contains("interrupted")), printed);
+        Assert.True(owner.Lines.Any(l => l.Contains($"stopped QEMU pid {qemu}")), printed);
         Assert.False(Processes.IsAlive(qemu), $"QEMU pid {qemu} survived Ctrl-C");
     }
 
@@ -114,7 +117,14 @@ public sealed partial class OwnerDeathTests
 
         public async Task<int> ExitCodeAsync(TimeSpan deadline)
         {
-            await process.WaitForExitAsync().WaitAsync(deadline);
+            try
+            {
+                await process.WaitForExitAsync().WaitAsync(deadline);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"run.sh did not exit within {deadline.TotalSeconds:F0}s; it printed:\n{string.Join('\n', Lines)}");
+            }
             await pump;
             return process.ExitCode;
         }
