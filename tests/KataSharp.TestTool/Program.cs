@@ -2,7 +2,13 @@ using KataSharp.Linux;
 using KataSharp.TestTool;
 
 // katasharp-testtool kvm-api-version [device]   prints KVM_GET_API_VERSION of /dev/kvm (or device)
+// katasharp-testtool vsock-... / hvsock-... / unix-serve / vmm-control: see VsockCommands
 const int UsageError = 2;
+
+if (KataSharp.TestTool.VsockCommands.TryRun(args) is int vsockExit)
+{
+    return vsockExit;
+}
 
 switch (args)
 {
@@ -18,6 +24,6 @@ switch (args)
             return 1;
         }
     default:
-        Console.Error.WriteLine("usage: katasharp-testtool kvm-api-version [device]");
+        Console.Error.WriteLine("usage: katasharp-testtool kvm-api-version [device]\n" + KataSharp.TestTool.VsockCommands.Usage);
         return UsageError;
 }
