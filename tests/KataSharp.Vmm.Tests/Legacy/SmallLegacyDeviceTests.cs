@@ -6,23 +6,45 @@ namespace KataSharp.Vmm.Tests.Legacy;
 public sealed class SmallLegacyDeviceTests
 {
     [Fact]
-    public void The_i8042_resets_on_0xFE_and_answers_what_a_driver_probes()
+    public void The_i8042_resets_on_0xFE_and_answers_what_Linux_probes_without_timeouts()
     {
         int resets = 0;
         var i8042 = new I8042Controller(() => resets++);
+        byte Status() => Read(i8042, I8042Controller.CommandOffset);
+        void Command(byte c) => i8042.Write(I8042Controller.CommandOffset, [c]);
 
-        Assert.Equal(0, Read(i8042, I8042Controller.CommandOffset) & 0x03); // both buffers empty
-        i8042.Write(I8042Controller.CommandOffset, [I8042Controller.CommandSelfTest]);
-        Assert.Equal(I8042Controller.StatusOutputFull, Read(i8042, I8042Controller.CommandOffset) & I8042Controller.StatusOutputFull);
+        Assert.Equal(I8042Controller.StatusSystemFlag | I8042Controller.StatusKeyboardUnlocked, Status()); // empty, unlocked
+        Command(I8042Controller.CommandSelfTest);
+        Assert.Equal(I8042Controller.StatusOutputFull, Status() & I8042Controller.StatusOutputFull);
         Assert.Equal(I8042Controller.SelfTestPassed, Read(i8042, I8042Controller.DataOffset));
+        Assert.Equal(0, Status() & I8042Controller.StatusOutputFull);
 
-        i8042.Write(I8042Controller.CommandOffset, [I8042Controller.CommandWriteCommandByte]);
+        Command(I8042Controller.CommandWriteCtr);
         i8042.Write(I8042Controller.DataOffset, [0x61]);
-        i8042.Write(I8042Controller.CommandOffset, [I8042Controller.CommandReadCommandByte]);
-        Assert.Equal(0x61, Read(i8042, I8042Controller.DataOffset));
+        Command(I8042Controller.CommandAuxDisable);
+        Command(I8042Controller.CommandReadCtr);
+        Assert.Equal(0x61 | I8042Controller.CtrAuxDisabled, Read(i8042, I8042Controller.DataOffset));
+
+        // AUX loopback: the byte comes back flagged as AUX data, as the driver's check requires.
+        Command(I8042Controller.CommandAuxLoop);
+        i8042.Write(I8042Controller.DataOffset, [0x5A]);
+        Assert.Equal(I8042Controller.StatusOutputFull | I8042Controller.StatusAuxData, Status() & 0x21);
+        Assert.Equal(0x5A, Read(i8042, I8042Controller.DataOffset));
+
+        Command(I8042Controller.CommandKeyboardTest);
+        Command(I8042Controller.CommandAuxTest);
+        Assert.Equal(0, Read(i8042, I8042Controller.DataOffset));
+        Assert.Equal(0, Read(i8042, I8042Controller.DataOffset));
+
+        i8042.Write(I8042Controller.DataOffset, [0xF2]); // to the keyboard: nobody answers
+        Assert.Equal(0, Status() & I8042Controller.StatusOutputFull);
+        for (int i = 0; i < 100; i++)
+        {
+            Command(I8042Controller.CommandSelfTest); // a flood is capped
+        }
         Assert.Equal(0, resets);
 
-        i8042.Write(I8042Controller.CommandOffset, [I8042Controller.CommandPulseReset]);
+        Command(I8042Controller.CommandPulseReset);
         Assert.Equal(1, resets);
     }
 

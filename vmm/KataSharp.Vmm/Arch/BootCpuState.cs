@@ -19,7 +19,8 @@ public static class BootCpuState
 
     public const ulong Efer = EferLongModeEnable | EferLongModeActive;
 
-    /// <summary>x87 control word after FNINIT, and MXCSR after reset: all exceptions masked.</summary>
+    /// <summary>x87 control word after FNINIT, and MXCSR after reset: all exceptions masked. (KVM_SET_FPU
+    /// ignores the MXCSR field; KVM's own vCPU reset already sets 0x1F80. It is passed for completeness.)</summary>
     public const ushort FpuControlWord = 0x37F;
     public const uint MxcsrDefault = 0x1F80;
 

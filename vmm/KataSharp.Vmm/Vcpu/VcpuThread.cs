@@ -1,4 +1,3 @@
-using KataSharp.Linux;
 using KataSharp.Linux.Threading;
 using KataSharp.Vmm.Devices.Bus;
 using KataSharp.Vmm.Kvm;
