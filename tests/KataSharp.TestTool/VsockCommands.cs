@@ -8,7 +8,7 @@ namespace KataSharp.TestTool;
 /// <summary>
 /// The vsock and VMM-control subcommands (guest side over AF_VSOCK, host side over the VMM's
 /// hybrid-vsock unix socket):
-///   vsock-serve PORT MODE                          guest: serve vsock PORT (echo | sink | source:BYTES)
+///   vsock-serve PORT MODE [--once]                 guest: serve vsock PORT (echo | sink | source:BYTES); --once: exit after one connection
 ///   unix-serve PATH MODE                           host: serve a unix socket (the target of guest connections)
 ///   vsock-client CID PORT MODE STREAMS BYTES       guest: STREAMS concurrent clients (echo | sink | source | rtt)
 ///   hvsock-client SOCKET PORT MODE STREAMS BYTES   host: the same through SOCKET and "CONNECT PORT"
@@ -17,7 +17,7 @@ namespace KataSharp.TestTool;
 internal static class VsockCommands
 {
     public const string Usage = """
-          katasharp-testtool vsock-serve PORT MODE                         (MODE: echo | sink | source:BYTES)
+          katasharp-testtool vsock-serve PORT MODE [--once]                (MODE: echo | sink | source:BYTES)
           katasharp-testtool unix-serve PATH MODE
           katasharp-testtool vsock-client CID PORT MODE STREAMS BYTES      (MODE: echo | sink | source | rtt)
           katasharp-testtool hvsock-client SOCKET PORT MODE STREAMS BYTES
@@ -32,6 +32,7 @@ internal static class VsockCommands
             return args switch
             {
                 ["vsock-serve", var port, var mode] => Serve(StreamSocket.ListenVsock(Number(port)), mode),
+                ["vsock-serve", var port, var mode, "--once"] => ServeOnce(StreamSocket.ListenVsock(Number(port)), mode),
                 ["unix-serve", var path, var mode] => Serve(StreamSocket.ListenUnix(path, nonBlocking: false), mode),
                 ["vsock-client", var cid, var port, var mode, var streams, var bytes] =>
                     StreamTraffic.RunClients("vsock-client", () => StreamSocket.ConnectVsock(Number(cid), Number(port)), mode, (int)Number(streams), long.Parse(bytes, CultureInfo.InvariantCulture)),
@@ -72,6 +73,17 @@ internal static class VsockCommands
                     Console.Error.WriteLine($"connection failed: {e.Message}");
                 }
             }) { IsBackground = true }.Start();
+        }
+    }
+
+    /// <summary>Serves one connection, then exits (a guest script waits on it for "the host is done").</summary>
+    private static int ServeOnce(StreamSocket listener, string mode)
+    {
+        using (listener)
+        {
+            Console.WriteLine($"serving {mode} once");
+            StreamTraffic.Serve(listener.Accept(nonBlocking: false)!, mode);
+            return 0;
         }
     }
 

@@ -1,0 +1,123 @@
+using System.Text.RegularExpressions;
+using KataSharp.TestHost;
+using Xunit;
+
+namespace KataSharp.Integration.Tests.Virtio;
+
+/// <summary>
+/// virtio-vsock with the real guest kernel in the test host: the guest serves an echo port; the host
+/// echoes through the hybrid socket (one stream, then 100 concurrent 1 MiB streams) and the guest
+/// echoes through a host listener at socket_6000. One guest run; each fact checks one part.
+/// </summary>
+[Collection(TestHostCollection.Name)]
+public sealed partial class VirtioVsockTests(TestHostFixture fixture)
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static CommandResult? _run;
+
+    private const string GuestInit = VirtioGuest.GuestPrologue + $$"""
+
+        {{VirtioGuest.GuestTool}} vsock-serve 5000 echo &
+        echo "KATASHARP-VSOCK-READY"
+        {{VirtioGuest.GuestTool}} vsock-client 2 6000 echo 1 262144 | sed 's/^/GUEST-TO-HOST /'
+        {{VirtioGuest.GuestTool}} vsock-client 2 6001 echo 1 1000 | sed 's/^/GUEST-TO-NOWHERE /'
+        {{VirtioGuest.GuestTool}} vsock-serve 5999 sink --once >/dev/null
+        echo "KATASHARP-VSOCK-DONE"
+        reboot -f
+        """;
+
+    private readonly NestedTestHost _host = fixture.Host;
+
+    private async Task<CommandResult> RunAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            return _run ??= await _host.RunAsync(await HostScriptAsync(), VirtioGuest.RunTimeout);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static async Task<string> HostScriptAsync()
+    {
+        string vmm = await VirtioGuest.VmmAsync();
+        string kernel = await VirtioGuest.VmlinuxAsync();
+        string initrd = await VirtioGuest.InitrdAsync(GuestInit);
+        string tool = await VirtioGuest.HostToolAsync();
+        return $$"""
+            d=$(mktemp -d)
+            trap 'kill $vmm_pid $serve_pid 2>/dev/null; rm -rf $d' EXIT
+            {{tool}} unix-serve $d/v.sock_6000 echo >$d/serve.log 2>&1 &
+            serve_pid=$!
+            {{vmm}} --kernel {{kernel}} --initrd {{initrd}} --memory 512 --vcpus 2 \
+              --vsock-socket $d/v.sock --cid 3 >$d/console 2>$d/stderr &
+            vmm_pid=$!
+            i=0
+            until grep -q KATASHARP-VSOCK-READY $d/console; do
+              kill -0 $vmm_pid 2>/dev/null || break
+              i=$((i+1)); [ $i -lt 6000 ] || break
+              sleep 0.2
+            done
+            # The guest's echo server starts right after the marker: retry the first connection briefly.
+            for i in $(seq 50); do
+              out=$({{tool}} hvsock-client $d/v.sock 5000 echo 1 262144 2>&1) && break
+              sleep 0.2
+            done
+            echo "HOST-TO-GUEST $out"
+            echo "HOST-STREAMS $({{tool}} hvsock-client $d/v.sock 5000 echo 100 1048576 2>&1)"
+            echo "HOST-TO-NOWHERE $({{tool}} hvsock-client $d/v.sock 7777 echo 1 10 2>&1)"
+            i=0
+            until grep -q GUEST-TO-NOWHERE $d/console; do
+              kill -0 $vmm_pid 2>/dev/null || break
+              i=$((i+1)); [ $i -lt 3000 ] || break
+              sleep 0.2
+            done
+            echo "HOST-DONE $({{tool}} hvsock-client $d/v.sock 5999 sink 1 1 2>&1)"
+            wait $vmm_pid
+            echo "VMM-EXIT $?"
+            cat $d/console
+            cat $d/stderr >&2
+            """;
+    }
+
+    private static string Line(CommandResult r, string prefix)
+    {
+        Match m = Regex.Match(r.Stdout, $@"^{Regex.Escape(prefix)} ?(.*)$", RegexOptions.Multiline);
+        Assert.True(m.Success, $"no '{prefix}' line in the output:\n{r.Stdout}\n--- stderr ---\n{r.Stderr}");
+        return m.Groups[1].Value.TrimEnd('\r');
+    }
+
+    [Fact]
+    public async Task A_host_client_echoes_through_the_guest()
+    {
+        CommandResult r = await RunAsync();
+        Assert.StartsWith("hvsock-client ok mode=echo streams=1 bytes=262144", Line(r, "HOST-TO-GUEST"));
+    }
+
+    [Fact]
+    public async Task A_guest_client_echoes_through_a_host_listener()
+    {
+        CommandResult r = await RunAsync();
+        Assert.StartsWith("vsock-client ok mode=echo streams=1 bytes=262144", Line(r, "GUEST-TO-HOST"));
+    }
+
+    [Fact]
+    public async Task A_hundred_concurrent_one_mebibyte_streams_arrive_intact()
+    {
+        CommandResult r = await RunAsync();
+        Assert.StartsWith("hvsock-client ok mode=echo streams=100 bytes=1048576", Line(r, "HOST-STREAMS"));
+    }
+
+    [Fact]
+    public async Task Connections_to_ports_nobody_listens_on_are_refused_both_ways()
+    {
+        CommandResult r = await RunAsync();
+        Assert.Contains("instead of OK", Line(r, "HOST-TO-NOWHERE"));
+        Assert.Contains("FAILED", Line(r, "GUEST-TO-NOWHERE"));
+        Assert.Equal("0", Line(r, "VMM-EXIT"));
+        Assert.Contains("KATASHARP-VSOCK-DONE", r.Stdout);
+    }
+}
