@@ -20,6 +20,14 @@ public static class SandboxInfo
         return parts.Length >= 2 && ulong.TryParse(parts[1], out ulong kb) ? kb * 1024 : 0;
     }
 
+    /// <summary>VmRSS of this process in bytes.</summary>
+    public static ulong AgentRssBytes()
+    {
+        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        string[] parts = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        return parts.Length >= 2 && ulong.TryParse(parts[1], out ulong kb) ? kb * 1024 : 0;
+    }
+
     /// <summary>Milliseconds since boot (CLOCK_BOOTTIME through /proc/uptime; no suspend happens in a microVM).</summary>
     public static ulong UptimeMilliseconds()
     {

@@ -64,6 +64,7 @@ public sealed class AgentGrpcService(ContainerEngine engine, SandboxState sandbo
             MemoryTotalBytes = SandboxInfo.MemoryTotalBytes(),
             OnlineCpus = (uint)Environment.ProcessorCount,
             AgentReadyBoottimeMs = sandbox.ReadyAtBootMs,
+            AgentRssBytes = SandboxInfo.AgentRssBytes(),
         };
         details.CgroupControllers.Add(engine.Cgroups.Controllers);
         return Task.FromResult(details);

@@ -1,4 +1,5 @@
 using KataSharp.Agent.Tests.Support;
+using KataSharp.AgentCtl.Scenarios;
 using Xunit;
 
 namespace KataSharp.Agent.Tests.Engine;
@@ -10,7 +11,7 @@ public sealed class ContainerBasicsTests : IDisposable
     [Fact]
     public async Task Echo_PrintsToStdout_AndExitsZero()
     {
-        var (code, stdout, stderr) = await _harness.RunAsync("echo", TestSpec.Create("echo", "hello from the container"));
+        var (code, stdout, stderr) = await _harness.RunAsync("echo", OciSpecs.Create("echo", "hello from the container"));
         Assert.Equal("", stderr);
         Assert.Equal("hello from the container\n", stdout);
         Assert.Equal(0, code);

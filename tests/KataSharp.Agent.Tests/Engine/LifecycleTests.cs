@@ -4,6 +4,7 @@ using KataSharp.Agent.Engine;
 using KataSharp.Agent.Engine.Containers;
 using KataSharp.Agent.Engine.Processes;
 using KataSharp.Agent.Tests.Support;
+using KataSharp.AgentCtl.Scenarios;
 using KataSharp.Linux.Terminals;
 using Xunit;
 
@@ -17,7 +18,7 @@ public sealed class LifecycleTests : IDisposable
 
     private async Task<string> StartSleeperAsync(string id)
     {
-        await _harness.CreateAsync(id, TestSpec.Create("sleep", "1000"), StdioRequest.None);
+        await _harness.CreateAsync(id, OciSpecs.Create("sleep", "1000"), StdioRequest.None);
         await Engine.StartAsync(id, Deadline.Token(30));
         return id;
     }
@@ -40,7 +41,7 @@ public sealed class LifecycleTests : IDisposable
     {
         string id = await StartSleeperAsync("exec-ns");
         int initPid = Engine.GetProcess(id, "").Pid;
-        int execPid = await Engine.ExecAsync(id, "e1", TestSpec.Bytes(TestSpec.Process("sleep", "1000")), StdioRequest.None, Deadline.Token(30));
+        int execPid = await Engine.ExecAsync(id, "e1", OciSpecs.Bytes(OciSpecs.Process("sleep", "1000")), StdioRequest.None, Deadline.Token(30));
         foreach (string ns in new[] { "pid", "mnt", "uts", "ipc" })
         {
             Assert.Equal(Namespace(initPid, ns), Namespace(execPid, ns));
@@ -57,15 +58,15 @@ public sealed class LifecycleTests : IDisposable
     public async Task Exec_OutputAndExitCode_AndIdsAreChecked()
     {
         string id = await StartSleeperAsync("exec-out");
-        await Engine.ExecAsync(id, "hn", TestSpec.Bytes(TestSpec.Process("sh", "-c", "hostname; exit 7")), new StdioRequest(false, true, false), Deadline.Token(30));
+        await Engine.ExecAsync(id, "hn", OciSpecs.Bytes(OciSpecs.Process("sh", "-c", "hostname; exit 7")), new StdioRequest(false, true, false), Deadline.Token(30));
         Task<string> output = EngineHarness.ReadAllAsync(Engine.GetProcess(id, "hn").Stdio.Stdout);
         Assert.Equal(7, (await Engine.WaitAsync(id, "hn", Deadline.Token(30))).ExitCode);
         Assert.Equal("testbox\n", await output);
         var duplicate = await Assert.ThrowsAsync<AgentException>(() =>
-            Engine.ExecAsync(id, "hn", TestSpec.Bytes(TestSpec.Process("true")), StdioRequest.None, Deadline.Token(30)));
+            Engine.ExecAsync(id, "hn", OciSpecs.Bytes(OciSpecs.Process("true")), StdioRequest.None, Deadline.Token(30)));
         Assert.Equal(AgentErrorCode.AlreadyExists, duplicate.Code);
         var missing = await Assert.ThrowsAsync<AgentException>(() =>
-            Engine.ExecAsync(id, "nope", TestSpec.Bytes(TestSpec.Process("/bin/does-not-exist")), StdioRequest.None, Deadline.Token(30)));
+            Engine.ExecAsync(id, "nope", OciSpecs.Bytes(OciSpecs.Process("/bin/does-not-exist")), StdioRequest.None, Deadline.Token(30)));
         Assert.Equal(AgentErrorCode.InvalidArgument, missing.Code);
         Assert.Equal("process_json.process.args[0]", missing.Field);
         await Engine.RemoveAsync(id, Deadline.Token(30));
@@ -74,7 +75,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public async Task Stdin_IsDelivered_AndClosingItEndsTheReader()
     {
-        await _harness.CreateAsync("stdin", TestSpec.Create("sh", "-c", "tr a-z A-Z; echo done"), new StdioRequest(true, true, false));
+        await _harness.CreateAsync("stdin", OciSpecs.Create("sh", "-c", "tr a-z A-Z; echo done"), new StdioRequest(true, true, false));
         ContainerProcess init = Engine.GetProcess("stdin", "");
         Task<string> output = EngineHarness.ReadAllAsync(init.Stdio.Stdout);
         await Engine.StartAsync("stdin", Deadline.Token(30));
@@ -88,7 +89,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public async Task Terminal_CarriesOutput_AndResizeReachesTheProcess()
     {
-        JsonObject spec = TestSpec.Create("sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-terminal; stty size; read line; stty size");
+        JsonObject spec = OciSpecs.Create("sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-terminal; stty size; read line; stty size");
         spec["process"]!["terminal"] = true;
         spec["process"]!["consoleSize"] = new JsonObject { ["height"] = 24, ["width"] = 80 };
         await _harness.CreateAsync("tty", spec, new StdioRequest(true, true, false));
@@ -127,7 +128,7 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(ContainerState.Paused, c.State);
         Assert.Contains("frozen 1", File.ReadAllText(c.Cgroup!.EventsFile));
         var exec = await Assert.ThrowsAsync<AgentException>(() =>
-            Engine.ExecAsync(id, "x", TestSpec.Bytes(TestSpec.Process("true")), StdioRequest.None, Deadline.Token(30)));
+            Engine.ExecAsync(id, "x", OciSpecs.Bytes(OciSpecs.Process("true")), StdioRequest.None, Deadline.Token(30)));
         Assert.Equal(AgentErrorCode.FailedPrecondition, exec.Code);
         await Engine.SetPausedAsync(id, false, Deadline.Token(30));
         Assert.Equal(ContainerState.Running, c.State);
@@ -143,7 +144,7 @@ public sealed class LifecycleTests : IDisposable
         string id = await StartSleeperAsync("twice");
         var start = await Assert.ThrowsAsync<AgentException>(() => Engine.StartAsync(id, Deadline.Token(30)));
         Assert.Equal(AgentErrorCode.FailedPrecondition, start.Code);
-        var create = await Assert.ThrowsAsync<AgentException>(() => _harness.CreateAsync(id, TestSpec.Create("true")));
+        var create = await Assert.ThrowsAsync<AgentException>(() => _harness.CreateAsync(id, OciSpecs.Create("true")));
         Assert.Equal(AgentErrorCode.AlreadyExists, create.Code);
         Assert.Equal(AgentErrorCode.NotFound, Assert.Throws<AgentException>(() => Engine.Signal("ghost", "", 9, false)).Code);
         await Engine.RemoveAsync(id, Deadline.Token(30));
@@ -153,7 +154,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public async Task RemovingACreatedContainer_KillsTheWaitingInit()
     {
-        await _harness.CreateAsync("never-started", TestSpec.Create("sleep", "1000"), StdioRequest.None);
+        await _harness.CreateAsync("never-started", OciSpecs.Create("sleep", "1000"), StdioRequest.None);
         int pid = Engine.GetProcess("never-started", "").Pid;
         Assert.True(Directory.Exists($"/proc/{pid}"));
         await Engine.RemoveAsync("never-started", Deadline.Token(30));
@@ -166,7 +167,7 @@ public sealed class LifecycleTests : IDisposable
         for (int i = 0; i < 200; i++)
         {
             string id = $"cycle{i}";
-            await _harness.CreateAsync(id, TestSpec.Create("true"), StdioRequest.None);
+            await _harness.CreateAsync(id, OciSpecs.Create("true"), StdioRequest.None);
             await Engine.StartAsync(id, Deadline.Token(30));
             Assert.Equal(0, (await Engine.WaitAsync(id, "", Deadline.Token(30))).ExitCode);
             await Engine.RemoveAsync(id, Deadline.Token(30));

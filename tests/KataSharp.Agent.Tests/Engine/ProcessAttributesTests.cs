@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using KataSharp.Agent.Tests.Support;
+using KataSharp.AgentCtl.Scenarios;
 using Xunit;
 
 namespace KataSharp.Agent.Tests.Engine;
@@ -11,7 +12,7 @@ public sealed class ProcessAttributesTests : IDisposable
 
     private Task<(int ExitCode, string Stdout, string Stderr)> Sh(string script, Action<JsonObject>? edit = null)
     {
-        JsonObject spec = TestSpec.Create("sh", "-c", script);
+        JsonObject spec = OciSpecs.Create("sh", "-c", script);
         edit?.Invoke(spec);
         return _harness.RunAsync($"c{Guid.NewGuid():N}"[..12], spec);
     }

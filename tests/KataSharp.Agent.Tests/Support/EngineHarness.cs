@@ -2,6 +2,7 @@ using System.Text;
 using KataSharp.Agent.Engine;
 using KataSharp.Agent.Engine.Processes;
 using KataSharp.Agent.Engine.Rootfs;
+using KataSharp.AgentCtl.Scenarios;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -46,7 +47,7 @@ public sealed class EngineHarness : IDisposable
     public static RootfsRequest Busybox => new([new LayerSpec(null, BusyboxRootfs.Path)]);
 
     public Task<int> CreateAsync(string id, System.Text.Json.Nodes.JsonObject spec, StdioRequest? io = null) =>
-        Engine.CreateAsync(id, TestSpec.Bytes(spec), Busybox, io ?? new StdioRequest(false, true, true), Deadline.Token(60));
+        Engine.CreateAsync(id, OciSpecs.Bytes(spec), Busybox, io ?? new StdioRequest(false, true, true), Deadline.Token(60));
 
     /// <summary>Creates and starts a container, collects stdout and stderr to the end, and waits for its exit.</summary>
     public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string id, System.Text.Json.Nodes.JsonObject spec)

@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace KataSharp.Agent.Tests.Support;
+namespace KataSharp.AgentCtl.Scenarios;
 
-/// <summary>OCI specs for tests, shaped like `runc spec` (namespaces, the usual mounts, masked/read-only paths, default caps).</summary>
-public static class TestSpec
+/// <summary>OCI specs for tests and benchmarks, shaped like `runc spec` (namespaces, the usual mounts, masked/read-only paths, default caps).</summary>
+public static class OciSpecs
 {
     public static readonly string[] DefaultCaps = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
         "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"];
