@@ -32,33 +32,33 @@ public sealed class VirtioBlockProgramTests : IDisposable
 
     private ulong ExpectedData => BitConverter.ToUInt64(_disk, (int)VirtioBlockDriverProgram.Sector * 512);
 
-    private (ProgramRun Run, VirtioDeviceManager Devices) Boot(Hostility hostility)
+    private const uint Live = (uint)(DeviceStatus.Acknowledge | DeviceStatus.Driver | DeviceStatus.FeaturesOk | DeviceStatus.DriverOk);
+
+    /// <summary>Boots the driver program with one read-only disk, waits for it to exit, returns its reports and the disk.</summary>
+    private (IReadOnlyList<ulong> Reports, BlockDevice Disk, string Cmdline) Run(Hostility hostility)
     {
         VirtioDeviceManager? devices = null;
-        ProgramRun run = ProgramRun.Start(a => VirtioBlockDriverProgram.Emit(a, hostility), attach: vm =>
+        using ProgramRun run = ProgramRun.Start(a => VirtioBlockDriverProgram.Emit(a, hostility), attach: vm =>
         {
             devices = new VirtioDeviceManager(vm);
             devices.Attach(new BlockDeviceSpec("blk0", _diskPath, ReadOnly: true, Serial: "kvm-test"));
         });
-        return (run, devices!);
-    }
-
-    [KvmFact]
-    public void A_guest_driver_negotiates_sets_up_a_queue_and_reads_a_sector()
-    {
-        var (run, devices) = Boot(Hostility.None);
-        using (run)
         using (devices)
         {
             VmExit exit = run.WaitForExit();
             Assert.True(exit.Reason == VmExitReason.HostStop, $"{exit.Reason}: {exit.Message}");
             Assert.Equal([0u], run.ExitCodes);
-            const uint live = (uint)(DeviceStatus.Acknowledge | DeviceStatus.Driver | DeviceStatus.FeaturesOk | DeviceStatus.DriverOk);
-            Assert.Equal([live, 513UL, 0UL, ExpectedData], run.Reports);
-            var blk = (BlockDevice)devices.Devices[0].Device;
-            Assert.Equal(1, blk.Metrics.Reads);
-            Assert.Contains("virtio_mmio.device=4K@0xd0000000:5", run.Machine.KernelCmdline);
+            return (run.Reports, (BlockDevice)devices!.Devices[0].Device, run.Machine.KernelCmdline);
         }
+    }
+
+    [KvmFact]
+    public void A_guest_driver_negotiates_sets_up_a_queue_and_reads_a_sector()
+    {
+        var (reports, disk, cmdline) = Run(Hostility.None);
+        Assert.Equal([Live, 513UL, 0UL, ExpectedData], reports);
+        Assert.Equal(1, disk.Metrics.Reads);
+        Assert.Contains("virtio_mmio.device=4K@0xd0000000:5", cmdline);
     }
 
     [KvmFact]
@@ -75,35 +75,19 @@ public sealed class VirtioBlockProgramTests : IDisposable
 
     private void HostileThenHealthy(Hostility hostility)
     {
-        var (run, devices) = Boot(hostility);
-        using (run)
-        using (devices)
-        {
-            VmExit exit = run.WaitForExit();
-            Assert.True(exit.Reason == VmExitReason.HostStop, $"{exit.Reason}: {exit.Message}");
-            Assert.Equal([0u], run.ExitCodes);
-            const uint live = (uint)(DeviceStatus.Acknowledge | DeviceStatus.Driver | DeviceStatus.FeaturesOk | DeviceStatus.DriverOk);
-            Assert.Equal(
-                [live, 0UL, VirtioBlockDriverProgram.StatusPreset, VirtioBlockDriverProgram.DataPreset, 513UL, 0UL, ExpectedData],
-                run.Reports);
-            var blk = (BlockDevice)devices.Devices[0].Device;
-            Assert.False(blk.IsFailed);
-            Assert.True(blk.GuestErrors.Count >= 1, "the dropped chain was not reported");
-        }
+        var (reports, disk, _) = Run(hostility);
+        Assert.Equal(
+            [Live, 0UL, VirtioBlockDriverProgram.StatusPreset, VirtioBlockDriverProgram.DataPreset, 513UL, 0UL, ExpectedData],
+            reports);
+        Assert.False(disk.IsFailed);
+        Assert.True(disk.GuestErrors.Count >= 1, "the dropped chain was not reported");
     }
 
     [KvmFact]
     public void A_queue_size_that_is_not_a_power_of_two_needs_a_reset_and_then_works()
     {
-        var (run, devices) = Boot(Hostility.QueueSizeNotPowerOfTwo);
-        using (run)
-        using (devices)
-        {
-            VmExit exit = run.WaitForExit();
-            Assert.True(exit.Reason == VmExitReason.HostStop, $"{exit.Reason}: {exit.Message}");
-            const uint live = (uint)(DeviceStatus.Acknowledge | DeviceStatus.Driver | DeviceStatus.FeaturesOk | DeviceStatus.DriverOk);
-            Assert.Equal([live | (uint)DeviceStatus.DeviceNeedsReset, live, 513UL, 0UL, ExpectedData], run.Reports);
-            Assert.Contains("power of two", devices.Devices[0].Device.GuestErrors.Last ?? "");
-        }
+        var (reports, disk, _) = Run(Hostility.QueueSizeNotPowerOfTwo);
+        Assert.Equal([Live | (uint)DeviceStatus.DeviceNeedsReset, Live, 513UL, 0UL, ExpectedData], reports);
+        Assert.Contains("power of two", disk.GuestErrors.Last ?? "");
     }
 }

@@ -7,26 +7,21 @@ namespace KataSharp.Vmm.Virtio.Queue;
 /// byte stream (any header/data split across descriptors reads the same). Spans it hands out come
 /// from the bounds-checked guest memory and must not be kept past the current request.
 /// </summary>
-public sealed class ChainReader
+public sealed class ChainReader : ChainCursor
 {
-    private readonly DescriptorChain _chain;
-    private int _buffer;
-    private uint _offset;
-
-    internal ChainReader(DescriptorChain chain) => _chain = chain;
+    internal ChainReader(DescriptorChain chain) : base(chain)
+    {
+    }
 
     /// <summary>Bytes consumed so far.</summary>
-    public ulong BytesRead { get; private set; }
+    public ulong BytesRead => Done;
 
     /// <summary>Readable bytes not consumed yet.</summary>
-    public ulong Remaining => _chain.ReadableBytes - BytesRead;
+    public ulong Remaining => Chain.ReadableBytes - Done;
 
-    internal void Reset()
-    {
-        _buffer = 0;
-        _offset = 0;
-        BytesRead = 0;
-    }
+    private protected override int FirstBuffer => 0;
+
+    private protected override int EndBuffer => Chain.FirstWritable;
 
     /// <summary>Copies up to <paramref name="destination"/>.Length bytes; returns how many.</summary>
     public int Read(Span<byte> destination)
@@ -46,7 +41,7 @@ public sealed class ChainReader
         return done;
     }
 
-    /// <summary>Reads a fixed-size header; false (nothing consumed beyond it) when the chain is too short.</summary>
+    /// <summary>Reads a fixed-size header; false (nothing consumed) when the chain is too short.</summary>
     public bool TryRead<T>(out T value) where T : unmanaged
     {
         int size = Unsafe.SizeOf<T>();
@@ -63,39 +58,5 @@ public sealed class ChainReader
 
     /// <summary>The guest bytes at the cursor within the current buffer (at most <paramref name="max"/>), without consuming them.
     /// Empty at the end of the readable part.</summary>
-    public ReadOnlySpan<byte> CurrentSpan(int max)
-    {
-        while (_buffer < _chain.FirstWritable)
-        {
-            DescriptorBuffer buffer = _chain.Buffers[_buffer];
-            uint left = buffer.Length - _offset;
-            if (left == 0)
-            {
-                _buffer++;
-                _offset = 0;
-                continue;
-            }
-            int length = (int)Math.Min(left, (uint)Math.Max(0, max));
-            return _chain.Memory.GetSpan(buffer.Address.Add(_offset), length);
-        }
-        return ReadOnlySpan<byte>.Empty;
-    }
-
-    /// <summary>Consumes <paramref name="count"/> bytes (at most what remains).</summary>
-    public void Advance(long count)
-    {
-        while (count > 0 && _buffer < _chain.FirstWritable)
-        {
-            uint left = _chain.Buffers[_buffer].Length - _offset;
-            uint step = (uint)Math.Min(left, (ulong)count);
-            _offset += step;
-            count -= step;
-            BytesRead += step;
-            if (_offset == _chain.Buffers[_buffer].Length)
-            {
-                _buffer++;
-                _offset = 0;
-            }
-        }
-    }
+    public ReadOnlySpan<byte> CurrentSpan(int max) => Current(max);
 }

@@ -4,53 +4,24 @@ namespace KataSharp.Vmm.Virtio.Queue;
 /// A cursor over the device-writable buffers of a <see cref="DescriptorChain"/>, in order, as one
 /// byte stream. <see cref="BytesWritten"/> is what the device reports as used length.
 /// </summary>
-public sealed class ChainWriter
+public sealed class ChainWriter : ChainCursor
 {
-    private readonly DescriptorChain _chain;
-    private int _buffer;
-    private uint _offset;
+    internal ChainWriter(DescriptorChain chain) : base(chain)
+    {
+    }
 
-    internal ChainWriter(DescriptorChain chain) => _chain = chain;
-
-    public ulong BytesWritten { get; private set; }
+    public ulong BytesWritten => Done;
 
     /// <summary>Writable bytes left.</summary>
-    public ulong Remaining => _chain.WritableBytes - BytesWritten;
+    public ulong Remaining => Chain.WritableBytes - Done;
 
-    internal void Reset()
-    {
-        _buffer = -1;
-        _offset = 0;
-        BytesWritten = 0;
-    }
+    private protected override int FirstBuffer => Chain.FirstWritable;
+
+    private protected override int EndBuffer => Chain.Count;
 
     /// <summary>Forgets everything written so far: the cursor goes back to the first writable byte
     /// (the bytes stay in guest memory but no longer count as written).</summary>
     public void Rewind() => Reset();
-
-    /// <summary>Writes <paramref name="source"/> at <paramref name="offset"/> from the start of the writable
-    /// area without moving the cursor (a header filled in after its payload). False when it does not fit.</summary>
-    public bool WriteAt(ulong offset, ReadOnlySpan<byte> source)
-    {
-        if (offset > _chain.WritableBytes || (ulong)source.Length > _chain.WritableBytes - offset)
-        {
-            return false;
-        }
-        ReadOnlySpan<DescriptorBuffer> buffers = _chain.Buffers;
-        for (int i = _chain.FirstWritable; i < buffers.Length && !source.IsEmpty; i++)
-        {
-            if (offset >= buffers[i].Length)
-            {
-                offset -= buffers[i].Length;
-                continue;
-            }
-            int length = (int)Math.Min(buffers[i].Length - offset, (ulong)source.Length);
-            source[..length].CopyTo(_chain.Memory.GetSpan(buffers[i].Address.Add(offset), length));
-            source = source[length..];
-            offset = 0;
-        }
-        return true;
-    }
 
     /// <summary>Copies as much of <paramref name="source"/> as fits; returns how many bytes.</summary>
     public int Write(ReadOnlySpan<byte> source)
@@ -71,48 +42,30 @@ public sealed class ChainWriter
     }
 
     /// <summary>Guest memory at the cursor within the current buffer (at most <paramref name="max"/> bytes),
-    /// for filling in place (pread, recv, getrandom); call <see cref="Advance"/> with what was filled.</summary>
-    public Span<byte> CurrentSpan(int max)
+    /// for filling in place (pread, recv, getrandom); call <see cref="ChainCursor.Advance"/> with what was filled.</summary>
+    public Span<byte> CurrentSpan(int max) => Current(max);
+
+    /// <summary>Writes <paramref name="source"/> at <paramref name="offset"/> from the start of the writable
+    /// area without moving the cursor (a header filled in after its payload). False when it does not fit.</summary>
+    public bool WriteAt(ulong offset, ReadOnlySpan<byte> source)
     {
-        if (_buffer < 0)
+        if (offset > Chain.WritableBytes || (ulong)source.Length > Chain.WritableBytes - offset)
         {
-            _buffer = _chain.FirstWritable;
+            return false;
         }
-        while (_buffer < _chain.Count)
+        ReadOnlySpan<DescriptorBuffer> buffers = Chain.Buffers;
+        for (int i = Chain.FirstWritable; i < buffers.Length && !source.IsEmpty; i++)
         {
-            DescriptorBuffer buffer = _chain.Buffers[_buffer];
-            uint left = buffer.Length - _offset;
-            if (left == 0)
+            if (offset >= buffers[i].Length)
             {
-                _buffer++;
-                _offset = 0;
+                offset -= buffers[i].Length;
                 continue;
             }
-            int length = (int)Math.Min(left, (uint)Math.Max(0, max));
-            return _chain.Memory.GetSpan(buffer.Address.Add(_offset), length);
+            int length = (int)Math.Min(buffers[i].Length - offset, (ulong)source.Length);
+            source[..length].CopyTo(Chain.Memory.GetSpan(buffers[i].Address.Add(offset), length));
+            source = source[length..];
+            offset = 0;
         }
-        return Span<byte>.Empty;
-    }
-
-    /// <summary>Marks <paramref name="count"/> bytes at the cursor as written.</summary>
-    public void Advance(long count)
-    {
-        if (_buffer < 0)
-        {
-            _buffer = _chain.FirstWritable;
-        }
-        while (count > 0 && _buffer < _chain.Count)
-        {
-            uint left = _chain.Buffers[_buffer].Length - _offset;
-            uint step = (uint)Math.Min(left, (ulong)count);
-            _offset += step;
-            count -= step;
-            BytesWritten += step;
-            if (_offset == _chain.Buffers[_buffer].Length)
-            {
-                _buffer++;
-                _offset = 0;
-            }
-        }
+        return true;
     }
 }
