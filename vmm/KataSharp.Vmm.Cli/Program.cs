@@ -28,7 +28,10 @@ catch (CliUsageException e)
 Stream console;
 try
 {
-    console = options.ConsoleFile is null ? Console.OpenStandardOutput() : new FileStream(options.ConsoleFile, FileMode.Create, FileAccess.Write, FileShare.Read);
+    // Buffered: the machine flushes at every newline, so a console line costs one write(2), not one per byte.
+    console = options.ConsoleFile is null
+        ? new BufferedStream(Console.OpenStandardOutput(), 4096)
+        : new FileStream(options.ConsoleFile, FileMode.Create, FileAccess.Write, FileShare.Read);
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 {

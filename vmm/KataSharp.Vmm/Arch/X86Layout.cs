@@ -99,8 +99,10 @@ public static class X86Layout
     /// <summary>CMOS/RTC index and data ports.</summary>
     public const ushort CmosPort = 0x70;
 
-    /// <summary>POST code port: Linux writes here as an I/O delay.</summary>
-    public const ushort PostCodePort = 0x80;
+    /// <summary>DMA page registers 0x80-0x8F, among them the POST code port 0x80 that Linux writes as an I/O delay.</summary>
+    public const ushort DmaPagePorts = 0x80;
+
+    public const ushort DmaPagePortCount = 16;
 
     /// <summary>PCI configuration mechanism #1 (address 0xCF8, data 0xCFC-0xCFF): there is no PCI.</summary>
     public const ushort PciConfigPort = 0xCF8;

@@ -84,7 +84,7 @@ public sealed partial class VirtualMachine
         var i8042 = new I8042Controller(() => RequestExit(new VmExit(VmExitReason.GuestReset, "the guest reset the machine through the i8042 controller")));
         AddPioDevice(X86Layout.I8042DataPort, (ushort)I8042Controller.PortCount, i8042, "i8042");
         AddPioDevice(X86Layout.CmosPort, (ushort)CmosRtc.PortCount, new CmosRtc(), "CMOS/RTC");
-        AddPioDevice(X86Layout.PostCodePort, 1, AbsentDevice.Instance, "POST code port");
+        AddPioDevice(X86Layout.DmaPagePorts, X86Layout.DmaPagePortCount, AbsentDevice.Instance, "DMA page registers and POST code port");
         AddPioDevice(X86Layout.PciConfigPort, X86Layout.PciConfigPortCount, AbsentDevice.Instance, "PCI configuration (no PCI)");
         foreach (ushort port in new[] { X86Layout.Com2Port, X86Layout.Com3Port, X86Layout.Com4Port })
         {
