@@ -74,6 +74,12 @@ public sealed class VsockConnection
     /// <summary>Set when the connection asked to be reset (sent an RST) and must be dropped.</summary>
     public bool WantsReset { get; private set; }
 
+    /// <summary>How long the guest may take to answer our REQUEST (from its delivery).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = VsockLimits.ConnectTimeout;
+
+    /// <summary>How long a full close may wait for the guest's RST.</summary>
+    public TimeSpan CloseTimeout { get; init; } = VsockLimits.CloseTimeout;
+
     /// <summary>Called once when a host-initiated stream is accepted by the guest.</summary>
     public Action<VsockConnection>? Established { get; set; }
 
@@ -108,9 +114,7 @@ public sealed class VsockConnection
 
     private bool IsLive => State is VsockConnectionState.Established or VsockConnectionState.Closing;
 
-    // ---- host-initiated start ----
-
-    /// <summary>The REQUEST reached the guest: its answer is due within <paramref name="timeout"/>.</summary>
+    /// <summary>Starts the clock on the guest's answer (RESPONSE to our REQUEST, RST to our full SHUTDOWN).</summary>
     private void StartDeadline(TimeSpan timeout) => Deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
 
     // ---- guest → host ----
@@ -385,11 +389,6 @@ public sealed class VsockConnection
         }
         return false;
     }
-
-    /// <summary>Timeouts used by this connection (the muxer sets them from its options).</summary>
-    public TimeSpan ConnectTimeout { get; init; } = VsockLimits.ConnectTimeout;
-
-    public TimeSpan CloseTimeout { get; init; } = VsockLimits.CloseTimeout;
 
     private bool TryWriteData(ChainWriter writer, VsockMetrics metrics)
     {
