@@ -73,9 +73,9 @@ public sealed partial class VirtioBlockTests(TestHostFixture fixture)
             echo "hello from the late disk" >$d/late/hello.txt
             head -c 3000000 /dev/urandom >$d/ext4/big.bin
             cp $d/ext4/big.bin $d/erofs/big.bin
-            mkfs.ext4 -q -d $d/ext4 $d/ext4.img 16M
-            mkfs.erofs -q $d/erofs.img $d/erofs >/dev/null
-            mkfs.ext4 -q -d $d/late $d/late.img 4M
+            mkfs.ext4 -q -d $d/ext4 $d/ext4.img 16M >/dev/null
+            mkfs.erofs $d/erofs.img $d/erofs >/dev/null
+            mkfs.ext4 -q -d $d/late $d/late.img 4M >/dev/null
             truncate -s 4M $d/scratch.img
             echo "HOST-SHA $(sha256sum $d/ext4/big.bin | cut -d' ' -f1)"
             {{vmm}} --kernel {{kernel}} --initrd {{initrd}} --memory 256 \
