@@ -13,6 +13,14 @@ declare -A aot=(
   [containerd-shim-katasharp-v2]="runtime/KataSharp.Shim/KataSharp.Shim.csproj"
   [katasharp]="runtime/KataSharp.Cli/KataSharp.Cli.csproj"
   [katasharp-testtool]="tests/KataSharp.TestTool/KataSharp.TestTool.csproj"
+  [katasharp-agent]="agent/KataSharp.Agent/KataSharp.Agent.csproj"
+  [katasharp-agentctl]="tests/KataSharp.AgentCtl/KataSharp.AgentCtl.csproj"
+)
+
+# name → build script of a small static C program (built into out/bin/<name>).
+declare -A native=(
+  [ks-init]="agent/native/build.sh"
+  [ks-spawn]="agent/native/build.sh"
 )
 
 publish_aot() {
@@ -24,7 +32,9 @@ publish_aot() {
 }
 
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=("${!aot[@]}")
+[ ${#wanted[@]} -eq 0 ] && wanted=("${!aot[@]}" "${!native[@]}")
 for c in "${wanted[@]}"; do
-  if [ -n "${aot[$c]+x}" ]; then publish_aot "$c"; else ks_die "unknown component '$c' (known: ${!aot[*]})"; fi
+  if [ -n "${aot[$c]+x}" ]; then publish_aot "$c"
+  elif [ -n "${native[$c]+x}" ]; then "$KS_ROOT/${native[$c]}" "$c"
+  else ks_die "unknown component '$c' (known: ${!aot[*]} ${!native[*]})"; fi
 done

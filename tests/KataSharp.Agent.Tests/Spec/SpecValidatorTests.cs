@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using KataSharp.Agent.Engine;
+using KataSharp.Agent.Engine.Plans;
+using KataSharp.Agent.Engine.Spec;
+using KataSharp.AgentCtl.Scenarios;
+using KataSharp.Linux.Mounts;
+using Xunit;
+
+namespace KataSharp.Agent.Tests.Spec;
+
+public sealed class SpecValidatorTests
+{
+    private static ContainerPlan Validate(JsonObject spec, Func<string, bool?>? paths = null) =>
+        SpecValidator.Validate("c1", OciJson.ParseSpec(OciSpecs.Bytes(spec)), "sandbox-host", paths ?? (_ => true));
+
+    [Fact]
+    public void RuncStyleSpec_BecomesAFlatPlan()
+    {
+        ContainerPlan plan = Validate(OciSpecs.Create("sh", "-c", "true"));
+        Assert.Equal(NamespaceSet.Pid | NamespaceSet.Ipc | NamespaceSet.Uts | NamespaceSet.Mount, plan.Namespaces);
+        Assert.Equal("testbox", plan.Hostname);
+        Assert.Equal(["sh", "-c", "true"], plan.Process.Args);
+        MountPlan sys = plan.Mounts.Single(m => m.Destination == "/sys");
+        Assert.Equal(MountFlags.NoSuid | MountFlags.NoExec | MountFlags.NoDev | MountFlags.ReadOnly, sys.Flags);
+        MountPlan pts = plan.Mounts.Single(m => m.Destination == "/dev/pts");
+        Assert.Equal("newinstance,ptmxmode=0666,mode=0620,gid=5", pts.Data);
+        Assert.Contains(plan.Devices, d => d.Path == "dev/null" && d.Major == 1 && d.Minor == 3);
+        Assert.Equal(0UL, (1UL << 21) & plan.Process.Capabilities!.Value.Bounding); // no CAP_SYS_ADMIN
+    }
+
+    [Fact]
+    public void MissingHostname_UsesTheSandboxHostname()
+    {
+        JsonObject spec = OciSpecs.Create("true");
+        spec.Remove("hostname");
+        Assert.Equal("sandbox-host", Validate(spec).Hostname);
+    }
+
+    [Fact]
+    public void BindSources_MustExistInTheGuest()
+    {
+        JsonObject spec = OciSpecs.Create("true");
+        spec["mounts"]!.AsArray().Add((JsonNode)new JsonObject { ["destination"] = "/etc/hosts", ["type"] = "bind", ["source"] = "/host/only/hosts", ["options"] = new JsonArray("rbind") });
+        AgentException e = Assert.Throws<AgentException>(() => Validate(spec, path => path == "/host/only/hosts" ? null : true));
+        Assert.Equal("mounts[6].source", e.Field);
+        Assert.Contains("CopyFile", e.Message);
+    }
+
+    [Theory]
+    [InlineData("kernel.shmmax", "1000", null)]
+    [InlineData("net.ipv4.ip_forward", "1", null)]
+    [InlineData("kernel.panic", "1", "linux.sysctl[kernel.panic]")]
+    [InlineData("vm.swappiness", "1", "linux.sysctl[vm.swappiness]")]
+    public void Sysctls_OnlyNamespacedOnesAreAccepted(string key, string value, string? rejectedField)
+    {
+        JsonObject spec = OciSpecs.Create("true");
+        spec["linux"]!["sysctl"] = new JsonObject { [key] = value };
+        if (rejectedField is null)
+        {
+            Assert.Equal(value, Validate(spec).Sysctls[key]);
+        }
+        else
+        {
+            Assert.Equal(rejectedField, Assert.Throws<AgentException>(() => Validate(spec)).Field);
+        }
+    }
+
+    [Fact]
+    public void NetworkNamespace_IsSharedWithThePod_AndMountNamespaceIsRequired()
+    {
+        JsonObject spec = OciSpecs.Create("true");
+        Assert.False(Validate(spec).Namespaces.HasFlag(NamespaceSet.Network));
+        spec["linux"]!["namespaces"] = new JsonArray(new JsonObject { ["type"] = "pid" });
+        Assert.Equal("linux.namespaces", Assert.Throws<AgentException>(() => Validate(spec)).Field);
+    }
+
+    [Fact]
+    public void Hooks_AreRefused()
+    {
+        JsonObject spec = OciSpecs.Create("true");
+        spec["hooks"] = new JsonObject { ["prestart"] = new JsonArray(new JsonObject { ["path"] = "/bin/true" }) };
+        Assert.Equal("hooks", Assert.Throws<AgentException>(() => Validate(spec)).Field);
+    }
+}
