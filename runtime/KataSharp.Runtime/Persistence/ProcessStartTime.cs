@@ -7,7 +7,16 @@ namespace KataSharp.Runtime.Persistence;
 public static class ProcessStartTime
 {
     /// <summary>The start time, or null when no such process exists.</summary>
-    public static ulong? Of(int pid)
+    public static ulong? Of(int pid) => Read(pid)?.StartTime;
+
+    /// <summary>
+    /// True when <paramref name="pid"/> is still the process that started at <paramref name="startTime"/>
+    /// and has not died: a killed shim whose parent has not reaped it yet is a zombie, not alive.
+    /// </summary>
+    public static bool IsAlive(int pid, ulong startTime) =>
+        pid > 0 && Read(pid) is { } stat && stat.StartTime == startTime && stat.State is not ('Z' or 'X');
+
+    private static (char State, ulong StartTime)? Read(int pid)
     {
         string stat;
         try
@@ -20,10 +29,9 @@ public static class ProcessStartTime
         }
         // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
         string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        const int StartTimeField = 22 - 3;
-        return fields.Length > StartTimeField && ulong.TryParse(fields[StartTimeField], out ulong ticks) ? ticks : null;
+        const int StateField = 3 - 3, StartTimeField = 22 - 3;
+        return fields.Length > StartTimeField && ulong.TryParse(fields[StartTimeField], out ulong ticks)
+            ? (fields[StateField][0], ticks)
+            : null;
     }
-
-    /// <summary>True when <paramref name="pid"/> still runs and is the process that started at <paramref name="startTime"/>.</summary>
-    public static bool IsSameProcess(int pid, ulong startTime) => pid > 0 && Of(pid) == startTime;
 }

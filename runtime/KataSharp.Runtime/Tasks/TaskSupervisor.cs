@@ -303,19 +303,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
     private async Task<(uint, ExitStatus)> DeleteContainerAsync(TaskContainer container, CancellationToken cancellationToken)
     {
         TaskProcess init = container.Init;
-        lock (_state)
-        {
-            init.Lifecycle.Require(ProcessEvent.Delete);
-        }
-        FinishUnstarted(init, 0);
-        if (init.Io is { } io)
-        {
-            await io.DisposeAsync();
-        }
-        if (_sandbox.State == SandboxState.Running)
-        {
-            await _sandbox.Backend.RemoveContainerAsync(container.Id, cancellationToken);
-        }
+        await ReleaseForDeleteAsync(init, backend => backend.RemoveContainerAsync(container.Id, cancellationToken));
         await _sandbox.ReleaseLayersAsync(container.Layers, cancellationToken);
         ExitStatus exit;
         lock (_state)
@@ -340,19 +328,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
         await container.Gate.WaitAsync(cancellationToken);
         try
         {
-            lock (_state)
-            {
-                exec.Lifecycle.Require(ProcessEvent.Delete);
-            }
-            FinishUnstarted(exec, 0);
-            if (exec.Io is { } io)
-            {
-                await io.DisposeAsync();
-            }
-            if (_sandbox.State == SandboxState.Running)
-            {
-                await _sandbox.Backend.RemoveProcessAsync(exec.Key, cancellationToken);
-            }
+            await ReleaseForDeleteAsync(exec, backend => backend.RemoveProcessAsync(exec.Key, cancellationToken));
             lock (_state)
             {
                 exec.Lifecycle.Apply(ProcessEvent.Delete);
@@ -363,6 +339,27 @@ public sealed class TaskSupervisor : IAsyncDisposable
         finally
         {
             container.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The part of Delete shared by containers and execs: refuse a live process, settle a
+    /// never-started one, close its stdio, and let the guest forget it (when there still is a guest).
+    /// </summary>
+    private async Task ReleaseForDeleteAsync(TaskProcess process, Func<ISandboxBackend, Task> removeInGuest)
+    {
+        lock (_state)
+        {
+            process.Lifecycle.Require(ProcessEvent.Delete);
+        }
+        FinishUnstarted(process, 0);
+        if (process.Io is { } io)
+        {
+            await io.DisposeAsync();
+        }
+        if (_sandbox.State == SandboxState.Running)
+        {
+            await removeInGuest(_sandbox.Backend);
         }
     }
 

@@ -45,7 +45,7 @@ public static class DeleteVerb
     private static void CleanUp(ShimArguments args, SandboxStateStore store, string sandboxId, TextWriter stderr)
     {
         SandboxRecord? record = store.Load(sandboxId);
-        if (record is not null && ProcessStartTime.IsSameProcess(record.ShimPid, record.ShimStartTime))
+        if (record is not null && ProcessStartTime.IsAlive(record.ShimPid, record.ShimStartTime))
         {
             return; // the shim is alive and owns its sandbox
         }

@@ -1,5 +1,6 @@
-using System.Net.Sockets;
+using KataSharp.Linux;
 using KataSharp.Linux.Files;
+using KataSharp.Linux.Sockets;
 using KataSharp.Linux.Processes;
 using KataSharp.Runtime.Oci;
 
@@ -26,7 +27,7 @@ public static class StartVerb
         string socketPath = ShimSocketAddress.PathFor(args.Address, args.Namespace, groupingKey);
         string address = ShimSocketAddress.Uri(socketPath);
 
-        using Socket? listener = BindOrReuse(socketPath);
+        using StreamSocket? listener = BindOrReuse(socketPath);
         if (listener is not null)
         {
             SpawnServer(args, listener);
@@ -37,53 +38,52 @@ public static class StartVerb
         return 0;
     }
 
-    /// <summary>A fresh listening socket, or null when a live shim already serves this path.</summary>
-    private static Socket? BindOrReuse(string socketPath)
+    /// <summary>
+    /// A fresh listening socket, or null when a live shim already serves this path. Made with
+    /// KataSharp.Linux rather than System.Net.Sockets: a disposed .NET listener deletes its socket
+    /// file, which would leave the spawned server listening on a path nobody can reach.
+    /// </summary>
+    private static StreamSocket? BindOrReuse(string socketPath)
     {
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         for (int attempt = 0; attempt < 2; attempt++)
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
-                socket.Bind(new UnixDomainSocketEndPoint(socketPath));
+                var socket = StreamSocket.ListenUnix(socketPath, backlog: 64, nonBlocking: false);
                 File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                socket.Listen(64);
                 return socket;
             }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            catch (LinuxException e) when (e.Errno == Errno.EADDRINUSE)
             {
-                socket.Dispose();
-                if (CanConnect(socketPath))
+                if (IsServed(socketPath))
                 {
                     return null;
                 }
                 File.Delete(socketPath); // a dead shim's socket: take the path over
             }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
         }
         throw new IOException($"cannot bind {socketPath}: it stays in use but nothing answers on it");
     }
 
-    private static bool CanConnect(string socketPath)
+    private static bool IsServed(string socketPath)
     {
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            var connecting = probe.ConnectAsync(new UnixDomainSocketEndPoint(socketPath));
-            return connecting.Wait(TimeSpan.FromMilliseconds(100)) && probe.Connected;
+            using var probe = StreamSocket.ConnectUnix(socketPath, nonBlocking: true);
+            return true;
         }
-        catch (AggregateException)
+        catch (LinuxException e) when (e.Errno is Errno.ECONNREFUSED or Errno.ENOENT)
         {
             return false;
         }
+        catch (LinuxException e) when (e.Errno == Errno.EAGAIN)
+        {
+            return true; // alive, just busy (backlog full)
+        }
     }
 
-    private static void SpawnServer(ShimArguments args, Socket listener)
+    private static void SpawnServer(ShimArguments args, StreamSocket listener)
     {
         string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell where this shim binary is");
         var argv = new List<string> { self, "-namespace", args.Namespace, "-id", args.Id, "-address", args.Address, "-publish-binary", args.PublishBinary };
@@ -96,13 +96,12 @@ public static class StartVerb
             .ToList();
         InheritedDescriptors.MarkCloseOnExec();
         using var devNull = FileDescriptor.Open("/dev/null", (int)OpenFlags.ReadWrite);
-        using var socket = new FileDescriptor((int)listener.Handle, ownsHandle: false);
         ProcessSpawner.Spawn(self, argv, environment,
         [
             (StandardDescriptors.Stdin, devNull),
             (StandardDescriptors.Stdout, devNull),
             (StandardDescriptors.Stderr, devNull),
-            (ListenerFd, socket),
+            (ListenerFd, listener.Descriptor),
         ]);
     }
 

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using Google.Protobuf;
 using KataSharp.Linux.Files;
@@ -50,11 +49,7 @@ public sealed class TaskHarness : IAsyncDisposable
         var registry = new TtrpcServiceRegistry();
         new TaskService(Supervisor, () => ExitRequested = true).Register(registry);
         string socket = _directory.Combine("shim.sock");
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(socket));
-        listener.Listen(8);
-        _server = new TtrpcServer(listener, registry, new RuntimeErrorStatus(), _ => true);
-        _serving = _server.RunAsync();
+        (_server, _serving) = TestListener.Serve(socket, registry);
         Client = TtrpcClient.ConnectAsync(socket, CancellationToken.None).GetAwaiter().GetResult();
     }
 

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Google.Protobuf.WellKnownTypes;
 using KataSharp.Runtime.Containerd.Wire;
 using KataSharp.Runtime.Events;
@@ -69,11 +68,7 @@ public class EventForwarderTests
                 }
                 return Task.FromResult(new Empty());
             });
-            var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
-            listener.Listen(4);
-            _server = new TtrpcServer(listener, registry, new RuntimeErrorStatus(), _ => true);
-            _serving = _server.RunAsync();
+            (_server, _serving) = TestListener.Serve(SocketPath, registry);
         }
 
         public string SocketPath { get; }

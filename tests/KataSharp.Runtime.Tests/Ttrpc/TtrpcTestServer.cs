@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Google.Protobuf.WellKnownTypes;
 using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Ttrpc;
@@ -34,11 +33,7 @@ public sealed class TtrpcTestServer : IAsyncDisposable
         });
         registry.Add(Service, "Fail", StringValue.Parser, (request, context) =>
             Task.FromException<StringValue>(new RuntimeException(RuntimeError.NotFound, "no such thing: " + request.Value)));
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
-        listener.Listen(16);
-        _server = new TtrpcServer(listener, registry, new RuntimeErrorStatus(), acceptPeer ?? (_ => true));
-        _serving = _server.RunAsync();
+        (_server, _serving) = TestListener.Serve(SocketPath, registry, acceptPeer);
     }
 
     public string SocketPath { get; }
