@@ -8,7 +8,7 @@ using Xunit;
 namespace KataSharp.Agent.Tests.Support;
 
 /// <summary>
-/// The real katasharp-agent (this build's apphost) in unix-socket mode, in its own UTS and mount
+/// The real katasharp-agent (this build's apphost, or $KATASHARP_AGENT) in unix-socket mode, in its own UTS and mount
 /// namespaces (unshare) so CreateSandbox's hostname and the container mounts stay out of the test
 /// machine's. Stopped with SIGTERM, which makes it remove its containers and its cgroup subtree.
 /// </summary>
@@ -40,7 +40,9 @@ public sealed class AgentProcess : IAsyncLifetime
     {
         Directory.CreateDirectory(Dir);
         string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/<configuration>/net10.0
-        string agent = Path.Combine(Repository.Root, "agent", "KataSharp.Agent", "bin", configuration, "net10.0", "katasharp-agent");
+        // KATASHARP_AGENT runs the same tests against another build, e.g. the NativeAOT out/bin/katasharp-agent.
+        string agent = Environment.GetEnvironmentVariable("KATASHARP_AGENT")
+            ?? Path.Combine(Repository.Root, "agent", "KataSharp.Agent", "bin", configuration, "net10.0", "katasharp-agent");
         var info = new ProcessStartInfo("unshare") { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string arg in new[] { "--uts", "--mount", "--propagation", "private", "--", agent, "--listen", $"unix:{Socket}", "--state-dir", StateDir,
             "--cgroup-root", CgroupMountPoint, "--cgroup-name", CgroupName, "--spawn-helper", Repository.SpawnHelper, "--etc-dir", EtcDir, "--log-level", "debug" })
