@@ -5,16 +5,19 @@
 # default: the kernel unpacks it without decompression work, which matters at nested-TCG speed).
 # Cached under $KATASHARP_CACHE/initrd/<hash of every input>/initrd.cpio; prints that path last.
 #
-# Usage: guest-image/initrd/build-initrd.sh
+# Usage: guest-image/initrd/build-initrd.sh [--no-publish]   (--no-publish: use out/bin as it is)
 # Environment: KATASHARP_INITRD_DEBUG_SHELL=1  also add busybox as /bin/sh (for katasharp.debug_console)
 #              KATASHARP_INITRD_COMPRESS=gzip   gzip the archive (needs CONFIG_RD_GZIP, which the guest has)
-#              KATASHARP_INITRD_SKIP_PUBLISH=1  use out/bin as it is (no scripts/publish.sh)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/../../scripts/lib.sh"
 
 command -v cpio >/dev/null || ks_die "cpio is missing; run scripts/install-deps.sh"
-if [ "${KATASHARP_INITRD_SKIP_PUBLISH:-0}" != 1 ]; then
+publish=1
+for arg in "$@"; do
+  case "$arg" in --no-publish) publish=0 ;; *) ks_die "unknown argument '$arg' (usage: build-initrd.sh [--no-publish])" ;; esac
+done
+if [ "$publish" = 1 ]; then
   "$KS_ROOT/scripts/publish.sh" katasharp-agent ks-init ks-spawn >&2
 fi
 agent="$KS_OUT/bin/katasharp-agent" init="$KS_OUT/bin/ks-init" spawn="$KS_OUT/bin/ks-spawn"

@@ -8,7 +8,7 @@ internal static class Program
 {
     private const string Usage =
         "katasharp-agentctl --agent unix:<path>|hvsock:<path>:<port> [--rootfs-dir DIR | --layer-serial SERIAL] [--timeout S] <command>\n" +
-        "  health | details | cgroup-check | vm-check | bench [--execs N] | wait-ready\n" +
+        "  health | details | cgroup-check | vm-check | bench [--execs N] | poweroff\n" +
         "katasharp-agentctl make-rootfs DIR      (busybox tree from /bin/busybox)";
 
     public static async Task<int> Main(string[] args)
@@ -61,7 +61,6 @@ internal static class Program
         switch (command)
         {
             case "health":
-            case "wait-ready":
                 var health = new Health.HealthClient(channel);
                 HealthCheckResponse response = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(timeout), cancellationToken: cts.Token);
                 Console.WriteLine($"status={response.Status}");
@@ -77,6 +76,9 @@ internal static class Program
                 return 0;
             case "bench":
                 await Bench.RunAsync(agent, Rootfs(), execs, Console.Out, cts.Token);
+                return 0;
+            case "poweroff":
+                await agent.DestroySandboxAsync(new DestroySandboxRequest { PowerOff = true }, cancellationToken: cts.Token);
                 return 0;
             default:
                 throw new ArgumentException($"unknown command '{command}'\n{Usage}");

@@ -22,18 +22,18 @@ public sealed class CgroupRoot
             return;
         }
         Directory.CreateDirectory(Path);
+        // The root cgroup may hand controllers down (it is exempt from "no internal processes");
+        // ks-init enables them at boot, this covers an agent started by another init.
+        foreach (string controller in Read(mountPoint, "cgroup.controllers").Except(Read(mountPoint, "cgroup.subtree_control")))
+        {
+            TryEnable(mountPoint, controller);
+        }
         string[] wanted = Read(mountPoint, "cgroup.subtree_control");
         // Enabling needs the parent's subtree_control to have them; each write may fail for one
         // controller (e.g. cpuset with no cpus) without affecting the others.
         foreach (string controller in wanted)
         {
-            try
-            {
-                File.WriteAllText(System.IO.Path.Combine(Path, "cgroup.subtree_control"), $"+{controller}");
-            }
-            catch (IOException)
-            {
-            }
+            TryEnable(Path, controller);
         }
         Controllers = Read(Path, "cgroup.subtree_control");
     }
@@ -71,6 +71,17 @@ public sealed class CgroupRoot
             catch (IOException)
             {
             }
+        }
+    }
+
+    private static void TryEnable(string dir, string controller)
+    {
+        try
+        {
+            File.WriteAllText(System.IO.Path.Combine(dir, "cgroup.subtree_control"), $"+{controller}");
+        }
+        catch (IOException)
+        {
         }
     }
 
