@@ -22,6 +22,7 @@ public sealed class SandboxHost : IAsyncDisposable
     private ISandboxBackend? _backend;
     private LayerImageCache? _layers;
     private RuntimeConfiguration? _configuration;
+    private int _disposed;
 
     public SandboxHost(
         string sandboxId,
@@ -153,7 +154,12 @@ public sealed class SandboxHost : IAsyncDisposable
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        if (_lifecycle.TryApply(SandboxEvent.Stop) && _backend is not null)
+        bool stopping;
+        lock (_lifecycle)
+        {
+            stopping = _lifecycle.TryApply(SandboxEvent.Stop);
+        }
+        if (stopping && _backend is not null)
         {
             try
             {
@@ -161,7 +167,10 @@ public sealed class SandboxHost : IAsyncDisposable
             }
             finally
             {
-                _lifecycle.TryApply(SandboxEvent.VmExited);
+                lock (_lifecycle)
+                {
+                    _lifecycle.TryApply(SandboxEvent.VmExited);
+                }
                 await _backend.DisposeAsync();
                 _attached.Clear();
                 _log.Info("sandbox VM stopped");
@@ -187,7 +196,13 @@ public sealed class SandboxHost : IAsyncDisposable
 
     private void OnBackendExited()
     {
-        if (_lifecycle.State == SandboxState.Running && _lifecycle.TryApply(SandboxEvent.VmExited))
+        bool unexpected;
+        lock (_lifecycle)
+        {
+            // Only from Running: during Stopping the exit is the one we asked for.
+            unexpected = _lifecycle.State == SandboxState.Running && _lifecycle.TryApply(SandboxEvent.VmExited);
+        }
+        if (unexpected)
         {
             _log.Error("sandbox VM exited unexpectedly: every process in it is reported exited");
             VmExited?.Invoke();
@@ -211,7 +226,10 @@ public sealed class SandboxHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(CancellationToken.None);
-        _stopping.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await StopAsync(CancellationToken.None);
+            _stopping.Dispose();
+        }
     }
 }

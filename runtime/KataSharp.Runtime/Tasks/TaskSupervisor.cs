@@ -161,14 +161,16 @@ public sealed class TaskSupervisor : IAsyncDisposable
         await container.Gate.WaitAsync(cancellationToken);
         try
         {
+            bool unstarted;
             lock (_state)
             {
                 if (process.State is ProcessState.Stopped or ProcessState.Deleted)
                 {
                     throw new RuntimeException(RuntimeError.NotFound, $"{key}: process already finished");
                 }
+                unstarted = process.State == ProcessState.Created;
             }
-            if (process.State == ProcessState.Created)
+            if (unstarted)
             {
                 // Never started: nothing runs in the guest yet, so the signal just ends it (as runc's kill of a created container).
                 PublishExit(process, new ExitStatus((uint)(128 + signal), DateTimeOffset.UtcNow));

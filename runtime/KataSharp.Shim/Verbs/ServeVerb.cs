@@ -55,7 +55,7 @@ public static class ServeVerb
         await Task.WhenAny(exit.Task, serving);
         log.Info("shutting down");
         await server.StopAsync();
-        await supervisor.DisposeAsync();
+        await supervisor.DisposeAsync(); // stops the VM before the final event flush
         await events.FlushAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
         if (File.Exists(socketPath))
         {
