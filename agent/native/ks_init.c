@@ -100,7 +100,9 @@ static int move_tree(int from, int to, dev_t dev) {
 static void leave_initramfs(void) {
     struct statfs fs;
     struct stat root;
-    if (statfs("/", &fs) < 0 || (fs.f_type != RAMFS_MAGIC && fs.f_type != TMPFS_MAGIC) || stat("/", &root) < 0)
+    /* The marker comes from build-initrd.sh: moving files out of any other root would destroy it. */
+    if (access("/.katasharp-initrd", F_OK) < 0 || statfs("/", &fs) < 0 || (fs.f_type != RAMFS_MAGIC && fs.f_type != TMPFS_MAGIC) ||
+        stat("/", &root) < 0)
         return;
     mkdir(NEW_ROOT, 0755);
     if (mount("tmpfs", NEW_ROOT, "tmpfs", 0, "mode=0755") < 0) { say("tmpfs root: errno %d", errno); return; }

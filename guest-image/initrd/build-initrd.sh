@@ -58,6 +58,8 @@ if [ -n "$shell" ]; then
   install -m 0755 "$shell" "$stage/bin/busybox"
   ln -s busybox "$stage/bin/sh"
 fi
+# ks-init moves the root into a tmpfs only when it finds this marker (never on a real root filesystem).
+: >"$stage/.katasharp-initrd"
 # The kernel opens /dev/console for init before any devtmpfs exists.
 mknod -m 0600 "$stage/dev/console" c 5 1
 chmod 1777 "$stage/tmp"

@@ -14,7 +14,7 @@ namespace KataSharp.Agent.Logging;
 /// </summary>
 public sealed class LogSink : IDisposable
 {
-    private static readonly TimeSpan ReconnectPause = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ReconnectPause = TimeSpan.FromSeconds(30);
     private readonly Channel<string> _lines = Channel.CreateBounded<string>(new BoundedChannelOptions(4096) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly bool _toVsock;
     private readonly Task _writer;
@@ -55,7 +55,10 @@ public sealed class LogSink : IDisposable
         {
             try
             {
-                _vsock = StreamSocket.ConnectVsock(StreamSocket.VsockHostCid, AgentProtocolConstants.LogPort, nonBlocking: true);
+                // A blocking connect: the VMM answers at once (accept or reset) when nobody listens on
+                // the host side; the socket turns non-blocking afterwards so a slow host costs lines, not time.
+                _vsock = StreamSocket.ConnectVsock(StreamSocket.VsockHostCid, AgentProtocolConstants.LogPort, nonBlocking: false);
+                _vsock.Descriptor.SetNonBlocking();
             }
             catch (LinuxException)
             {
