@@ -142,7 +142,10 @@ static void loopback_up(void) {
     close(s);
 }
 
+/* The kernel gives init the console as 0-2 when the initrd has /dev/console; otherwise they are
+ * closed, and the console is opened here once devtmpfs exists. */
 static void console_stdio(void) {
+    if (fcntl(2, F_GETFD) >= 0) return;
     int fd = open("/dev/console", O_RDWR | O_NOCTTY);
     if (fd < 0) return;
     for (int i = 0; i < 3; i++) dup2(fd, i);
