@@ -88,9 +88,11 @@ public sealed partial class OwnerDeathTests
         public static Task<Owner> StartAsync(string command)
         {
             string runSh = Path.Combine(RepositoryLayout.Discover().TestHostScripts, "run.sh");
-            // run.sh execs dotnet, so this pid is the owner itself, not a wrapper shell.
-            var start = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (string a in (string[])[runSh, "--", command])
+            // run.sh execs dotnet, so this pid is the owner itself, not a wrapper shell. SIGINT goes back
+            // to its default first: a test run started from a background job inherits it ignored, and
+            // .NET then leaves Ctrl-C ignored too, as a terminal user's shell never would.
+            var start = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (string a in (string[])["--default-signal=INT", "bash", runSh, "--", command])
             {
                 start.ArgumentList.Add(a);
             }

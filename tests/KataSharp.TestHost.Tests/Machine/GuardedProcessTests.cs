@@ -25,8 +25,15 @@ public sealed class GuardedProcessTests : IDisposable
     public async Task TheCommandRunsInItsOwnSessionSoTerminalSignalsMissIt()
     {
         using GuardedProcess p = await GuardedProcess.StartAsync(guard, log, ["sleep", "300"], CancellationToken.None);
-        string[] stat = File.ReadAllText($"/proc/{p.ChildPid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(p.ChildPid.ToString(), stat[3]); // session id == own pid
+        // setsid(1) calls setsid() right after it starts: wait for it, then the session id is its own pid.
+        Assert.True(await Processes.WaitUntilAsync(() => SessionOf(p.ChildPid) == p.ChildPid, Deadline),
+            $"pid {p.ChildPid} is in session {SessionOf(p.ChildPid)}, not its own");
+    }
+
+    private static int SessionOf(int pid)
+    {
+        string[] stat = File.ReadAllText($"/proc/{pid}/stat").Split(')')[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return int.Parse(stat[3]); // state, ppid, pgrp, session
     }
 
     [Fact]
