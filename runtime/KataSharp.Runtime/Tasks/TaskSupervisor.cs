@@ -96,9 +96,20 @@ public sealed class TaskSupervisor : IAsyncDisposable
             ProcessStdio stdio = process.Stdio;
             var launch = new ProcessLaunch(key, process.ExecSpecJson, stdio.Terminal, stdio.Stdin is not null, stdio.Stdout is not null, stdio.Stderr is not null);
             ProcessStreams streams = await _sandbox.Backend.StartProcessAsync(launch, cancellationToken);
+            ProcessIoBridge io;
+            try
+            {
+                io = ProcessIoBridge.Start(stdio, streams, _log, key);
+            }
+            catch (Exception e) when (e is KataSharp.Linux.LinuxException or IOException)
+            {
+                // The client's FIFOs are unusable: a process nobody can talk to must not keep running.
+                await _sandbox.Backend.SignalProcessAsync(key, 9, allProcesses: true, CancellationToken.None);
+                throw new RuntimeException(RuntimeError.InvalidArgument, $"{key}: cannot open its stdio FIFOs: {e.Message}");
+            }
             lock (_state)
             {
-                process.Io = ProcessIoBridge.Start(stdio, streams, _log, key);
+                process.Io = io;
                 process.Lifecycle.Apply(ProcessEvent.Start);
                 // Published before the exit watcher exists, so TaskStart always precedes TaskExit.
                 _events.Publish(key.IsInit ? TaskEvents.Start(key.ContainerId, Pid) : TaskEvents.ExecStarted(key, Pid));

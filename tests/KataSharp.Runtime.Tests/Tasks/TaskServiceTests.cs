@@ -54,6 +54,18 @@ public class TaskServiceTests
     }
 
     [Fact]
+    public async Task A_missing_stdio_fifo_fails_start_and_kills_what_was_started()
+    {
+        await using var h = TaskHarness.Start();
+        await h.Call("Create", h.CreateRequest("c1", stdout: h.Path("no-such-fifo")), CreateTaskResponse.Parser);
+        var error = await h.CallFails("Start", new StartRequest { Id = "c1" }, StartResponse.Parser);
+        Assert.Equal(TtrpcStatusCode.InvalidArgument, error.Code);
+        Assert.Contains("cannot open its stdio FIFOs", error.Message);
+        Assert.Equal([9], h.Backend.Process(C1).Signals);
+        Assert.Equal(Containerd.Wire.Status.Created, (await h.Call("State", new StateRequest { Id = "c1" }, StateResponse.Parser)).Status);
+    }
+
+    [Fact]
     public async Task Wait_works_before_start_and_returns_the_same_status_every_time()
     {
         await using var h = TaskHarness.Start();
