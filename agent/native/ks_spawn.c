@@ -10,7 +10,8 @@
  *
  * fds: 0-2 the process's stdio, 3 the plan (TLV records), 4 the status pipe (records back to
  * the agent, close-on-exec in the end, so EOF = execve succeeded), 5 the start pipe (create
- * mode: one byte = go ahead and execve).
+ * mode: one byte = go ahead and execve), 6 a unix socket for the pty master (terminal: the pty is
+ * made in the container's own devpts, as runc does, so `tty` inside names it).
  * Status record: { int32 kind; int32 value; int32 step; int32 index } (see ks_spawn.h tags).
  */
 #define _GNU_SOURCE
@@ -32,6 +33,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -41,6 +43,7 @@
 #define PLAN_FD 3
 #define STATUS_FD 4
 #define START_FD 5
+#define PTY_FD 6
 #define MAX_ITEMS 512
 
 typedef struct { const uint8_t *p; uint32_t len; } item_t;
@@ -296,6 +299,29 @@ static void set_credentials(void) {
     }
 }
 
+/* A pty from the process's own /dev/ptmx: the slave becomes 0-2, the master goes to the agent. */
+static void make_terminal(void) {
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC), unlock = 0;
+    CHECK(master, KS_STEP_TERMINAL, 2);
+    CHECK(ioctl(master, TIOCSPTLCK, &unlock), KS_STEP_TERMINAL, 3);
+    int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+    CHECK(slave, KS_STEP_TERMINAL, 4);
+    for (int i = 0; i < 3; i++) CHECK(dup2(slave, i), KS_STEP_TERMINAL, 5);
+    close(slave);
+    char byte = 0;
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
+    struct iovec iov = { &byte, 1 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &master, sizeof(int));
+    CHECK(sendmsg(PTY_FD, &msg, MSG_NOSIGNAL), KS_STEP_TERMINAL, 6);
+    close(master);
+    close(PTY_FD);
+}
+
 static void child(void) {
     if (plan.mode == KS_MODE_CREATE && (plan.clone_flags & CLONE_NEWNS)) setup_filesystem();
     if (plan.hostname && (plan.clone_flags & CLONE_NEWUTS))
@@ -316,6 +342,7 @@ static void child(void) {
         snprintf(value, sizeof value, "%d", plan.oom_score_adj);
         write_file("/proc/self/oom_score_adj", value, KS_STEP_OOM_SCORE, 0);
     }
+    if (plan.terminal) make_terminal();
     CHECK(setsid(), KS_STEP_TERMINAL, 0);
     if (plan.terminal) CHECK(ioctl(0, TIOCSCTTY, 0), KS_STEP_TERMINAL, 1);
     if (plan.cwd) CHECK(chdir(plan.cwd), KS_STEP_CWD, 0);

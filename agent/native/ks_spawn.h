@@ -26,7 +26,7 @@
 #define KS_TAG_CWD 20
 #define KS_TAG_ARG 21            /* one per argument, in order */
 #define KS_TAG_ENV 22            /* one per KEY=value */
-#define KS_TAG_TERMINAL 23       /* u32: stdin is a pty slave to become the controlling terminal */
+#define KS_TAG_TERMINAL 23       /* u32: make a pty in the process's /dev, send its master on fd 6 */
 #define KS_TAG_OOM_SCORE_ADJ 24  /* i32 */
 #define KS_TAG_DEVICE 25         /* u32 mode, major, minor, uid, gid, path (relative to the root) */
 #define KS_TAG_SYMLINK 26        /* target, link path (relative to the root) */

@@ -83,8 +83,9 @@ public sealed class ContainerEngine : IDisposable
             stdio = ProcessStdio.Create(Poller, io.Stdin, io.Stdout, io.Stderr, plan.Process.Terminal, plan.Process.ConsoleSize);
             byte[] encoded = PlanEncoder.ForCreate(plan, rootfs.Path, cgroup?.ProcsFile);
             SpawnedProcess spawned = await Launcher.LaunchAsync(encoded, stdio.ChildStdin, stdio.ChildStdout, stdio.ChildStderr,
-                waitForStart: true, fieldPrefix: "", cancellationToken).ConfigureAwait(false);
+                stdio.ChildTerminalSocket, waitForStart: true, fieldPrefix: "", cancellationToken).ConfigureAwait(false);
             stdio.ReleaseChildEnds();
+            stdio.AttachTerminal();
             var init = new ContainerProcess("", spawned, stdio, started: false);
             var container = new Container(plan, rootfs, cgroup, init, _logger);
             if (cgroup is not null)
@@ -139,12 +140,17 @@ public sealed class ContainerEngine : IDisposable
             c.Require("exec into", ContainerState.Running);
             c.ReserveExecId(execId);
             process = UserResolver.Resolve(process, c.Rootfs.Path, "process_json");
+            if (process.Terminal && !c.Plan.Mounts.Any(m => m.Type == "devpts"))
+            {
+                throw AgentException.Invalid("process_json.terminal", "needs a devpts mount at /dev/pts in the container");
+            }
             var joins = NamespaceJoins(c.Init.Pid, c.Plan.Namespaces);
             stdio = ProcessStdio.Create(Poller, io.Stdin, io.Stdout, io.Stderr, process.Terminal, process.ConsoleSize);
             byte[] encoded = PlanEncoder.ForExec(process, joins, c.Cgroup?.ProcsFile, c.Plan.Seccomp);
             SpawnedProcess spawned = await Launcher.LaunchAsync(encoded, stdio.ChildStdin, stdio.ChildStdout, stdio.ChildStderr,
-                waitForStart: false, fieldPrefix: "process_json.", cancellationToken).ConfigureAwait(false);
+                stdio.ChildTerminalSocket, waitForStart: false, fieldPrefix: "process_json.", cancellationToken).ConfigureAwait(false);
             stdio.ReleaseChildEnds();
+            stdio.AttachTerminal();
             var exec = new ContainerProcess(execId, spawned, stdio, started: true);
             c.AddExec(exec);
             return exec.Pid;

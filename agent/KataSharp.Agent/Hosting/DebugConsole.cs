@@ -83,8 +83,9 @@ public sealed class DebugConsole : IDisposable
             var plan = new ProcessPlan { Args = shell.EndsWith("busybox", StringComparison.Ordinal) ? [shell, "sh"] : [shell], Env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TERM=vt100"], Cwd = "/", Uid = 0, Gid = 0, Terminal = true };
             using ProcessStdio stdio = ProcessStdio.Create(_engine.Poller, true, true, false, terminal: true, size: null);
             using SpawnedProcess spawned = await _engine.Launcher.LaunchAsync(PlanEncoder.ForHost(plan), stdio.ChildStdin, stdio.ChildStdout, stdio.ChildStderr,
-                waitForStart: false, fieldPrefix: "", CancellationToken.None);
+                stdio.ChildTerminalSocket, waitForStart: false, fieldPrefix: "", CancellationToken.None);
             stdio.ReleaseChildEnds();
+            stdio.AttachTerminal();
             using var done = new CancellationTokenSource();
             Task output = Task.Run(async () =>
             {

@@ -89,7 +89,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public async Task Terminal_CarriesOutput_AndResizeReachesTheProcess()
     {
-        JsonObject spec = OciSpecs.Create("sh", "-c", "[ -t 0 ] && [ -t 1 ] && echo is-a-terminal; stty size; read line; stty size");
+        JsonObject spec = OciSpecs.Create("sh", "-c", "tty; stty size; read line; stty size");
         spec["process"]!["terminal"] = true;
         spec["process"]!["consoleSize"] = new JsonObject { ["height"] = 24, ["width"] = 80 };
         await _harness.CreateAsync("tty", spec, new StdioRequest(true, true, false));
@@ -113,10 +113,26 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(0, (await Engine.WaitAsync("tty", "", Deadline.Token(30))).ExitCode);
         await reader.WaitAsync(TimeSpan.FromSeconds(30));
         string output = text.ToString();
-        Assert.Contains("is-a-terminal", output);
+        Assert.Contains("/dev/pts/0", output); // made in the container's own devpts
         Assert.Contains("24 80", output);
         Assert.Contains("33 101", output);
         await Engine.RemoveAsync("tty", Deadline.Token(30));
+    }
+
+    [Fact]
+    public async Task ExecWithTerminal_GetsAPtyOfTheContainersDevpts()
+    {
+        JsonObject spec = OciSpecs.Create("sleep", "1000");
+        await _harness.CreateAsync("exec-tty", spec, StdioRequest.None);
+        await Engine.StartAsync("exec-tty", Deadline.Token(30));
+        JsonObject process = OciSpecs.Process("sh", "-c", "tty; ls /dev/pts");
+        process["terminal"] = true;
+        await Engine.ExecAsync("exec-tty", "t", OciSpecs.Bytes(process), new StdioRequest(false, true, false), Deadline.Token(30));
+        Task<string> output = EngineHarness.ReadAllAsync(Engine.GetProcess("exec-tty", "t").Stdio.Stdout);
+        Assert.Equal(0, (await Engine.WaitAsync("exec-tty", "t", Deadline.Token(30))).ExitCode);
+        string text = await output;
+        Assert.Matches(@"^/dev/pts/\d+\r\n", text);
+        await Engine.RemoveAsync("exec-tty", Deadline.Token(30));
     }
 
     [Fact]

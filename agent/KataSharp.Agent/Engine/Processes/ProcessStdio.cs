@@ -1,12 +1,15 @@
 using KataSharp.Agent.Engine.Io;
 using KataSharp.Linux.Files;
+using KataSharp.Linux.Sockets;
 using KataSharp.Linux.Terminals;
 
 namespace KataSharp.Agent.Engine.Processes;
 
 /// <summary>
-/// The stdio of one process: the descriptors handed to the child (pipes, a pty slave, or /dev/null
-/// for streams nobody will read) and the agent's ends (stdin writer, output buffers, pty master).
+/// The stdio of one process: the descriptors handed to the child (pipes, or /dev/null for streams
+/// nobody will read) and the agent's ends (stdin writer, output buffers, pty master). A terminal is
+/// made by ks-spawn inside the process's own /dev (so `tty` can name it) and its master comes back
+/// over a unix socket (<see cref="AttachTerminal"/>).
 /// </summary>
 public sealed class ProcessStdio : IDisposable
 {
@@ -14,41 +17,40 @@ public sealed class ProcessStdio : IDisposable
     private readonly FdPoller _poller;
     private FileDescriptor? _stdin;
     private FileDescriptor? _childStdin, _childStdout, _childStderr;
-    private readonly PseudoTerminal? _terminal;
+    private readonly bool _wantStdin;
+    private readonly TerminalSize? _size;
+    private StreamSocket? _terminalSocket, _childTerminalSocket;
+    private FileDescriptor? _master;
 
-    private ProcessStdio(FdPoller poller, PseudoTerminal? terminal)
+    private ProcessStdio(FdPoller poller, bool terminal, bool wantStdin, TerminalSize? size)
     {
         _poller = poller;
-        _terminal = terminal;
+        IsTerminal = terminal;
+        _wantStdin = wantStdin;
+        _size = size;
     }
 
     public OutputBuffer? Stdout { get; private set; }
 
     public OutputBuffer? Stderr { get; private set; }
 
-    public bool IsTerminal => _terminal is not null;
+    public bool IsTerminal { get; }
 
     /// <summary>Creates the pipes/pty. With a terminal, stdout carries everything and there is no stderr stream.</summary>
     public static ProcessStdio Create(FdPoller poller, bool wantStdin, bool wantStdout, bool wantStderr, bool terminal, TerminalSize? size)
     {
         if (terminal)
         {
-            var pty = PseudoTerminal.Open();
-            var stdio = new ProcessStdio(poller, pty);
-            if (size is TerminalSize s)
-            {
-                PseudoTerminal.Resize(pty.Master, s);
-            }
-            stdio._childStdin = pty.Slave;
-            stdio._childStdout = pty.Slave;
-            stdio._childStderr = pty.Slave;
-            // The pty master is both our stdin writer and the output source: duplicate it for the pump.
-            stdio._stdin = wantStdin ? pty.Master : null;
-            stdio.Stdout = new OutputBuffer(pty.Master.DuplicateAbove(3), poller);
+            var stdio = new ProcessStdio(poller, true, wantStdin, size);
+            (stdio._terminalSocket, stdio._childTerminalSocket) = StreamSocket.CreateUnixPair(nonBlocking: false);
+            // Placeholders: ks-spawn replaces 0-2 with the pty slave it makes.
+            stdio._childStdin = FileDescriptor.Open("/dev/null", O_RDWR);
+            stdio._childStdout = FileDescriptor.Open("/dev/null", O_RDWR);
+            stdio._childStderr = FileDescriptor.Open("/dev/null", O_RDWR);
             return stdio;
         }
 
-        var result = new ProcessStdio(poller, null);
+        var result = new ProcessStdio(poller, false, wantStdin, size);
         try
         {
             if (wantStdin)
@@ -92,20 +94,41 @@ public sealed class ProcessStdio : IDisposable
 
     public FileDescriptor ChildStderr => _childStderr ?? throw new ObjectDisposedException(nameof(ProcessStdio));
 
+    /// <summary>The child's end of the pty socket (ks-spawn fd 6), or null without a terminal.</summary>
+    public FileDescriptor? ChildTerminalSocket => _childTerminalSocket?.Descriptor;
+
     /// <summary>After the child has its copies: drop ours, so end of stream arrives when the child's side closes.</summary>
     public void ReleaseChildEnds()
     {
-        if (_terminal is not null)
-        {
-            _terminal.Slave.Dispose();
-        }
-        else
-        {
-            _childStdin?.Dispose();
-            _childStdout?.Dispose();
-            _childStderr?.Dispose();
-        }
+        _childStdin?.Dispose();
+        _childStdout?.Dispose();
+        _childStderr?.Dispose();
+        _childTerminalSocket?.Dispose();
         _childStdin = _childStdout = _childStderr = null;
+        _childTerminalSocket = null;
+    }
+
+    /// <summary>Terminal: takes the pty master ks-spawn sent (it is queued by the time the process is set
+    /// up), sizes it, and starts the output pump. No-op without a terminal.</summary>
+    public void AttachTerminal()
+    {
+        if (!IsTerminal || _master is not null)
+        {
+            return;
+        }
+        ReleaseChildEnds();
+        FileDescriptor master = DescriptorPassing.Receive(_terminalSocket!)
+            ?? throw AgentException.Internal("ks-spawn ended without sending the terminal's pty master");
+        _terminalSocket!.Dispose();
+        _terminalSocket = null;
+        master.SetNonBlocking();
+        _master = master;
+        if (_size is TerminalSize s)
+        {
+            PseudoTerminal.Resize(master, s);
+        }
+        _stdin = _wantStdin ? master : null;
+        Stdout = new OutputBuffer(master.DuplicateAbove(3), _poller);
     }
 
     /// <summary>Writes to the process's stdin; false when it no longer reads (closed or exited).</summary>
@@ -119,7 +142,7 @@ public sealed class ProcessStdio : IDisposable
     /// it gets the EOF character (^D), which ends input for a program reading in canonical mode.</summary>
     public void CloseStdin()
     {
-        if (_terminal is not null)
+        if (IsTerminal)
         {
             if (_stdin is not null)
             {
@@ -138,23 +161,27 @@ public sealed class ProcessStdio : IDisposable
 
     public void Resize(TerminalSize size)
     {
-        if (_terminal is null)
+        if (!IsTerminal)
         {
             throw AgentException.FailedPrecondition("the process has no terminal (process.terminal is false)");
         }
-        PseudoTerminal.Resize(_terminal.Master, size);
+        PseudoTerminal.Resize(_master ?? throw AgentException.FailedPrecondition("the terminal is not attached yet"), size);
     }
 
     public void Dispose()
     {
         ReleaseChildEnds();
-        CloseStdin();
+        if (!IsTerminal)
+        {
+            CloseStdin();
+        }
         Stdout?.Dispose();
         Stderr?.Dispose();
-        if (_terminal is not null)
+        _terminalSocket?.Dispose();
+        if (_master is not null)
         {
-            _poller.Forget(_terminal.Master);
-            _terminal.Master.Dispose();
+            _poller.Forget(_master);
+            _master.Dispose();
         }
     }
 }

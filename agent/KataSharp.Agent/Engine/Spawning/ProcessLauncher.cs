@@ -32,8 +32,9 @@ public sealed class ProcessLauncher
     }
 
     /// <param name="waitForStart">Create mode: the process stops before execve until <see cref="SpawnedProcess.StartAsync"/>.</param>
+    /// <param name="terminalSocket">Terminal: the child's end of the socket the pty master comes back on.</param>
     public async Task<SpawnedProcess> LaunchAsync(byte[] plan, FileDescriptor stdin, FileDescriptor stdout, FileDescriptor stderr,
-        bool waitForStart, string fieldPrefix, CancellationToken cancellationToken)
+        FileDescriptor? terminalSocket, bool waitForStart, string fieldPrefix, CancellationToken cancellationToken)
     {
         using FileDescriptor planFd = MemFd.Create("ks-plan", (ulong)plan.Length);
         planFd.WriteAllAt(plan, 0);
@@ -55,6 +56,10 @@ public sealed class ProcessLauncher
             if (startRead is not null)
             {
                 fds.Add((SpawnProtocol.StartFd, startRead));
+            }
+            if (terminalSocket is not null)
+            {
+                fds.Add((SpawnProtocol.TerminalFd, terminalSocket));
             }
             helperPid = ProcessSpawner.Spawn(_helperPath, ["ks-spawn"], [], fds);
             helperExit = _reaper.Track(helperPid);

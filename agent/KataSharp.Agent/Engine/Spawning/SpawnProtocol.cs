@@ -3,7 +3,7 @@ namespace KataSharp.Agent.Engine.Spawning;
 /// <summary>Wire constants shared with agent/native/ks_spawn.h (a unit test compares the two files).</summary>
 public static class SpawnProtocol
 {
-    public const int PlanFd = 3, StatusFd = 4, StartFd = 5;
+    public const int PlanFd = 3, StatusFd = 4, StartFd = 5, TerminalFd = 6;
 
     public static class Tag
     {

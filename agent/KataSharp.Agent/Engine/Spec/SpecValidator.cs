@@ -46,6 +46,10 @@ public static class SpecValidator
         }
 
         List<MountPlan> mounts = MountPlanner.Plan(spec.Mounts, namespaces, guestPathKind);
+        if (process.Terminal && !mounts.Any(m => m.Type == "devpts" && m.Destination == "/dev/pts"))
+        {
+            throw AgentException.Invalid("process.terminal", "needs a devpts mount at /dev/pts (the terminal is made in the container's own devpts)");
+        }
         var sysctls = new Dictionary<string, string>();
         foreach ((string key, string value) in spec.Linux?.Sysctl ?? [])
         {
