@@ -86,7 +86,9 @@ internal static class StreamTraffic
         double seconds = clock.Elapsed.TotalSeconds;
         if (failures.Count > 0)
         {
-            Console.WriteLine($"{who} FAILED {failures.Count}/{streams}: {string.Join("; ", failures.Take(5))}");
+            // Group by reason (without the stream number) so 100 identical failures read as one line.
+            var reasons = failures.GroupBy(f => f[(f.IndexOf(':') + 2)..]).Select(g => $"{g.Key} (x{g.Count()}, first {g.First()[..g.First().IndexOf(':')]})");
+            Console.WriteLine($"{who} FAILED {failures.Count}/{streams} after {seconds:F1} s: {string.Join("; ", reasons)}");
             return 1;
         }
         if (mode == "rtt")

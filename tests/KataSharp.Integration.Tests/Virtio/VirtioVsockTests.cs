@@ -55,6 +55,10 @@ public sealed partial class VirtioVsockTests(TestHostFixture fixture)
             {{vmm}} --kernel {{kernel}} --initrd {{initrd}} --memory 512 --vcpus 2 \
               --vsock-socket $d/v.sock --cid 3 >$d/console 2>$d/stderr &
             vmm_pid=$!
+            # The console goes to our stdout as it comes, so a timeout still shows how far the guest got.
+            tail -f $d/console &
+            tail_pid=$!
+            trap 'kill $vmm_pid $serve_pid $tail_pid 2>/dev/null; rm -rf $d' EXIT
             i=0
             until grep -q KATASHARP-VSOCK-READY $d/console; do
               kill -0 $vmm_pid 2>/dev/null || break
@@ -78,7 +82,8 @@ public sealed partial class VirtioVsockTests(TestHostFixture fixture)
             echo "HOST-DONE $({{tool}} hvsock-client $d/v.sock 5999 sink 1 1 2>&1)"
             wait $vmm_pid
             echo "VMM-EXIT $?"
-            cat $d/console
+            sleep 1
+            kill $tail_pid
             cat $d/stderr >&2
             """;
     }
@@ -90,25 +95,33 @@ public sealed partial class VirtioVsockTests(TestHostFixture fixture)
         return m.Groups[1].Value.TrimEnd('\r');
     }
 
+    /// <summary>Asserts a line starts as expected, showing the whole run when it does not.</summary>
+    private static void AssertLineStarts(CommandResult r, string prefix, string expected)
+    {
+        string line = Line(r, prefix);
+        Assert.True(line.StartsWith(expected, StringComparison.Ordinal),
+            $"{prefix}: expected '{expected}...', got '{line}'\n--- output ---\n{r.Stdout}\n--- stderr ---\n{r.Stderr}");
+    }
+
     [Fact]
     public async Task A_host_client_echoes_through_the_guest()
     {
         CommandResult r = await RunAsync();
-        Assert.StartsWith("hvsock-client ok mode=echo streams=1 bytes=262144", Line(r, "HOST-TO-GUEST"));
+        AssertLineStarts(r, "HOST-TO-GUEST", "hvsock-client ok mode=echo streams=1 bytes=262144");
     }
 
     [Fact]
     public async Task A_guest_client_echoes_through_a_host_listener()
     {
         CommandResult r = await RunAsync();
-        Assert.StartsWith("vsock-client ok mode=echo streams=1 bytes=262144", Line(r, "GUEST-TO-HOST"));
+        AssertLineStarts(r, "GUEST-TO-HOST", "vsock-client ok mode=echo streams=1 bytes=262144");
     }
 
     [Fact]
     public async Task A_hundred_concurrent_one_mebibyte_streams_arrive_intact()
     {
         CommandResult r = await RunAsync();
-        Assert.StartsWith("hvsock-client ok mode=echo streams=100 bytes=1048576", Line(r, "HOST-STREAMS"));
+        AssertLineStarts(r, "HOST-STREAMS", "hvsock-client ok mode=echo streams=100 bytes=1048576");
     }
 
     [Fact]

@@ -30,8 +30,10 @@ public static class VsockLimits
     /// <summary>How long a host client may take to send its CONNECT line.</summary>
     public static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long the guest may take to answer a host-initiated REQUEST (counted from delivery).</summary>
-    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>How long the guest may take to answer a host-initiated REQUEST, counted from its delivery into
+    /// an RX buffer (so a guest still booting is not timed out). Generous: a loaded guest queues its RESPONSE
+    /// behind the data of its other streams, and in the nested test host that took more than 5 s.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a closing connection waits for the guest's RST or for the host to drain its data.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(3);
