@@ -28,8 +28,9 @@ public static class CgroupCheck
         output.WriteLine($"oom_event_container={ev?.ContainerId}");
         output.WriteLine($"oom_event_kills={ev?.OomKillCount}");
 
-        // --- pids limit, stats, pause/resume, update
-        JsonObject pidsSpec = OciSpecs.Create("sh", "-c", "i=0; while [ $i -lt 10 ]; do sleep 600 & i=$((i+1)); done; echo forked; exec sleep 600");
+        // --- pids limit, stats, pause/resume, update. busybox sh treats a failed fork as fatal, so the
+        // container fills its limit exactly (sh + 4 sleeps = 5) and an exec is the process too many.
+        JsonObject pidsSpec = OciSpecs.Create("sh", "-c", "sleep 600 & sleep 600 & sleep 600 & sleep 600 & echo forked; exec sleep 600");
         pidsSpec["linux"]!["resources"] = new JsonObject
         {
             ["pids"] = new JsonObject { ["limit"] = 5 },
@@ -39,17 +40,22 @@ public static class CgroupCheck
         await agent.CreateContainerAsync(new CreateContainerRequest
         {
             ContainerId = "pids", OciSpecJson = Google.Protobuf.ByteString.CopyFromUtf8(pidsSpec.ToJsonString()), Rootfs = rootfs,
-            Io = new ProcessIo { Stdout = true, Stderr = true },
+            Io = new ProcessIo { Stdout = true },
         }, cancellationToken: ct);
         var init = new ProcessRef { ContainerId = "pids" };
         using var stdout = agent.ReadStdout(new ReadStreamRequest { Process = init }, cancellationToken: ct);
-        using var stderr = agent.ReadStderr(new ReadStreamRequest { Process = init }, cancellationToken: ct);
         await agent.StartContainerAsync(new StartContainerRequest { ContainerId = "pids" }, cancellationToken: ct);
-        // "forked" is printed after the loop, whether or not every fork worked.
-        await stdout.ResponseStream.MoveNext(ct);
-        output.WriteLine($"pids_stdout={stdout.ResponseStream.Current.Data.ToStringUtf8().Trim()}");
-        await stderr.ResponseStream.MoveNext(ct);
-        output.WriteLine($"pids_fork_error={(stderr.ResponseStream.Current.Data.ToStringUtf8().Contains("fork", StringComparison.Ordinal) ? 1 : 0)}");
+        output.WriteLine($"pids_stdout={(await stdout.ResponseStream.MoveNext(ct) ? stdout.ResponseStream.Current.Data.ToStringUtf8().Trim() : "")}");
+        try
+        {
+            await ContainerRun.ExecAsync(agent, "pids", "one-too-many", OciSpecs.Process("true"), ct);
+            output.WriteLine("pids_exec_refused=0");
+        }
+        catch (RpcException e)
+        {
+            output.WriteLine($"pids_exec_refused=1");
+            output.WriteLine($"pids_exec_error={e.Status.Detail}");
+        }
         ContainerStats stats = await agent.StatsContainerAsync(new StatsContainerRequest { ContainerId = "pids" }, cancellationToken: ct);
         output.WriteLine($"stats_pids_current={stats.Pids.Current}");
         output.WriteLine($"stats_pids_limit={stats.Pids.Limit}");

@@ -63,8 +63,11 @@ internal static class AgentArtifacts
     private static async Task<string> LayerAsync()
     {
         string ctl = await AgentCtlAsync();
+        // Not under /tmp: the test host's L1 has a private /tmp; the checkout's out/ is visible there.
+        string artifacts = Path.Combine(Repository.Root, "out", "test-artifacts");
+        Directory.CreateDirectory(artifacts);
         string dir = Path.Combine(Path.GetTempPath(), $"ks-layer-{Environment.ProcessId}");
-        string image = Path.Combine(Path.GetTempPath(), $"ks-busybox-{Environment.ProcessId}.erofs");
+        string image = Path.Combine(artifacts, $"busybox-{Environment.ProcessId}.erofs");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(image);
         try
         {

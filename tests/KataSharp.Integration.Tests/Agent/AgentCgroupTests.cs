@@ -67,7 +67,8 @@ public sealed class AgentCgroupTests(TestHostFixture fixture)
     {
         Dictionary<string, string> v = await RunAsync();
         Assert.Equal("forked", v["pids_stdout"]);
-        Assert.Equal("1", v["pids_fork_error"]);
+        Assert.Equal("1", v["pids_exec_refused"]);
+        Assert.Contains("EAGAIN", v["pids_exec_error"]);
         Assert.Equal("5", v["stats_pids_limit"]);
         Assert.Equal("5", v["stats_pids_current"]);
     }
