@@ -26,8 +26,11 @@ for f in "$agent" "$init" "$spawn"; do
 done
 
 # The loader and libraries the agent really needs, at the paths the binary asks for.
-mapfile -t libs < <(ldd "$agent" | awk '/=> \//{print $3} /^\s*\/[^ ]+/{print $1}' | sort -u)
+# (mawk, Debian's awk, has no \s: spell the blanks out.)
+mapfile -t libs < <(ldd "$agent" | awk '/=> \//{print $3} /^[ \t]*\/[^ ]+/{print $1}' | sort -u)
 [ ${#libs[@]} -gt 0 ] || ks_die "ldd found no libraries for $agent (is it really a dynamic NativeAOT binary?)"
+interp=$(readelf -l "$agent" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+[[ " ${libs[*]} " == *" $interp "* ]] || ks_die "the agent's ELF interpreter '$interp' is not among its libraries (${libs[*]}): without it exec fails with ENOENT"
 shell=""
 [ "${KATASHARP_INITRD_DEBUG_SHELL:-0}" = 1 ] && shell=/bin/busybox
 compress="${KATASHARP_INITRD_COMPRESS:-none}"

@@ -35,7 +35,7 @@ public sealed class AgentCgroupTests(TestHostFixture fixture)
         return $$"""
             set -e
             d=$(mktemp -d)
-            trap 'kill -TERM $agent_pid 2>/dev/null; wait $agent_pid 2>/dev/null; rm -rf $d' EXIT
+            trap 'kill -TERM $agent_pid 2>/dev/null || true; wait $agent_pid 2>/dev/null || true; rm -rf $d' EXIT
             {{ctl}} make-rootfs $d/rootfs
             {{agent}} --listen unix:$d/agent.sock --state-dir $d/state --spawn-helper {{spawn}} --etc-dir $d/etc --cgroup-name ks-cgroup-test 2>$d/agent.log &
             agent_pid=$!
