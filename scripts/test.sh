@@ -26,6 +26,7 @@ mapfile -t projects < <(find tests -name '*.Tests.csproj' | sort)
 [ ${#projects[@]} -gt 0 ] || ks_die "no test projects found under tests/"
 
 passed=0 failed=0 skipped=0
+no_results=()
 for project in "${projects[@]}"; do
   name=$(basename "$project" .csproj)
   ks_log "running $name"
@@ -37,6 +38,7 @@ for project in "${projects[@]}"; do
   if [ ! -f "$trx" ]; then
     ks_log "$name produced no results (build failure or test host crash): counted as 1 failure"
     failed=$((failed + 1))
+    no_results+=("$name")
     continue
   fi
   # <Counters total=".." executed=".." passed=".." failed=".." ... notExecuted=".." ...>
@@ -46,6 +48,25 @@ for project in "${projects[@]}"; do
   e=$(count error)
   passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0} + ${e:-0})) skipped=$((skipped + ${n:-0}))
 done
+
+# CI keeps only the tail of the output: name every failed test (and its first message line)
+# right above the summary so a red run says what broke.
+if [ "$failed" -gt 0 ]; then
+  echo
+  echo "failed tests:"
+  for name in "${no_results[@]}"; do echo "  - $name: no results (build failure or test host crash, see above)"; done
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    awk '
+      /<UnitTestResult / && /outcome="Failed"/ {
+        match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); want = 1; next }
+      want && /<Message>/ {
+        line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line)
+        gsub(/&quot;/, "\"", line); gsub(/&lt;/, "<", line); gsub(/&gt;/, ">", line); gsub(/&amp;/, "\\&", line)
+        printf "  - %s\n      %s\n", name, substr(line, 1, 400); want = 0 }
+    ' "$trx"
+  done
+fi
 
 echo
 echo "$passed passed, $failed failed, $skipped skipped"
