@@ -1,7 +1,9 @@
 using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tasks;
 using KataSharp.Shim;
+using KataSharp.Shim.Backend;
 using KataSharp.Shim.Verbs;
 
 // containerd-shim-katasharp-v2: one verb per containerd action (pkg/shim/shim.go's shape).
@@ -43,6 +45,5 @@ static int Fail(string message)
     return 1;
 }
 
-static ISandboxBackend CreateBackend(RuntimeConfiguration configuration) =>
-    throw new RuntimeException(RuntimeError.Unavailable,
-        "this build of katasharp has no VM backend yet (the embedded VMM and agent client arrive with issue 6 phase 2)");
+// The VMM runs inside this process; the agent is reached over in-process vsock.
+static ISandboxBackend CreateBackend(RuntimeConfiguration configuration, RuntimeLog log) => new VmSandboxBackend(log);

@@ -1,7 +1,10 @@
+using KataSharp.Runtime.Tasks;
+
 namespace KataSharp.Runtime.Sandbox;
 
 /// <summary>A container to create in the guest.</summary>
 /// <param name="SpecJson">The bundle's OCI config.json, verbatim.</param>
 /// <param name="Layers">Read-only layers, topmost first (overlayfs lowerdir order).</param>
 /// <param name="Files">Small host files bind-mounted by the spec (hosts, resolv.conf, hostname), copied in.</param>
-public sealed record ContainerLaunch(string ContainerId, string SpecJson, IReadOnlyList<AttachedLayer> Layers, IReadOnlyList<ContainerFile> Files);
+/// <param name="Stdio">The init's stdio: the guest wires only the streams that will be attached (the rest is /dev/null).</param>
+public sealed record ContainerLaunch(string ContainerId, string SpecJson, IReadOnlyList<AttachedLayer> Layers, IReadOnlyList<ContainerFile> Files, ProcessStdio Stdio);

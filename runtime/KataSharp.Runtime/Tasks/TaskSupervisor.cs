@@ -295,7 +295,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
         IReadOnlyList<AttachedLayer> layers = await _sandbox.AttachRootfsAsync(command.Id, command.Rootfs, cancellationToken);
         try
         {
-            var launch = new ContainerLaunch(command.Id, bundle.SpecJson, layers, bundle.ReadBindMountedFiles());
+            var launch = new ContainerLaunch(command.Id, bundle.SpecJson, layers, bundle.ReadBindMountedFiles(), command.Stdio);
             await _sandbox.Backend.CreateContainerAsync(launch, cancellationToken);
         }
         catch

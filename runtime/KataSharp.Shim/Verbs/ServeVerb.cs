@@ -22,7 +22,7 @@ namespace KataSharp.Shim.Verbs;
 /// </summary>
 public static class ServeVerb
 {
-    public static async Task<int> RunAsync(ShimArguments args, Func<RuntimeConfiguration, ISandboxBackend> backendFactory)
+    public static async Task<int> RunAsync(ShimArguments args, Func<RuntimeConfiguration, RuntimeLog, ISandboxBackend> backendFactory)
     {
         args.Require();
         DetachFromSession();
@@ -37,7 +37,7 @@ public static class ServeVerb
             ? new EventForwarder(ttrpcAddress, args.Namespace, log)
             : new LogEventSink(log);
 
-        var sandbox = new SandboxHost(args.Id, store.DirectoryOf(args.Id), backendFactory, ConfigurationLoader.Load,
+        var sandbox = new SandboxHost(args.Id, store.DirectoryOf(args.Id), configuration => backendFactory(configuration, log), ConfigurationLoader.Load,
             configuration => new LayerImageCache(configuration.Runtime.LayerCacheDir, new ErofsBuilder(), log), log);
         await using var supervisor = new TaskSupervisor(sandbox, events, store, identity, log);
 

@@ -1,0 +1,171 @@
+using KataSharp.Linux;
+using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Tasks;
+using KataSharp.Vmm.Boot;
+using KataSharp.Vmm.DeviceManager;
+using KataSharp.Vmm.Kvm;
+using KataSharp.Vmm.Machine;
+using KataSharp.Vmm.Virtio.Devices.Block;
+using KataSharp.Vmm.Virtio.Devices.Vsock;
+
+namespace KataSharp.Shim.Backend;
+
+/// <summary>
+/// The pod's microVM inside the shim process: the VMM library's machine with the sandbox's devices —
+/// <see cref="BlockSlotPool.Count"/> empty read-only virtio-blk slots for layer images, virtio-vsock
+/// (in-process connections to the agent; its unix socket in the state directory exists only so guest
+/// connections to host ports, the agent's log port, have somewhere to go) and virtio-rng. The same
+/// wiring as katasharp-vmm's --disk empty / --vsock-socket / --rng, through the same device manager.
+/// </summary>
+public sealed class GuestMachine : IDisposable
+{
+    public const string VsockSocketName = "vsock.sock";
+
+    private readonly VirtualMachine _vm;
+    private readonly VirtioDeviceManager _devices;
+    private readonly GuestConsoleLog _console;
+    private int _disposed;
+
+    private GuestMachine(VirtualMachine vm, VirtioDeviceManager devices, GuestConsoleLog console, BlockSlotPool slots, string vsockSocket)
+    {
+        _vm = vm;
+        _devices = devices;
+        _console = console;
+        Slots = slots;
+        VsockSocket = vsockSocket;
+        Exited = vm.WaitForExitAsync();
+    }
+
+    public BlockSlotPool Slots { get; }
+
+    /// <summary>The hybrid vsock unix socket (guest port P connects to "&lt;this&gt;_P").</summary>
+    public string VsockSocket { get; }
+
+    /// <summary>Completes with the reason once the VM has stopped.</summary>
+    public Task<VmExit> Exited { get; }
+
+    public string KernelCmdline => _vm.KernelCmdline;
+
+    /// <summary>Creates the VM and its devices and starts the vCPUs. Configuration problems name their key.</summary>
+    public static GuestMachine Start(RuntimeConfiguration configuration, string stateDirectory, RuntimeLog log)
+    {
+        HypervisorSettings hypervisor = configuration.Hypervisor;
+        string vsockSocket = Path.Combine(stateDirectory, VsockSocketName);
+        var console = new GuestConsoleLog(log);
+        VirtualMachine vm;
+        try
+        {
+            vm = new MachineBuilder()
+                .WithKernel(hypervisor.Kernel)
+                .WithInitrd(hypervisor.Initrd)
+                .WithCmdline(GuestKernelCmdline.For(configuration))
+                .WithVcpus(hypervisor.Vcpus)
+                .WithMemoryMiB(hypervisor.MemoryMib)
+                .WithConsole(console)
+                .WithLog(message => log.Debug($"vmm: {message}"))
+                .Build();
+        }
+        catch (Exception e) when (e is VmConfigException or BootException or KvmException or LinuxException)
+        {
+            console.Dispose();
+            string key = e is VmConfigException config ? $" ([hypervisor.katasharp] {KeyFor(config.Option)} in {configuration.SourcePath})" : "";
+            throw new RuntimeException(e is KvmException or LinuxException ? RuntimeError.Unavailable : RuntimeError.InvalidArgument,
+                $"cannot create the sandbox VM: {e.Message}{key}", e);
+        }
+
+        var devices = new VirtioDeviceManager(vm);
+        var slots = new BlockSlotPool(hypervisor.BlockSlots);
+        try
+        {
+            foreach (string name in slots.Names)
+            {
+                devices.Attach(new BlockDeviceSpec(name, Path: null, ReadOnly: true, Serial: name));
+            }
+            devices.Attach(new VsockDeviceSpec(VsockOptions.DefaultGuestCid, vsockSocket));
+            devices.Attach(new RngDeviceSpec());
+            vm.Start();
+        }
+        catch (Exception e)
+        {
+            devices.Dispose();
+            vm.Dispose();
+            console.Dispose();
+            if (e is BlockDeviceException or VsockException or KvmException or LinuxException)
+            {
+                throw new RuntimeException(RuntimeError.Unavailable, $"cannot start the sandbox VM: {e.Message}", e);
+            }
+            throw;
+        }
+        return new GuestMachine(vm, devices, console, slots, vsockSocket);
+    }
+
+    /// <summary>A stream to guest vsock port <paramref name="port"/>, without a unix socket in between.</summary>
+    public Task<Stream> ConnectAsync(uint port, CancellationToken cancellationToken)
+    {
+        VsockDevice vsock = _devices.Vsock ?? throw new InvalidOperationException("the sandbox VM has no vsock device");
+        return vsock.ConnectAsync(port, cancellationToken);
+    }
+
+    /// <summary>Puts <paramref name="imagePath"/> into a free slot (media change); returns the slot and the serial the guest sees.</summary>
+    public (string Slot, string Serial) InsertMedium(string imagePath)
+    {
+        var (slot, serial) = Slots.Acquire();
+        try
+        {
+            _devices.Block(slot).Attach(imagePath, serial);
+        }
+        catch (BlockDeviceException e)
+        {
+            Slots.Release(slot);
+            throw new RuntimeException(RuntimeError.Internal, $"cannot attach layer image {imagePath}: {e.Message}", e);
+        }
+        return (slot, serial);
+    }
+
+    public void EjectMedium(string slot)
+    {
+        try
+        {
+            _devices.Block(slot).Detach();
+        }
+        finally
+        {
+            Slots.Release(slot);
+        }
+    }
+
+    /// <summary>The last console lines, for error messages (boot failures, crashes).</summary>
+    public string ConsoleTail(int lines)
+    {
+        string tail = _vm.ConsoleTail.LastLines(lines);
+        return tail.Length == 0 ? "(the guest printed nothing on its console)" : tail;
+    }
+
+    /// <summary>Stops the vCPUs (waits for their threads) and releases the VM, its devices and their sockets.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        try
+        {
+            _vm.Stop();
+        }
+        finally
+        {
+            _devices.Dispose();
+            _vm.Dispose();
+            _console.Dispose();
+            File.Delete(VsockSocket);
+        }
+    }
+
+    private static string KeyFor(string option) => option switch
+    {
+        "memory" or "memory-mib" => "memory_mib",
+        "cmdline" => "kernel_params",
+        _ => option,
+    };
+}

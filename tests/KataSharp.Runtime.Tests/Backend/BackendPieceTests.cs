@@ -1,0 +1,145 @@
+using System.Text;
+using System.Text.Json;
+using Grpc.Core;
+using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Sandbox;
+using KataSharp.Runtime.Tasks;
+using KataSharp.Shim.Backend;
+using KataSharp.Shim.Backend.Agent;
+using Xunit;
+
+namespace KataSharp.Runtime.Tests.Backend;
+
+/// <summary>The VM backend's pieces that need no VM: slots, spec rewriting, command line, error and stats translation, console lines.</summary>
+public sealed class BackendPieceTests
+{
+    [Fact]
+    public void BlockSlots_HandOutFreeSlotsWithFreshSerials_AndRunOutNamingTheKey()
+    {
+        var pool = new BlockSlotPool(2);
+        Assert.Equal(["layer0", "layer1"], pool.Names);
+        var a = pool.Acquire();
+        var b = pool.Acquire();
+        Assert.NotEqual(a.Name, b.Name);
+        var full = Assert.Throws<RuntimeException>(() => pool.Acquire());
+        Assert.Equal(RuntimeError.FailedPrecondition, full.Error);
+        Assert.Contains("block_slots", full.Message);
+
+        pool.Release(a.Name);
+        var c = pool.Acquire();
+        Assert.Equal(a.Name, c.Name);
+        Assert.NotEqual(a.Serial, c.Serial); // the guest must never take the new medium for the old one
+        Assert.All(new[] { a.Serial, b.Serial, c.Serial }, s => Assert.True(Encoding.ASCII.GetByteCount(s) <= 20, s));
+        Assert.Throws<InvalidOperationException>(() => pool.Release("layer7"));
+    }
+
+    [Fact]
+    public void BlockSlots_SerialsStayWithinTwentyBytes_ForManyAttaches()
+    {
+        var pool = new BlockSlotPool(64);
+        for (int i = 0; i < 10_000; i++)
+        {
+            var (name, serial) = pool.Acquire();
+            Assert.True(serial.Length <= 20, serial);
+            pool.Release(name);
+        }
+    }
+
+    [Fact]
+    public void GuestSpec_PointsCopiedBindMountsAtTheirGuestCopies_AndLeavesOtherMountsAlone()
+    {
+        const string spec = """
+            {"ociVersion":"1.0.2","process":{"args":["sh"]},"mounts":[
+              {"destination":"/proc","type":"proc","source":"proc"},
+              {"destination":"/etc/hosts","type":"bind","source":"/var/lib/x/hosts","options":["rbind","ro"]},
+              {"destination":"/etc/resolv.conf","source":"/var/lib/x/resolv.conf","options":["bind"]},
+              {"destination":"/data","type":"bind","source":"/host/data","options":["rbind"]}]}
+            """;
+        string rewritten = GuestSpec.RewriteBindSources(spec, new Dictionary<string, string>
+        {
+            ["/etc/hosts"] = "/run/katasharp/shared/containers/c1/0-hosts",
+            ["/etc/resolv.conf"] = "/run/katasharp/shared/containers/c1/1-resolv.conf",
+        });
+        using var doc = JsonDocument.Parse(rewritten);
+        var sources = doc.RootElement.GetProperty("mounts").EnumerateArray()
+            .ToDictionary(m => m.GetProperty("destination").GetString()!, m => m.GetProperty("source").GetString());
+        Assert.Equal("proc", sources["/proc"]);
+        Assert.Equal("/run/katasharp/shared/containers/c1/0-hosts", sources["/etc/hosts"]);
+        Assert.Equal("/run/katasharp/shared/containers/c1/1-resolv.conf", sources["/etc/resolv.conf"]);
+        Assert.Equal("/host/data", sources["/data"]);
+        Assert.Equal("sh", doc.RootElement.GetProperty("process").GetProperty("args")[0].GetString());
+    }
+
+    [Fact]
+    public void GuestSpec_WithoutFiles_IsTheSpecVerbatim_AndCopyPathsAreSafe()
+    {
+        const string spec = """{"mounts": [ ] , "x":1}""";
+        Assert.Same(spec, GuestSpec.RewriteBindSources(spec, new Dictionary<string, string>()));
+        Assert.Equal("containers/c1/0-hosts", GuestSpec.CopyPath("c1", 0, new ContainerFile("/etc/hosts", [], true)));
+        Assert.Equal("containers/c1/2-a_b", GuestSpec.CopyPath("c1", 2, new ContainerFile("/x/a b/", [], false)));
+        Assert.Equal("containers/c1/3-file", GuestSpec.CopyPath("c1", 3, new ContainerFile("/", [], false)));
+        var bad = Assert.Throws<RuntimeException>(() => GuestSpec.RewriteBindSources("[1]", new Dictionary<string, string> { ["/a"] = "/b" }));
+        Assert.Equal(RuntimeError.InvalidArgument, bad.Error);
+    }
+
+    [Theory]
+    [InlineData(false, "", "console=ttyS0 reboot=k panic=-1 quiet katasharp.log=info")]
+    [InlineData(true, "", "console=ttyS0 reboot=k panic=-1 katasharp.log=debug")]
+    [InlineData(false, " loglevel=7 ", "console=ttyS0 reboot=k panic=-1 quiet katasharp.log=info loglevel=7")]
+    public void KernelCmdline_ConsoleRebootPanic_DebugAndAdminParamsLast(bool debug, string extra, string expected)
+    {
+        var configuration = new RuntimeConfiguration(
+            new HypervisorSettings("/k", "/i", 1, 256, extra, 60, 8), new AgentSettings(5, 30),
+            new RuntimeSettings("/cache", debug, 5), "/etc/katasharp/configuration.toml");
+        Assert.Equal(expected, GuestKernelCmdline.For(configuration));
+    }
+
+    [Theory]
+    [InlineData(StatusCode.NotFound, RuntimeError.NotFound)]
+    [InlineData(StatusCode.AlreadyExists, RuntimeError.AlreadyExists)]
+    [InlineData(StatusCode.FailedPrecondition, RuntimeError.FailedPrecondition)]
+    [InlineData(StatusCode.InvalidArgument, RuntimeError.InvalidArgument)]
+    [InlineData(StatusCode.Unimplemented, RuntimeError.NotImplemented)]
+    [InlineData(StatusCode.DeadlineExceeded, RuntimeError.DeadlineExceeded)]
+    [InlineData(StatusCode.Unavailable, RuntimeError.Unavailable)]
+    [InlineData(StatusCode.Internal, RuntimeError.Internal)]
+    [InlineData(StatusCode.Unknown, RuntimeError.Internal)]
+    public void AgentErrors_KeepTheAgentsErrorClass(StatusCode code, RuntimeError expected)
+    {
+        var e = AgentErrors.Translate(new RpcException(new Status(code, "process.args: must not be empty")), "container c1: create");
+        Assert.Equal(expected, e.Error);
+        Assert.StartsWith("container c1: create: ", e.Message);
+        Assert.Contains(code == StatusCode.Unavailable ? "unreachable" : "process.args: must not be empty", e.Message);
+    }
+
+    [Fact]
+    public void AgentStats_MapCgroupV2Numbers()
+    {
+        var stats = new KataSharp.Agent.Protocol.ContainerStats
+        {
+            Cpu = new KataSharp.Agent.Protocol.CpuStats { UsageUsec = 10, UserUsec = 7, SystemUsec = 3 },
+            Memory = new KataSharp.Agent.Protocol.MemoryStats { UsageBytes = 4096, LimitBytes = 8192, Stat = { ["anon"] = 1, ["file"] = 2, ["inactive_file"] = 3, ["pgfault"] = 4, ["pgmajfault"] = 5 } },
+            Pids = new KataSharp.Agent.Protocol.PidsStats { Current = 2, Limit = 100 },
+        };
+        Assert.Equal(new ContainerStats(10, 7, 3, 4096, 8192, 1, 2, 3, 4, 5, 2, 100), AgentStats.From(stats));
+        Assert.Equal(new ContainerStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), AgentStats.From(new KataSharp.Agent.Protocol.ContainerStats()));
+    }
+
+    [Fact]
+    public void GuestConsole_BecomesOneLogLinePerConsoleLine_WithTheSandboxId()
+    {
+        var output = new StringWriter();
+        using (var console = new GuestConsoleLog(new RuntimeLog(output, debug: false, "pod-1")))
+        {
+            console.Write(Encoding.ASCII.GetBytes("Linux version 6.12\r\nRun /init as init "));
+            console.Write(Encoding.ASCII.GetBytes("process\npartial"));
+        }
+        string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("msg=\"guest console: Linux version 6.12\"", lines[0]);
+        Assert.Contains("msg=\"guest console: Run /init as init process\"", lines[1]);
+        Assert.Contains("msg=\"guest console: partial\"", lines[2]); // flushed at dispose
+        Assert.All(lines, l => Assert.Contains("sandbox=\"pod-1\"", l));
+    }
+}
