@@ -6,6 +6,8 @@ namespace KataSharp.Shim.Backend;
 /// <summary>
 /// The guest console (COM1) as shim log lines: bytes are collected up to each newline and logged
 /// with the sandbox id, so the kernel's and init's messages sit in containerd's log next to ours.
+/// Once the agent's own log stream is connected (<see cref="AgentLogConnected"/>) the console only
+/// repeats it, so its lines drop to debug level; the console tail still goes into crash reports.
 /// </summary>
 public sealed class GuestConsoleLog : Stream
 {
@@ -13,8 +15,12 @@ public sealed class GuestConsoleLog : Stream
 
     private readonly RuntimeLog _log;
     private readonly MemoryStream _line = new();
+    private volatile bool _agentLogConnected;
 
     public GuestConsoleLog(RuntimeLog log) => _log = log;
+
+    /// <summary>Called when the agent's log lines start arriving over vsock.</summary>
+    public void AgentLogConnected() => _agentLogConnected = true;
 
     public override bool CanRead => false;
 
@@ -59,7 +65,14 @@ public sealed class GuestConsoleLog : Stream
     {
         string text = Encoding.UTF8.GetString(_line.GetBuffer(), 0, (int)_line.Length);
         _line.SetLength(0);
-        _log.Info($"guest console: {text}");
+        if (_agentLogConnected)
+        {
+            _log.Debug($"guest console: {text}");
+        }
+        else
+        {
+            _log.Info($"guest console: {text}");
+        }
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();

@@ -14,18 +14,21 @@ public sealed class GuestLogListener : IDisposable
     private readonly string _path;
     private readonly RuntimeLog _log;
     private readonly CancellationTokenSource _stop = new();
+    private readonly Action _connected;
     private readonly Task _accepting;
 
-    private GuestLogListener(Socket listener, string path, RuntimeLog log)
+    private GuestLogListener(Socket listener, string path, RuntimeLog log, Action connected)
     {
         _listener = listener;
         _path = path;
         _log = log;
+        _connected = connected;
         _accepting = Task.Run(AcceptAsync);
     }
 
     /// <param name="path">"&lt;vsock socket&gt;_&lt;port&gt;", where the VMM forwards guest connections to that host port.</param>
-    public static GuestLogListener Start(string path, RuntimeLog log)
+    /// <param name="connected">Called when the agent connects (its lines then come here).</param>
+    public static GuestLogListener Start(string path, RuntimeLog log, Action connected)
     {
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -38,7 +41,7 @@ public sealed class GuestLogListener : IDisposable
             listener.Dispose();
             throw;
         }
-        return new GuestLogListener(listener, path, log);
+        return new GuestLogListener(listener, path, log, connected);
     }
 
     private async Task AcceptAsync()
@@ -49,6 +52,7 @@ public sealed class GuestLogListener : IDisposable
             while (!_stop.IsCancellationRequested)
             {
                 Socket client = await _listener.AcceptAsync(_stop.Token);
+                _connected();
                 readers.Add(ReadLinesAsync(client));
             }
         }

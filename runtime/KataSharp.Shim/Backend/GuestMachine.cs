@@ -47,6 +47,9 @@ public sealed class GuestMachine : IDisposable
 
     public string KernelCmdline => _vm.KernelCmdline;
 
+    /// <summary>The agent's log stream is up: the console's copy of it is debug-level from now on.</summary>
+    public void AgentLogConnected() => _console.AgentLogConnected();
+
     /// <summary>Creates the VM and its devices and starts the vCPUs. Configuration problems name their key.</summary>
     public static GuestMachine Start(RuntimeConfiguration configuration, string stateDirectory, RuntimeLog log)
     {

@@ -42,7 +42,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
         var started = DateTime.UtcNow;
         _machine = GuestMachine.Start(configuration, request.StateDirectory, _log);
         _ = _machine.Exited.ContinueWith(t => OnMachineExited(t.Result), TaskScheduler.Default);
-        _guestLog = GuestLogListener.Start($"{_machine.VsockSocket}_{AgentProtocolConstants.LogPort}", _log);
+        _guestLog = GuestLogListener.Start($"{_machine.VsockSocket}_{AgentProtocolConstants.LogPort}", _log, _machine.AgentLogConnected);
         _log.Info($"sandbox VM started: {configuration.Hypervisor.Vcpus} vCPU, {configuration.Hypervisor.MemoryMib} MiB, kernel {configuration.Hypervisor.Kernel}, cmdline \"{_machine.KernelCmdline}\"");
 
         var dialTimeout = TimeSpan.FromSeconds(configuration.Agent.DialTimeoutSeconds);
@@ -207,9 +207,17 @@ public sealed class VmSandboxBackend : ISandboxBackend
             All = allProcesses && process.IsInit, // "all" means the whole container: only meaningful on its init
         }, cancellationToken: cancellationToken));
 
-    public Task ResizeTerminalAsync(ProcessKey process, uint width, uint height, CancellationToken cancellationToken) =>
-        AgentErrors.CallAsync($"{process}: resize terminal", async () => await Agent.ResizeTtyAsync(
+    public Task ResizeTerminalAsync(ProcessKey process, uint width, uint height, CancellationToken cancellationToken)
+    {
+        if (width == 0 || height == 0)
+        {
+            // A client whose own terminal has no size yet (script(1), a fresh pty) sends 0x0: nothing to apply.
+            _log.Debug($"{process}: terminal resize to {width}x{height} ignored", process.ContainerId);
+            return Task.CompletedTask;
+        }
+        return AgentErrors.CallAsync($"{process}: resize terminal", async () => await Agent.ResizeTtyAsync(
             new ResizeTtyRequest { Process = Ref(process), Columns = width, Rows = height }, cancellationToken: cancellationToken));
+    }
 
     public Task PauseContainerAsync(string containerId, CancellationToken cancellationToken) =>
         AgentErrors.CallAsync($"container {containerId}: pause", async () => await Agent.PauseContainerAsync(

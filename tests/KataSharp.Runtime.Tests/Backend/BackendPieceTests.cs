@@ -142,4 +142,26 @@ public sealed class BackendPieceTests
         Assert.Contains("msg=\"guest console: partial\"", lines[2]); // flushed at dispose
         Assert.All(lines, l => Assert.Contains("sandbox=\"pod-1\"", l));
     }
+
+    [Fact]
+    public void GuestConsole_DropsToDebug_OnceTheAgentLogStreamCarriesTheSameLines()
+    {
+        var output = new StringWriter();
+        using (var console = new GuestConsoleLog(new RuntimeLog(output, debug: false, "pod-1")))
+        {
+            console.Write(Encoding.ASCII.GetBytes("booting\n"));
+            console.AgentLogConnected();
+            console.Write(Encoding.ASCII.GetBytes("agent line\n"));
+        }
+        Assert.Contains("guest console: booting", output.ToString());
+        Assert.DoesNotContain("agent line", output.ToString());
+
+        var debugOutput = new StringWriter();
+        using (var console = new GuestConsoleLog(new RuntimeLog(debugOutput, debug: true, "pod-1")))
+        {
+            console.AgentLogConnected();
+            console.Write(Encoding.ASCII.GetBytes("agent line\n"));
+        }
+        Assert.Contains("level=debug msg=\"guest console: agent line\"", debugOutput.ToString());
+    }
 }

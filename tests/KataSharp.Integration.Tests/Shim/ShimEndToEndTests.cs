@@ -1,0 +1,166 @@
+using KataSharp.Integration.Tests.Agent;
+using KataSharp.TestHost;
+using Xunit;
+
+namespace KataSharp.Integration.Tests.Shim;
+
+/// <summary>
+/// The product's front door, end to end in the nested test host: real containerd 1.6 and ctr,
+/// `katasharp install`, a locally built busybox image, and containers in L2 microVMs booted by the
+/// shim's embedded VMM. One shared scenario run (tests/testhost/shim/e2e.sh) per class; each fact
+/// asserts its own part and shows the shim/guest log when it fails.
+/// </summary>
+[Collection(TestHostCollection.Name)]
+public sealed class ShimEndToEndTests(TestHostFixture fixture)
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static CommandResult? _run;
+
+    private async Task<Scenario> RunAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            _run ??= await fixture.Host.RunAsync(await ShimArtifacts.E2eCommandAsync(), ShimArtifacts.RunTimeout);
+            Assert.True(_run.ExitCode == 0, $"the scenario could not run ({_run.ExitCode}):\n{_run.Stdout}\n--- stderr ---\n{_run.Stderr}");
+            return new Scenario(AgentArtifacts.Values(_run.Stdout), _run.Stderr);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private sealed record Scenario(Dictionary<string, string> Values, string Log)
+    {
+        public string this[string key] => Values.TryGetValue(key, out string? v) ? v : throw new Xunit.Sdk.XunitException($"the scenario recorded no '{key}'\n{Log}");
+
+        public void Equal(string expected, string key) =>
+            Assert.True(this[key] == expected, $"{key}: expected '{expected}', got '{this[key]}' ({Values.GetValueOrDefault(key.Replace("_exit", "_err"))})\n{Log}");
+
+        public void Contains(string expected, string key) =>
+            Assert.True(this[key].Contains(expected, StringComparison.Ordinal), $"{key}: expected to contain '{expected}', got '{this[key]}'\n{Log}");
+    }
+
+    [Fact]
+    public async Task CtrRun_UnameR_PrintsTheGuestKernelRelease()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "run_uname_exit");
+        s.Equal(await AgentArtifacts.KernelReleaseAsync(), "run_uname_out");
+        s.Equal(s["kernel_release"], "run_uname_out");
+    }
+
+    [Fact]
+    public async Task ExitCodePropagates_Seven()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("7", "run_exit7_exit");
+    }
+
+    [Fact]
+    public async Task StdinPipedThroughCtrRun_ReachesTheContainer_AndEndOfInputCloses()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "stdin_exit");
+        s.Equal("got:ping|got:pong|eof", "stdin_out");
+    }
+
+    [Fact]
+    public async Task CtrRunT_OnATerminal_RunsAnInteractiveShell()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("5", "tty_exit");
+        s.Contains("sum-42", "tty_out");
+        s.Contains("tty=/dev/pts/", "tty_out");
+    }
+
+    [Fact]
+    public async Task Exec_SeesTheGuestKernel_NotTheHosts()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("1", "long_running");
+        s.Equal("0", "exec_version_exit");
+        s.Contains(s["kernel_release"], "exec_version_out");
+        Assert.NotEqual(s["l1_proc_version"], s["exec_version_out"]);
+        s.Equal(s["kernel_release"], "exec_uname_out");
+        s.Equal("3", "exec_exit3_exit");
+    }
+
+    [Fact]
+    public async Task Exec_WithStdin_AndWithATerminal()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "exec_stdin_exit");
+        s.Equal("hello-stdin", "exec_stdin_out");
+        s.Equal("4", "exec_tty_exit");
+        s.Contains("/dev/pts/", "exec_tty_out");
+    }
+
+    [Fact]
+    public async Task Ps_ListsTheContainersProcesses_AndMetricsShowItsCgroup()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "ps_exit");
+        Assert.True(s["ps_out"].Split('|').Skip(1).Count(l => l.Trim().Length > 0) >= 2, $"ctr task ps: {s["ps_out"]}\n{s.Log}");
+        s.Equal("0", "metrics_exit");
+        s.Contains("memory", "metrics_out");
+        s.Contains("pids", "metrics_out");
+    }
+
+    [Fact]
+    public async Task Kill_Term143_Kill137()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("143", "kill_term_exec_exit");
+        s.Equal("137", "kill_kill_exec_exit");
+        s.Equal("143", "kill_term_init_exit");
+        s.Contains("got-term", "long_out");
+        s.Equal("1", "long_shim_gone");
+    }
+
+    [Fact]
+    public async Task PauseAndResume()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "pause_exit");
+        s.Equal("PAUSED", "paused_status");
+        s.Equal("0", "resume_exit");
+        s.Equal("RUNNING", "resumed_status");
+    }
+
+    /// <summary>
+    /// containerd 1.6 handles a dead shim itself (ttrpc connection closed → `shim delete` → TaskExit →
+    /// the task is forgotten), so afterwards `ctr task delete` either succeeds or says the task is not
+    /// found — exactly what it says for runc, measured in the same run. Nothing may be left.
+    /// </summary>
+    [Fact]
+    public async Task ShimKilledWithSigkill_DeleteSucceeds_AndNothingIsLeft()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("1", "k9_running");
+        s.Equal("1", "k9_had_state");
+        s.Equal("1", "k9_had_socket");
+        Assert.True(s["k9_task_delete_exit"] == "0" || (s["k9_task_delete_out"].Contains("not found") && s["rc_k9_task_delete_exit"] == s["k9_task_delete_exit"]),
+            $"ctr task delete after kill -9: {s["k9_task_delete_exit"]} {s["k9_task_delete_out"]} (runc: {s["rc_k9_task_delete_exit"]} {s["rc_k9_task_delete_out"]})\n{s.Log}");
+        s.Equal("0", "k9_container_delete_exit");
+        s.Equal("0", "k9_listed_after_delete");
+        s.Equal("0", "k9_shim_alive");
+        s.Equal("0", "k9_state_left");
+        s.Equal("0", "k9_socket_left");
+        s.Equal("0", "k9_bundle_left");
+        s.Equal("0", "k9_mounts_left");
+    }
+
+    [Fact]
+    public async Task AfterEverything_NoTaskShimStateOrSocketRemains()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "tasks_left");
+        s.Equal("0", "containers_left");
+        s.Equal("0", "shims_left");
+        s.Equal("0", "state_dirs_left");
+        s.Equal("0", "shim_sockets_left");
+        Assert.True(int.Parse(s["layer_cache_images"]) >= 1, $"the layer cache holds no erofs image\n{s.Log}");
+    }
+}

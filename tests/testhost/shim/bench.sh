@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Inside L1 (run by tests/bench/shim.sh): `ctr run --rm IMG ID true` wall time with katasharp and
+# with runc in the same test host, BENCH_RUNS each (alternating, so load drifts hit both alike),
+# and the host RSS of one running pod's shim (which is also its VMM). Prints key=value lines.
+# Usage: bench.sh --bin DIR --kernel-dir DIR --initrd FILE    (env: BENCH_RUNS, default 10)
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kernel-dir) KS_KERNEL_DIR="$2"; shift 2 ;;
+    --initrd) KS_INITRD="$2"; shift 2 ;;
+    --bin) KS_BIN="$2"; shift 2 ;;
+    *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+runs="${BENCH_RUNS:-10}"
+. "$here/env.sh"
+trap shim_env_stop EXIT
+shim_env_start || { echo "the benchmark environment did not start" >&2; exit 1; }
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+time_run() { # runtime id -> ms, or "fail"
+  local start=$(now_ms)
+  ctr run --rm --runtime "$1" "$KS_IMAGE" "$2" true </dev/null >/dev/null 2>>"$ks_work/bench.err" || { echo fail; return; }
+  echo $(( $(now_ms) - start ))
+}
+# A first katasharp run fills the layer cache (erofs image of the busybox layer): not measured.
+time_run "$KS_RUNTIME" ks-warm >/dev/null
+ks="" runc=""
+for i in $(seq "$runs"); do
+  ks="$ks $(time_run "$KS_RUNTIME" ks-b$i)"
+  runc="$runc $(time_run io.containerd.runc.v2 rc-b$i)"
+done
+echo "katasharp_ms=${ks# }"
+echo "runc_ms=${runc# }"
+
+ctr run -d --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-rss sleep 100000 </dev/null >/dev/null 2>>"$ks_work/bench.err"
+pid=$(ctr task ls | awk '$1 == "ks-rss" { print $2 }')
+[ -n "$pid" ] && echo "pod_shim_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status)"
+[ -n "$pid" ] && echo "pod_shim_threads=$(ls /proc/$pid/task | wc -l)"
+ctr task kill -s KILL ks-rss >/dev/null 2>&1; ctr task delete ks-rss >/dev/null 2>&1; ctr container delete ks-rss >/dev/null 2>&1
+[ -s "$ks_work/bench.err" ] && { echo "--- errors ---" >&2; tail -20 "$ks_work/bench.err" >&2; }
+exit 0

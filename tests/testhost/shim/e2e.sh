@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The shim end to end, inside the test host's L1 (real containerd 1.6, real ctr, our kernel in an
+# L2 microVM per pod). Prints key=value results; tests/KataSharp.Integration.Tests/Shim asserts on
+# them, one fact per part. Boots as few VMs as it can (CPU is scarce): three short `ctr run --rm`
+# and two long-running containers (one serves every exec/tty/ps/metrics/pause/kill check, one is
+# the kill -9 victim). Always exits 0 after cleaning up unless the environment could not start.
+#
+# By hand:  sudo tests/testhost/run.sh --timeout 1800 -- tests/testhost/shim/e2e.sh \
+#             --kernel-dir "$(guest-image/kernel/build-kernel.sh)" --initrd "$(guest-image/initrd/build-initrd.sh)"
+# (scripts/publish.sh first: it reads out/bin.)
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+KS_BIN="${KS_BIN:-$here/../../../out/bin}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kernel-dir) KS_KERNEL_DIR="$2"; shift 2 ;;
+    --initrd) KS_INITRD="$2"; shift 2 ;;
+    --bin) KS_BIN="$2"; shift 2 ;;
+    *) echo "e2e.sh: unknown argument $1 (known: --kernel-dir DIR, --initrd FILE, --bin DIR)" >&2; exit 2 ;;
+  esac
+done
+. "$here/env.sh"
+trap shim_env_stop EXIT
+
+rec() { printf '%s=%s\n' "$1" "$2"; }
+# One line, no carriage returns (terminal output), for a key=value record.
+flat() { tr -d '\r' | tr '\n' '|' | sed 's/|$//'; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+wait_status() { # id status seconds
+  local i
+  for i in $(seq $(( $3 * 10 ))); do
+    ctr task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }' | grep -qx "$2" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+run_ctr() { # key, then the ctr arguments; records <key>_exit, <key>_out, <key>_ms
+  local key="$1" start out code; shift
+  start=$(now_ms)
+  out=$(ctr "$@" 2>"$ks_work/$key.err" </dev/null); code=$?
+  rec "${key}_exit" "$code"; rec "${key}_out" "$(printf '%s' "$out" | flat)"; rec "${key}_ms" $(( $(now_ms) - start ))
+  [ "$code" = 0 ] || rec "${key}_err" "$(flat <"$ks_work/$key.err")"
+}
+
+start=$(now_ms)
+shim_env_start || { echo "the test environment did not start" >&2; exit 1; }
+rec env_ms $(( $(now_ms) - start ))
+rec kernel_release "$(cat "$KS_KERNEL_DIR/kernel.release")"
+rec l1_proc_version "$(cat /proc/version)"
+rec install_ok 1
+
+# ---- short runs: each boots and stops its own VM ----
+run_ctr run_uname run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-uname uname -r
+run_ctr run_exit7 run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-exit7 sh -c 'exit 7'
+
+# stdin piped through ctr run (ctr forwards its stdin; end of input closes the container's stdin)
+start=$(now_ms)
+out=$(printf 'ping\npong\n' | ctr run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-stdin sh -c 'while read l; do echo got:$l; done; echo eof' 2>"$ks_work/stdin.err"); code=$?
+rec stdin_exit "$code"; rec stdin_out "$(printf '%s' "$out" | flat)"; rec stdin_ms $(( $(now_ms) - start ))
+
+# ctr run -t on a terminal (script gives it one): typed lines reach the shell, its exit code comes back.
+start=$(now_ms)
+out=$(printf 'echo tty=$(tty)\necho sum-$((6*7))\nexit 5\n' | script -qefc "ctr --address $KS_CTD_RUN/containerd.sock run -t --rm --runtime $KS_RUNTIME $KS_IMAGE ks-tty sh" /dev/null 2>&1); code=$?
+rec tty_exit "$code"; rec tty_out "$(printf '%s' "$out" | flat)"; rec tty_ms $(( $(now_ms) - start ))
+
+# ---- the long-running container: every per-task check on one VM ----
+ctr run --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-long sh -c 'trap "echo got-term; exit 143" TERM; while true; do sleep 1; done' \
+  </dev/null >"$ks_work/long.out" 2>"$ks_work/long.err" &
+long_pid=$!
+if wait_status ks-long RUNNING 600; then rec long_running 1; else rec long_running 0; fi
+shim_pid=$(ctr task ls | awk '$1 == "ks-long" { print $2 }')
+rec long_shim_pid "$shim_pid"
+[ -n "$shim_pid" ] && rec long_shim_rss_kib "$(awk '/^VmRSS/ { print $2 }' /proc/$shim_pid/status)"
+
+run_ctr exec_version task exec --exec-id e-version ks-long cat /proc/version
+run_ctr exec_uname task exec --exec-id e-uname ks-long uname -r
+out=$(printf 'hello-stdin\n' | ctr task exec --exec-id e-stdin ks-long cat 2>&1); rec exec_stdin_exit $?; rec exec_stdin_out "$(printf '%s' "$out" | flat)"
+out=$(printf 'tty; exit 4\n' | script -qefc "ctr --address $KS_CTD_RUN/containerd.sock task exec -t --exec-id e-tty ks-long sh" /dev/null 2>&1); rec exec_tty_exit $?
+rec exec_tty_out "$(printf '%s' "$out" | flat)"
+run_ctr exec_exit3 task exec --exec-id e-exit3 ks-long sh -c 'exit 3'
+
+# ps while an extra exec runs
+ctr task exec --exec-id e-bg ks-long sleep 1000 </dev/null >/dev/null 2>&1 &
+bg_pid=$!
+for i in $(seq 300); do [ "$(ctr task ps ks-long 2>/dev/null | tail -n +2 | grep -c .)" -ge 2 ] && break; sleep 0.1; done
+run_ctr ps task ps ks-long
+run_ctr metrics task metrics ks-long
+
+# kill an exec with TERM (143) and one with KILL (137); ctr task exec returns the exit status
+ctr task kill --exec-id e-bg ks-long >/dev/null 2>&1; wait $bg_pid; rec kill_term_exec_exit $?
+ctr task exec --exec-id e-kill ks-long sleep 1000 </dev/null >/dev/null 2>&1 &
+kill_pid=$!
+for i in $(seq 300); do [ "$(ctr task ps ks-long 2>/dev/null | tail -n +2 | grep -c .)" -ge 2 ] && break; sleep 0.1; done
+ctr task kill -s KILL --exec-id e-kill ks-long >/dev/null 2>&1; wait $kill_pid; rec kill_kill_exec_exit $?
+
+# pause / resume
+run_ctr pause task pause ks-long
+rec paused_status "$(ctr task ls | awk '$1 == "ks-long" { print $3 }')"
+run_ctr resume task resume ks-long
+rec resumed_status "$(ctr task ls | awk '$1 == "ks-long" { print $3 }')"
+
+# TERM to the init (its trap exits 143); ctr run (and --rm semantics of our delete) end with it
+ctr task kill ks-long >/dev/null 2>&1; wait $long_pid; rec kill_term_init_exit $?
+rec long_out "$(flat <"$ks_work/long.out")"
+ctr task delete ks-long >/dev/null 2>&1; ctr container delete ks-long >/dev/null 2>&1
+for i in $(seq 100); do kill -0 "$shim_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$shim_pid" 2>/dev/null && rec long_shim_gone 0 || rec long_shim_gone 1
+
+# ---- robustness: kill -9 of the shim, then delete ----
+# containerd 1.6 notices a dead shim by its ttrpc connection closing: it runs `shim delete`, reports
+# the task exited and forgets the task. The same is measured with runc as the reference.
+k9() { # prefix runtime id shim-pid-finder
+  local p="$1" rt="$2" id="$3" shim socket bundle out code i
+  ctr run -d --runtime "$rt" "$KS_IMAGE" "$id" sleep 100000 </dev/null >/dev/null 2>"$ks_work/$id.err"
+  if wait_status "$id" RUNNING 600; then rec ${p}_running 1; else rec ${p}_running 0; rec ${p}_err "$(flat <"$ks_work/$id.err")"; fi
+  shim=$($4 "$id")
+  bundle="$KS_CTD_RUN/state/io.containerd.runtime.v2.task/default/$id"
+  socket=$(sed 's|^unix://||' "$bundle/address" 2>/dev/null)
+  rec ${p}_had_state "$([ -d /run/katasharp/$id ] && echo 1 || echo 0)"
+  rec ${p}_had_socket "$([ -S "$socket" ] && echo 1 || echo 0)"
+  [ -n "$shim" ] && kill -9 "$shim"
+  for i in $(seq 100); do kill -0 "$shim" 2>/dev/null || break; sleep 0.1; done
+  # until containerd has handled the dead shim (the task leaves `ctr task ls` or shows STOPPED)
+  for i in $(seq 300); do ctr task ls | awk -v id="$id" '$1 == id && $3 != "STOPPED"' | grep -q . || break; sleep 0.1; done
+  rec ${p}_task_status_after_kill "$(ctr task ls | awk -v id="$id" '$1 == id { print $3 }')"
+  out=$(ctr task delete "$id" 2>&1); code=$?
+  rec ${p}_task_delete_exit "$code"; rec ${p}_task_delete_out "$(printf '%s' "$out" | flat)"
+  out=$(ctr container delete "$id" 2>&1); rec ${p}_container_delete_exit $?; rec ${p}_container_delete_out "$(printf '%s' "$out" | flat)"
+  rec ${p}_shim_alive "$(kill -0 "$shim" 2>/dev/null && echo 1 || echo 0)"
+  rec ${p}_state_left "$([ -e /run/katasharp/$id ] && echo 1 || echo 0)"
+  rec ${p}_socket_left "$([ -n "$socket" ] && [ -e "$socket" ] && echo 1 || echo 0)"
+  rec ${p}_bundle_left "$([ -e "$bundle" ] && echo 1 || echo 0)"
+  rec ${p}_mounts_left "$(grep -c "$id" /proc/self/mounts)"
+  rec ${p}_listed_after_delete "$(ctr task ls -q | grep -cx "$id")"
+}
+katasharp_shim_of() { ctr task ls | awk -v id="$1" '$1 == id { print $2 }'; } # the task pid is the shim (it runs the VM)
+runc_shim_of() { local p; for p in $(pgrep -f "containerd-shim-runc-v2 .*-id $1( |$)"); do echo "$p"; done | head -n1; }
+k9 k9 "$KS_RUNTIME" ks-k9 katasharp_shim_of
+k9 rc_k9 io.containerd.runc.v2 rc-k9 runc_shim_of
+
+# ---- nothing left anywhere ----
+rec tasks_left "$(ctr task ls -q | grep -c .)"
+rec containers_left "$(ctr container ls -q | grep -c .)"
+rec shims_left "$(shim_pids | grep -c .)"
+rec state_dirs_left "$(find /run/katasharp -mindepth 1 -maxdepth 1 2>/dev/null | grep -c .)"
+rec shim_sockets_left "$(find /run/containerd/s -type s 2>/dev/null | grep -c .)"
+rec layer_cache_images "$(find /var/lib/katasharp/layers -name '*.erofs' 2>/dev/null | grep -c .)"
+
+echo "--- shim and guest log (containerd's log) ---" >&2
+shim_log_tail 120 >&2
+exit 0
