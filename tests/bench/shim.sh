@@ -3,6 +3,7 @@
 # `katasharp install`, locally built busybox image):
 #   - `ctr run --rm IMG ID true` wall time, katasharp vs runc, median of BENCH_RUNS (10) each, ratio
 #   - host RSS of the shim process of one running pod (the shim is the pod's VMM too)
+#   - `ctr run -d` of a second container in that pod (CRI sandbox-id annotation: same shim and VM)
 # Numbers, not pass/fail: L1 is TCG and each katasharp pod boots a nested KVM guest; runc runs
 # directly in L1, so the ratio is what one microVM per pod costs there.
 # Usage: tests/bench/shim.sh     (env: BENCH_RUNS)
@@ -37,4 +38,5 @@ echo "KataSharp shim benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, loa
 echo "ctr run --rm IMG ID true, median of $runs:  katasharp $ks ms, runc $rc ms (ratio $ratio)"
 echo "  katasharp runs (ms): $(v katasharp_ms)"
 echo "  runc runs (ms):      $(v runc_ms)"
-echo "shim+VMM host RSS per running pod:        $(v pod_shim_rss_kib) KiB ($(v pod_shim_threads) threads)"
+echo "shim+VMM host RSS per running pod:        $(v pod_shim_rss_kib) KiB ($(v pod_shim_threads) threads); with a second container: $(v pod_shim_rss_two_containers_kib) KiB"
+echo "second container of a pod (ctr run -d):   median $(v second_container_ms | median) ms ($(v second_container_ms))"

@@ -98,6 +98,19 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture)
     }
 
     [Fact]
+    public async Task SecondContainerOfAPod_SharesTheShimAndVm_AndLeavesTheFirstRunning()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "pod2_run_exit");
+        s.Equal(s["long_shim_pid"], "pod2_shim_pid");
+        s.Equal(s["kernel_release"], "pod2_uname_out");
+        s.Equal("0", "pod2_delete_exit");
+        s.Equal("0", "pod2_container_delete_exit");
+        s.Equal("RUNNING", "pod2_first_still");
+        s.Equal("still-here", "pod2_after_out");
+    }
+
+    [Fact]
     public async Task Ps_ListsTheContainersProcesses_AndMetricsShowItsCgroup()
     {
         Scenario s = await RunAsync();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The shim end to end, inside the test host's L1 (real containerd 1.6, real ctr, our kernel in an
 # L2 microVM per pod). Prints key=value results; tests/KataSharp.Integration.Tests/Shim asserts on
-# them, one fact per part. Boots as few VMs as it can (CPU is scarce): three short `ctr run --rm`
+# them, one fact per part. Boots as few VMs as it can (CPU is scarce): four short `ctr run --rm`
 # and two long-running containers (one serves every exec/tty/ps/metrics/pause/kill check, one is
 # the kill -9 victim). Always exits 0 after cleaning up unless the environment could not start.
 #
@@ -79,6 +79,19 @@ out=$(printf 'tty; exit 4\n' | script -qefc "ctr --address $KS_CTD_RUN/container
 rec exec_tty_out "$(printf '%s' "$out" | flat)"
 run_ctr exec_exit3 task exec --exec-id e-exit3 ks-long sh -c 'exit 3'
 
+# a second container in the same pod (CRI's sandbox-id annotation): same shim, same VM, no boot
+start=$(now_ms)
+ctr run -d --annotation io.kubernetes.cri.sandbox-id=ks-long --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-long-2 sleep 100000 </dev/null >/dev/null 2>"$ks_work/pod2.err"
+rec pod2_run_exit $?; rec pod2_start_ms $(( $(now_ms) - start ))
+rec pod2_shim_pid "$(ctr task ls | awk '$1 == "ks-long-2" { print $2 }')"
+run_ctr pod2_uname task exec --exec-id p2 ks-long-2 uname -r
+ctr task kill -s KILL ks-long-2 >/dev/null 2>&1
+wait_status ks-long-2 STOPPED 60
+ctr task delete ks-long-2 >/dev/null 2>&1; rec pod2_delete_exit $?
+ctr container delete ks-long-2 >/dev/null 2>&1; rec pod2_container_delete_exit $?
+rec pod2_first_still "$(ctr task ls | awk '$1 == "ks-long" { print $3 }')"
+run_ctr pod2_after task exec --exec-id p2-after ks-long echo still-here
+
 # ps while an extra exec runs
 ctr task exec --exec-id e-bg ks-long sleep 1000 </dev/null >/dev/null 2>&1 &
 bg_pid=$!
@@ -136,7 +149,6 @@ k9() { # prefix runtime id shim-pid-finder
 katasharp_shim_of() { ctr task ls | awk -v id="$1" '$1 == id { print $2 }'; } # the task pid is the shim (it runs the VM)
 runc_shim_of() { local p; for p in $(pgrep -f "containerd-shim-runc-v2 .*-id $1( |$)"); do echo "$p"; done | head -n1; }
 k9 k9 "$KS_RUNTIME" ks-k9 katasharp_shim_of
-k9 rc_k9 io.containerd.runc.v2 rc-k9 runc_shim_of
 
 # ---- nothing left anywhere ----
 rec tasks_left "$(ctr task ls -q | grep -c .)"
@@ -145,6 +157,9 @@ rec shims_left "$(shim_pids | grep -c .)"
 rec state_dirs_left "$(find /run/katasharp -mindepth 1 -maxdepth 1 2>/dev/null | grep -c .)"
 rec shim_sockets_left "$(find /run/containerd/s -type s 2>/dev/null | grep -c .)"
 rec layer_cache_images "$(find /var/lib/katasharp/layers -name '*.erofs' 2>/dev/null | grep -c .)"
+
+# the reference, after the counts above (runc's shim leaves its socket behind after kill -9)
+k9 rc_k9 io.containerd.runc.v2 rc-k9 runc_shim_of
 
 echo "--- shim and guest log (containerd's log) ---" >&2
 shim_log_tail 120 >&2
