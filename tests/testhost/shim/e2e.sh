@@ -5,7 +5,7 @@
 # and two long-running containers (one serves every exec/tty/ps/metrics/pause/kill check, one is
 # the kill -9 victim). Always exits 0 after cleaning up unless the environment could not start.
 #
-# By hand:  sudo tests/testhost/run.sh --timeout 1800 -- tests/testhost/shim/e2e.sh \
+# By hand:  sudo tests/testhost/run.sh --timeout 1800 -- "$PWD/tests/testhost/shim/e2e.sh" \
 #             --kernel-dir "$(guest-image/kernel/build-kernel.sh)" --initrd "$(guest-image/initrd/build-initrd.sh)"
 # (scripts/publish.sh first: it reads out/bin.)
 set -uo pipefail
