@@ -224,6 +224,9 @@ public sealed class NestedTestHost : IAsyncDisposable
             await agent.SendAsync(HostMessage.Kill(id), CancellationToken.None).ConfigureAwait(false);
             int exit = await done.WaitAsync(options.KillGrace).ConfigureAwait(false);
             confirmation = $"killed (exit code {exit})";
+            // The agent's own line about the kill travels on the console, not on the control
+            // channel, so it can trail DONE: wait for it so the console tail shows the kill.
+            await WaitForConsoleLineAsync($"killed command {id} ", options.KillGrace).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TestHostException or TimeoutException)
         {
@@ -237,6 +240,15 @@ public sealed class NestedTestHost : IAsyncDisposable
         }
         return new TestHostException(TestHostError.CommandTimedOut,
             $"command timed out after {timeout.TotalSeconds:F0}s, {confirmation}: {shellCommand}{output}{FailureContext()}");
+    }
+
+    private async Task WaitForConsoleLineAsync(string text, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!machine.ConsoleTail(ConsoleLinesInErrors).Contains(text, StringComparison.Ordinal) && clock.Elapsed < limit)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100)).ConfigureAwait(false);
+        }
     }
 
     private string FailureContext()

@@ -34,7 +34,7 @@ public sealed class TestHostCommandTests(TestHostFixture fixture)
         Assert.Contains("killed (exit code 137)", e.Message);
         Assert.Contains("before-timeout", e.Message);
         Assert.Contains($"--- {host.Mode} console", e.Message);
-        Assert.Contains("ks-agent:", e.Message);
+        Assert.Contains("ks-agent: killed command", e.Message);
 
         // Both the shell and its background child are gone (dead or reaped) within 30 s.
         CommandResult gone = await host.RunAsync(

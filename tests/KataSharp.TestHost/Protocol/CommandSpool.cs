@@ -48,8 +48,9 @@ internal sealed class CommandSpool
             using var reader = new StreamReader(stream);
             return reader.ReadToEnd();
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
+            // Not written yet, or the run's spool is already gone because the machine exited.
             return "";
         }
     }
