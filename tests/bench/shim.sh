@@ -39,4 +39,5 @@ echo "ctr run --rm IMG ID true, median of $runs:  katasharp $ks ms, runc $rc ms 
 echo "  katasharp runs (ms): $(v katasharp_ms)"
 echo "  runc runs (ms):      $(v runc_ms)"
 echo "shim+VMM host RSS per running pod:        $(v pod_shim_rss_kib) KiB ($(v pod_shim_threads) threads); with a second container: $(v pod_shim_rss_two_containers_kib) KiB"
+echo "left after $(( runs + 1 + 1 )) katasharp pods and $runs runc runs: $(v left_shims) shims, $(v left_state_dirs) state dirs, $(v left_shim_sockets) shim sockets, $(v left_mounts) mounts"
 echo "second container of a pod (ctr run -d):   median $(v second_container_ms | median) ms ($(v second_container_ms))"
