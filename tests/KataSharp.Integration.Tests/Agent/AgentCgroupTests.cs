@@ -11,23 +11,10 @@ namespace KataSharp.Integration.Tests.Agent;
 [Collection(TestHostCollection.Name)]
 public sealed class AgentCgroupTests(TestHostFixture fixture)
 {
-    private static readonly SemaphoreSlim Gate = new(1, 1);
-    private static CommandResult? _run;
+    private static readonly SharedRun Run = new();
 
-    private async Task<Dictionary<string, string>> RunAsync()
-    {
-        await Gate.WaitAsync();
-        try
-        {
-            _run ??= await fixture.Host.RunAsync(await ScriptAsync(), AgentArtifacts.RunTimeout);
-            Assert.True(_run.ExitCode == 0, $"the scenario failed ({_run.ExitCode}):\n{_run.Stdout}\n--- stderr ---\n{_run.Stderr}");
-            return AgentArtifacts.Values(_run.Stdout);
-        }
-        finally
-        {
-            Gate.Release();
-        }
-    }
+    private Task<Dictionary<string, string>> RunAsync() =>
+        Run.ValuesAsync(async () => await fixture.Host.RunAsync(await ScriptAsync(), AgentArtifacts.RunTimeout));
 
     private static async Task<string> ScriptAsync()
     {

@@ -12,9 +12,6 @@ namespace KataSharp.Integration.Tests.Virtio;
 [Collection(TestHostCollection.Name)]
 public sealed partial class VirtioVsockTests(TestHostFixture fixture)
 {
-    private static readonly object Gate = new();
-    private static Task<CommandResult>? _run;
-
     private const string GuestInit = VirtioGuest.GuestPrologue + $$"""
 
         {{VirtioGuest.GuestTool}} vsock-serve 5000 echo &
@@ -28,14 +25,9 @@ public sealed partial class VirtioVsockTests(TestHostFixture fixture)
 
     private readonly NestedTestHost _host = fixture.Host;
 
-    /// <summary>The one guest run every fact of this class reads; a failed run fails them all without re-running.</summary>
-    private Task<CommandResult> RunAsync()
-    {
-        lock (Gate)
-        {
-            return _run ??= RunOnceAsync(_host);
-        }
-    }
+    private static readonly SharedRun Run = new();
+
+    private Task<CommandResult> RunAsync() => Run.GetAsync(() => RunOnceAsync(_host));
 
     private static async Task<CommandResult> RunOnceAsync(NestedTestHost host) =>
         await host.RunAsync(await HostScriptAsync(), VirtioGuest.RunTimeout);

@@ -59,23 +59,11 @@ public sealed unsafe class FileDescriptor : SafeHandle
     {
         fixed (byte* p = buffer)
         {
-            while (true)
+            int transferred;
+            while (Libc.RetryTransfer(read(Value, p, (Tmds.Linux.size_t)(ulong)buffer.Length), "read", out transferred))
             {
-                long rc = read(Value, p, (Tmds.Linux.size_t)(ulong)buffer.Length);
-                if (rc >= 0)
-                {
-                    return (int)rc;
-                }
-                int errno = Libc.LastErrno;
-                if (errno == (int)Errno.EAGAIN)
-                {
-                    return -1;
-                }
-                if (errno != (int)Errno.EINTR)
-                {
-                    throw new LinuxException("read", errno);
-                }
             }
+            return transferred;
         }
     }
 
@@ -84,23 +72,11 @@ public sealed unsafe class FileDescriptor : SafeHandle
     {
         fixed (byte* p = buffer)
         {
-            while (true)
+            int transferred;
+            while (Libc.RetryTransfer(write(Value, p, (Tmds.Linux.size_t)(ulong)buffer.Length), "write", out transferred))
             {
-                long rc = write(Value, p, (Tmds.Linux.size_t)(ulong)buffer.Length);
-                if (rc >= 0)
-                {
-                    return (int)rc;
-                }
-                int errno = Libc.LastErrno;
-                if (errno == (int)Errno.EAGAIN)
-                {
-                    return -1;
-                }
-                if (errno != (int)Errno.EINTR)
-                {
-                    throw new LinuxException("write", errno);
-                }
             }
+            return transferred;
         }
     }
 

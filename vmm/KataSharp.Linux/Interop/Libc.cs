@@ -44,6 +44,32 @@ internal static unsafe class Libc
         throw new LinuxException(call, errno);
     }
 
+    /// <summary>
+    /// Interprets a non-blocking read/write/send/recv result: true means EINTR (call again);
+    /// otherwise <paramref name="transferred"/> is the byte count, or -1 when the call would block
+    /// (EAGAIN). Any other failure throws naming the call.
+    /// </summary>
+    public static bool RetryTransfer(long rc, string call, out int transferred)
+    {
+        if (rc >= 0)
+        {
+            transferred = (int)rc;
+            return false;
+        }
+        int errno = LastErrno;
+        if (errno == (int)Errno.EINTR)
+        {
+            transferred = 0;
+            return true;
+        }
+        if (errno == (int)Errno.EAGAIN)
+        {
+            transferred = -1;
+            return false;
+        }
+        throw new LinuxException(call, errno);
+    }
+
     /// <summary>strerror text; the runtime's helper avoids the GNU/XSI strerror_r ABI split.</summary>
     public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 

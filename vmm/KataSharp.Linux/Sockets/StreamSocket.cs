@@ -135,23 +135,11 @@ public sealed unsafe class StreamSocket : IDisposable
     {
         fixed (byte* p = data)
         {
-            while (true)
+            int transferred;
+            while (Libc.RetryTransfer(send(Descriptor.Value, p, (size_t)(ulong)data.Length, MSG_NOSIGNAL), "send", out transferred))
             {
-                long rc = send(Descriptor.Value, p, (size_t)(ulong)data.Length, MSG_NOSIGNAL);
-                if (rc >= 0)
-                {
-                    return (int)rc;
-                }
-                int errno = Libc.LastErrno;
-                if (errno == (int)Errno.EAGAIN)
-                {
-                    return -1;
-                }
-                if (errno != (int)Errno.EINTR)
-                {
-                    throw new LinuxException("send", errno);
-                }
             }
+            return transferred;
         }
     }
 
@@ -174,23 +162,11 @@ public sealed unsafe class StreamSocket : IDisposable
     {
         fixed (byte* p = buffer)
         {
-            while (true)
+            int transferred;
+            while (Libc.RetryTransfer(recv(Descriptor.Value, p, (size_t)(ulong)buffer.Length, 0), "recv", out transferred))
             {
-                long rc = recv(Descriptor.Value, p, (size_t)(ulong)buffer.Length, 0);
-                if (rc >= 0)
-                {
-                    return (int)rc;
-                }
-                int errno = Libc.LastErrno;
-                if (errno == (int)Errno.EAGAIN)
-                {
-                    return -1;
-                }
-                if (errno != (int)Errno.EINTR)
-                {
-                    throw new LinuxException("recv", errno);
-                }
             }
+            return transferred;
         }
     }
 
