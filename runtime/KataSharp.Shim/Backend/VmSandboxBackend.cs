@@ -40,7 +40,9 @@ public sealed class VmSandboxBackend : ISandboxBackend
     {
         var configuration = request.Configuration;
         var started = DateTime.UtcNow;
+        _log.Debug("creating the sandbox VM");
         _machine = GuestMachine.Start(configuration, request.StateDirectory, _log);
+        _log.Debug($"sandbox VM created and started in {(DateTime.UtcNow - started).TotalMilliseconds:0} ms");
         _ = _machine.Exited.ContinueWith(t => OnMachineExited(t.Result), TaskScheduler.Default);
         _guestLog = GuestLogListener.Start($"{_machine.VsockSocket}_{AgentProtocolConstants.LogPort}", _log, _machine.AgentLogConnected);
         _log.Info($"sandbox VM started: {configuration.Hypervisor.Vcpus} vCPU, {configuration.Hypervisor.MemoryMib} MiB, kernel {configuration.Hypervisor.Kernel}, cmdline \"{_machine.KernelCmdline}\"");
