@@ -13,18 +13,13 @@ namespace KataSharp.Integration.Tests.Shim;
 [Collection(TestHostCollection.Name)]
 public sealed class ShimEndToEndTests(TestHostFixture fixture)
 {
-    private static readonly object Gate = new();
-    private static Task<CommandResult>? _run;
+    private static readonly SharedRun Run = new();
 
     /// <summary>The one scenario run of this class; a run that fails or throws fails every fact without running again.</summary>
     private async Task<Scenario> RunAsync()
     {
-        Task<CommandResult> run;
-        lock (Gate)
-        {
-            run = _run ??= Task.Run(async () => await fixture.Host.RunAsync(await ShimArtifacts.E2eCommandAsync(), ShimArtifacts.RunTimeout));
-        }
-        CommandResult result = (await run).EnsureSuccess(); // names the command, its output and L1's console
+        CommandResult result = (await Run.GetAsync(async () => await fixture.Host.RunAsync(await ShimArtifacts.E2eCommandAsync(), ShimArtifacts.RunTimeout)))
+            .EnsureSuccess(); // names the command, its output and L1's console
         return new Scenario(AgentArtifacts.Values(result.Stdout), result.Stderr);
     }
 
