@@ -9,22 +9,36 @@ namespace KataSharp.Runtime.Logging;
 public sealed class RuntimeLog
 {
     private readonly TextWriter _writer;
-    private readonly object _gate = new();
+    private readonly object _gate;
+    private readonly DebugSwitch _debug;
 
     public RuntimeLog(TextWriter writer, bool debug, string? sandboxId = null)
+        : this(writer, new object(), new DebugSwitch { On = debug }, sandboxId)
+    {
+    }
+
+    private RuntimeLog(TextWriter writer, object gate, DebugSwitch debug, string? sandboxId)
     {
         _writer = writer;
-        IsDebugEnabled = debug;
+        _gate = gate;
+        _debug = debug;
         SandboxId = sandboxId;
     }
 
     public static RuntimeLog Null { get; } = new(TextWriter.Null, debug: false);
 
-    public bool IsDebugEnabled { get; }
+    public bool IsDebugEnabled => _debug.On;
 
     public string? SandboxId { get; }
 
-    public RuntimeLog ForSandbox(string sandboxId) => new(_writer, IsDebugEnabled, sandboxId);
+    /// <summary>A log for one sandbox sharing this one's writer and debug switch.</summary>
+    public RuntimeLog ForSandbox(string sandboxId) => new(_writer, _gate, _debug, sandboxId);
+
+    /// <summary>
+    /// Turns debug lines on for this log and every log made from it: the log exists before the
+    /// configuration is read, and `[runtime] debug = true` must act like containerd's -debug.
+    /// </summary>
+    public void EnableDebug() => _debug.On = true;
 
     public void Debug(string message, string? containerId = null)
     {
@@ -67,6 +81,11 @@ public sealed class RuntimeLog
                 // The log FIFO's reader (containerd) is gone; logging must never take the shim down.
             }
         }
+    }
+
+    private sealed class DebugSwitch
+    {
+        public volatile bool On;
     }
 
     private static string Quote(string value) =>

@@ -70,6 +70,10 @@ public sealed class SandboxHost : IAsyncDisposable
             return;
         }
         RuntimeConfiguration configuration = _configurationLoader(configPath);
+        if (configuration.Runtime.Debug)
+        {
+            _log.EnableDebug();
+        }
         ConfigurationAssets.Require(configuration);
         _lifecycle.Apply(SandboxEvent.Boot);
         ISandboxBackend backend = _backendFactory(configuration);
