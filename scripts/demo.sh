@@ -20,12 +20,14 @@ scripts/publish.sh
 initrd=$(guest-image/initrd/build-initrd.sh --no-publish)
 
 ks_step "4/4 a container in a microVM"
+inner=("$KS_ROOT/scripts/demo-container.sh" --kernel "$kernel_dir/vmlinux" --initrd "$initrd" --bin "$KS_OUT/bin")
 if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ] && [ -z "${KATASHARP_TESTHOST_MODE:-}" ]; then
   ks_log "hardware virtualization found: running directly on this machine"
 else
   ks_log "no hardware virtualization here (or KATASHARP_TESTHOST_MODE is set): running inside the nested"
   ks_log "test host — QEMU TCG with SVM, where kvm_amd gives a real /dev/kvm. Slow (software CPU), but real."
+  inner+=(--boot-timeout 600)
 fi
-inner=("$KS_ROOT/scripts/demo-container.sh" --kernel "$kernel_dir/vmlinux" --initrd "$initrd" --bin "$KS_OUT/bin" --)
+inner+=(--)
 [ $# -gt 0 ] && inner+=("$@")
 exec tests/testhost/run.sh --timeout "${KATASHARP_DEMO_TIMEOUT:-1500}" -- "${inner[@]}"

@@ -3,29 +3,39 @@
 # machine's own containerd. Source it after lib.sh; do not run it.
 # shellcheck shell=bash
 
-# ks_containerd_start DIR: starts containerd with everything under DIR; sets KS_CTD_ADDRESS and
-# KS_CTD_PID. The shim is found on PATH (containerd-shim-katasharp-v2) and inherits this environment.
-ks_containerd_start() {
+# ks_containerd_config DIR: writes DIR/config.toml (root, state and sockets under DIR) unless it
+# exists, and prints its path; `katasharp install --containerd-config` can then register the runtime.
+ks_containerd_config() {
   local dir="$1"
-  command -v containerd >/dev/null || ks_die "containerd is missing; run scripts/install-deps.sh containers"
-  mkdir -p "$dir/root" "$dir/state"
-  mount -t tmpfs -o size=2g,mode=0700 katasharp-containerd "$dir/root"
-  KS_CTD_ADDRESS="$dir/containerd.sock"
-  cat >"$dir/config.toml" <<TOML
+  mkdir -p "$dir"
+  [ -f "$dir/config.toml" ] || cat >"$dir/config.toml" <<TOML
 version = 2
 root = "$dir/root"
 state = "$dir/state"
 [grpc]
-  address = "$KS_CTD_ADDRESS"
+  address = "$dir/containerd.sock"
 [ttrpc]
-  address = "$KS_CTD_ADDRESS.ttrpc"
+  address = "$dir/containerd.sock.ttrpc"
 TOML
-  containerd --config "$dir/config.toml" >"$dir/containerd.log" 2>&1 &
+  echo "$dir/config.toml"
+}
+
+# ks_containerd_start DIR: starts containerd with everything under DIR (log: DIR/containerd.log);
+# sets KS_CTD_ADDRESS and KS_CTD_PID. The shim is found on PATH (containerd-shim-katasharp-v2)
+# and inherits this environment.
+ks_containerd_start() {
+  local dir="$1" config
+  command -v containerd >/dev/null || ks_die "containerd is missing; run scripts/install-deps.sh containers"
+  config=$(ks_containerd_config "$dir")
+  mkdir -p "$dir/root" "$dir/state"
+  mount -t tmpfs -o size=2g,mode=0700 katasharp-containerd "$dir/root"
+  KS_CTD_ADDRESS="$dir/containerd.sock"
+  containerd --config "$config" >"$dir/containerd.log" 2>&1 &
   KS_CTD_PID=$!
   local waited=0
-  until [ -S "$KS_CTD_ADDRESS" ]; do
+  until [ -S "$KS_CTD_ADDRESS" ] && command ctr --address "$KS_CTD_ADDRESS" version >/dev/null 2>&1; do
     kill -0 "$KS_CTD_PID" 2>/dev/null || { tail -n 20 "$dir/containerd.log" >&2; ks_die "containerd exited at start-up; its log is above"; }
-    [ "$waited" -lt 300 ] || ks_die "containerd did not create $KS_CTD_ADDRESS within 30 s; see $dir/containerd.log"
+    [ "$waited" -lt 300 ] || ks_die "containerd did not serve $KS_CTD_ADDRESS within 30 s; see $dir/containerd.log"
     sleep 0.1; waited=$((waited + 1))
   done
 }
@@ -36,12 +46,12 @@ ks_containerd_stop() {
   local dir="$1"
   if [ -n "${KS_CTD_PID:-}" ] && kill -0 "$KS_CTD_PID" 2>/dev/null; then
     local id
-    for id in $(ctr --address "$KS_CTD_ADDRESS" task ls -q 2>/dev/null); do
-      ctr --address "$KS_CTD_ADDRESS" task kill -s KILL "$id" >/dev/null 2>&1 || true
-      ctr --address "$KS_CTD_ADDRESS" task delete -f "$id" >/dev/null 2>&1 || true
+    for id in $(command ctr --address "$KS_CTD_ADDRESS" task ls -q 2>/dev/null); do
+      command ctr --address "$KS_CTD_ADDRESS" task kill -s KILL "$id" >/dev/null 2>&1 || true
+      command ctr --address "$KS_CTD_ADDRESS" task delete -f "$id" >/dev/null 2>&1 || true
     done
-    for id in $(ctr --address "$KS_CTD_ADDRESS" container ls -q 2>/dev/null); do
-      ctr --address "$KS_CTD_ADDRESS" container delete "$id" >/dev/null 2>&1 || true
+    for id in $(command ctr --address "$KS_CTD_ADDRESS" container ls -q 2>/dev/null); do
+      command ctr --address "$KS_CTD_ADDRESS" container delete "$id" >/dev/null 2>&1 || true
     done
     kill "$KS_CTD_PID" 2>/dev/null || true
     wait "$KS_CTD_PID" 2>/dev/null || true
@@ -59,16 +69,14 @@ ks_busybox_image() {
   command -v umoci >/dev/null || ks_die "umoci is missing; run scripts/install-deps.sh containers"
   [ -x /bin/busybox ] || ks_die "/bin/busybox is missing; run scripts/install-deps.sh containers"
   rm -rf "$layout" "$bundle"
-  umoci init --layout "$layout" >&2
-  umoci new --image "$layout:latest" >&2
-  umoci unpack --rootless --image "$layout:latest" "$bundle" >&2
-  mkdir -p "$bundle/rootfs/bin"
-  cp /bin/busybox "$bundle/rootfs/bin/busybox"
-  for applet in sh uname cat echo true false ls sleep id ps hostname head wc; do
+  { umoci init --layout "$layout" && umoci new --image "$layout:latest" \
+      && umoci unpack --rootless --image "$layout:latest" "$bundle"; } >&2 || return 1
+  mkdir -p "$bundle/rootfs/bin" && cp /bin/busybox "$bundle/rootfs/bin/busybox" || return 1
+  for applet in sh uname cat echo true false ls sleep id ps hostname head wc grep tty stty; do
     ln -sf busybox "$bundle/rootfs/bin/$applet"
   done
-  umoci repack --image "$layout:latest" "$bundle" >&2
-  umoci config --image "$layout:latest" --config.cmd /bin/sh >&2
-  tar -C "$layout" -cf "$dir/busybox.tar" .
+  { umoci repack --image "$layout:latest" "$bundle" \
+      && umoci config --image "$layout:latest" --config.cmd /bin/sh; } >&2 || return 1
+  tar -C "$layout" -cf "$dir/busybox.tar" . || return 1
   echo "$dir/busybox.tar"
 }
