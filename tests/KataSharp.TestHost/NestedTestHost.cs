@@ -45,6 +45,9 @@ public sealed class NestedTestHost : IAsyncDisposable
         }, TaskScheduler.Default);
     }
 
+    /// <summary>True once the machine died or the channel broke: this host runs nothing more.</summary>
+    public bool HasFailed => lifecycle.State == TestHostState.Failed;
+
     /// <summary>Nested (inside L1) or Direct (on this machine).</summary>
     public TestHostMode Mode => machine.Mode;
 
