@@ -1,6 +1,6 @@
-# A private containerd for demos and tests: its own root (on tmpfs, so the overlayfs snapshotter
-# works even when / is itself an overlay, as in the nested test host), state and socket, never the
-# machine's own containerd. Source it after lib.sh; do not run it.
+# A private containerd for the demo: its own root, state and socket under one directory (give it
+# one on a real filesystem or tmpfs, e.g. under /run: the overlayfs snapshotter cannot sit on the
+# nested test host's overlay root), never the machine's own containerd. Source it after lib.sh.
 # shellcheck shell=bash
 
 # ks_containerd_config DIR: writes DIR/config.toml (root, state and sockets under DIR) unless it
@@ -28,7 +28,6 @@ ks_containerd_start() {
   command -v containerd >/dev/null || ks_die "containerd is missing; run scripts/install-deps.sh containers"
   config=$(ks_containerd_config "$dir")
   mkdir -p "$dir/root" "$dir/state"
-  mount -t tmpfs -o size=2g,mode=0700 katasharp-containerd "$dir/root"
   KS_CTD_ADDRESS="$dir/containerd.sock"
   containerd --config "$config" >"$dir/containerd.log" 2>&1 &
   KS_CTD_PID=$!

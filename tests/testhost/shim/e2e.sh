@@ -26,9 +26,9 @@ rec() { printf '%s=%s\n' "$1" "$2"; }
 # One line, no carriage returns (terminal output), for a key=value record.
 flat() { tr -d '\r' | tr '\n' '|' | sed 's/|$//'; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-wait_status() { # id status seconds
-  local i
-  for i in $(seq $(( $3 * 10 ))); do
+wait_status() { # id status seconds (a deadline in seconds: one ctr call alone takes a while under TCG)
+  local deadline=$((SECONDS + $3))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     ctr task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }' | grep -qx "$2" && return 0
     sleep 0.1
   done
@@ -57,6 +57,7 @@ run_ctr run_exit7 run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-exit7 sh -c 'e
 start=$(now_ms)
 out=$(printf 'ping\npong\n' | ctr run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-stdin sh -c 'while read l; do echo got:$l; done; echo eof' 2>"$ks_work/stdin.err"); code=$?
 rec stdin_exit "$code"; rec stdin_out "$(printf '%s' "$out" | flat)"; rec stdin_ms $(( $(now_ms) - start ))
+[ "$code" = 0 ] || rec stdin_err "$(flat <"$ks_work/stdin.err")"
 
 # ctr run -t on a terminal (script gives it one): typed lines reach the shell, its exit code comes back.
 start=$(now_ms)

@@ -8,8 +8,6 @@
 #        KS_INITRD (guest-image/initrd/build-initrd.sh output).
 # Gives: ctr (function, talks to our containerd), KS_IMAGE, KS_RUNTIME, KS_CTD_RUN, shim_env_stop.
 set -uo pipefail
-. "$(dirname "${BASH_SOURCE[0]}")/../../../scripts/lib.sh"
-. "$KS_ROOT/scripts/lib-containerd.sh"
 
 : "${KS_BIN:?KS_BIN must name the directory of the published binaries (out/bin)}"
 : "${KS_KERNEL_DIR:?KS_KERNEL_DIR must name the guest kernel cache directory (guest-image/kernel/build-kernel.sh prints it)}"
@@ -19,12 +17,19 @@ KS_RUNTIME=io.containerd.katasharp.v2
 KS_IMAGE=docker.io/library/busybox:latest
 KS_CTD_RUN=/run/ks-e2e
 ks_work=$(mktemp -d /tmp/ks-e2e.XXXXXX)
+ctd_pid=""
 
 ctr() { command ctr --address "$KS_CTD_RUN/containerd.sock" "$@"; }
 
 shim_env_stop() {
+  local id
   # Whatever is still there (a failed check): tasks killed, containers removed, then containerd.
-  ks_containerd_stop "$KS_CTD_RUN"
+  if [ -n "$ctd_pid" ] && kill -0 "$ctd_pid" 2>/dev/null; then
+    for id in $(ctr task ls -q 2>/dev/null); do ctr task kill -s KILL "$id" >/dev/null 2>&1; ctr task delete -f "$id" >/dev/null 2>&1; done
+    for id in $(ctr container ls -q 2>/dev/null); do ctr container delete "$id" >/dev/null 2>&1; done
+    kill "$ctd_pid" 2>/dev/null
+    wait "$ctd_pid" 2>/dev/null
+  fi
   pkill_shims
   rm -rf "$ks_work"
 }
@@ -46,19 +51,45 @@ pkill_shims() {
   done
 }
 
+busybox_image() {
+  local layout="$ks_work/layout" bundle="$ks_work/bundle" a
+  umoci init --layout "$layout" && umoci new --image "$layout:latest" \
+    && umoci unpack --rootless --image "$layout:latest" "$bundle" >/dev/null || return 1
+  mkdir -p "$bundle/rootfs/bin" && cp /bin/busybox "$bundle/rootfs/bin/busybox"
+  for a in sh uname cat echo true false ls sleep id ps tty stty head wc grep; do ln -s busybox "$bundle/rootfs/bin/$a"; done
+  umoci repack --image "$layout:latest" "$bundle" && umoci config --image "$layout:latest" --config.cmd /bin/sh || return 1
+  tar -C "$layout" -cf "$ks_work/busybox.tar" .
+}
+
 shim_env_start() {
+  mkdir -p "$KS_CTD_RUN"
   export PATH="/usr/local/bin:$PATH"
-  local config image
-  config=$(ks_containerd_config "$KS_CTD_RUN")
+  local config="$ks_work/containerd.toml"
+  cat >"$config" <<TOML
+version = 2
+root = "$ks_work/containerd-root"
+state = "$KS_CTD_RUN/state"
+[grpc]
+  address = "$KS_CTD_RUN/containerd.sock"
+[ttrpc]
+  address = "$KS_CTD_RUN/containerd.sock.ttrpc"
+TOML
   # The user's install step: binaries, guest assets, default configuration, containerd registration.
   "$KS_BIN/katasharp" install --kernel "$KS_KERNEL_DIR/vmlinux" --initrd "$KS_INITRD" --containerd-config "$config" \
     >"$ks_work/install.log" 2>&1 || { cat "$ks_work/install.log" >&2; return 1; }
   # Nested TCG boots are slow: an admin's edit of the installed configuration.
   sed -i "s/^boot_timeout_seconds = .*/boot_timeout_seconds = ${KS_BOOT_TIMEOUT:-300}/" /etc/katasharp/configuration.toml
-  ks_containerd_start "$KS_CTD_RUN"
-  image=$(ks_busybox_image "$ks_work/image" 2>"$ks_work/image.log") || { cat "$ks_work/image.log" >&2; return 1; }
-  ctr image import --base-name docker.io/library/busybox "$image" >/dev/null || return 1
+  containerd --config "$config" >"$ks_work/containerd.log" 2>&1 &
+  ctd_pid=$!
+  local i
+  for i in $(seq 300); do
+    [ -S "$KS_CTD_RUN/containerd.sock" ] && ctr version >/dev/null 2>&1 && break
+    kill -0 "$ctd_pid" 2>/dev/null || { echo "containerd exited at start-up" >&2; tail -30 "$ks_work/containerd.log" >&2; return 1; }
+    sleep 0.1
+  done
+  busybox_image >"$ks_work/image.log" 2>&1 || { cat "$ks_work/image.log" >&2; return 1; }
+  ctr image import --base-name docker.io/library/busybox "$ks_work/busybox.tar" >/dev/null || return 1
 }
 
 # The shim and guest lines of containerd's log (the shim's stderr goes there through the log FIFO).
-shim_log_tail() { grep -a 'runtime=io.containerd.katasharp.v2\|katasharp' "$KS_CTD_RUN/containerd.log" | tail -n "${1:-60}"; }
+shim_log_tail() { grep -a 'runtime=io.containerd.katasharp.v2\|katasharp' "$ks_work/containerd.log" | tail -n "${1:-60}"; }
