@@ -21,7 +21,8 @@ ks_step "building the agent, agentctl, katasharp-vmm, the guest kernel, the init
 bin="$KS_OUT/bin"
 kernel=$("$KS_ROOT/guest-image/kernel/build-kernel.sh")
 initrd=$("$KS_ROOT/guest-image/initrd/build-initrd.sh" --no-publish)
-work=$(mktemp -d /tmp/ks-agent-bench.XXXXXX)
+# Under out/, not /tmp: the test host L1 has a private /tmp and must see the layer image.
+mkdir -p "$KS_OUT/tmp" && work=$(mktemp -d "$KS_OUT/tmp/ks-agent-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 "$bin/katasharp-agentctl" make-rootfs "$work/rootfs"
 mkfs.erofs --all-root -T0 "$work/busybox.erofs" "$work/rootfs" >/dev/null
