@@ -3,7 +3,7 @@ using KataSharp.Runtime.Tasks;
 namespace KataSharp.Runtime.Sandbox;
 
 /// <summary>A container to create in the guest.</summary>
-/// <param name="SpecJson">The bundle's OCI config.json, verbatim.</param>
+/// <param name="SpecJson">The bundle's OCI config.json as the guest should see it (<see cref="Oci.VmSpecAdapter"/>).</param>
 /// <param name="Layers">Read-only layers, topmost first (overlayfs lowerdir order).</param>
 /// <param name="Files">Small host files bind-mounted by the spec (hosts, resolv.conf, hostname), copied in.</param>
 /// <param name="Stdio">The init's stdio: the guest wires only the streams that will be attached (the rest is /dev/null).</param>

@@ -291,11 +291,13 @@ public sealed class TaskSupervisor : IAsyncDisposable
     private async Task<uint> CreateInSandboxAsync(CreateTaskCommand command, CancellationToken cancellationToken)
     {
         OciBundle bundle = OciBundle.Load(command.Bundle);
+        // Before the VM boots: a spec the guest cannot honour (a host directory bind) fails at once.
+        string guestSpec = VmSpecAdapter.ForGuest(bundle.SpecJson, Directory.Exists);
         await _sandbox.EnsureRunningAsync(command.ConfigPath, cancellationToken);
         IReadOnlyList<AttachedLayer> layers = await _sandbox.AttachRootfsAsync(command.Id, command.Rootfs, cancellationToken);
         try
         {
-            var launch = new ContainerLaunch(command.Id, bundle.SpecJson, layers, bundle.ReadBindMountedFiles(), command.Stdio);
+            var launch = new ContainerLaunch(command.Id, guestSpec, layers, bundle.ReadBindMountedFiles(), command.Stdio);
             await _sandbox.Backend.CreateContainerAsync(launch, cancellationToken);
         }
         catch

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KataSharp.Runtime.Tasks;
+
+namespace KataSharp.Runtime.Oci;
+
+/// <summary>
+/// What a spec written for a host runtime (containerd's CRI plugin, ctr) means inside the pod's VM,
+/// where host directories and host namespaces do not exist:
+/// <list type="bullet">
+/// <item>A bind of a host <em>directory</em> at /dev/shm (CRI's per-pod shm tmpfs, or the host's /dev/shm
+/// for host IPC) becomes a fresh tmpfs of CRI's default pod shm size in the guest, one per container.</item>
+/// <item>Any other bind of a host directory fails with NotImplemented naming the mount: nothing shares
+/// host directories with the guest (no virtio-fs). Binds of files are left alone (they are copied in).</item>
+/// <item>ipc and uts namespaces given by path (CRI points a pod's containers at /proc/&lt;sandbox pid&gt;/ns/…,
+/// a host process) lose the path: each container gets its own in the guest.</item>
+/// </list>
+/// A spec that needs none of this is returned verbatim (the same string).
+/// </summary>
+public static class VmSpecAdapter
+{
+    public const string ShmDestination = "/dev/shm";
+
+    /// <summary>containerd's CRI default pod shm size (64 MiB), as tmpfs options.</summary>
+    public static readonly string[] ShmOptions = ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"];
+
+    private static readonly string[] NamespacesWithoutPath = ["ipc", "uts"];
+
+    /// <param name="isHostDirectory">Whether a bind source is a directory on the host (Directory.Exists in the shim).</param>
+    public static string ForGuest(string specJson, Func<string, bool> isHostDirectory)
+    {
+        JsonObject spec;
+        try
+        {
+            spec = JsonNode.Parse(specJson) as JsonObject
+                ?? throw new RuntimeException(RuntimeError.InvalidArgument, "config.json: the OCI spec is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new RuntimeException(RuntimeError.InvalidArgument, $"config.json is not valid JSON: {e.Message}");
+        }
+        bool changed = AdaptMounts(spec, isHostDirectory);
+        changed |= DropNamespacePaths(spec);
+        return changed ? spec.ToJsonString() : specJson;
+    }
+
+    private static bool AdaptMounts(JsonObject spec, Func<string, bool> isHostDirectory)
+    {
+        if (spec["mounts"] is not JsonArray mounts)
+        {
+            return false;
+        }
+        bool changed = false;
+        for (int i = 0; i < mounts.Count; i++)
+        {
+            if (mounts[i] is not JsonObject mount || !IsBind(mount))
+            {
+                continue;
+            }
+            string source = Text(mount["source"]) ?? "";
+            string destination = Text(mount["destination"]) ?? "";
+            if (!isHostDirectory(source))
+            {
+                continue; // a file is copied in; a missing source is the agent's to report
+            }
+            if (destination.TrimEnd('/') != ShmDestination)
+            {
+                throw new RuntimeException(RuntimeError.NotImplemented,
+                    $"mounts[{i}]: bind mount of the host directory {source} → {destination}: katasharp shares no host directories with the VM " +
+                    "(no virtio-fs); only small files are copied in and /dev/shm becomes a tmpfs in the guest. Use an emptyDir-like tmpfs mount or bake the data into the image");
+            }
+            bool readOnly = mount["options"] is JsonArray options && options.Any(o => Text(o) == "ro");
+            string[] tmpfsOptions = readOnly ? [.. ShmOptions, "ro"] : ShmOptions;
+            mounts[i] = new JsonObject
+            {
+                ["destination"] = ShmDestination,
+                ["type"] = "tmpfs",
+                ["source"] = "shm",
+                ["options"] = new JsonArray(tmpfsOptions.Select(o => (JsonNode?)JsonValue.Create(o)).ToArray()),
+            };
+            changed = true;
+        }
+        return changed;
+    }
+
+    private static bool DropNamespacePaths(JsonObject spec)
+    {
+        if (spec["linux"] is not JsonObject linux || linux["namespaces"] is not JsonArray namespaces)
+        {
+            return false;
+        }
+        bool changed = false;
+        foreach (JsonObject ns in namespaces.OfType<JsonObject>())
+        {
+            if (NamespacesWithoutPath.Contains(Text(ns["type"])) && !string.IsNullOrEmpty(Text(ns["path"])))
+            {
+                ns.Remove("path");
+                changed = true;
+            }
+        }
+        return changed;
+    }
+
+    private static bool IsBind(JsonObject mount) =>
+        Text(mount["type"]) == "bind" || (mount["options"] is JsonArray options && options.Any(o => Text(o) is "bind" or "rbind"));
+
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using KataSharp.Runtime.Oci;
+using KataSharp.Runtime.Tasks;
+using Xunit;
+
+namespace KataSharp.Runtime.Tests.Oci;
+
+/// <summary>How specs written for a host runtime (containerd's CRI plugin) are adapted for the pod's VM.</summary>
+public class VmSpecAdapterTests
+{
+    private const string ShmDir = "/run/containerd/io.containerd.grpc.v1.cri/sandboxes/s1/shm";
+
+    private static readonly HashSet<string> HostDirectories = [ShmDir, "/dev/shm", "/var/lib/kubelet/pods/p/volumes/data"];
+
+    private static string Adapt(string spec) => VmSpecAdapter.ForGuest(spec, HostDirectories.Contains);
+
+    private static JsonElement MountAt(string spec, string destination) =>
+        JsonDocument.Parse(spec).RootElement.GetProperty("mounts").EnumerateArray().Single(m => m.GetProperty("destination").GetString() == destination);
+
+    [Fact]
+    public void CriSandboxShm_BecomesAGuestTmpfs_KeepingReadOnly_AndFileBindsStay()
+    {
+        string spec = $$"""
+            {"ociVersion":"1.0.2","process":{"args":["/pause"]},"mounts":[
+              {"destination":"/proc","type":"proc","source":"proc"},
+              {"destination":"/dev/shm","type":"bind","source":"{{ShmDir}}","options":["rbind","ro"]},
+              {"destination":"/etc/resolv.conf","type":"bind","source":"/run/x/resolv.conf","options":["rbind","ro"]}]}
+            """;
+        string adapted = Adapt(spec);
+        JsonElement shm = MountAt(adapted, "/dev/shm");
+        Assert.Equal("tmpfs", shm.GetProperty("type").GetString());
+        Assert.Equal("shm", shm.GetProperty("source").GetString());
+        string[] options = shm.GetProperty("options").EnumerateArray().Select(o => o.GetString()!).ToArray();
+        Assert.Equal([.. VmSpecAdapter.ShmOptions, "ro"], options);
+        Assert.Equal("/run/x/resolv.conf", MountAt(adapted, "/etc/resolv.conf").GetProperty("source").GetString());
+        Assert.Equal("proc", MountAt(adapted, "/proc").GetProperty("type").GetString());
+        Assert.Equal("/pause", JsonDocument.Parse(adapted).RootElement.GetProperty("process").GetProperty("args")[0].GetString());
+    }
+
+    [Fact]
+    public void HostIpcShm_ReadWrite_IsAlsoAGuestTmpfs_WithoutRo()
+    {
+        const string spec = """{"mounts":[{"destination":"/dev/shm","source":"/dev/shm","options":["rbind","rw"]}]}""";
+        JsonElement shm = MountAt(Adapt(spec), "/dev/shm");
+        Assert.Equal("tmpfs", shm.GetProperty("type").GetString());
+        Assert.DoesNotContain("ro", shm.GetProperty("options").EnumerateArray().Select(o => o.GetString()));
+    }
+
+    [Fact]
+    public void OtherHostDirectoryBind_FailsNotImplemented_NamingTheMount()
+    {
+        const string spec = """{"mounts":[{"destination":"/data","type":"bind","source":"/var/lib/kubelet/pods/p/volumes/data","options":["rbind"]}]}""";
+        var e = Assert.Throws<RuntimeException>(() => Adapt(spec));
+        Assert.Equal(RuntimeError.NotImplemented, e.Error);
+        Assert.Contains("mounts[0]", e.Message);
+        Assert.Contains("/var/lib/kubelet/pods/p/volumes/data → /data", e.Message);
+        Assert.Contains("shares no host directories", e.Message);
+    }
+
+    [Fact]
+    public void CriContainerNamespacePaths_IpcAndUtsLoseThePath_OthersAreKept()
+    {
+        const string spec = """
+            {"linux":{"namespaces":[{"type":"pid"},{"type":"ipc","path":"/proc/4242/ns/ipc"},{"type":"uts","path":"/proc/4242/ns/uts"},
+              {"type":"mount"},{"type":"network","path":"/proc/4242/ns/net"}]}}
+            """;
+        JsonElement[] namespaces = JsonDocument.Parse(Adapt(spec)).RootElement.GetProperty("linux").GetProperty("namespaces").EnumerateArray().ToArray();
+        Assert.Equal(["pid", "ipc", "uts", "mount", "network"], namespaces.Select(n => n.GetProperty("type").GetString()));
+        Assert.False(namespaces[1].TryGetProperty("path", out _));
+        Assert.False(namespaces[2].TryGetProperty("path", out _));
+        Assert.Equal("/proc/4242/ns/net", namespaces[4].GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public void ASpecNeedingNothing_IsReturnedVerbatim()
+    {
+        const string spec = """{"mounts":[{"destination":"/dev/shm","type":"tmpfs","source":"shm"},{"destination":"/etc/hosts","type":"bind","source":"/h/hosts"}],"linux":{"namespaces":[{"type":"ipc"}]}}""";
+        Assert.Same(spec, Adapt(spec));
+    }
+
+    [Fact]
+    public void NotAnObject_IsInvalidArgument()
+    {
+        Assert.Equal(RuntimeError.InvalidArgument, Assert.Throws<RuntimeException>(() => Adapt("[1]")).Error);
+        Assert.Equal(RuntimeError.InvalidArgument, Assert.Throws<RuntimeException>(() => Adapt("{")).Error);
+    }
+}

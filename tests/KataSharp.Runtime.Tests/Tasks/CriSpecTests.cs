@@ -1,0 +1,49 @@
+using KataSharp.Runtime.Containerd.Wire;
+using KataSharp.Runtime.Tests.Fakes;
+using KataSharp.Runtime.Ttrpc;
+using Xunit;
+
+namespace KataSharp.Runtime.Tests.Tasks;
+
+/// <summary>Create with the bundles containerd's CRI plugin writes (pod shm directory, copied files), against the fake backend.</summary>
+public class CriSpecTests
+{
+    [Fact]
+    public async Task CriSandbox_ShmDirectoryBecomesTmpfs_ResolvConfIsCopied()
+    {
+        await using var h = TaskHarness.Start();
+        string shm = h.Path("shm");
+        Directory.CreateDirectory(shm);
+        string resolv = h.Path("resolv.conf");
+        File.WriteAllText(resolv, "nameserver 10.0.0.10\n");
+        var request = h.CreateRequest("s1");
+        File.WriteAllText(Path.Combine(request.Bundle, "config.json"), $$"""
+            {"ociVersion":"1.0.2","process":{"args":["/bin/sleep","1000"]},
+             "annotations":{"io.kubernetes.cri.container-type":"sandbox","io.kubernetes.cri.sandbox-id":"s1"},
+             "mounts":[{"destination":"/dev/shm","type":"bind","source":"{{shm}}","options":["rbind","ro"]},
+                       {"destination":"/etc/resolv.conf","type":"bind","source":"{{resolv}}","options":["rbind","ro"]}]}
+            """);
+        await h.Call("Create", request, CreateTaskResponse.Parser);
+        var launch = h.Backend.Containers["s1"];
+        Assert.Contains("\"type\":\"tmpfs\"", launch.SpecJson);
+        Assert.DoesNotContain(shm, launch.SpecJson);
+        var file = Assert.Single(launch.Files);
+        Assert.Equal("/etc/resolv.conf", file.Destination);
+    }
+
+    [Fact]
+    public async Task AHostDirectoryVolume_FailsCreateBeforeTheVmBoots()
+    {
+        await using var h = TaskHarness.Start();
+        string volume = h.Path("volume");
+        Directory.CreateDirectory(volume);
+        var request = h.CreateRequest("c1");
+        File.WriteAllText(Path.Combine(request.Bundle, "config.json"),
+            $$"""{"ociVersion":"1.0.2","mounts":[{"destination":"/data","type":"bind","source":"{{volume}}","options":["rbind"]}]}""");
+        var error = await h.CallFails("Create", request, CreateTaskResponse.Parser);
+        Assert.Equal(TtrpcStatusCode.Unimplemented, error.Code);
+        Assert.Contains($"{volume} → /data", error.Message);
+        Assert.Equal(0, h.Backend.BootCount);
+        Assert.Empty(h.Events.Topics);
+    }
+}
