@@ -15,6 +15,7 @@ declare -A aot=(
   [katasharp-testtool]="tests/KataSharp.TestTool/KataSharp.TestTool.csproj"
   [katasharp-agent]="agent/KataSharp.Agent/KataSharp.Agent.csproj"
   [katasharp-agentctl]="tests/KataSharp.AgentCtl/KataSharp.AgentCtl.csproj"
+  [katasharp-criprobe]="tests/KataSharp.CriProbe/KataSharp.CriProbe.csproj"
 )
 
 # name → build script of a small static C program (built into out/bin/<name>).
