@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The shim end to end, inside the test host's L1 (real containerd 1.6, real ctr, our kernel in an
 # L2 microVM per pod). Prints key=value results; tests/KataSharp.Integration.Tests/Shim asserts on
-# them, one fact per part. Boots as few VMs as it can (CPU is scarce): four short `ctr run --rm`
-# and two long-running containers (one serves every exec/tty/ps/metrics/pause/kill check, one is
-# the kill -9 victim). Always exits 0 after cleaning up unless the environment could not start.
+# them, one fact per part. Boots as few VMs as it can (CPU is scarce): four short `ctr run --rm`,
+# two long-running containers (one serves every exec/tty/ps/metrics/pause/kill check, one is
+# the kill -9 victim) and the 20 run/delete cycles of the leak check. Always exits 0 after cleaning up unless the environment could not start.
 #
 # By hand:  sudo tests/testhost/run.sh --timeout 1800 -- "$PWD/tests/testhost/shim/e2e.sh" \
 #             --kernel-dir "$(guest-image/kernel/build-kernel.sh)" --initrd "$(guest-image/initrd/build-initrd.sh)"
@@ -150,6 +150,40 @@ k9() { # prefix runtime id shim-pid-finder
 katasharp_shim_of() { ctr task ls | awk -v id="$1" '$1 == id { print $2 }'; } # the task pid is the shim (it runs the VM)
 runc_shim_of() { local p; for p in $(pgrep -f "containerd-shim-runc-v2 .*-id $1( |$)"); do echo "$p"; done | head -n1; }
 k9 k9 "$KS_RUNTIME" ks-k9 katasharp_shim_of
+
+# ---- 20 run/delete cycles: each boots, uses and stops a VM; nothing may accumulate ----
+# Each cycle pipes a line through the container (stdin, stdout and exit all cross the VM boundary),
+# then counts what a leak would leave: shims, state dirs, shim sockets, mounts naming the container,
+# loop devices, half-written layer images, containerd's open files and the test host's free memory.
+KS_CYCLES="${KS_CYCLES:-20}"
+ctd_fds() { ls "/proc/$ctd_pid/fd" 2>/dev/null | grep -c .; }
+mem_avail_kib() { awk '/^MemAvailable/ { print $2 }' /proc/meminfo; }
+cycle_exits="" cycle_outs="" cycle_ms="" cycle_shims="" cycle_state="" cycle_sockets="" cycle_mounts="" cycle_loops="" cycle_layer_tmp="" cycle_images=""
+for i in $(seq "$KS_CYCLES"); do
+  id="ks-cycle-$i"
+  start=$(now_ms)
+  out=$(printf 'c%s\n' "$i" | ctr run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" "$id" sh -c 'read l; echo got:$l' 2>"$ks_work/$id.err"); code=$?
+  [ "$code" = 0 ] || rec "cycle_${i}_err" "$(flat <"$ks_work/$id.err")"
+  cycle_ms+="$(( $(now_ms) - start )),"
+  cycle_exits+="$code,"
+  cycle_outs+="$(printf '%s' "$out" | flat),"
+  # containerd reaps the shim after the delete returned: give it a deadline, not a guess
+  for _ in $(seq 100); do [ -z "$(shim_pids)" ] && break; sleep 0.1; done
+  cycle_shims+="$(shim_pids | grep -c .),"
+  cycle_state+="$(find /run/katasharp -mindepth 1 -maxdepth 1 2>/dev/null | grep -c .),"
+  cycle_sockets+="$(find /run/containerd/s -type s 2>/dev/null | grep -c .),"
+  cycle_mounts+="$(grep -c "$id" /proc/self/mounts),"
+  cycle_loops+="$(losetup -n -l 2>/dev/null | grep -c .),"
+  cycle_layer_tmp+="$(find /var/lib/katasharp/layers -type f ! -name '*.erofs' ! -name '*.lock' 2>/dev/null | grep -c .),"
+  cycle_images+="$(find /var/lib/katasharp/layers -name '*.erofs' 2>/dev/null | grep -c .),"
+  if [ "$i" = 1 ]; then rec cycle_first_ctd_fds "$(ctd_fds)"; rec cycle_first_mem_avail_kib "$(mem_avail_kib)"; fi
+done
+rec cycles "$KS_CYCLES"
+rec cycle_exits "${cycle_exits%,}"; rec cycle_outs "${cycle_outs%,}"; rec cycle_ms "${cycle_ms%,}"
+rec cycle_shims "${cycle_shims%,}"; rec cycle_state "${cycle_state%,}"; rec cycle_sockets "${cycle_sockets%,}"
+rec cycle_mounts "${cycle_mounts%,}"; rec cycle_loops "${cycle_loops%,}"; rec cycle_layer_tmp "${cycle_layer_tmp%,}"
+rec cycle_images "${cycle_images%,}"
+rec cycle_last_ctd_fds "$(ctd_fds)"; rec cycle_last_mem_avail_kib "$(mem_avail_kib)"
 
 # ---- nothing left anywhere ----
 rec tasks_left "$(ctr task ls -q | grep -c .)"
