@@ -16,6 +16,10 @@ public static class ContainerdRegistration
     public const string Handler = "katasharp";
     public const string RuntimeType = "io.containerd.katasharp.v2";
 
+    /// <summary>containerd's built-in CRI runtime, the CRI plugin's default_runtime_name unless configured.</summary>
+    public const string DefaultRuntime = "runc";
+    public const string DefaultRuntimeType = "io.containerd.runc.v2";
+
     /// <summary>True when the CRI plugin has a runtime handler named katasharp.</summary>
     public static bool IsRegistered(string configText) =>
         CriRuntimes(Parse(configText)) is { } runtimes && runtimes.ContainsKey(Handler);
@@ -41,11 +45,29 @@ public static class ContainerdRegistration
               privileged_without_host_devices = true
 
             """;
+        if (LosesDefaultRunc(root))
+        {
+            // containerd replaces its built-in runtimes (runc) with the configured ones: without this
+            // table the CRI plugin would refuse to load ("no corresponding runtime ... runc").
+            updated += $"""
+                [{plugin}.containerd.runtimes.{DefaultRuntime}]
+                  runtime_type = "{DefaultRuntimeType}"
+
+                """;
+        }
         if (CriRuntimes(Parse(updated)) is not { } added || !added.ContainsKey(Handler))
         {
             throw new InvalidDataException("appending the katasharp handler did not produce it (the CRI runtimes are defined inline?); add it by hand");
         }
         return updated;
+    }
+
+    /// <summary>True when the CRI default runtime is containerd's built-in runc and the config does not define it.</summary>
+    private static bool LosesDefaultRunc(TomlTable root)
+    {
+        TomlTable? containerd = Child(CriPlugin(root), "containerd");
+        string defaultName = containerd is not null && containerd.TryGetValue("default_runtime_name", out object? name) && name is string text ? text : DefaultRuntime;
+        return defaultName == DefaultRuntime && !(CriRuntimes(root)?.ContainsKey(DefaultRuntime) ?? false);
     }
 
     private static TomlTable Parse(string text)
@@ -60,12 +82,13 @@ public static class ContainerdRegistration
         }
     }
 
-    private static TomlTable? CriRuntimes(TomlTable root)
+    private static TomlTable? CriPlugin(TomlTable root)
     {
         TomlTable? plugins = Child(root, "plugins");
-        TomlTable? cri = Child(plugins, "io.containerd.grpc.v1.cri") ?? Child(plugins, "cri");
-        return Child(Child(cri, "containerd"), "runtimes");
+        return Child(plugins, "io.containerd.grpc.v1.cri") ?? Child(plugins, "cri");
     }
+
+    private static TomlTable? CriRuntimes(TomlTable root) => Child(Child(CriPlugin(root), "containerd"), "runtimes");
 
     private static TomlTable? Child(TomlTable? table, string key) =>
         table is not null && table.TryGetValue(key, out object? value) ? value as TomlTable : null;

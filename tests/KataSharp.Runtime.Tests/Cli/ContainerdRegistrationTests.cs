@@ -36,6 +36,28 @@ public class ContainerdRegistrationTests
         Assert.Equal(["katasharp", "runc"], runtimes.Keys.Order());
     }
 
+    /// <summary>
+    /// containerd drops its built-in runc runtime once any runtime is configured; the CRI plugin then
+    /// refuses to load (default_runtime_name = "runc" has no runtime), so registration keeps runc.
+    /// </summary>
+    [Fact]
+    public void A_config_without_runc_keeps_the_cri_default_runtime()
+    {
+        string result = ContainerdRegistration.Register("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"pause\"\n");
+        var runtimes = (Tomlyn.Model.TomlTable)((Tomlyn.Model.TomlTable)((Tomlyn.Model.TomlTable)((Tomlyn.Model.TomlTable)TomlText.Parse(result)["plugins"])["io.containerd.grpc.v1.cri"])["containerd"])["runtimes"];
+        Assert.Equal(["katasharp", "runc"], runtimes.Keys.Order());
+        Assert.Equal("io.containerd.runc.v2", ((Tomlyn.Model.TomlTable)runtimes["runc"])["runtime_type"]);
+        Assert.Equal(result, ContainerdRegistration.Register(result));
+        Assert.Contains("containerd.runtimes.runc]", ContainerdRegistration.Register(""));
+    }
+
+    [Fact]
+    public void Another_configured_default_runtime_gets_no_runc()
+    {
+        const string existing = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd]\n  default_runtime_name = \"crun\"\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.crun]\n  runtime_type = \"io.containerd.runc.v2\"\n";
+        Assert.DoesNotContain("runtimes.runc", ContainerdRegistration.Register(existing));
+    }
+
     [Fact]
     public void A_version_1_config_uses_the_short_plugin_name()
     {
