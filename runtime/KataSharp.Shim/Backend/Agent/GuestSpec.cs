@@ -7,11 +7,15 @@ namespace KataSharp.Shim.Backend.Agent;
 
 /// <summary>
 /// The bundle's config.json as the agent needs it: bind mounts of copied files point at their
-/// guest copies (CopyFile's guest_path); everything else stays byte-for-byte meaningfully the same.
+/// guest copies (CopyFile's guest_path) and lose their propagation options; everything else stays
+/// byte-for-byte meaningfully the same.
 /// Also names where each copied file goes under the agent's shared directory.
 /// </summary>
 public static class GuestSpec
 {
+    private static readonly HashSet<string> PropagationOptions =
+        ["private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable"];
+
     /// <summary>Relative CopyFile path of a container's file: per container, numbered, readable.</summary>
     public static string CopyPath(string containerId, int index, ContainerFile file)
     {
@@ -42,10 +46,30 @@ public static class GuestSpec
                     && guestSources.TryGetValue(destination, out string? guestPath))
                 {
                     mount["source"] = guestPath;
+                    DropPropagation(mount);
                 }
             }
         }
         return spec.ToJsonString();
+    }
+
+    /// <summary>
+    /// A copied file has no submounts, so propagation (CRI asks "rprivate" for /etc/hosts and friends)
+    /// means nothing for it — and the agent applies propagation to the path beneath a fresh bind,
+    /// which fails with EINVAL. Dropped for copies.
+    /// </summary>
+    private static void DropPropagation(JsonObject mount)
+    {
+        if (mount["options"] is JsonArray options)
+        {
+            for (int i = options.Count - 1; i >= 0; i--)
+            {
+                if (options[i]?.GetValue<string>() is { } option && PropagationOptions.Contains(option))
+                {
+                    options.RemoveAt(i);
+                }
+            }
+        }
     }
 
     private static bool IsBind(JsonObject mount) =>
