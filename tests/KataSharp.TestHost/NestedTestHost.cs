@@ -41,8 +41,37 @@ public sealed class NestedTestHost : IAsyncDisposable
         _ = machine.Exited.ContinueWith(_ =>
         {
             lifecycle.TryMove(TestHostState.Failed);
-            agent.Lose($"{machine.Description} exited");
+            agent.Lose(kernelFailure is null ? $"{machine.Description} exited" : $"{machine.Description} was stopped: its kernel failed ({kernelFailure})");
         }, TaskScheduler.Default);
+    }
+
+    /// <summary>Set when the console showed a kernel that will not recover (then the machine is killed).</summary>
+    private volatile string? kernelFailure;
+
+    /// <summary>How often the console is read for a dead kernel while the machine is up.</summary>
+    private static readonly TimeSpan ConsoleCheckInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// While the machine runs: a panicked or locked-up L1 kernel ends the machine at once, so the
+    /// running command fails now with the console showing why, instead of at its own timeout.
+    /// </summary>
+    private async Task WatchKernelAsync()
+    {
+        while (!machine.Exited.IsCompleted)
+        {
+            await Task.WhenAny(machine.Exited, Task.Delay(ConsoleCheckInterval)).ConfigureAwait(false);
+            if (lifecycle.State != TestHostState.Ready)
+            {
+                continue;
+            }
+            if (KernelFailure.Find(machine.ConsoleTail(400)) is string line)
+            {
+                kernelFailure = line;
+                options.Log($"{machine.Description}: the test host's kernel failed ({line}); stopping it");
+                machine.Kill();
+                return;
+            }
+        }
     }
 
     /// <summary>True once the machine died or the channel broke: this host runs nothing more.</summary>
@@ -216,6 +245,7 @@ public sealed class NestedTestHost : IAsyncDisposable
         string release = await agent.Ready.ConfigureAwait(false);
         BootTime = clock.Elapsed;
         lifecycle.Move(TestHostState.Ready);
+        _ = WatchKernelAsync();
         options.Log($"ready in {BootTime.TotalSeconds:F1}s: {machine.Description}, mode {Mode}, kernel {release}");
     }
 

@@ -1,0 +1,30 @@
+using KataSharp.TestHost.Machine;
+using Xunit;
+
+namespace KataSharp.TestHost.Tests.Machine;
+
+public sealed class KernelFailureTests
+{
+    [Fact]
+    public void A_panic_is_a_failure()
+    {
+        string console = "[   12.1] ks-agent: serving\n[  125.2] Kernel panic - not syncing: stack-protector: Kernel stack is corrupted\n[  125.3] ---[ end ]---";
+        Assert.Equal("[  125.2] Kernel panic - not syncing: stack-protector: Kernel stack is corrupted", KernelFailure.Find(console));
+    }
+
+    [Fact]
+    public void A_cpu_stuck_for_minutes_is_a_failure_but_a_short_lockup_is_not()
+    {
+        const string shortLockup = "[  152.4] watchdog: BUG: soft lockup - CPU#0 stuck for 48s! [kworker/0:2:94]";
+        const string longLockup = "[  808.5] watchdog: BUG: soft lockup - CPU#1 stuck for 659s! [rcu_preempt:15]";
+        Assert.Null(KernelFailure.Find(shortLockup));
+        Assert.Null(KernelFailure.Find($"[  125.2] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n{shortLockup}"));
+        Assert.Equal(longLockup, KernelFailure.Find($"{shortLockup}\n{longLockup}"));
+    }
+
+    [Fact]
+    public void A_healthy_console_is_not_a_failure()
+    {
+        Assert.Null(KernelFailure.Find("[   13.9] kvm [180]: vcpu0, guest rIP: 0xffffffff81003ebc Unhandled WRMSR(0xc0010007) = 0xffff\nks-agent: killed command c3 (session 412)"));
+    }
+}
