@@ -7,6 +7,7 @@
 #        KS_KERNEL_DIR (guest-image/kernel/build-kernel.sh output: vmlinux, kernel.release),
 #        KS_INITRD (guest-image/initrd/build-initrd.sh output).
 # Gives: ctr (function, talks to our containerd), KS_IMAGE, KS_RUNTIME, KS_CTD_RUN, shim_env_stop.
+# Optional: KS_CTD_EXTRA_TOML (appended to the private containerd config before `katasharp install`).
 set -uo pipefail
 
 : "${KS_BIN:?KS_BIN must name the directory of the published binaries (out/bin)}"
@@ -74,6 +75,8 @@ state = "$KS_CTD_RUN/state"
 [ttrpc]
   address = "$KS_CTD_RUN/containerd.sock.ttrpc"
 TOML
+  # Optional (cri.sh): more containerd configuration, e.g. the CRI plugin's, before the install step.
+  if [ -n "${KS_CTD_EXTRA_TOML:-}" ]; then printf '%s\n' "$KS_CTD_EXTRA_TOML" >>"$config"; fi
   # The user's install step: binaries, guest assets, default configuration, containerd registration.
   "$KS_BIN/katasharp" install --kernel "$KS_KERNEL_DIR/vmlinux" --initrd "$KS_INITRD" --containerd-config "$config" \
     >"$ks_work/install.log" 2>&1 || { cat "$ks_work/install.log" >&2; return 1; }

@@ -1,0 +1,153 @@
+using KataSharp.Integration.Tests.Agent;
+using KataSharp.TestHost;
+using Xunit;
+
+namespace KataSharp.Integration.Tests.Shim;
+
+/// <summary>
+/// The Kubernetes path, end to end in the nested test host: containerd 1.6's CRI plugin with the
+/// runtime handler `katasharp` (registered by `katasharp install`), driven by katasharp-criprobe as
+/// the kubelet would (there is no kubelet or crictl here). One pod — its pause container and an app
+/// container — in one L2 microVM. One shared scenario run (tests/testhost/shim/cri.sh) per class;
+/// each fact asserts its own part and shows the shim/guest log when it fails.
+/// </summary>
+[Collection(TestHostCollection.Name)]
+public sealed class CriEndToEndTests(TestHostFixture fixture)
+{
+    private static readonly SharedRun Run = new();
+
+    /// <summary>The one scenario run of this class; a run that fails or throws fails every fact without running again.</summary>
+    private async Task<Scenario> RunAsync()
+    {
+        CommandResult result = (await Run.GetAsync(async () => await fixture.Host.RunAsync(await ShimArtifacts.CriCommandAsync(), ShimArtifacts.CriRunTimeout)))
+            .EnsureSuccess(); // names the command, its output and L1's console
+        return new Scenario(AgentArtifacts.Values(result.Stdout), result.Stderr);
+    }
+
+    private sealed record Scenario(Dictionary<string, string> Values, string Log)
+    {
+        public string this[string key] => Values.TryGetValue(key, out string? v) ? v : throw new Xunit.Sdk.XunitException($"the scenario recorded no '{key}'\n{Log}");
+
+        public void Equal(string expected, string key) =>
+            Assert.True(this[key] == expected, $"{key}: expected '{expected}', got '{this[key]}' ({Values.GetValueOrDefault(key.Replace("_exit", "_err"))})\n{Log}");
+
+        public void Contains(string expected, string key) =>
+            Assert.True(this[key].Contains(expected, StringComparison.Ordinal), $"{key}: expected to contain '{expected}', got '{this[key]}' ({Values.GetValueOrDefault(key.Replace("_out", "_err"))})\n{Log}");
+    }
+
+    [Fact]
+    public async Task CriPlugin_Answers_KnowsThePauseImage_AndTheKatasharpHandler()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "version_exit");
+        s.Contains("runtime_name=containerd", "version_out");
+        s.Contains("runtime_api_version=v1", "version_out");
+        s.Equal("0", "pause_image_exit");
+        s.Equal("1", "registered");
+    }
+
+    [Fact]
+    public async Task RunPodSandbox_WithHandlerKatasharp_IsReady()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "runp_exit");
+        Assert.True(s["sandbox_id"].Length == 64, $"sandbox id '{s["sandbox_id"]}'\n{s.Log}");
+        s.Equal(s["sandbox_id"], "runp_out");
+        s.Contains("state=SANDBOX_READY", "podstatus_out");
+        s.Contains("runtime_handler=katasharp", "podstatus_out");
+    }
+
+    [Fact]
+    public async Task AppContainer_IsCreatedAndStartedInThePod()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "create_exit");
+        s.Equal(s["container_id"], "create_out");
+        s.Equal("0", "start_exit");
+        s.Equal("1", "app_running");
+        s.Contains("state=CONTAINER_RUNNING", "status_out");
+    }
+
+    [Fact]
+    public async Task ExecSync_UnameR_IsTheGuestKernel_AndExitCodesComeBack()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "exec_uname_exit");
+        s.Equal(await AgentArtifacts.KernelReleaseAsync(), "exec_uname_out");
+        s.Equal(s["kernel_release"], "exec_uname_out");
+        Assert.NotEqual(s["l1_kernel_release"], s["exec_uname_out"]);
+        s.Equal("3", "exec_exit3_exit");
+    }
+
+    /// <summary>CRI hands both containers the pod's /dev/shm directory and small files (hosts, hostname, resolv.conf).</summary>
+    [Fact]
+    public async Task PodShm_IsAWritableTmpfsInTheGuest_AndTheEtcFilesAreCopiedIn()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "exec_shm_exit");
+        s.Contains("shm /dev/shm tmpfs", "exec_shm_out");
+        s.Contains("shm-ok", "exec_shm_out");
+        s.Equal("0", "exec_files_exit");
+        s.Equal("files-ok", "exec_files_out");
+    }
+
+    /// <summary>
+    /// Every task of the pod reports the shim's pid, there is one shim, it holds one KVM VM, and the
+    /// pause container (through ctr) and the app container (through CRI) see the same guest boot.
+    /// </summary>
+    [Fact]
+    public async Task SandboxAndAppContainer_ShareOneShimAndOneVm()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("1", "distinct_task_pids");
+        s.Contains(s["sandbox_id"], "task_pids");
+        s.Contains(s["container_id"], "task_pids");
+        s.Equal("1", "shim_count");
+        s.Equal(s["shim_pid"], "sandbox_task_pid");
+        s.Equal("1", "shim_kvm_vms");
+        s.Equal("0", "app_boot_id_exit");
+        Assert.True(s["sandbox_boot_id"].Length == 36, $"sandbox boot id '{s["sandbox_boot_id"]}'\n{s.Log}");
+        s.Equal(s["sandbox_boot_id"], "app_boot_id_out");
+    }
+
+    [Fact]
+    public async Task AppStdout_ReachesCrisContainerLog()
+    {
+        Scenario s = await RunAsync();
+        s.Contains($"stdout F app-start {s["kernel_release"]}", "app_log");
+    }
+
+    [Fact]
+    public async Task HostDirectoryVolume_FailsStartNamingTheMount_AndThePodLivesOn()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "vol_create_exit");
+        Assert.NotEqual("0", s["vol_start_exit"]);
+        Assert.True(s["vol_start_err"].Contains("→ /data", StringComparison.Ordinal) && s["vol_start_err"].Contains("shares no host directories", StringComparison.Ordinal),
+            $"vol_start_err: {s["vol_start_err"]}\n{s.Log}");
+        s.Equal("0", "vol_rm_exit");
+        s.Equal("still-here", "after_vol_out");
+    }
+
+    [Fact]
+    public async Task StopAndRemove_InTheKubeletsOrder()
+    {
+        Scenario s = await RunAsync();
+        s.Equal("0", "stop_exit");
+        s.Contains("state=CONTAINER_EXITED", "status_after_stop_out");
+        s.Contains("exit_code=143", "status_after_stop_out");
+        s.Equal("0", "rm_exit");
+        s.Equal("0", "stopp_exit");
+        s.Equal("0", "rmp_exit");
+    }
+
+    [Fact]
+    public async Task AfterRemoval_NoPodTaskShimStateSocketOrMountRemains()
+    {
+        Scenario s = await RunAsync();
+        foreach (string key in new[] { "pods_left", "cri_containers_left", "tasks_left", "containers_left", "shims_left", "state_dirs_left", "shim_sockets_left", "mounts_left", "shm_mounts_left" })
+        {
+            s.Equal("0", key);
+        }
+    }
+}
