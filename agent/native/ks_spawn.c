@@ -181,11 +181,14 @@ static void do_mounts(int root) {
         fd_path(target, fd);
         unsigned long first = (flags & MS_BIND) ? (flags & (MS_BIND | MS_REC)) : flags;
         CHECK(mount(src, target, *type ? type : NULL, first, *data ? data : NULL), KS_STEP_MOUNT, i);
-        /* A bind ignores every other flag until a remount of the new mount applies them. */
-        if ((flags & MS_BIND) && (flags & ~(unsigned long)(MS_BIND | MS_REC))) {
+        /* The fd still names what the mount now covers: a remount or a propagation change through
+           it would reach the old inode (EINVAL). Reopen the path to get the new mount. */
+        int remount = (flags & MS_BIND) && (flags & ~(unsigned long)(MS_BIND | MS_REC));
+        if (remount || propagation) {
             close(fd); fd = make_in_root(root, dst, is_file, KS_STEP_MOUNT, i); fd_path(target, fd);
-            CHECK(mount(NULL, target, NULL, (flags & ~(unsigned long)MS_REC) | MS_REMOUNT, NULL), KS_STEP_MOUNT, i);
         }
+        /* A bind ignores every other flag until a remount of the new mount applies them. */
+        if (remount) CHECK(mount(NULL, target, NULL, (flags & ~(unsigned long)MS_REC) | MS_REMOUNT, NULL), KS_STEP_MOUNT, i);
         if (propagation) CHECK(mount(NULL, target, NULL, propagation, NULL), KS_STEP_MOUNT, i);
         close(fd);
     }

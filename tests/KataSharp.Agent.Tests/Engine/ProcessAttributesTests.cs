@@ -107,6 +107,29 @@ public sealed class ProcessAttributesTests : IDisposable
         Assert.False(File.Exists(Path.Combine(BusyboxRootfs.Path, "etc", "added")), "the lower layer must stay untouched");
     }
 
+    /// <summary>CRI binds its files with a propagation option (rbind,rprivate): it applies to the new mount, not beneath it.</summary>
+    [Fact]
+    public async Task BindMounts_WithPropagationOptions_AreMountedAndPrivateOrSlave()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "bound-content\n");
+            var (code, stdout, stderr) = await Sh("cat /etc/bound-private /etc/bound-slave; grep -c ' /etc/bound-private ' /proc/self/mountinfo", spec =>
+            {
+                JsonArray mounts = spec["mounts"]!.AsArray();
+                mounts.Add((JsonNode)new JsonObject { ["destination"] = "/etc/bound-private", ["type"] = "bind", ["source"] = file, ["options"] = new JsonArray("rbind", "rprivate", "ro") });
+                mounts.Add((JsonNode)new JsonObject { ["destination"] = "/etc/bound-slave", ["type"] = "bind", ["source"] = file, ["options"] = new JsonArray("bind", "rslave") });
+            });
+            Assert.True(code == 0, $"exit {code}: {stderr}");
+            Assert.Equal(["bound-content", "bound-content", "1"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public async Task ExitCode_IsTheStatus()
     {
