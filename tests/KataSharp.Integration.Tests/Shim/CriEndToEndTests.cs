@@ -16,29 +16,13 @@ public sealed class CriEndToEndTests(TestHostFixture fixture)
 {
     private static readonly SharedRun Run = new();
 
-    /// <summary>The one scenario run of this class; a run that fails or throws fails every fact without running again.</summary>
-    private async Task<Scenario> RunAsync()
-    {
-        CommandResult result = (await Run.GetAsync(async () => await fixture.Host.RunAsync(await ShimArtifacts.CriCommandAsync(), ShimArtifacts.CriRunTimeout)))
-            .EnsureSuccess(); // names the command, its output and L1's console
-        return new Scenario(AgentArtifacts.Values(result.Stdout), result.Stderr);
-    }
-
-    private sealed record Scenario(Dictionary<string, string> Values, string Log)
-    {
-        public string this[string key] => Values.TryGetValue(key, out string? v) ? v : throw new Xunit.Sdk.XunitException($"the scenario recorded no '{key}'\n{Log}");
-
-        public void Equal(string expected, string key) =>
-            Assert.True(this[key] == expected, $"{key}: expected '{expected}', got '{this[key]}' ({Values.GetValueOrDefault(key.Replace("_exit", "_err"))})\n{Log}");
-
-        public void Contains(string expected, string key) =>
-            Assert.True(this[key].Contains(expected, StringComparison.Ordinal), $"{key}: expected to contain '{expected}', got '{this[key]}' ({Values.GetValueOrDefault(key.Replace("_out", "_err"))})\n{Log}");
-    }
+    private Task<ShimScenario> RunAsync() =>
+        ShimScenario.RunAsync(Run, fixture, ShimArtifacts.CriCommandAsync, ShimArtifacts.CriRunTimeout);
 
     [Fact]
     public async Task CriPlugin_Answers_KnowsThePauseImage_AndTheKatasharpHandler()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "version_exit");
         s.Contains("runtime_name=containerd", "version_out");
         s.Contains("runtime_api_version=v1", "version_out");
@@ -49,7 +33,7 @@ public sealed class CriEndToEndTests(TestHostFixture fixture)
     [Fact]
     public async Task RunPodSandbox_WithHandlerKatasharp_IsReady()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "runp_exit");
         Assert.True(s["sandbox_id"].Length == 64, $"sandbox id '{s["sandbox_id"]}'\n{s.Log}");
         s.Equal(s["sandbox_id"], "runp_out");
@@ -60,7 +44,7 @@ public sealed class CriEndToEndTests(TestHostFixture fixture)
     [Fact]
     public async Task AppContainer_IsCreatedAndStartedInThePod()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "create_exit");
         s.Equal(s["container_id"], "create_out");
         s.Equal("0", "start_exit");
@@ -71,7 +55,7 @@ public sealed class CriEndToEndTests(TestHostFixture fixture)
     [Fact]
     public async Task ExecSync_UnameR_IsTheGuestKernel_AndExitCodesComeBack()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "exec_uname_exit");
         s.Equal(await AgentArtifacts.KernelReleaseAsync(), "exec_uname_out");
         s.Equal(s["kernel_release"], "exec_uname_out");
@@ -83,7 +67,7 @@ public sealed class CriEndToEndTests(TestHostFixture fixture)
     [Fact]
     public async Task PodShm_IsAWritableTmpfsInTheGuest_AndTheEtcFilesAreCopiedIn()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "exec_shm_exit");
         s.Contains("shm /dev/shm tmpfs", "exec_shm_out");
         s.Contains("shm-ok", "exec_shm_out");
@@ -98,7 +82,7 @@ public sealed class CriEndToEndTests(TestHostFixture fixture)
     [Fact]
     public async Task SandboxAndAppContainer_ShareOneShimAndOneVm()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("1", "distinct_task_pids");
         s.Contains(s["sandbox_id"], "task_pids");
         s.Contains(s["container_id"], "task_pids");
@@ -113,14 +97,14 @@ public sealed class CriEndToEndTests(TestHostFixture fixture)
     [Fact]
     public async Task AppStdout_ReachesCrisContainerLog()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Contains($"stdout F app-start {s["kernel_release"]}", "app_log");
     }
 
     [Fact]
     public async Task HostDirectoryVolume_FailsStartNamingTheMount_AndThePodLivesOn()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "vol_create_exit");
         Assert.NotEqual("0", s["vol_start_exit"]);
         Assert.True(s["vol_start_err"].Contains("→ /data", StringComparison.Ordinal) && s["vol_start_err"].Contains("shares no host directories", StringComparison.Ordinal),
@@ -132,7 +116,7 @@ public sealed class CriEndToEndTests(TestHostFixture fixture)
     [Fact]
     public async Task StopAndRemove_InTheKubeletsOrder()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "stop_exit");
         s.Contains("state=CONTAINER_EXITED", "status_after_stop_out");
         s.Contains("exit_code=143", "status_after_stop_out");
@@ -144,7 +128,7 @@ public sealed class CriEndToEndTests(TestHostFixture fixture)
     [Fact]
     public async Task AfterRemoval_NoPodTaskShimStateSocketOrMountRemains()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         foreach (string key in new[] { "pods_left", "cri_containers_left", "tasks_left", "containers_left", "shims_left", "state_dirs_left", "shim_sockets_left", "mounts_left", "shm_mounts_left" })
         {
             s.Equal("0", key);

@@ -16,37 +16,13 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
 {
     private static readonly SharedRun Run = new();
 
-    /// <summary>The one scenario run of this class; a run that fails or throws fails every fact without running again.</summary>
-    private async Task<Scenario> RunAsync()
-    {
-        CommandResult result = (await Run.GetAsync(async () => await fixture.Host.RunAsync(await ShimArtifacts.E2eCommandAsync(), ShimArtifacts.RunTimeout)))
-            .EnsureSuccess(); // names the command, its output and L1's console
-        return new Scenario(AgentArtifacts.Values(result.Stdout), result.Stderr);
-    }
-
-    private sealed record Scenario(Dictionary<string, string> Values, string Log)
-    {
-        public string this[string key] => Values.TryGetValue(key, out string? v) ? v : throw new Xunit.Sdk.XunitException($"the scenario recorded no '{key}'\n{Log}");
-
-        public void Equal(string expected, string key) =>
-            Assert.True(this[key] == expected, $"{key}: expected '{expected}', got '{this[key]}' ({Values.GetValueOrDefault(key.Replace("_exit", "_err"))})\n{Log}");
-
-        /// <summary>A comma-separated per-cycle record, one element per cycle.</summary>
-        public string[] List(string key)
-        {
-            string[] items = this[key].Split(',');
-            Assert.True(items.Length == int.Parse(this["cycles"]), $"{key}: expected {this["cycles"]} values, got '{this[key]}'\n{Log}");
-            return items;
-        }
-
-        public void Contains(string expected, string key) =>
-            Assert.True(this[key].Contains(expected, StringComparison.Ordinal), $"{key}: expected to contain '{expected}', got '{this[key]}'\n{Log}");
-    }
+    private Task<ShimScenario> RunAsync() =>
+        ShimScenario.RunAsync(Run, fixture, ShimArtifacts.E2eCommandAsync, ShimArtifacts.RunTimeout);
 
     [Fact]
     public async Task CtrRun_UnameR_PrintsTheGuestKernelRelease()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "run_uname_exit");
         s.Equal(await AgentArtifacts.KernelReleaseAsync(), "run_uname_out");
         s.Equal(s["kernel_release"], "run_uname_out");
@@ -55,14 +31,14 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task ExitCodePropagates_Seven()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("7", "run_exit7_exit");
     }
 
     [Fact]
     public async Task StdinPipedThroughCtrRun_ReachesTheContainer_AndEndOfInputCloses()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "stdin_exit");
         s.Equal("got:ping|got:pong|eof", "stdin_out");
     }
@@ -70,7 +46,7 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task CtrRunT_OnATerminal_RunsAnInteractiveShell()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("5", "tty_exit");
         s.Contains("sum-42", "tty_out");
         s.Contains("tty=/dev/pts/", "tty_out");
@@ -79,7 +55,7 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task Exec_SeesTheGuestKernel_NotTheHosts()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("1", "long_running");
         s.Equal("0", "exec_version_exit");
         s.Contains(s["kernel_release"], "exec_version_out");
@@ -91,7 +67,7 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task Exec_WithStdin_AndWithATerminal()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "exec_stdin_exit");
         s.Equal("hello-stdin", "exec_stdin_out");
         s.Equal("4", "exec_tty_exit");
@@ -101,7 +77,7 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task SecondContainerOfAPod_SharesTheShimAndVm_AndLeavesTheFirstRunning()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "pod2_run_exit");
         s.Equal(s["long_shim_pid"], "pod2_shim_pid");
         s.Equal(s["kernel_release"], "pod2_uname_out");
@@ -114,7 +90,7 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task Ps_ListsTheContainersProcesses_AndMetricsShowItsCgroup()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "ps_exit");
         Assert.True(s["ps_out"].Split('|').Skip(1).Count(l => l.Trim().Length > 0) >= 2, $"ctr task ps: {s["ps_out"]}\n{s.Log}");
         s.Equal("0", "metrics_exit");
@@ -125,7 +101,7 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task Kill_Term143_Kill137()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("143", "kill_term_exec_exit");
         s.Equal("137", "kill_kill_exec_exit");
         s.Equal("143", "kill_term_init_exit");
@@ -136,7 +112,7 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task PauseAndResume()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "pause_exit");
         s.Equal("PAUSED", "paused_status");
         s.Equal("0", "resume_exit");
@@ -151,7 +127,7 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task ShimKilledWithSigkill_DeleteSucceeds_AndNothingIsLeft()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("1", "k9_running");
         s.Equal("1", "k9_had_state");
         s.Equal("1", "k9_had_socket");
@@ -169,11 +145,11 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task TwentyRunDeleteCycles_EachCarriesStdinToStdout_AndExitsZero()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("20", "cycles");
         output.WriteLine($"ctr run --rm per cycle (ms): {s["cycle_ms"]}");
-        string[] exits = s.List("cycle_exits");
-        string[] outs = s.List("cycle_outs");
+        string[] exits = s.PerCycle("cycle_exits");
+        string[] outs = s.PerCycle("cycle_outs");
         for (int i = 0; i < exits.Length; i++)
         {
             Assert.True(exits[i] == "0" && outs[i] == $"got:c{i + 1}",
@@ -190,16 +166,16 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task TwentyRunDeleteCycles_LeaveNothingBehind()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         foreach (string key in new[] { "cycle_shims", "cycle_state", "cycle_sockets", "cycle_mounts", "cycle_layer_tmp" })
         {
-            Assert.True(s.List(key).All(v => v == "0"), $"{key} after each cycle: {s[key]}\n{s.Log}");
+            Assert.True(s.PerCycle(key).All(v => v == "0"), $"{key} after each cycle: {s[key]}\n{s.Log}");
         }
         foreach (string key in new[] { "cycle_loops", "cycle_images" })
         {
-            Assert.True(s.List(key).Distinct().Count() == 1, $"{key} after each cycle must not change: {s[key]}\n{s.Log}");
+            Assert.True(s.PerCycle(key).Distinct().Count() == 1, $"{key} after each cycle must not change: {s[key]}\n{s.Log}");
         }
-        Assert.True(s.List("cycle_images")[0] != "0", $"the layer cache holds no erofs image\n{s.Log}");
+        Assert.True(s.PerCycle("cycle_images")[0] != "0", $"the layer cache holds no erofs image\n{s.Log}");
         int fdGrowth = int.Parse(s["cycle_last_ctd_fds"]) - int.Parse(s["cycle_first_ctd_fds"]);
         Assert.True(fdGrowth < 10, $"containerd's open files grew by {fdGrowth} over the cycles ({s["cycle_first_ctd_fds"]} → {s["cycle_last_ctd_fds"]})\n{s.Log}");
         long memDropKib = long.Parse(s["cycle_first_mem_avail_kib"]) - long.Parse(s["cycle_last_mem_avail_kib"]);
@@ -209,7 +185,7 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     [Fact]
     public async Task AfterEverything_NoTaskShimStateOrSocketRemains()
     {
-        Scenario s = await RunAsync();
+        ShimScenario s = await RunAsync();
         s.Equal("0", "tasks_left");
         s.Equal("0", "containers_left");
         s.Equal("0", "shims_left");

@@ -5,14 +5,6 @@
 # Usage: bench.sh --bin DIR --kernel-dir DIR --initrd FILE    (env: BENCH_RUNS, default 10)
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --kernel-dir) KS_KERNEL_DIR="$2"; shift 2 ;;
-    --initrd) KS_INITRD="$2"; shift 2 ;;
-    --bin) KS_BIN="$2"; shift 2 ;;
-    *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
-  esac
-done
 runs="${BENCH_RUNS:-10}"
 . "$here/env.sh"
 trap shim_env_stop EXIT

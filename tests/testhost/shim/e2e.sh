@@ -10,15 +10,6 @@
 # (scripts/publish.sh first: it reads out/bin.)
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-KS_BIN="${KS_BIN:-$here/../../../out/bin}"
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --kernel-dir) KS_KERNEL_DIR="$2"; shift 2 ;;
-    --initrd) KS_INITRD="$2"; shift 2 ;;
-    --bin) KS_BIN="$2"; shift 2 ;;
-    *) echo "e2e.sh: unknown argument $1 (known: --kernel-dir DIR, --initrd FILE, --bin DIR)" >&2; exit 2 ;;
-  esac
-done
 . "$here/env.sh"
 trap shim_env_stop EXIT
 

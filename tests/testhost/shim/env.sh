@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# Sourced by shim-e2e.sh and tests/bench/shim.sh, inside the test host's L1 (as root): a private
+# Sourced by e2e.sh, cri.sh and bench.sh (this folder), inside the test host's L1 (as root): a private
 # containerd 1.6 (own root, state and sockets), KataSharp installed with `katasharp install`
 # exactly as a user would, and a locally built busybox image imported with `ctr image import`.
 #
-# Needs: KS_BIN (published binaries: katasharp, containerd-shim-katasharp-v2),
+# Needs (as the script's arguments --bin, --kernel-dir, --initrd, or as variables):
+#        KS_BIN (published binaries: katasharp, containerd-shim-katasharp-v2; default out/bin),
 #        KS_KERNEL_DIR (guest-image/kernel/build-kernel.sh output: vmlinux, kernel.release),
 #        KS_INITRD (guest-image/initrd/build-initrd.sh output).
 # Gives: ctr (function, talks to our containerd), KS_IMAGE, KS_RUNTIME, KS_CTD_RUN, shim_env_stop.
 # Optional: KS_CTD_EXTRA_TOML (appended to the private containerd config before `katasharp install`).
 set -uo pipefail
+
+# The sourcing script's arguments (sourced without arguments, this file sees and consumes them).
+KS_BIN="${KS_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/out/bin}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kernel-dir) KS_KERNEL_DIR="$2"; shift 2 ;;
+    --initrd) KS_INITRD="$2"; shift 2 ;;
+    --bin) KS_BIN="$2"; shift 2 ;;
+    *) echo "$(basename "$0"): unknown argument $1 (known: --kernel-dir DIR, --initrd FILE, --bin DIR)" >&2; exit 2 ;;
+  esac
+done
 
 : "${KS_BIN:?KS_BIN must name the directory of the published binaries (out/bin)}"
 : "${KS_KERNEL_DIR:?KS_KERNEL_DIR must name the guest kernel cache directory (guest-image/kernel/build-kernel.sh prints it)}"
