@@ -3,7 +3,7 @@
 #   - boot time from process start to the /init marker line on the guest console, BENCH_RUNS (5)
 #     boots each, medians and the ratio ours/QEMU (goal: at most 0.5)
 #   - host memory of the katasharp-vmm process after boot with 1 vCPU / 128 MiB, excluding guest
-#     RAM: VmRSS minus the resident pages of the guest-RAM mapping (goal: at most 16 MiB)
+#     RAM: VmRSS minus the resident pages of the guest-RAM memfd mapping (goal: at most 16 MiB)
 # Usage: tests/bench/vmm-boot.sh     (env: BENCH_RUNS, BENCH_TIMEOUT seconds for the whole run, 1800)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -55,9 +55,7 @@ pid=\$!
 for t in \$(seq 3000); do grep -q KATASHARP-GUEST-MARKER "\$out" && break; kill -0 \$pid 2>/dev/null || break; sleep 0.2; done
 grep -q KATASHARP-GUEST-MARKER "\$out" || { cat "\$out"; echo "the memory run never reached the marker" >&2; exit 1; }
 rss=\$(awk '/^VmRSS:/ { print \$2 }' /proc/\$pid/status)
-# guest RAM: the mapping named [anon:katasharp-guest-ram] where the kernel names mappings, else the
-# one advised for huge pages (VmFlags "hg": nothing else in the VMM asks for them)
-guest=\$(awk '/^[0-9a-f]+-[0-9a-f]+ / { rss = 0; named = (\$0 ~ /anon:katasharp-guest-ram/) } /^Rss:/ { rss = \$2 } /^VmFlags:/ && (named || / hg/) { kib += rss } END { print kib + 0 }' /proc/\$pid/smaps)
+guest=\$(awk '/^[0-9a-f]+-[0-9a-f]+ / { ram = (\$0 ~ /memfd:katasharp-guest-ram/) } ram && /^Rss:/ { kib += \$2 } END { print kib + 0 }' /proc/\$pid/smaps)
 echo "memory rss-kib=\$rss guest-kib=\$guest"
 wait \$pid
 rm -f "\$out"

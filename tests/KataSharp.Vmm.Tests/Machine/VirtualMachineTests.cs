@@ -38,7 +38,7 @@ public sealed class VirtualMachineTests
         Assert.Equal(VmExitReason.HostStop, vm.Stop().Reason);
         Assert.Equal(VmState.Stopped, vm.State);
         vm.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => vm.Memory.Read<byte>(new KataSharp.Vmm.Memory.GuestAddress(0)));
+        Assert.Throws<ObjectDisposedException>(() => vm.Memory.Backing.Value);
     }
 
     [KvmFact]

@@ -1,28 +1,24 @@
 using System.Runtime.CompilerServices;
+using KataSharp.Linux.Files;
 using KataSharp.Linux.Memory;
 
 namespace KataSharp.Vmm.Memory;
 
 /// <summary>
-/// Guest RAM: one private anonymous mapping, 2 MiB aligned and advised for transparent huge
-/// pages (as QEMU and Firecracker back RAM), split into non-overlapping guest-physical regions.
+/// Guest RAM: one memfd mapped once, split into non-overlapping guest-physical regions.
 /// The only way KataSharp code touches guest memory. Every access is range-checked with
 /// overflow-safe math against one region (the MMIO hole separates regions, so a buffer
 /// that crosses a region end is never valid) and throws <see cref="GuestMemoryException"/>.
 /// </summary>
 public sealed unsafe class GuestMemory : IDisposable
 {
-    /// <summary>What smaps calls guest RAM ("[anon:katasharp-guest-ram]"): the benchmarks subtract it from the VMM's RSS.</summary>
-    public const string MappingName = "katasharp-guest-ram";
-
-    /// <summary>The huge-page size: a region aligned to it in host and guest can be mapped by 2 MiB pages in both.</summary>
-    private const ulong HugePage = 2 << 20;
-
+    private readonly FileDescriptor _memfd;
     private readonly MemoryMapping _mapping;
     private readonly GuestMemoryRegion[] _regions;
 
-    private GuestMemory(MemoryMapping mapping, GuestMemoryRegion[] regions)
+    private GuestMemory(FileDescriptor memfd, MemoryMapping mapping, GuestMemoryRegion[] regions)
     {
+        _memfd = memfd;
         _mapping = mapping;
         _regions = regions;
     }
@@ -32,6 +28,9 @@ public sealed unsafe class GuestMemory : IDisposable
 
     /// <summary>Total RAM in bytes.</summary>
     public ulong Size => _mapping.Length;
+
+    /// <summary>The memfd behind guest RAM (for measuring what the guest touched).</summary>
+    public FileDescriptor Backing => _memfd;
 
     /// <summary>Creates RAM for the given (start, size) ranges. Ranges must be page-aligned,
     /// ascending and non-overlapping.</summary>
@@ -58,17 +57,15 @@ public sealed unsafe class GuestMemory : IDisposable
             total = checked(total + size);
         }
 
-        // Every first touch of a guest page is a host page fault (and under nested paging a costly
-        // exit to the outer hypervisor); huge pages cut those by 512. Both calls are best effort.
-        MemoryMapping mapping = MemoryMapping.MapAnonymousAligned(total, HugePage, "guest RAM");
+        FileDescriptor memfd = MemFd.Create("katasharp-guest-ram", total);
+        MemoryMapping mapping;
         try
         {
-            mapping.AdviseHugePages();
-            mapping.Name(MappingName);
+            mapping = MemoryMapping.MapShared(memfd, total, 0, "guest RAM");
         }
         catch
         {
-            mapping.Dispose();
+            memfd.Dispose();
             throw;
         }
 
@@ -80,7 +77,7 @@ public sealed unsafe class GuestMemory : IDisposable
             regions[i] = new GuestMemoryRegion(start, size, (ulong)mapping.Address + offset, offset);
             offset += size;
         }
-        return new GuestMemory(mapping, regions);
+        return new GuestMemory(memfd, mapping, regions);
     }
 
     /// <summary>True when [address, address+length) lies inside one RAM region.</summary>
@@ -171,5 +168,6 @@ public sealed unsafe class GuestMemory : IDisposable
     public void Dispose()
     {
         _mapping.Dispose();
+        _memfd.Dispose();
     }
 }

@@ -4,7 +4,7 @@ namespace KataSharp.Vmm.Memory;
 /// <param name="Start">First guest-physical address.</param>
 /// <param name="Size">Length in bytes.</param>
 /// <param name="HostAddress">Host virtual address of <paramref name="Start"/> (for KVM_SET_USER_MEMORY_REGION).</param>
-/// <param name="MappingOffset">Offset of <paramref name="Start"/> in the host mapping.</param>
+/// <param name="MappingOffset">Offset of <paramref name="Start"/> in the memfd and in the host mapping.</param>
 public sealed record GuestMemoryRegion(GuestAddress Start, ulong Size, ulong HostAddress, ulong MappingOffset)
 {
     /// <summary>One past the last byte; regions never end at 2^64 (they are below the 64-bit hole).</summary>
