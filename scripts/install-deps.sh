@@ -9,8 +9,9 @@ declare -A groups=(
   [build]="build-essential pkg-config linux-libc-dev"
   # Guest kernel from Debian's own kernel sources (the source package is resolved below).
   [kernel]="build-essential flex bison bc libelf-dev libssl-dev xz-utils cpio kmod"
-  # The nested test host: QEMU TCG with SVM, busybox for its initramfs, images for guests.
-  [testhost]="qemu-system-x86 busybox-static cpio kmod e2fsprogs erofs-utils xz-utils zstd"
+  # The nested test host: QEMU TCG with SVM, busybox for its initramfs, images for guests, and a
+  # static C compiler for its ks-kvm-keeper.
+  [testhost]="qemu-system-x86 busybox-static cpio kmod e2fsprogs erofs-utils xz-utils zstd gcc libc6-dev linux-libc-dev"
   # Real container tooling: containerd + ctr, runc as the baseline, image building.
   [containers]="containerd runc umoci erofs-utils e2fsprogs"
 )

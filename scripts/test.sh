@@ -49,8 +49,10 @@ for project in "${projects[@]}"; do
   passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0} + ${e:-0})) skipped=$((skipped + ${n:-0}))
 done
 
-# CI keeps only the tail of the output: name every failed test (and its first message line)
-# right above the summary so a red run says what broke.
+# CI keeps only the tail of the output: name every failed test right above the summary so a red
+# run says what broke. Tests failing with the same message (a scenario whose one command failed
+# fails all its facts) share one printing of it, and each distinct message is shortened to what
+# fits that tail but keeps the reason (a test host's kernel failure, a timeout, a stderr line).
 if [ "$failed" -gt 0 ]; then
   echo
   echo "failed tests:"
@@ -58,12 +60,34 @@ if [ "$failed" -gt 0 ]; then
   for trx in "$results"/*.trx; do
     [ -f "$trx" ] || continue
     awk '
+      function unescape(t) {
+        gsub(/&quot;/, "\"", t); gsub(/&apos;/, "\047", t); gsub(/&lt;/, "<", t); gsub(/&gt;/, ">", t)
+        gsub(/&#xD;/, "", t); gsub(/&amp;/, "\\&", t); return t }
+      # A message is a head and "--- name ---" sections (console, stdout, stderr): the head is
+      # shown up to 6 lines and each section by its header and last 8 lines, where the cause is.
+      function section(from, to,   i) {
+        if (from > to) return
+        printf "      %s\n", substr(lines[from], 1, 300)
+        if (to - from > 8) printf "      …\n"
+        for (i = (to - from > 8 ? to - 7 : from + 1); i <= to; i++) printf "      %s\n", substr(lines[i], 1, 300) }
+      function flush(   first, n, i, start) {
+        n = split(message, lines, "\n"); first = lines[1]
+        if (first in shown) { printf "  - %s (same message as above)\n", name; return }
+        shown[first] = name
+        printf "  - %s\n", name
+        for (i = 1; i <= n && lines[i] !~ /^--- /; i++) if (i <= 6) printf "      %s\n", substr(lines[i], 1, 300)
+        for (start = i; i <= n; i++) if (i > start && lines[i] ~ /^--- /) { section(start, i - 1); start = i }
+        section(start, n) }
       /<UnitTestResult / && /outcome="Failed"/ {
-        match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); want = 1; next }
+        match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); want = 1 }
       want && /<Message>/ {
-        line = $0; sub(/.*<Message>/, "", line); sub(/<\/Message>.*/, "", line)
-        gsub(/&quot;/, "\"", line); gsub(/&lt;/, "<", line); gsub(/&gt;/, ">", line); gsub(/&amp;/, "\\&", line)
-        printf "  - %s\n      %s\n", name, substr(line, 1, 400); want = 0 }
+        inside = 1; started = 0; line = $0; sub(/.*<Message>/, "", line) }
+      inside {
+        if (started) line = $0
+        done = sub(/<\/Message>.*/, "", line)
+        message = (started ? message "\n" : "") unescape(line); started = 1
+        if (done) { flush(); inside = 0; want = 0 }
+        next }
     ' "$trx"
   done
 fi

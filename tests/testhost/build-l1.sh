@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Builds what the nested test host boots as its L1: Debian's generic amd64 kernel (downloaded
 # with apt-get download and unpacked, never installed) and an initramfs of busybox-static,
-# the modules in l1-modules.list (dependencies first) and l1-init.sh as /init.
+# the modules in l1-modules.list (dependencies first), ks-kvm-keeper (kvm-keeper.c, static) and
+# l1-init.sh as /init.
 # Cached under $KS_CACHE/testhost/l1-<package>-<version>-<hash of these scripts>.
 # Prints the cache directory (vmlinuz, initramfs.cpio.gz, kernel.release) on stdout.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/../../scripts/lib.sh"
 
-for tool in apt-get apt-cache dpkg-deb depmod modinfo busybox cpio; do
+for tool in apt-get apt-cache dpkg-deb depmod modinfo busybox cpio gcc; do
   command -v "$tool" >/dev/null || ks_die "$tool is missing; run scripts/install-deps.sh testhost"
 done
 
@@ -19,7 +20,7 @@ pkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/{
 version=$(apt-cache policy "$pkg" | awk '/Candidate:/{print $2; exit}')
 [ -n "$version" ] && [ "$version" != "(none)" ] || ks_die "apt has no candidate version of $pkg; run 'apt-get update'"
 
-key="$pkg-$version-$(ks_hash "$here/build-l1.sh" "$here/l1-init.sh" "$here/l1-modules.list" \
+key="$pkg-$version-$(ks_hash "$here/build-l1.sh" "$here/l1-init.sh" "$here/l1-modules.list" "$here/kvm-keeper.c" \
   "$KS_ROOT/guest-image/test-initrd/build-test-initrd.sh")"
 out="$KS_CACHE/testhost/l1-$key"
 if [ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/kernel.release" ]; then
@@ -92,6 +93,10 @@ for name in "${order[@]}"; do
   echo "$name" >>"$work/modules.load"
 done
 file_args+=(--file "$work/modules.load=/lib/modules/modules.load")
+ks_run_logged "compiling ks-kvm-keeper" "$work.keeper.log" \
+  gcc -static -O2 -Wall -Werror -o "$work/ks-kvm-keeper" "$here/kvm-keeper.c"
+rm -f "$work.keeper.log"
+file_args+=(--file "$work/ks-kvm-keeper=/bin/ks-kvm-keeper")
 ks_log "L1 loads ${#order[@]} modules: ${order[*]}"
 
 initramfs=$("$KS_ROOT/guest-image/test-initrd/build-test-initrd.sh" --init "$here/l1-init.sh" "${file_args[@]}")

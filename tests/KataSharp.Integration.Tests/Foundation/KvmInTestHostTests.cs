@@ -57,4 +57,18 @@ public sealed class KvmInTestHostTests(TestHostFixture fixture)
         CommandResult r = (await host.RunAsync($"{tool} kvm-api-version", Timeout)).EnsureSuccess();
         Assert.Equal("12", r.Stdout.Trim());
     }
+
+    /// <summary>
+    /// Nested: L1 holds one idle VM with a vCPU (ks-kvm-keeper, tests/testhost/kvm-keeper.c), so the
+    /// tests' VMs never flip KVM's apic_sw_disabled static key, whose text patching has hung L1
+    /// under TCG. Direct: the machine's own KVM is left alone, so no keeper runs.
+    /// </summary>
+    [Fact]
+    public async Task TheNestedHostHoldsOneIdleVm_AndTheDirectHostNone()
+    {
+        CommandResult r = (await host.RunAsync(
+            "for p in $(pgrep -x ks-kvm-keeper); do ls -l /proc/$p/fd; done | grep -o 'kvm-vm\\|kvm-vcpu:[0-9]*' | sort | tr '\\n' ' '",
+            Timeout)).EnsureSuccess();
+        Assert.Equal(host.Mode == TestHostMode.Nested ? "kvm-vcpu:0 kvm-vm" : "", r.Stdout.Trim());
+    }
 }
