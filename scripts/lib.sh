@@ -40,8 +40,9 @@ ks_run_logged() {
   ks_log "$what: done in $((SECONDS - start))s"
 }
 
-# sha256 of files and strings, used as cache keys.
-ks_hash() { sha256sum "$@" | sha256sum | cut -c1-16; }
+# sha256 of files and strings, used as cache keys: of their contents only, never their paths,
+# so a clone elsewhere hits the same cache.
+ks_hash() { sha256sum "$@" | cut -c1-64 | sha256sum | cut -c1-16; }
 
 # The guest kernel's Debian source package: prefer 6.12, else whatever the `linux-source`
 # metapackage points at today. Never a hard-coded version.
