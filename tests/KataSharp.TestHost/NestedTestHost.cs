@@ -35,7 +35,8 @@ public sealed class NestedTestHost : IAsyncDisposable
         this.machine = machine;
         spool = new CommandSpool(run.Spool);
         agent = new AgentConnection(machine.FromAgent, machine.ToAgent,
-            reason => new TestHostException(TestHostError.MachineExited, reason + FailureContext()));
+            reason => new TestHostException(kernelFailure is null ? TestHostError.MachineExited : TestHostError.KernelFailed,
+                reason + FailureContext()));
         killOnProcessExit = (_, _) => machine.Kill();
         AppDomain.CurrentDomain.ProcessExit += killOnProcessExit;
         _ = machine.Exited.ContinueWith(_ =>
@@ -169,7 +170,7 @@ public sealed class NestedTestHost : IAsyncDisposable
             {
                 throw await KillAsync(id, shellCommand, done, timeout, clock.Elapsed, ct).ConfigureAwait(false);
             }
-            catch (TestHostException e) when (e.Error == TestHostError.MachineExited)
+            catch (TestHostException e) when (e.Error is TestHostError.MachineExited or TestHostError.KernelFailed)
             {
                 var (soFar, errSoFar) = spool.ReadOutput(id);
                 throw new TestHostException(e.Error, $"command could not finish: {shellCommand}\n{e.Message}"

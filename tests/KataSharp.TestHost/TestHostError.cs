@@ -18,6 +18,12 @@ public enum TestHostError
     /// <summary>QEMU (or the direct-mode agent) exited while it was needed.</summary>
     MachineExited,
 
+    /// <summary>
+    /// The test host's own kernel panicked or locked up (seen on L1's console), so the machine was
+    /// stopped: a failure of the test host under TCG, not of the command it was running.
+    /// </summary>
+    KernelFailed,
+
     /// <summary>The agent sent something the protocol does not allow.</summary>
     ProtocolViolation,
 

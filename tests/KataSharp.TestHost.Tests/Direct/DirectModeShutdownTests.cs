@@ -33,7 +33,7 @@ public sealed class DirectModeShutdownTests
     {
         await using DirectHost direct = await DirectHost.StartAsync();
         string pidFile = Path.Combine(direct.Cache, "orphan.pid");
-        Task<CommandResult> running = direct.Host.RunAsync($"echo $$ > {pidFile}; echo partial; sleep 300", TimeSpan.FromMinutes(5));
+        Task<CommandResult> running = direct.Host.RunAsync($"echo $$ > {pidFile}; echo partial; exec sleep 300", TimeSpan.FromMinutes(5));
         int pid = await Processes.ReadPidFileAsync(pidFile, Deadline);
 
         Processes.Signal(direct.Host.Machine.ProcessId, "KILL");
@@ -46,7 +46,28 @@ public sealed class DirectModeShutdownTests
         Assert.True(await Processes.WaitUntilAsync(() =>
             direct.Host.RunAsync("true", Deadline).Exception?.InnerException is TestHostException { Error: TestHostError.NotReady }, Deadline),
             "the host still accepts commands after its machine died");
-        // The orphaned command is not the host's to clean up any more; end it so the test leaves nothing.
+        // The orphaned command (exec: its pid is the sleep) is not the host's to clean up any more; end it so the test leaves nothing.
         Processes.Signal(pid, "KILL");
+    }
+
+    [Fact]
+    public async Task AKernelFailureOnTheConsoleStopsTheMachineAndFailsItsCommandAsKernelFailed()
+    {
+        await using DirectHost direct = await DirectHost.StartAsync();
+        string console = Directory.GetFiles(direct.Cache, "console.log", SearchOption.AllDirectories).Single();
+        int agent = direct.Host.Machine.ProcessId;
+        string pidFile = Path.Combine(direct.Cache, "panicking.pid");
+
+        // What a dying L1 kernel prints, appended to the console the host watches (Direct mode: the agent's log).
+        Task<CommandResult> running = direct.Host.RunAsync(
+            $"echo $$ > {pidFile}; echo '[  808.5] Kernel panic - not syncing: a test' >> {console}; exec sleep 300", TimeSpan.FromMinutes(5));
+        int pid = await Processes.ReadPidFileAsync(pidFile, Deadline);
+        var e = await Assert.ThrowsAsync<TestHostException>(() => running.WaitAsync(Deadline));
+        Processes.Signal(pid, "KILL"); // orphaned by the machine's death, as in the test above
+
+        Assert.Equal(TestHostError.KernelFailed, e.Error);
+        Assert.Contains("its kernel failed ([  808.5] Kernel panic - not syncing: a test)", e.Message);
+        Assert.True(direct.Host.HasFailed);
+        Assert.True(await Processes.WaitUntilAsync(() => !Processes.IsAlive(agent), Deadline), "the machine outlived its kernel failure");
     }
 }
