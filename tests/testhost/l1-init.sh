@@ -48,6 +48,11 @@ mount -t overlay -o lowerdir=/mnt/lower,upperdir=/mnt/rw/upper,workdir=/mnt/rw/w
   || fail "cannot mount the overlay root"
 
 r=/mnt/root
+# The repository (where agent.sh lives) must stay visible where the host has it, even under a
+# path L1 mounts over below (a clone in /tmp, say): hold it here and put it back after them.
+repo="${agent%/tests/testhost/agent.sh}"
+mkdir -p /mnt/repo
+mount --bind "$r$repo" /mnt/repo || fail "cannot see the repository $repo through the host root"
 mount -t proc proc $r/proc
 mount -t sysfs sysfs $r/sys
 mount -t devtmpfs devtmpfs $r/dev
@@ -65,6 +70,9 @@ mount -t tmpfs -o mode=755 tmpfs $r/run
 mkdir -p $r/run/lock $r/var/lib/containerd
 # containerd's overlayfs snapshotter refuses an overlay root: give it a real filesystem.
 mount -t tmpfs -o mode=711 tmpfs $r/var/lib/containerd
+
+[ -f "$r$agent" ] || { mkdir -p "$r$repo" && mount --move /mnt/repo "$r$repo"; }
+[ -f "$r$agent" ] || fail "$agent is not visible inside L1 (the repository is under a path L1 mounts over)"
 
 mkdir -p "$r$spool"
 mount -t 9p -o trans=virtio,version=9p2000.L,rw,msize=512000 spool "$r$spool" \

@@ -11,7 +11,9 @@ namespace KataSharp.Agent.Tests.Native;
 /// </summary>
 public sealed class InitTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(AppContext.BaseDirectory, $"init-test-{Guid.NewGuid():N}"[..24]);
+    // Not under the build output: ks-init mounts a tmpfs over /tmp (and /run, /dev), which would
+    // hide the stand-in agent of a repository cloned under /tmp.
+    private readonly string _dir = Path.Combine("/var/tmp", $"ks-init-test-{Guid.NewGuid():N}"[..24]);
 
     [Fact]
     public void Init_MountsTheBasics_StartsTheAgent_AndEndsWhenItExits()
