@@ -177,6 +177,14 @@ public sealed class NestedTestHost : IAsyncDisposable
                     + CommandResult.Section("stdout so far", soFar) + CommandResult.Section("stderr so far", errSoFar), e);
             }
             var (stdout, stderr) = spool.ReadOutput(id);
+            if (kernelFailure is string failure)
+            {
+                // The kill that stopped the machine can end the command first (Direct mode: the
+                // agent reports its killed child): that exit code is the kill's, not the command's.
+                throw new TestHostException(TestHostError.KernelFailed,
+                    $"command could not finish: {shellCommand}\n{machine.Description} was stopped: its kernel failed ({failure}) (the command ended with exit code {exitCode})"
+                    + CommandResult.Section("stdout", stdout) + CommandResult.Section("stderr", stderr) + FailureContext());
+            }
             if (lifecycle.State is TestHostState.Stopping or TestHostState.Stopped)
             {
                 throw new TestHostException(TestHostError.MachineExited,

@@ -160,8 +160,9 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     /// <summary>
     /// A leak in any cycle shows as a count that is not zero (or that grows): shims, state dirs,
     /// sockets, mounts, loop devices, half-written layer images, layer images for an image already
-    /// cached, containerd's open files (a FIFO or socket per cycle would add 20) and L1's free memory
-    /// (a VM kept alive would hold its 256 MiB).
+    /// cached, VMs the kernel's KVM still holds (its modules' reference counts), containerd's open
+    /// files (a FIFO or socket per cycle would add 20) and L1's free memory (a VM kept alive would
+    /// hold its 256 MiB).
     /// </summary>
     [Fact]
     public async Task TwentyRunDeleteCycles_LeaveNothingBehind()
@@ -176,6 +177,9 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
             Assert.True(s.PerCycle(key).Distinct().Count() == 1, $"{key} after each cycle must not change: {s[key]}\n{s.Log}");
         }
         Assert.True(s.PerCycle("cycle_images")[0] != "0", $"the layer cache holds no erofs image\n{s.Log}");
+        int kvmBefore = int.Parse(s["cycle_kvm_refs_before"]);
+        Assert.True(s.PerCycle("cycle_kvm_refs").All(v => int.Parse(v) <= kvmBefore),
+            $"KVM still held a VM after a cycle (module references {s["cycle_kvm_refs"]}; {kvmBefore} before the cycles)\n{s.Log}");
         int fdGrowth = int.Parse(s["cycle_last_ctd_fds"]) - int.Parse(s["cycle_first_ctd_fds"]);
         Assert.True(fdGrowth < 10, $"containerd's open files grew by {fdGrowth} over the cycles ({s["cycle_first_ctd_fds"]} → {s["cycle_last_ctd_fds"]})\n{s.Log}");
         long memDropKib = long.Parse(s["cycle_first_mem_avail_kib"]) - long.Parse(s["cycle_last_mem_avail_kib"]);

@@ -67,7 +67,7 @@ public sealed class DirectModeShutdownTests
 
         Assert.Equal(TestHostError.KernelFailed, e.Error);
         Assert.Contains("its kernel failed ([  808.5] Kernel panic - not syncing: a test)", e.Message);
-        Assert.True(direct.Host.HasFailed);
+        Assert.True(await Processes.WaitUntilAsync(() => direct.Host.HasFailed, Deadline), "the host did not count as failed");
         Assert.True(await Processes.WaitUntilAsync(() => !Processes.IsAlive(agent), Deadline), "the machine outlived its kernel failure");
     }
 }

@@ -45,6 +45,15 @@ public sealed class AgentConnectionTests : IDisposable
     }
 
     [Fact]
+    public async Task SendingOnAChannelTheMachinesKillClosedIsADescribedLoss()
+    {
+        hostOut.Dispose(); // what killing a Direct-mode machine does to our end
+        var e = await Assert.ThrowsAsync<TestHostException>(() => connection.SendAsync(HostMessage.Shutdown, CancellationToken.None));
+        Assert.Equal(TestHostError.MachineExited, e.Error);
+        Assert.Contains("cannot write to the test host's control channel", e.Message);
+    }
+
+    [Fact]
     public async Task RefusalFailsOnlyThatCommand()
     {
         Task<int> refused = connection.Expect("c1");

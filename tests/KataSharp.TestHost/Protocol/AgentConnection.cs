@@ -67,8 +67,10 @@ internal sealed class AgentConnection
             await toAgent.WriteAsync(bytes, ct).ConfigureAwait(false);
             await toAgent.FlushAsync(ct).ConfigureAwait(false);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
+            // ObjectDisposedException: killing the machine closed our end (Direct mode closes the
+            // agent's stdin), possibly before the loss reached this connection.
             throw describeLoss($"cannot write to the test host's control channel ({e.Message})");
         }
         finally

@@ -149,7 +149,13 @@ k9 k9 "$KS_RUNTIME" ks-k9 katasharp_shim_of
 KS_CYCLES="${KS_CYCLES:-20}"
 ctd_fds() { ls "/proc/$ctd_pid/fd" 2>/dev/null | grep -c .; }
 mem_avail_kib() { awk '/^MemAvailable/ { print $2 }' /proc/meminfo; }
-cycle_exits="" cycle_outs="" cycle_ms="" cycle_shims="" cycle_state="" cycle_sockets="" cycle_mounts="" cycle_loops="" cycle_layer_tmp="" cycle_images=""
+# What the kernel's KVM still holds: the kvm modules' reference counts (an open /dev/kvm, a VM
+# fd, and each VM until KVM has destroyed it, which ends after its process is gone: the last
+# fput is deferred). The test host (L1) keeps one idle VM of its own (tests/testhost/kvm-keeper.c),
+# so counts are against the count before the cycles.
+kvm_refs() { cat /sys/module/kvm/refcnt /sys/module/kvm_amd/refcnt /sys/module/kvm_intel/refcnt 2>/dev/null | awk '{ n += $1 } END { print n + 0 }'; }
+kvm_refs_before=$(kvm_refs); rec cycle_kvm_refs_before "$kvm_refs_before"
+cycle_exits="" cycle_outs="" cycle_ms="" cycle_shims="" cycle_state="" cycle_sockets="" cycle_mounts="" cycle_loops="" cycle_layer_tmp="" cycle_images="" cycle_kvm_refs=""
 for i in $(seq "$KS_CYCLES"); do
   id="ks-cycle-$i"
   start=$(now_ms)
@@ -161,6 +167,10 @@ for i in $(seq "$KS_CYCLES"); do
   # containerd reaps the shim after the delete returned: give it a deadline, not a guess
   for _ in $(seq 100); do [ -z "$(shim_pids)" ] && break; sleep 0.1; done
   cycle_shims+="$(shim_pids | grep -c .),"
+  # and KVM finishes destroying the VM after the shim is gone: the next cycle starts once it has
+  # (a VM that never goes is a leak, and shows in the count)
+  for _ in $(seq 300); do [ "$(kvm_refs)" -le "$kvm_refs_before" ] && break; sleep 0.2; done
+  cycle_kvm_refs+="$(kvm_refs),"
   cycle_state+="$(find /run/katasharp -mindepth 1 -maxdepth 1 2>/dev/null | grep -c .),"
   cycle_sockets+="$(find /run/containerd/s -type s 2>/dev/null | grep -c .),"
   cycle_mounts+="$(grep -c "$id" /proc/self/mounts),"
@@ -173,7 +183,7 @@ rec cycles "$KS_CYCLES"
 rec cycle_exits "${cycle_exits%,}"; rec cycle_outs "${cycle_outs%,}"; rec cycle_ms "${cycle_ms%,}"
 rec cycle_shims "${cycle_shims%,}"; rec cycle_state "${cycle_state%,}"; rec cycle_sockets "${cycle_sockets%,}"
 rec cycle_mounts "${cycle_mounts%,}"; rec cycle_loops "${cycle_loops%,}"; rec cycle_layer_tmp "${cycle_layer_tmp%,}"
-rec cycle_images "${cycle_images%,}"
+rec cycle_images "${cycle_images%,}"; rec cycle_kvm_refs "${cycle_kvm_refs%,}"
 rec cycle_last_ctd_fds "$(ctd_fds)"; rec cycle_last_mem_avail_kib "$(mem_avail_kib)"
 
 # ---- nothing left anywhere ----

@@ -121,8 +121,12 @@ public sealed unsafe class StreamSocket : IDisposable
             {
                 return null;
             }
-            // A connection that died in the backlog is the caller's "nothing to accept", not a failure.
-            if (errno is (int)Errno.ECONNABORTED or (int)Errno.EINTR)
+            // A connection that died in the backlog is the caller's "nothing to accept", not a
+            // failure: accept(2) passes such pending errors on and says to retry on them, and a
+            // listener that stopped on one would refuse every later connection.
+            if (errno is (int)Errno.ECONNABORTED or (int)Errno.ECONNRESET or (int)Errno.EINTR or (int)Errno.EPROTO
+                or (int)Errno.ENOPROTOOPT or (int)Errno.ENETDOWN or (int)Errno.ENETUNREACH or (int)Errno.EHOSTDOWN
+                or (int)Errno.EHOSTUNREACH or (int)Errno.ENONET)
             {
                 continue;
             }
