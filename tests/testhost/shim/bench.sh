@@ -47,7 +47,7 @@ ctr task kill -s KILL ks-rss >/dev/null 2>&1; ctr task delete ks-rss >/dev/null 
 for i in $(seq 100); do [ -z "$(shim_pids)" ] && break; sleep 0.1; done
 echo "left_shims=$(shim_pids | grep -c .)"
 echo "left_state_dirs=$(find /run/katasharp -mindepth 1 -maxdepth 1 2>/dev/null | grep -c .)"
-echo "left_shim_sockets=$(find /run/containerd/s -type s 2>/dev/null | grep -c .)"
+echo "left_shim_sockets=$(new_shim_sockets | grep -c .)"
 echo "left_mounts=$(grep -c "$KS_CTD_RUN" /proc/self/mounts)"
 [ -s "$ks_work/bench.err" ] && { echo "--- errors ---" >&2; tail -20 "$ks_work/bench.err" >&2; }
 exit 0

@@ -157,7 +157,7 @@ deadline=$((SECONDS + 60))
 while [ -n "$(shim_pids)" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
 # containerd's own clean-up (a shim task that failed to start, say) can end after the last shim:
 # the same deadline for the sockets
-while [ -n "$(find /run/containerd/s -type s 2>/dev/null)" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+while [ -n "$(new_shim_sockets)" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
 
 # ---- nothing left anywhere ----
 rec pods_left "$(probe pods 2>/dev/null | grep -c .)"
@@ -166,8 +166,8 @@ rec tasks_left "$(kctr task ls -q 2>/dev/null | grep -c .)"
 rec containers_left "$(kctr container ls -q 2>/dev/null | grep -c .)"
 rec shims_left "$(shim_pids | grep -c .)"
 rec state_dirs_left "$(find /run/katasharp -mindepth 1 -maxdepth 1 2>/dev/null | grep -c .)"
-rec shim_sockets_left "$(find /run/containerd/s -type s 2>/dev/null | grep -c .)"
-rec shim_sockets_left_names "$(find /run/containerd/s -type s 2>/dev/null | flat)"
+rec shim_sockets_left "$(new_shim_sockets | grep -c .)"
+rec shim_sockets_left_names "$(new_shim_sockets | flat)"
 rec mounts_left "$(grep -c "${sid:-no-sandbox-id}" /proc/self/mounts)"
 rec shm_mounts_left "$(grep -c 'io.containerd.grpc.v1.cri/sandboxes' /proc/self/mounts)"
 

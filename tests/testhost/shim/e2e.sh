@@ -172,7 +172,7 @@ for i in $(seq "$KS_CYCLES"); do
   for _ in $(seq 300); do [ "$(kvm_refs)" -le "$kvm_refs_before" ] && break; sleep 0.2; done
   cycle_kvm_refs+="$(kvm_refs),"
   cycle_state+="$(find /run/katasharp -mindepth 1 -maxdepth 1 2>/dev/null | grep -c .),"
-  cycle_sockets+="$(find /run/containerd/s -type s 2>/dev/null | grep -c .),"
+  cycle_sockets+="$(new_shim_sockets | grep -c .),"
   cycle_mounts+="$(grep -c "$id" /proc/self/mounts),"
   cycle_loops+="$(losetup -n -l 2>/dev/null | grep -c .),"
   cycle_layer_tmp+="$(find /var/lib/katasharp/layers -type f ! -name '*.erofs' ! -name '*.lock' 2>/dev/null | grep -c .),"
@@ -191,7 +191,7 @@ rec tasks_left "$(ctr task ls -q | grep -c .)"
 rec containers_left "$(ctr container ls -q | grep -c .)"
 rec shims_left "$(shim_pids | grep -c .)"
 rec state_dirs_left "$(find /run/katasharp -mindepth 1 -maxdepth 1 2>/dev/null | grep -c .)"
-rec shim_sockets_left "$(find /run/containerd/s -type s 2>/dev/null | grep -c .)"
+rec shim_sockets_left "$(new_shim_sockets | grep -c .)"
 rec layer_cache_images "$(find /var/lib/katasharp/layers -name '*.erofs' 2>/dev/null | grep -c .)"
 
 # the reference, after the counts above (runc's shim leaves its socket behind after kill -9)

@@ -31,6 +31,10 @@ KS_IMAGE=docker.io/library/busybox:latest
 KS_CTD_RUN=/run/ks-e2e
 ks_work=$(mktemp -d /tmp/ks-e2e.XXXXXX)
 ctd_pid=""
+# Shim sockets (containerd's /run/containerd/s) that were there before this scenario: another
+# scenario's leftovers (runc's shim leaves its socket after kill -9) are not this one's to count.
+ks_sockets_before=$(find /run/containerd/s -type s 2>/dev/null | sort)
+new_shim_sockets() { comm -13 <(printf '%s\n' "$ks_sockets_before") <(find /run/containerd/s -type s 2>/dev/null | sort) | grep .; return 0; }
 
 ctr() { command ctr --address "$KS_CTD_RUN/containerd.sock" "$@"; }
 
@@ -44,6 +48,8 @@ shim_env_stop() {
     wait "$ctd_pid" 2>/dev/null
   fi
   pkill_shims
+  # the test host's next scenario starts clean (the reference runc kill -9 leaves its socket)
+  new_shim_sockets | xargs -r rm -f
   rm -rf "$ks_work"
 }
 
