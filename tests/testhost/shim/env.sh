@@ -96,8 +96,10 @@ TOML
   # The user's install step: binaries, guest assets, default configuration, containerd registration.
   "$KS_BIN/katasharp" install --kernel "$KS_KERNEL_DIR/vmlinux" --initrd "$KS_INITRD" --containerd-config "$config" \
     >"$ks_work/install.log" 2>&1 || { cat "$ks_work/install.log" >&2; return 1; }
-  # Nested TCG boots are slow: an admin's edit of the installed configuration.
-  sed -i "s/^boot_timeout_seconds = .*/boot_timeout_seconds = ${KS_BOOT_TIMEOUT:-300}/" /etc/katasharp/configuration.toml
+  # Nested TCG boots are slow, and slower still while L1 is busy: an admin's edit of the installed
+  # configuration (the agent's first answer too: 30 s was once not enough).
+  sed -i -e "s/^boot_timeout_seconds = .*/boot_timeout_seconds = ${KS_BOOT_TIMEOUT:-300}/" \
+    -e "s/^ready_timeout_seconds = .*/ready_timeout_seconds = ${KS_READY_TIMEOUT:-120}/" /etc/katasharp/configuration.toml
   containerd --config "$config" >"$ks_work/containerd.log" 2>&1 &
   ctd_pid=$!
   local i
