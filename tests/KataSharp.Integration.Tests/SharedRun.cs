@@ -32,8 +32,7 @@ public sealed class SharedRun(Action<string>? log = null)
         }
         catch (TestHostException e) when (e.Error == TestHostError.KernelFailed)
         {
-            string reason = e.Message.Split('\n').FirstOrDefault(l => l.Contains("kernel failed", StringComparison.Ordinal)) ?? e.Message;
-            (log ?? Console.Error.WriteLine)($"[testhost] the test host's kernel failed under this run; running it again on a fresh test host: {reason}");
+            (log ?? Console.Error.WriteLine)($"[testhost] the test host's kernel failed under this run; running it again on a fresh test host:\n{e.Message}");
             return await start();
         }
     }

@@ -42,12 +42,14 @@ public sealed class NestedTestHost : IAsyncDisposable
         _ = machine.Exited.ContinueWith(_ =>
         {
             lifecycle.TryMove(TestHostState.Failed);
-            agent.Lose(kernelFailure is null ? $"{machine.Description} exited" : $"{machine.Description} was stopped: its kernel failed ({kernelFailure})");
+            agent.Lose(kernelFailure is null ? $"{machine.Description} exited" : KernelFailureReason(kernelFailure));
         }, TaskScheduler.Default);
     }
 
     /// <summary>Set when the console showed a kernel that will not recover (then the machine is killed).</summary>
     private volatile string? kernelFailure;
+
+    private string KernelFailureReason(string consoleLine) => $"{machine.Description} was stopped: its kernel failed ({consoleLine})";
 
     /// <summary>How often the console is read for a dead kernel while the machine is up.</summary>
     private static readonly TimeSpan ConsoleCheckInterval = TimeSpan.FromSeconds(5);
@@ -182,7 +184,7 @@ public sealed class NestedTestHost : IAsyncDisposable
                 // The kill that stopped the machine can end the command first (Direct mode: the
                 // agent reports its killed child): that exit code is the kill's, not the command's.
                 throw new TestHostException(TestHostError.KernelFailed,
-                    $"command could not finish: {shellCommand}\n{machine.Description} was stopped: its kernel failed ({failure}) (the command ended with exit code {exitCode})"
+                    $"command could not finish: {shellCommand}\n{KernelFailureReason(failure)} (the command ended with exit code {exitCode})"
                     + CommandResult.Section("stdout", stdout) + CommandResult.Section("stderr", stderr) + FailureContext());
             }
             if (lifecycle.State is TestHostState.Stopping or TestHostState.Stopped)

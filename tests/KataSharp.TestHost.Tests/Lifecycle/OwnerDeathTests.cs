@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using KataSharp.TestHost.Build;
+using KataSharp.TestHost.Machine;
 using KataSharp.TestHost.Tests.Support;
 using Xunit;
 
@@ -29,13 +30,8 @@ public sealed partial class OwnerDeathTests
 
         Assert.True(await Processes.WaitUntilAsync(() => !Processes.IsAlive(qemu), ExitDeadline),
             $"QEMU pid {qemu} survived the SIGKILL of its owner");
-        // A SIGKILLed owner cannot remove its run directory (the next test host would): this test
-        // leaves the machine as it found it.
-        string runs = Path.Combine(RepositoryLayout.Discover().TestHostCache, "runs");
-        foreach (string left in Directory.Exists(runs) ? Directory.GetDirectories(runs, $"{owner.Pid}-*") : [])
-        {
-            Directory.Delete(left, recursive: true);
-        }
+        // A SIGKILLed owner cannot remove its run directory: this test leaves the machine as it found it.
+        RunDirectory.RemoveRunsOf(RepositoryLayout.Discover().TestHostCache, owner.Pid);
     }
 
     [Fact]

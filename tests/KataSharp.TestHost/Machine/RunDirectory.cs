@@ -29,9 +29,24 @@ internal sealed class RunDirectory : IDisposable
 
     public string ControlSocket => System.IO.Path.Combine(Path, "ctl.sock");
 
+    /// <summary>
+    /// Removes the run directories of an owner that was killed before it could (the next test
+    /// host would remove them too): for tests that kill owners on purpose.
+    /// </summary>
+    internal static void RemoveRunsOf(string testHostCache, int ownerPid)
+    {
+        string runs = RunsIn(testHostCache);
+        foreach (string left in Directory.Exists(runs) ? Directory.GetDirectories(runs, $"{ownerPid}-*") : [])
+        {
+            Directory.Delete(left, recursive: true);
+        }
+    }
+
+    private static string RunsIn(string testHostCache) => System.IO.Path.Combine(testHostCache, "runs");
+
     public static RunDirectory Create(string testHostCache)
     {
-        string runs = System.IO.Path.Combine(testHostCache, "runs");
+        string runs = RunsIn(testHostCache);
         if (Directory.Exists(runs))
         {
             foreach (string stale in Directory.EnumerateDirectories(runs))
