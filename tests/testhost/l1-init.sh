@@ -59,6 +59,11 @@ mount -t devtmpfs devtmpfs $r/dev
 mkdir -p $r/dev/pts $r/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts $r/dev/pts
 ln -sf pts/ptmx $r/dev/ptmx 2>/dev/null
+# What udev would make: bash's process substitution (<(...)) needs /dev/fd.
+ln -sf /proc/self/fd $r/dev/fd
+ln -sf /proc/self/fd/0 $r/dev/stdin
+ln -sf /proc/self/fd/1 $r/dev/stdout
+ln -sf /proc/self/fd/2 $r/dev/stderr
 mount -t tmpfs -o mode=1777 tmpfs $r/dev/shm
 mount -t cgroup2 cgroup2 $r/sys/fs/cgroup || fail "cannot mount cgroup2"
 # Enable every controller the kernel offers for child cgroups (containers, guests).

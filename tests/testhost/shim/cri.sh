@@ -174,4 +174,5 @@ rec shm_mounts_left "$(grep -c 'io.containerd.grpc.v1.cri/sandboxes' /proc/self/
 echo "--- shim and guest log (containerd's log) ---" >&2
 shim_log_tail 120 >&2
 grep -a 'level=error' "$ks_work/containerd.log" | tail -20 >&2
+vm_exits_record
 exit 0

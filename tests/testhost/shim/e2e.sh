@@ -199,4 +199,5 @@ k9 rc_k9 io.containerd.runc.v2 rc-k9 runc_shim_of
 
 echo "--- shim and guest log (containerd's log) ---" >&2
 shim_log_tail 120 >&2
+vm_exits_record
 exit 0

@@ -34,7 +34,12 @@ ctd_pid=""
 # Shim sockets (containerd's /run/containerd/s) that were there before this scenario: another
 # scenario's leftovers (runc's shim leaves its socket after kill -9) are not this one's to count.
 ks_sockets_before=$(find /run/containerd/s -type s 2>/dev/null | sort)
-new_shim_sockets() { comm -13 <(printf '%s\n' "$ks_sockets_before") <(find /run/containerd/s -type s 2>/dev/null | sort) | grep .; return 0; }
+new_shim_sockets() {
+  local s
+  find /run/containerd/s -type s 2>/dev/null | sort | while IFS= read -r s; do
+    case $'\n'"$ks_sockets_before"$'\n' in *$'\n'"$s"$'\n'*) ;; *) printf '%s\n' "$s" ;; esac
+  done
+}
 
 ctr() { command ctr --address "$KS_CTD_RUN/containerd.sock" "$@"; }
 
@@ -114,3 +119,17 @@ TOML
 
 # The shim and guest lines of containerd's log (the shim's stderr goes there through the log FIFO).
 shim_log_tail() { grep -a 'runtime=io.containerd.katasharp.v2\|katasharp' "$ks_work/containerd.log" | tail -n "${1:-60}"; }
+
+# Every VM exit the shim did not ask for: it logs "sandbox VM exited: <reason>" with the vCPU's
+# registers and the guest console's last lines (one log line, newlines escaped). Recorded as
+# vm_exits (count) and vm_exit_first (the first reason), and the first one in full on stderr.
+vm_exits_record() {
+  local exits
+  exits=$(grep -a 'msg="sandbox VM exited: ' "$ks_work/containerd.log")
+  printf 'vm_exits=%s\n' "$(printf '%s' "$exits" | grep -c .)"
+  printf 'vm_exit_first=%s\n' "$(printf '%s\n' "$exits" | head -n1 | sed -n 's/.*msg="sandbox VM exited: \([^\\"]*\).*/\1/p')"
+  if [ -n "$exits" ]; then
+    echo "--- the first unexpected VM exit (shim log) ---" >&2
+    printf '%s\n' "$exits" | head -n1 | sed 's/.*msg="sandbox VM exited: //; s/" sandbox=.*//; s/\\n/\n/g; s/\\"/"/g' >&2
+  fi
+}
