@@ -1,6 +1,7 @@
 using KataSharp.Integration.Tests.Agent;
 using KataSharp.TestHost;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace KataSharp.Integration.Tests.Shim;
 
@@ -12,7 +13,7 @@ namespace KataSharp.Integration.Tests.Shim;
 /// each fact asserts its own part and shows the shim/guest log when it fails.
 /// </summary>
 [Collection(TestHostCollection.Name)]
-public sealed class CriEndToEndTests(TestHostFixture fixture)
+public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper output)
 {
     private static readonly SharedRun Run = new();
 
@@ -140,6 +141,8 @@ public sealed class CriEndToEndTests(TestHostFixture fixture)
     {
         // Every VM of the scenario ends because the shim stops it (or dies with it): an exit the
         // guest or KVM caused (a triple fault, a VMM error) is logged by the shim with its reason.
-        (await RunAsync()).Equal("0", "vm_exits");
+        ShimScenario s = await RunAsync();
+        output.WriteLine($"scenario run again after a nested-test-host crash: {s.RerunBecause ?? "no"}");
+        s.Equal("0", "vm_exits");
     }
 }
