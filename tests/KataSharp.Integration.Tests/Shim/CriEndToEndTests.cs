@@ -137,12 +137,5 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
-    public async Task NoSandboxVmExitsOnItsOwn()
-    {
-        // Every VM of the scenario ends because the shim stops it (or dies with it): an exit the
-        // guest or KVM caused (a triple fault, a VMM error) is logged by the shim with its reason.
-        ShimScenario s = await RunAsync();
-        output.WriteLine($"scenario run again after a nested-test-host crash: {s.RerunBecause ?? "no"}");
-        s.Equal("0", "vm_exits");
-    }
+    public async Task NoSandboxVmExitsOnItsOwn() => (await RunAsync()).NoUnexpectedVmExits(output);
 }

@@ -44,7 +44,7 @@ done
 echo "second_container_ms=${second# }"
 ctr task kill -s KILL ks-rss >/dev/null 2>&1; ctr task delete ks-rss >/dev/null 2>&1; ctr container delete ks-rss >/dev/null 2>&1
 # after every run/delete cycle above: nothing of ours may be left (the last shim gets 10 s to exit)
-for i in $(seq 100); do [ -z "$(shim_pids)" ] && break; sleep 0.1; done
+wait_shims_gone
 echo "left_shims=$(shim_pids | grep -c .)"
 echo "left_state_dirs=$(find /run/katasharp -mindepth 1 -maxdepth 1 2>/dev/null | grep -c .)"
 echo "left_shim_sockets=$(new_shim_sockets | grep -c .)"

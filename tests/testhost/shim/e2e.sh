@@ -165,15 +165,14 @@ for i in $(seq "$KS_CYCLES"); do
   if [ "$code" != 0 ] && ks_nested_test_host && grep -qF "$KS_BOOT_TRIPLE_FAULT" "$ks_work/$id.err"; then
     cycle_boot_retries+="$i,"
     ctr container delete "$id" >/dev/null 2>&1
-    for _ in $(seq 100); do [ -z "$(shim_pids)" ] && break; sleep 0.1; done
+    wait_shims_gone
     out=$(cycle_run "$i" "$id"); code=$?
   fi
   [ "$code" = 0 ] || rec "cycle_${i}_err" "$(flat <"$ks_work/$id.err")"
   cycle_ms+="$(( $(now_ms) - start )),"
   cycle_exits+="$code,"
   cycle_outs+="$(printf '%s' "$out" | flat),"
-  # containerd reaps the shim after the delete returned: give it a deadline, not a guess
-  for _ in $(seq 100); do [ -z "$(shim_pids)" ] && break; sleep 0.1; done
+  wait_shims_gone
   cycle_shims+="$(shim_pids | grep -c .),"
   # and KVM finishes destroying the VM after the shim is gone: the next cycle starts once it has
   # (a VM that never goes is a leak, and shows in the count)

@@ -72,6 +72,13 @@ shim_pids() {
   return 0
 }
 
+# containerd reaps a shim after the delete returned: up to 10 s for every katasharp shim to be gone.
+wait_shims_gone() {
+  local _
+  for _ in $(seq 100); do [ -z "$(shim_pids)" ] && return 0; sleep 0.1; done
+  return 1
+}
+
 # Only shims of this run (their cwd is a bundle under our state directory), never anything else.
 pkill_shims() {
   local p
