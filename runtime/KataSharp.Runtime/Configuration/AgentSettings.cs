@@ -1,4 +1,9 @@
 namespace KataSharp.Runtime.Configuration;
 
-/// <summary>[agent]: how the shim reaches the guest agent over vsock.</summary>
-public sealed record AgentSettings(int DialTimeoutSeconds, int ReadyTimeoutSeconds);
+/// <summary>[agent]: how the shim reaches the guest agent over vsock, and how long it waits for it.</summary>
+public sealed record AgentSettings(
+    int DialTimeoutSeconds,
+    int ReadyTimeoutSeconds,
+    int RequestTimeoutSeconds,
+    int KeepAliveIntervalSeconds,
+    int KeepAliveTimeoutSeconds);

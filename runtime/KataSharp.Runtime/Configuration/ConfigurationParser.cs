@@ -69,7 +69,10 @@ public static class ConfigurationParser
     {
         var settings = new AgentSettings(
             DialTimeoutSeconds: r.Int("dial_timeout_seconds", 5, 1, 600),
-            ReadyTimeoutSeconds: r.Int("ready_timeout_seconds", 30, 1, 3600));
+            ReadyTimeoutSeconds: r.Int("ready_timeout_seconds", 30, 1, 3600),
+            RequestTimeoutSeconds: r.Int("request_timeout_seconds", 60, 1, 3600),
+            KeepAliveIntervalSeconds: r.Int("keepalive_interval_seconds", 10, 1, 3600),
+            KeepAliveTimeoutSeconds: r.Int("keepalive_timeout_seconds", 60, 1, 3600));
         r.RejectUnknownKeys();
         return settings;
     }

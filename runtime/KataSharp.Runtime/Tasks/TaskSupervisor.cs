@@ -421,6 +421,10 @@ public sealed class TaskSupervisor : IAsyncDisposable
         }
         catch (Exception e)
         {
+            if (process.Exit is not null)
+            {
+                return; // the VM died: its exit was reported with everything else in it
+            }
             _log.Warn($"{process.Key}: waiting for the exit failed ({e.Message}); reporting it killed", process.Key.ContainerId);
             code = ExitStatus.Killed;
         }
@@ -444,15 +448,20 @@ public sealed class TaskSupervisor : IAsyncDisposable
 
     private void PublishExit(TaskProcess process, ExitStatus exit)
     {
+        bool first;
         lock (_state)
         {
-            if (process.MarkExited(exit))
+            first = process.MarkExited(exit);
+            if (first)
             {
                 _events.Publish(TaskEvents.Exit(process.Key, Pid, exit));
             }
         }
         process.MarkExitPublished();
-        _log.Info($"{process.Key} exited with status {exit.Code}", process.Key.ContainerId);
+        if (first)
+        {
+            _log.Info($"{process.Key} exited with status {exit.Code}", process.Key.ContainerId);
+        }
     }
 
     /// <summary>A process that never started ends here, without an exit event (nothing ran).</summary>
@@ -467,19 +476,25 @@ public sealed class TaskSupervisor : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The VM died on its own (guest panic, triple fault, VMM error): nothing in it runs any more, and
+    /// its agent will never answer a wait. Every live process is reported killed now — execs before
+    /// their init, as on a normal exit — so Wait returns, TaskExit reaches containerd, and Delete and
+    /// Shutdown can run; the exit watchers that are still waiting find the exit already published.
+    /// </summary>
     private void OnVmExited()
     {
         List<TaskProcess> live;
         lock (_state)
         {
-            live = _containers.Values.SelectMany(c => c.Execs.Values.Prepend(c.Init))
+            live = _containers.Values.SelectMany(c => c.Execs.Values.Append(c.Init))
                 .Where(p => p.State is ProcessState.Created or ProcessState.Running or ProcessState.Paused)
                 .ToList();
         }
-        // Started processes are ended by their watchers (their guest wait fails); these never started.
-        foreach (var process in live.Where(p => p.State == ProcessState.Created))
+        var exitedAt = DateTimeOffset.UtcNow;
+        foreach (var process in live)
         {
-            PublishExit(process, new ExitStatus(ExitStatus.Killed, DateTimeOffset.UtcNow));
+            PublishExit(process, new ExitStatus(ExitStatus.Killed, exitedAt));
         }
     }
 

@@ -18,7 +18,7 @@ namespace KataSharp.Shim.Backend;
 /// connections to host ports, the agent's log port, have somewhere to go) and virtio-rng. The same
 /// wiring as katasharp-vmm's --disk empty / --vsock-socket / --rng, through the same device manager.
 /// </summary>
-public sealed class GuestMachine : IDisposable
+public sealed class GuestMachine : IGuestVm
 {
     public const string VsockSocketName = "vsock.sock";
 

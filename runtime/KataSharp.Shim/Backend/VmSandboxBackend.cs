@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Grpc.Core;
 using KataSharp.Agent.Protocol;
+using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tasks;
@@ -21,14 +22,30 @@ public sealed class VmSandboxBackend : ISandboxBackend
     private static readonly TimeSpan ConnectRetry = TimeSpan.FromMilliseconds(200);
 
     private readonly RuntimeLog _log;
+    private readonly Func<SandboxBootRequest, IGuestVm> _startVm;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _vmGone = new();
     private readonly Dictionary<string, string> _slotsBySerial = new(StringComparer.Ordinal);
-    private GuestMachine? _machine;
+    private IGuestVm? _machine;
     private AgentConnection? _agent;
+    private AgentCalls? _calls;
     private GuestLogListener? _guestLog;
-    private int _stopped;
+    private string _whyGone = "not started";
+    private string? _consoleAtExit;
+    private string? _failure;
+    private int _released;
 
-    public VmSandboxBackend(RuntimeLog log) => _log = log;
+    public VmSandboxBackend(RuntimeLog log)
+        : this(log, request => GuestMachine.Start(request.Configuration, request.StateDirectory, log))
+    {
+    }
+
+    /// <param name="startVm">Creates and starts the pod's VM (tests hand in a fake one).</param>
+    public VmSandboxBackend(RuntimeLog log, Func<SandboxBootRequest, IGuestVm> startVm)
+    {
+        _log = log;
+        _startVm = startVm;
+    }
 
     public int HypervisorPid => Environment.ProcessId;
 
@@ -36,31 +53,38 @@ public sealed class VmSandboxBackend : ISandboxBackend
 
     private AgentService.AgentServiceClient Agent => (_agent ?? throw new RuntimeException(RuntimeError.Unavailable, "the sandbox VM is not running")).Agent;
 
+    private AgentCalls Calls => _calls ?? throw new RuntimeException(RuntimeError.Unavailable, "the sandbox VM is not running");
+
     public async Task BootAsync(SandboxBootRequest request, CancellationToken cancellationToken)
     {
         var configuration = request.Configuration;
         var started = DateTime.UtcNow;
         _log.Debug("creating the sandbox VM");
-        _machine = GuestMachine.Start(configuration, request.StateDirectory, _log);
+        IGuestVm machine = _startVm(request);
+        _machine = machine;
+        _whyGone = "still running";
         _log.Debug($"sandbox VM created and started in {(DateTime.UtcNow - started).TotalMilliseconds:0} ms");
-        _ = _machine.Exited.ContinueWith(t => OnMachineExited(t.Result), TaskScheduler.Default);
-        _guestLog = GuestLogListener.Start($"{_machine.VsockSocket}_{AgentProtocolConstants.LogPort}", _log, _machine.AgentLogConnected);
-        _log.Info($"sandbox VM started: {configuration.Hypervisor.Vcpus} vCPU, {configuration.Hypervisor.MemoryMib} MiB, kernel {configuration.Hypervisor.Kernel}, cmdline \"{_machine.KernelCmdline}\"");
+        _ = machine.Exited.ContinueWith(t => OnMachineExited(t.Result), TaskScheduler.Default);
+        _guestLog = GuestLogListener.Start($"{machine.VsockSocket}_{AgentProtocolConstants.LogPort}", _log, machine.AgentLogConnected);
+        _log.Info($"sandbox VM started: {configuration.Hypervisor.Vcpus} vCPU, {configuration.Hypervisor.MemoryMib} MiB, kernel {configuration.Hypervisor.Kernel}, cmdline \"{machine.KernelCmdline}\"");
 
-        var dialTimeout = TimeSpan.FromSeconds(configuration.Agent.DialTimeoutSeconds);
-        _agent = new AgentConnection(ct => _machine.ConnectAsync(AgentProtocolConstants.GrpcPort, ct), dialTimeout);
+        AgentSettings agent = configuration.Agent;
+        var dialTimeout = TimeSpan.FromSeconds(agent.DialTimeoutSeconds);
+        _agent = new AgentConnection(ct => machine.ConnectAsync(AgentProtocolConstants.GrpcPort, ct), dialTimeout,
+            TimeSpan.FromSeconds(agent.KeepAliveIntervalSeconds), TimeSpan.FromSeconds(agent.KeepAliveTimeoutSeconds));
+        _calls = new AgentCalls(TimeSpan.FromSeconds(agent.RequestTimeoutSeconds), _vmGone.Token, () => _whyGone);
         try
         {
             await WaitForAgentPortAsync(TimeSpan.FromSeconds(configuration.Hypervisor.BootTimeoutSeconds), dialTimeout, cancellationToken);
-            await _agent.WaitUntilServingAsync(TimeSpan.FromSeconds(configuration.Agent.ReadyTimeoutSeconds), cancellationToken);
-            await AgentErrors.CallAsync("CreateSandbox", async () => await Agent.CreateSandboxAsync(
-                new CreateSandboxRequest { SandboxId = request.SandboxId, Hostname = Hostname(request.SandboxId) }, cancellationToken: cancellationToken));
+            await _agent.WaitUntilServingAsync(TimeSpan.FromSeconds(agent.ReadyTimeoutSeconds), cancellationToken);
+            await Calls.RequestAsync("CreateSandbox", o => Agent.CreateSandboxAsync(
+                new CreateSandboxRequest { SandboxId = request.SandboxId, Hostname = Hostname(request.SandboxId) }, o), cancellationToken);
         }
         catch (Exception e) when (e is RuntimeException or OperationCanceledException)
         {
-            string why = _machine.Exited.IsCompleted ? $"the VM stopped during boot ({_machine.Exited.Result})" : e.Message;
+            string why = machine.Exited.IsCompleted ? $"the VM stopped during boot ({machine.Exited.Result})" : e.Message;
             throw new RuntimeException(e is RuntimeException r ? r.Error : RuntimeError.DeadlineExceeded,
-                $"sandbox {request.SandboxId}: the guest did not come up: {why}\n--- last lines of the guest console ---\n{_machine.ConsoleTail(30)}", e);
+                $"sandbox {request.SandboxId}: the guest did not come up: {why}\n--- last lines of the guest console ---\n{ConsoleTail()}", e);
         }
         _log.Info($"guest agent ready {(DateTime.UtcNow - started).TotalMilliseconds:0} ms after VM start");
     }
@@ -71,7 +95,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
     /// </summary>
     private async Task WaitForAgentPortAsync(TimeSpan bootTimeout, TimeSpan dialTimeout, CancellationToken cancellationToken)
     {
-        GuestMachine machine = _machine!;
+        IGuestVm machine = _machine!;
         var deadline = DateTime.UtcNow + bootTimeout;
         string last = "no answer yet";
         while (DateTime.UtcNow < deadline)
@@ -99,7 +123,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
 
     public Task<AttachedLayer> AttachLayerAsync(string imagePath, CancellationToken cancellationToken)
     {
-        GuestMachine machine = RunningMachine();
+        IGuestVm machine = RunningMachine();
         var (slot, serial) = machine.InsertMedium(imagePath);
         lock (_slotsBySerial)
         {
@@ -116,7 +140,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
         {
             _slotsBySerial.Remove(layer.Serial, out slot);
         }
-        if (slot is not null && _machine is { } machine)
+        if (slot is not null && _machine is { } machine && Volatile.Read(ref _released) == 0)
         {
             machine.EjectMedium(slot);
         }
@@ -129,14 +153,14 @@ public sealed class VmSandboxBackend : ISandboxBackend
         for (int i = 0; i < launch.Files.Count; i++)
         {
             ContainerFile file = launch.Files[i];
-            CopyFileResponse copied = await AgentErrors.CallAsync($"copying {file.Destination} into the guest", async () => await Agent.CopyFileAsync(new CopyFileRequest
+            CopyFileResponse copied = await Calls.RequestAsync($"copying {file.Destination} into the guest", o => Agent.CopyFileAsync(new CopyFileRequest
             {
                 Path = GuestSpec.CopyPath(launch.ContainerId, i, file),
                 Data = ByteString.CopyFrom(file.Content),
                 Offset = 0,
                 FileSize = (ulong)file.Content.Length,
                 Mode = file.ReadOnly ? 0x124u /* 0444 */ : 0x1a4u, /* 0644 */
-            }, cancellationToken: cancellationToken));
+            }, o), cancellationToken);
             guestSources[file.Destination] = copied.GuestPath;
         }
         var request = new CreateContainerRequest
@@ -151,7 +175,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
         {
             request.Rootfs.Layers.Add(new Layer { BlockSerial = layer.Serial, Fstype = "erofs" });
         }
-        await AgentErrors.CallAsync($"container {launch.ContainerId}: create", async () => await Agent.CreateContainerAsync(request, cancellationToken: cancellationToken));
+        await Calls.RequestAsync($"container {launch.ContainerId}: create", o => Agent.CreateContainerAsync(request, o), cancellationToken);
     }
 
     public async Task<ProcessStreams> StartProcessAsync(ProcessLaunch launch, CancellationToken cancellationToken)
@@ -159,25 +183,25 @@ public sealed class VmSandboxBackend : ISandboxBackend
         ProcessRef process = Ref(launch.Key);
         if (!launch.Key.IsInit)
         {
-            await AgentErrors.CallAsync($"{launch.Key}: exec", async () => await Agent.ExecProcessAsync(new ExecProcessRequest
+            await Calls.RequestAsync($"{launch.Key}: exec", o => Agent.ExecProcessAsync(new ExecProcessRequest
             {
                 ContainerId = launch.Key.ContainerId,
                 ExecId = launch.Key.ExecId,
                 ProcessJson = ByteString.CopyFromUtf8(launch.ExecSpecJson ?? throw new ArgumentException("an exec needs its process spec", nameof(launch))),
                 Io = new ProcessIo { Stdin = launch.WantsStdin, Stdout = launch.WantsStdout, Stderr = launch.WantsStderr && !launch.Terminal },
-            }, cancellationToken: cancellationToken));
+            }, o), cancellationToken);
         }
         // Streams attach before the init starts (and right after an exec starts: the agent keeps early output).
         var streams = new ProcessStreams(
-            launch.WantsStdin ? new AgentStdinStream(Agent.WriteStdin(cancellationToken: CancellationToken.None), process) : null,
-            launch.WantsStdout ? new AgentOutputStream(Agent.ReadStdout(new ReadStreamRequest { Process = process })) : null,
-            launch.WantsStderr && !launch.Terminal ? new AgentOutputStream(Agent.ReadStderr(new ReadStreamRequest { Process = process })) : null);
+            launch.WantsStdin ? new AgentStdinStream(Agent.WriteStdin(Calls.StreamOptions()), process) : null,
+            launch.WantsStdout ? new AgentOutputStream(Agent.ReadStdout(new ReadStreamRequest { Process = process }, Calls.StreamOptions())) : null,
+            launch.WantsStderr && !launch.Terminal ? new AgentOutputStream(Agent.ReadStderr(new ReadStreamRequest { Process = process }, Calls.StreamOptions())) : null);
         if (launch.Key.IsInit)
         {
             try
             {
-                await AgentErrors.CallAsync($"{launch.Key}: start", async () => await Agent.StartContainerAsync(
-                    new StartContainerRequest { ContainerId = launch.Key.ContainerId }, cancellationToken: cancellationToken));
+                await Calls.RequestAsync($"{launch.Key}: start", o => Agent.StartContainerAsync(
+                    new StartContainerRequest { ContainerId = launch.Key.ContainerId }, o), cancellationToken);
             }
             catch
             {
@@ -192,22 +216,33 @@ public sealed class VmSandboxBackend : ISandboxBackend
 
     public async Task<uint> WaitProcessAsync(ProcessKey process, CancellationToken cancellationToken)
     {
-        WaitProcessResponse reply = await AgentErrors.CallAsync($"{process}: wait", async () => await Agent.WaitProcessAsync(
-            new WaitProcessRequest { Process = Ref(process) }, cancellationToken: cancellationToken));
+        WaitProcessResponse reply;
+        try
+        {
+            reply = await Calls.WaitAsync($"{process}: wait", o => Agent.WaitProcessAsync(
+                new WaitProcessRequest { Process = Ref(process) }, o), cancellationToken);
+        }
+        catch (RuntimeException e) when (e.Error == RuntimeError.Unavailable && !_vmGone.IsCancellationRequested)
+        {
+            // The connection to a running guest broke (HTTP/2 keepalive unanswered, or the agent's end
+            // reset): a guest nobody can reach is stopped, so every process in it is reported at once.
+            Fail($"the guest agent stopped answering while {process} ran ({e.Message})");
+            throw;
+        }
         return (uint)reply.ExitCode;
     }
 
     public Task RemoveProcessAsync(ProcessKey process, CancellationToken cancellationToken) =>
-        AgentErrors.CallAsync($"{process}: remove", async () => await Agent.RemoveProcessAsync(
-            new RemoveProcessRequest { Process = Ref(process) }, cancellationToken: cancellationToken));
+        Calls.RequestAsync($"{process}: remove", o => Agent.RemoveProcessAsync(
+            new RemoveProcessRequest { Process = Ref(process) }, o), cancellationToken);
 
     public Task SignalProcessAsync(ProcessKey process, int signal, bool allProcesses, CancellationToken cancellationToken) =>
-        AgentErrors.CallAsync($"{process}: signal {signal}", async () => await Agent.SignalProcessAsync(new SignalProcessRequest
+        Calls.RequestAsync($"{process}: signal {signal}", o => Agent.SignalProcessAsync(new SignalProcessRequest
         {
             Process = Ref(process),
             Signal = (uint)signal,
             All = allProcesses && process.IsInit, // "all" means the whole container: only meaningful on its init
-        }, cancellationToken: cancellationToken));
+        }, o), cancellationToken);
 
     public Task ResizeTerminalAsync(ProcessKey process, uint width, uint height, CancellationToken cancellationToken)
     {
@@ -217,29 +252,29 @@ public sealed class VmSandboxBackend : ISandboxBackend
             _log.Debug($"{process}: terminal resize to {width}x{height} ignored", process.ContainerId);
             return Task.CompletedTask;
         }
-        return AgentErrors.CallAsync($"{process}: resize terminal", async () => await Agent.ResizeTtyAsync(
-            new ResizeTtyRequest { Process = Ref(process), Columns = width, Rows = height }, cancellationToken: cancellationToken));
+        return Calls.RequestAsync($"{process}: resize terminal", o => Agent.ResizeTtyAsync(
+            new ResizeTtyRequest { Process = Ref(process), Columns = width, Rows = height }, o), cancellationToken);
     }
 
     public Task PauseContainerAsync(string containerId, CancellationToken cancellationToken) =>
-        AgentErrors.CallAsync($"container {containerId}: pause", async () => await Agent.PauseContainerAsync(
-            new PauseContainerRequest { ContainerId = containerId }, cancellationToken: cancellationToken));
+        Calls.RequestAsync($"container {containerId}: pause", o => Agent.PauseContainerAsync(
+            new PauseContainerRequest { ContainerId = containerId }, o), cancellationToken);
 
     public Task ResumeContainerAsync(string containerId, CancellationToken cancellationToken) =>
-        AgentErrors.CallAsync($"container {containerId}: resume", async () => await Agent.ResumeContainerAsync(
-            new ResumeContainerRequest { ContainerId = containerId }, cancellationToken: cancellationToken));
+        Calls.RequestAsync($"container {containerId}: resume", o => Agent.ResumeContainerAsync(
+            new ResumeContainerRequest { ContainerId = containerId }, o), cancellationToken);
 
     public async Task<ContainerStats> GetStatsAsync(string containerId, CancellationToken cancellationToken)
     {
-        var stats = await AgentErrors.CallAsync($"container {containerId}: stats", async () => await Agent.StatsContainerAsync(
-            new StatsContainerRequest { ContainerId = containerId }, cancellationToken: cancellationToken));
+        var stats = await Calls.RequestAsync($"container {containerId}: stats", o => Agent.StatsContainerAsync(
+            new StatsContainerRequest { ContainerId = containerId }, o), cancellationToken);
         return AgentStats.From(stats);
     }
 
     public async Task<IReadOnlyList<int>> ListProcessesAsync(string containerId, CancellationToken cancellationToken)
     {
-        var reply = await AgentErrors.CallAsync($"container {containerId}: list processes", async () => await Agent.ListContainersAsync(
-            new ListContainersRequest(), cancellationToken: cancellationToken));
+        var reply = await Calls.RequestAsync($"container {containerId}: list processes", o => Agent.ListContainersAsync(
+            new ListContainersRequest(), o), cancellationToken);
         ContainerInfo container = reply.Containers.FirstOrDefault(c => c.ContainerId == containerId)
             ?? throw new RuntimeException(RuntimeError.NotFound, $"container {containerId}: not known to the guest agent");
         var pids = new List<int>();
@@ -252,22 +287,23 @@ public sealed class VmSandboxBackend : ISandboxBackend
     }
 
     public Task UpdateContainerAsync(string containerId, string resourcesJson, CancellationToken cancellationToken) =>
-        AgentErrors.CallAsync($"container {containerId}: update", async () => await Agent.UpdateContainerAsync(
-            new UpdateContainerRequest { ContainerId = containerId, ResourcesJson = ByteString.CopyFromUtf8(resourcesJson) }, cancellationToken: cancellationToken));
+        Calls.RequestAsync($"container {containerId}: update", o => Agent.UpdateContainerAsync(
+            new UpdateContainerRequest { ContainerId = containerId, ResourcesJson = ByteString.CopyFromUtf8(resourcesJson) }, o), cancellationToken);
 
     public Task RemoveContainerAsync(string containerId, CancellationToken cancellationToken) =>
-        AgentErrors.CallAsync($"container {containerId}: remove", async () => await Agent.RemoveContainerAsync(
-            new RemoveContainerRequest { ContainerId = containerId }, cancellationToken: cancellationToken));
+        Calls.RequestAsync($"container {containerId}: remove", o => Agent.RemoveContainerAsync(
+            new RemoveContainerRequest { ContainerId = containerId }, o), cancellationToken);
 
     public async IAsyncEnumerable<string> WatchOomAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var call = Agent.OomEvents(new OomEventsRequest(), cancellationToken: cancellationToken);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _vmGone.Token);
+        using var call = Agent.OomEvents(new OomEventsRequest(), Calls.StreamOptions().WithCancellationToken(linked.Token));
         while (true)
         {
             bool more;
             try
             {
-                more = await call.ResponseStream.MoveNext(cancellationToken);
+                more = await call.ResponseStream.MoveNext(linked.Token);
             }
             catch (RpcException e)
             {
@@ -283,31 +319,66 @@ public sealed class VmSandboxBackend : ISandboxBackend
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _stopped, 1) != 0)
-        {
-            return Task.CompletedTask;
-        }
         // No graceful guest shutdown: guest state is thrown away with the VM, and stopping the vCPUs is immediate.
-        _agent?.Dispose();
-        _machine?.Dispose();
-        _guestLog?.Dispose();
-        _exited.TrySetResult();
+        Release("stopped by the shim");
         return Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
 
+    /// <summary>
+    /// The VM stopped. When nobody asked for it (panic, triple fault, reset, VMM error, or a guest
+    /// the host gave up on), the reason and the console go to the log, and everything the VM held is
+    /// released at once: its memory, its threads, and every call still waiting on its agent.
+    /// </summary>
     private void OnMachineExited(VmExit exit)
     {
-        if (exit.Reason != VmExitReason.HostStop)
+        string? failure = Volatile.Read(ref _failure);
+        if (exit.Reason != VmExitReason.HostStop || failure is not null)
         {
-            _log.Error($"sandbox VM exited: {exit}\n--- last lines of the guest console ---\n{_machine?.ConsoleTail(30)}");
+            _consoleAtExit = _machine?.ConsoleTail(30);
+            string why = failure ?? exit.ToString();
+            _log.Error($"sandbox VM exited: {why}\n--- last lines of the guest console ---\n{_consoleAtExit}");
+            Release(why);
         }
         _exited.TrySetResult();
     }
 
-    private GuestMachine RunningMachine() =>
-        _machine is { } machine && !machine.Exited.IsCompleted ? machine : throw new RuntimeException(RuntimeError.Unavailable, "the sandbox VM is not running");
+    /// <summary>Gives up on a guest that still runs but cannot be reached: the VM is stopped as if it had died.</summary>
+    private void Fail(string why)
+    {
+        if (Interlocked.CompareExchange(ref _failure, why, null) is null && Volatile.Read(ref _released) == 0)
+        {
+            _ = Task.Run(() => _machine?.Dispose()); // its Exited continuation reports the failure
+        }
+    }
+
+    /// <summary>Ends every agent call, then stops and frees the VM, its devices and the log listener. Once.</summary>
+    private void Release(string why)
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+        {
+            return;
+        }
+        _whyGone = why;
+        _vmGone.Cancel();
+        _agent?.Dispose();
+        try
+        {
+            _machine?.Dispose();
+        }
+        finally
+        {
+            _guestLog?.Dispose();
+            _exited.TrySetResult();
+        }
+    }
+
+    /// <summary>The guest console's last lines, also after the VM was released.</summary>
+    private string ConsoleTail() => _consoleAtExit ?? _machine?.ConsoleTail(30) ?? "(no VM)";
+
+    private IGuestVm RunningMachine() =>
+        _machine is { } machine && !machine.Exited.IsCompleted && Volatile.Read(ref _released) == 0 ? machine : throw new RuntimeException(RuntimeError.Unavailable, "the sandbox VM is not running");
 
     private static ProcessRef Ref(ProcessKey key) => new() { ContainerId = key.ContainerId, ExecId = key.ExecId ?? "" };
 

@@ -90,7 +90,7 @@ public sealed class BackendPieceTests
     public void KernelCmdline_ConsoleRebootPanic_DebugAndAdminParamsLast(bool debug, string extra, string expected)
     {
         var configuration = new RuntimeConfiguration(
-            new HypervisorSettings("/k", "/i", 1, 256, extra, 60, 8), new AgentSettings(5, 30),
+            new HypervisorSettings("/k", "/i", 1, 256, extra, 60, 8), new AgentSettings(5, 30, 60, 10, 60),
             new RuntimeSettings("/cache", debug, 5), "/etc/katasharp/configuration.toml");
         Assert.Equal(expected, GuestKernelCmdline.For(configuration));
     }

@@ -17,7 +17,7 @@ public class ConfigurationTests
     {
         var configuration = ConfigurationParser.Parse(Minimal, "test.toml");
         Assert.Equal(new HypervisorSettings("/k/vmlinux", "/k/initrd", 1, 256, "", 60, 8), configuration.Hypervisor);
-        Assert.Equal(new AgentSettings(5, 30), configuration.Agent);
+        Assert.Equal(new AgentSettings(5, 30, 60, 10, 60), configuration.Agent);
         Assert.Equal(new RuntimeSettings("/var/lib/katasharp/layers", false, 5), configuration.Runtime);
         Assert.Equal("test.toml", configuration.SourcePath);
     }

@@ -161,7 +161,7 @@ public sealed class FakeSandboxBackend : ISandboxBackend
 
     public void ReportOom(string containerId) => _oom.Writer.TryWrite(containerId);
 
-    /// <summary>The VM dies: every guest wait fails, as it would when the agent connection drops.</summary>
+    /// <summary>The VM dies: every guest wait fails, as it does when the backend ends its calls on the VM's exit.</summary>
     public void Crash()
     {
         foreach (var process in _processes.Values)
@@ -170,4 +170,10 @@ public sealed class FakeSandboxBackend : ISandboxBackend
         }
         _exited.TrySetResult();
     }
+
+    /// <summary>
+    /// The VM dies and the guest waits stay pending for ever, as over a dead connection nobody
+    /// resets: the supervisor must not depend on them to report the exits.
+    /// </summary>
+    public void CrashLeavingWaitsPending() => _exited.TrySetResult();
 }

@@ -229,6 +229,35 @@ public class TaskServiceTests
     }
 
     [Fact]
+    public async Task A_dead_vm_reports_its_processes_killed_even_when_no_guest_wait_ever_returns()
+    {
+        await using var h = TaskHarness.Start();
+        await h.Call("Create", h.CreateRequest("c1"), CreateTaskResponse.Parser);
+        await h.Call("Create", h.CreateRequest("c2"), CreateTaskResponse.Parser);
+        await h.Call("Start", new StartRequest { Id = "c1" }, StartResponse.Parser);
+        await h.Call("Exec", ExecRequest("c1", "e1"), Empty.Parser);
+        await h.Call("Start", new StartRequest { Id = "c1", ExecId = "e1" }, StartResponse.Parser);
+        var waits = new[] { ("c1", ""), ("c1", "e1"), ("c2", "") }
+            .Select(p => h.Call("Wait", new WaitRequest { Id = p.Item1, ExecId = p.Item2 }, WaitResponse.Parser)).ToList();
+
+        h.Backend.CrashLeavingWaitsPending();
+
+        var exits = await Task.WhenAll(waits).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.All(exits, e => Assert.Equal(ExitStatus.Killed, e.ExitStatus));
+        await Eventually.TrueAsync(() => h.Events.Topics.Count(t => t == EventTopics.TaskExit) == 3, "three TaskExit events");
+        // The exec's exit is published before its init's, as on an ordinary exit.
+        var exitIds = h.Events.Events.Where(e => e.Topic == EventTopics.TaskExit).Select(e => ((TaskExit)e.Message).Id).ToList();
+        Assert.True(exitIds.IndexOf("e1") < exitIds.IndexOf("c1"), $"exit order: {string.Join(", ", exitIds)}");
+
+        // containerd can then delete everything and shut the shim down.
+        await h.Call("Delete", new DeleteRequest { Id = "c1", ExecId = "e1" }, DeleteResponse.Parser);
+        await h.Call("Delete", new DeleteRequest { Id = "c1" }, DeleteResponse.Parser);
+        await h.Call("Delete", new DeleteRequest { Id = "c2" }, DeleteResponse.Parser);
+        await h.Call("Shutdown", new ShutdownRequest { Id = "c1" }, Empty.Parser);
+        Assert.True(h.ExitRequested);
+    }
+
+    [Fact]
     public async Task Shutdown_keeps_the_shim_while_containers_remain()
     {
         await using var h = TaskHarness.Start();

@@ -118,7 +118,8 @@ TOML
   # Nested TCG boots are slow, and slower still while L1 is busy: an admin's edit of the installed
   # configuration (the agent's first answer too: 30 s was once not enough).
   sed -i -e "s/^boot_timeout_seconds = .*/boot_timeout_seconds = ${KS_BOOT_TIMEOUT:-300}/" \
-    -e "s/^ready_timeout_seconds = .*/ready_timeout_seconds = ${KS_READY_TIMEOUT:-120}/" /etc/katasharp/configuration.toml
+    -e "s/^ready_timeout_seconds = .*/ready_timeout_seconds = ${KS_READY_TIMEOUT:-120}/" \
+    -e "s/^request_timeout_seconds = .*/request_timeout_seconds = ${KS_REQUEST_TIMEOUT:-300}/" /etc/katasharp/configuration.toml
   containerd --config "$config" >"$ks_work/containerd.log" 2>&1 &
   ctd_pid=$!
   local i

@@ -8,7 +8,9 @@ namespace KataSharp.Shim.Backend.Agent;
 /// <summary>
 /// The gRPC channel to the guest agent: HTTP/2 with prior knowledge over a stream that
 /// <paramref name="dial"/> opens (the VMM's in-process vsock connection to guest port 1024, no unix
-/// socket on the way). One HTTP/2 connection carries every call, streams included.
+/// socket on the way). One HTTP/2 connection carries every call, streams included. While calls are
+/// active, HTTP/2 PINGs every <c>keepAliveInterval</c> must be answered within <c>keepAliveTimeout</c>,
+/// or the connection is torn down and its calls fail: a hung guest cannot hold a wait for ever.
 /// </summary>
 public sealed class AgentConnection : IDisposable
 {
@@ -16,7 +18,7 @@ public sealed class AgentConnection : IDisposable
 
     private readonly GrpcChannel _channel;
 
-    public AgentConnection(Func<CancellationToken, Task<Stream>> dial, TimeSpan dialTimeout)
+    public AgentConnection(Func<CancellationToken, Task<Stream>> dial, TimeSpan dialTimeout, TimeSpan keepAliveInterval, TimeSpan keepAliveTimeout)
     {
         var handler = new SocketsHttpHandler
         {
@@ -27,7 +29,9 @@ public sealed class AgentConnection : IDisposable
                 return await dial(timeout.Token);
             },
             EnableMultipleHttp2Connections = false,
-            KeepAlivePingDelay = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = keepAliveInterval,
+            KeepAlivePingTimeout = keepAliveTimeout,
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             ConnectTimeout = dialTimeout,
         };

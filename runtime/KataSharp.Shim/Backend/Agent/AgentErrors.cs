@@ -24,11 +24,19 @@ public static class AgentErrors
     public static RuntimeException Translate(RpcException e, string operation)
     {
         string detail = string.IsNullOrEmpty(e.Status.Detail) ? e.StatusCode.ToString() : e.Status.Detail;
-        string reason = e.StatusCode is StatusCode.Unavailable or StatusCode.Cancelled
+        bool unreachable = e.StatusCode is StatusCode.Unavailable or StatusCode.Cancelled || IsTransportFailure(e);
+        string reason = unreachable
             ? $"the guest agent is unreachable ({detail}); is the VM still running?"
             : detail;
-        return new RuntimeException(Classify(e.StatusCode), $"{operation}: {reason}", e);
+        return new RuntimeException(unreachable ? RuntimeError.Unavailable : Classify(e.StatusCode), $"{operation}: {reason}", e);
     }
+
+    /// <summary>
+    /// The HTTP/2 connection itself failed (an unanswered keepalive PING, a reset stream): gRPC reports
+    /// some of these as Internal, but they say nothing about the request, only that the guest is unreachable.
+    /// </summary>
+    private static bool IsTransportFailure(RpcException e) =>
+        e.StatusCode is StatusCode.Internal or StatusCode.Unknown && e.Status.DebugException is HttpRequestException or IOException;
 
     /// <summary>Runs one agent call, turning its status into a <see cref="RuntimeException"/>.</summary>
     public static async Task<T> CallAsync<T>(string operation, Func<Task<T>> call)

@@ -1,0 +1,33 @@
+using KataSharp.Vmm.Machine;
+
+namespace KataSharp.Shim.Backend;
+
+/// <summary>
+/// What <see cref="VmSandboxBackend"/> needs from the pod's VM. <see cref="GuestMachine"/> is the
+/// real one (the VMM inside the shim); tests put a fake VM behind the real backend to make it die
+/// at will while calls to its agent are in flight.
+/// </summary>
+public interface IGuestVm : IDisposable
+{
+    /// <summary>The hybrid vsock unix socket (guest port P connects to "&lt;this&gt;_P").</summary>
+    string VsockSocket { get; }
+
+    string KernelCmdline { get; }
+
+    /// <summary>Completes with the reason once the VM has stopped, whoever stopped it.</summary>
+    Task<VmExit> Exited { get; }
+
+    /// <summary>A stream to guest vsock port <paramref name="port"/>.</summary>
+    Task<Stream> ConnectAsync(uint port, CancellationToken cancellationToken);
+
+    /// <summary>Puts <paramref name="imagePath"/> into a free block slot; returns the slot and the serial the guest sees.</summary>
+    (string Slot, string Serial) InsertMedium(string imagePath);
+
+    void EjectMedium(string slot);
+
+    /// <summary>The last console lines (guest text, already made safe to log), for error messages.</summary>
+    string ConsoleTail(int lines);
+
+    /// <summary>The agent's log stream is up: the console's copy of it can drop to debug level.</summary>
+    void AgentLogConnected();
+}

@@ -1,0 +1,109 @@
+using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Sandbox;
+using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Tests.Fakes;
+using KataSharp.Shim.Backend;
+using Xunit;
+
+namespace KataSharp.Runtime.Tests.Backend;
+
+/// <summary>
+/// The real VM backend against a fake VM and a fake agent (gRPC over a unix socket): a VM that dies,
+/// or a guest that stops answering, must end every call waiting on it, release the VM, and say why.
+/// </summary>
+public sealed class VmDeathTests : IAsyncLifetime
+{
+    private static readonly ProcessKey Init = new("c1", null);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+
+    private readonly TempDirectory _directory = new("ks-vmdeath");
+    private readonly StringWriter _logText = new();
+    private FakeAgentServer _agent = null!;
+    private FakeGuestVm _vm = null!;
+
+    public async Task InitializeAsync()
+    {
+        _agent = await FakeAgentServer.StartAsync(_directory.Combine("agent.sock"));
+        _vm = new FakeGuestVm(_agent.SocketPath, _directory.Combine("vsock.sock"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _vm.Dispose();
+        await _agent.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    [Fact]
+    public async Task A_vm_that_dies_ends_the_waits_and_streams_of_its_running_processes_and_is_released_at_once()
+    {
+        await using var backend = await BootAsync();
+        ProcessStreams streams = await StartInitAsync(backend);
+        Task<uint> wait = backend.WaitProcessAsync(Init, CancellationToken.None);
+        await _agent.Service.WaitStarted.WaitAsync(Bound);
+        Task<int> read = streams.Stdout!.ReadAsync(new byte[16]).AsTask();
+
+        _vm.Die();
+
+        var waitFailure = await Assert.ThrowsAsync<RuntimeException>(() => wait.WaitAsync(Bound));
+        Assert.Equal(RuntimeError.Unavailable, waitFailure.Error);
+        Assert.Contains("GuestPanic", waitFailure.Message);
+        await Assert.ThrowsAsync<IOException>(() => read.WaitAsync(Bound));
+        await backend.Exited.WaitAsync(Bound);
+        Assert.True(_vm.Disposed, "the dead VM's resources were not released");
+        Assert.Contains("sandbox VM exited: GuestPanic", _logText.ToString());
+        Assert.Contains("fake guest console line", _logText.ToString());
+
+        // Later calls fail at once, naming the reason, instead of dialling a dead guest.
+        var later = await Assert.ThrowsAsync<RuntimeException>(() => backend.SignalProcessAsync(Init, 9, true, CancellationToken.None).WaitAsync(Bound));
+        Assert.Equal(RuntimeError.Unavailable, later.Error);
+        Assert.Contains("Kernel panic", later.Message);
+    }
+
+    [Fact]
+    public async Task A_request_the_guest_never_answers_fails_after_the_request_timeout_naming_the_key()
+    {
+        await using var backend = await BootAsync(requestTimeoutSeconds: 1);
+        _agent.Service.HangRequests = true;
+        var failure = await Assert.ThrowsAsync<RuntimeException>(() => backend.PauseContainerAsync("c1", CancellationToken.None).WaitAsync(Bound));
+        Assert.Equal(RuntimeError.DeadlineExceeded, failure.Error);
+        Assert.Contains("request_timeout_seconds", failure.Message);
+        Assert.False(backend.Exited.IsCompleted, "one slow request must not cost the pod its VM");
+    }
+
+    [Fact]
+    public async Task A_guest_that_stops_answering_keepalive_pings_is_stopped_and_its_waits_end()
+    {
+        await using var backend = await BootAsync(keepAliveIntervalSeconds: 1, keepAliveTimeoutSeconds: 2);
+        await StartInitAsync(backend);
+        Task<uint> wait = backend.WaitProcessAsync(Init, CancellationToken.None);
+        await _agent.Service.WaitStarted.WaitAsync(Bound);
+
+        _vm.Freeze();
+
+        var failure = await Assert.ThrowsAsync<RuntimeException>(() => wait.WaitAsync(Bound));
+        Assert.Equal(RuntimeError.Unavailable, failure.Error);
+        await backend.Exited.WaitAsync(Bound);
+        Assert.True(_vm.Disposed, "a guest nobody can reach must be stopped");
+        Assert.Contains("stopped answering", _logText.ToString());
+    }
+
+    private async Task<VmSandboxBackend> BootAsync(int requestTimeoutSeconds = 60, int keepAliveIntervalSeconds = 10, int keepAliveTimeoutSeconds = 60)
+    {
+        var configuration = new RuntimeConfiguration(
+            new HypervisorSettings("/k", "/i", 1, 256, "", 30, 8),
+            new AgentSettings(5, 30, requestTimeoutSeconds, keepAliveIntervalSeconds, keepAliveTimeoutSeconds),
+            new RuntimeSettings(_directory.Combine("layers"), false, 5), "test");
+        var backend = new VmSandboxBackend(new RuntimeLog(TextWriter.Synchronized(_logText), debug: true, "sb1"), _ => _vm);
+        await backend.BootAsync(new SandboxBootRequest("sb1", configuration, _directory.Path), CancellationToken.None).WaitAsync(Bound);
+        return backend;
+    }
+
+    private static async Task<ProcessStreams> StartInitAsync(VmSandboxBackend backend)
+    {
+        var stdio = new ProcessStdio(null, "/unused/stdout", null, false);
+        await backend.CreateContainerAsync(new ContainerLaunch("c1", "{}", [], [], stdio), CancellationToken.None).WaitAsync(Bound);
+        return await backend.StartProcessAsync(new ProcessLaunch(Init, null, false, false, true, false), CancellationToken.None).WaitAsync(Bound);
+    }
+}
