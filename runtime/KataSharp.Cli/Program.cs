@@ -7,6 +7,8 @@ const string Usage = """
       env        the configuration the shim would use, resolved, with its paths
       install    install binaries, guest assets, the default configuration and the containerd handler
                  [--kernel VMLINUX] [--initrd INITRD] [--root DIR] [--containerd-config PATH] [--no-containerd]
+      runtimeclass  the Kubernetes RuntimeClass manifest (handler katasharp) with the pod overhead of
+                 the configuration in effect: `katasharp runtimeclass | kubectl apply -f -`
     """;
 
 try
@@ -16,6 +18,7 @@ try
         "check" => CheckCommand.Run(Console.Out, ContainerdRegistration.DefaultConfigPath),
         "env" => EnvCommand.Run(Console.Out),
         "install" => InstallCommand.Run(InstallCommand.ParseOptions(args[1..]), Console.Out),
+        "runtimeclass" => RuntimeClassCommand.Run(Console.Out),
         "help" or "--help" or "-h" => Print(Usage, 0),
         _ => Print(Usage, 2),
     };

@@ -8,7 +8,9 @@ namespace KataSharp.Cli.Commands;
 /// KataSharp's entry in containerd's config.toml: the CRI runtime handler `katasharp` with
 /// runtime_type io.containerd.katasharp.v2 (`ctr run --runtime io.containerd.katasharp.v2` needs
 /// only the shim binary on containerd's PATH). Adding is append-only and idempotent: an existing
-/// handler of that name, ours or anyone's, is never touched.
+/// handler of that name, ours or anyone's, is never touched. The CRI plugin's name follows the
+/// file's config version: "cri" (version 1), "io.containerd.grpc.v1.cri" (version 2, containerd
+/// 1.5-1.7), "io.containerd.cri.v1.runtime" (version 3, containerd 2.x).
 /// </summary>
 public static class ContainerdRegistration
 {
@@ -24,8 +26,12 @@ public static class ContainerdRegistration
     public static bool IsRegistered(string configText) =>
         CriRuntimes(Parse(configText)) is { } runtimes && runtimes.ContainsKey(Handler);
 
+    /// <summary>The CRI plugin's id per config version (containerd 2.x split CRI; its runtimes live in the runtime half).</summary>
+    private static readonly string[] CriPluginIds = ["io.containerd.cri.v1.runtime", "io.containerd.grpc.v1.cri", "cri"];
+
     /// <summary>The config text with the handler appended (unchanged when it is already there).</summary>
-    public static string Register(string configText)
+    /// <param name="versionForEmptyFile">The config version to write when there is no config yet (3 for containerd 2.x).</param>
+    public static string Register(string configText, int versionForEmptyFile = 2)
     {
         TomlTable root = Parse(configText);
         if (CriRuntimes(root) is { } runtimes && runtimes.ContainsKey(Handler))
@@ -33,10 +39,14 @@ public static class ContainerdRegistration
             return configText;
         }
         bool empty = configText.Trim().Length == 0;
-        // config version 2 (containerd 1.5+) names the CRI plugin by its full id; version 1 calls it "cri".
-        bool isVersion2 = empty || root.TryGetValue("version", out object? version) && version is long v && v >= 2;
-        string plugin = isVersion2 ? "plugins.\"io.containerd.grpc.v1.cri\"" : "plugins.cri";
-        string prefix = empty ? "version = 2\n" : configText.EndsWith('\n') ? "" : "\n";
+        long configVersion = empty ? versionForEmptyFile : root.TryGetValue("version", out object? version) && version is long v ? v : 1;
+        string plugin = configVersion switch
+        {
+            >= 3 => "plugins.\"io.containerd.cri.v1.runtime\"",
+            2 => "plugins.\"io.containerd.grpc.v1.cri\"",
+            _ => "plugins.cri",
+        };
+        string prefix = empty ? $"version = {configVersion}\n" : configText.EndsWith('\n') ? "" : "\n";
         string updated = configText + prefix + $"""
 
             # Added by `katasharp install`: pods with runtimeClassName "{Handler}" run in KataSharp microVMs.
@@ -85,7 +95,7 @@ public static class ContainerdRegistration
     private static TomlTable? CriPlugin(TomlTable root)
     {
         TomlTable? plugins = Child(root, "plugins");
-        return Child(plugins, "io.containerd.grpc.v1.cri") ?? Child(plugins, "cri");
+        return CriPluginIds.Select(id => Child(plugins, id)).FirstOrDefault(table => table is not null);
     }
 
     private static TomlTable? CriRuntimes(TomlTable root) => Child(Child(CriPlugin(root), "containerd"), "runtimes");

@@ -32,13 +32,19 @@ public static class EnvCommand
         output.WriteLine($"kernel_params = \"{h.KernelParams}\"");
         output.WriteLine($"boot_timeout_seconds = {h.BootTimeoutSeconds}");
         output.WriteLine($"block_slots = {h.BlockSlots}");
+        output.WriteLine($"max_vcpus = {h.MaxVcpus}");
+        output.WriteLine($"max_memory_mib = {h.MaxMemoryMib}");
         output.WriteLine($"[{ConfigurationParser.AgentTable}]");
         output.WriteLine($"dial_timeout_seconds = {configuration.Agent.DialTimeoutSeconds}");
         output.WriteLine($"ready_timeout_seconds = {configuration.Agent.ReadyTimeoutSeconds}");
+        output.WriteLine($"request_timeout_seconds = {configuration.Agent.RequestTimeoutSeconds}");
+        output.WriteLine($"keepalive_interval_seconds = {configuration.Agent.KeepAliveIntervalSeconds}");
+        output.WriteLine($"keepalive_timeout_seconds = {configuration.Agent.KeepAliveTimeoutSeconds}");
         output.WriteLine($"[{ConfigurationParser.RuntimeTable}]");
         output.WriteLine($"layer_cache_dir = \"{configuration.Runtime.LayerCacheDir}\"");
         output.WriteLine($"debug = {(configuration.Runtime.Debug ? "true" : "false")}");
         output.WriteLine($"io_drain_timeout_seconds = {configuration.Runtime.IoDrainTimeoutSeconds}");
+        output.WriteLine($"sandbox_cgroup = {(configuration.Runtime.SandboxCgroup ? "true" : "false")}");
         return 0;
     }
 

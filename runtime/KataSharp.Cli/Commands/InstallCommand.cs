@@ -88,7 +88,7 @@ public static class InstallCommand
         {
             string config = Rooted(options.ContainerdConfig);
             string text = File.Exists(config) ? File.ReadAllText(config) : "";
-            string updated = ContainerdRegistration.Register(text);
+            string updated = ContainerdRegistration.Register(text, text.Trim().Length == 0 ? ContainerdVersion.ConfigVersionForInstalled() : 2);
             if (updated == text)
             {
                 output.WriteLine($"keep    {config} (CRI handler \"{ContainerdRegistration.Handler}\" present)");

@@ -60,8 +60,18 @@ public static class ConfigurationParser
             MemoryMib: r.Int("memory_mib", 256, 64, 65536),
             KernelParams: r.String("kernel_params", ""),
             BootTimeoutSeconds: r.Int("boot_timeout_seconds", 60, 1, 3600),
-            BlockSlots: r.Int("block_slots", 8, 1, 64));
+            BlockSlots: r.Int("block_slots", 8, 1, 64),
+            MaxVcpus: r.Int("max_vcpus", 8, 1, 32),
+            MaxMemoryMib: r.Int("max_memory_mib", 8192, 64, 65536));
         r.RejectUnknownKeys();
+        if (settings.Vcpus > settings.MaxVcpus)
+        {
+            r.Problem($"{r.Key("vcpus")} = {settings.Vcpus} is more than {r.Key("max_vcpus")} = {settings.MaxVcpus}");
+        }
+        if (settings.MemoryMib > settings.MaxMemoryMib)
+        {
+            r.Problem($"{r.Key("memory_mib")} = {settings.MemoryMib} is more than {r.Key("max_memory_mib")} = {settings.MaxMemoryMib}");
+        }
         return settings;
     }
 
@@ -82,7 +92,8 @@ public static class ConfigurationParser
         var settings = new RuntimeSettings(
             LayerCacheDir: r.String("layer_cache_dir", "/var/lib/katasharp/layers"),
             Debug: r.Bool("debug", false),
-            IoDrainTimeoutSeconds: r.Int("io_drain_timeout_seconds", 5, 0, 600));
+            IoDrainTimeoutSeconds: r.Int("io_drain_timeout_seconds", 5, 0, 600),
+            SandboxCgroup: r.Bool("sandbox_cgroup", true));
         r.RejectUnknownKeys();
         if (!Path.IsPathFullyQualified(settings.LayerCacheDir))
         {

@@ -17,13 +17,22 @@ public sealed class OciBundle
     /// <summary>Files larger than this are not copied in (they are not hosts/resolv.conf-like).</summary>
     public const int MaxCopiedFileBytes = 1 << 20;
 
-    private OciBundle(string path, string specJson, IReadOnlyDictionary<string, string> annotations, IReadOnlyList<(string Source, string Destination, bool ReadOnly)> bindMounts)
+    private OciBundle(string path, string specJson, IReadOnlyDictionary<string, string> annotations, IReadOnlyList<(string Source, string Destination, bool ReadOnly)> bindMounts,
+        string? cgroupsPath, long? memoryLimitBytes)
     {
         Path = path;
         SpecJson = specJson;
         Annotations = annotations;
         BindMounts = bindMounts;
+        CgroupsPath = cgroupsPath;
+        MemoryLimitBytes = memoryLimitBytes;
     }
+
+    /// <summary>linux.cgroupsPath: where runc would put the container (for the sandbox container: the pod's cgroup leaf).</summary>
+    public string? CgroupsPath { get; }
+
+    /// <summary>linux.resources.memory.limit, when positive.</summary>
+    public long? MemoryLimitBytes { get; }
 
     public string Path { get; }
 
@@ -48,7 +57,8 @@ public sealed class OciBundle
         try
         {
             using var document = JsonDocument.Parse(json);
-            return new OciBundle(bundlePath, json, ReadAnnotations(document.RootElement), ReadBindMounts(document.RootElement));
+            JsonElement root = document.RootElement;
+            return new OciBundle(bundlePath, json, ReadAnnotations(root), ReadBindMounts(root), ReadCgroupsPath(root), ReadMemoryLimit(root));
         }
         catch (JsonException e)
         {
@@ -80,6 +90,20 @@ public sealed class OciBundle
         }
         return files;
     }
+
+    private static string? ReadCgroupsPath(JsonElement root) =>
+        root.TryGetProperty("linux", out var linux) && linux.ValueKind == JsonValueKind.Object
+        && linux.TryGetProperty("cgroupsPath", out var path) && path.ValueKind == JsonValueKind.String && path.GetString() is { Length: > 0 } text
+            ? text
+            : null;
+
+    private static long? ReadMemoryLimit(JsonElement root) =>
+        root.TryGetProperty("linux", out var linux) && linux.ValueKind == JsonValueKind.Object
+        && linux.TryGetProperty("resources", out var resources) && resources.ValueKind == JsonValueKind.Object
+        && resources.TryGetProperty("memory", out var memory) && memory.ValueKind == JsonValueKind.Object
+        && memory.TryGetProperty("limit", out var limit) && limit.ValueKind == JsonValueKind.Number && limit.TryGetInt64(out long bytes) && bytes > 0
+            ? bytes
+            : null;
 
     private static Dictionary<string, string> ReadAnnotations(JsonElement root)
     {

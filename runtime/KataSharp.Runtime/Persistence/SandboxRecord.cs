@@ -2,7 +2,8 @@ namespace KataSharp.Runtime.Persistence;
 
 /// <summary>
 /// What a later `delete` needs to clean up after a shim that died: who served the sandbox
-/// (pid + start time, so a recycled pid is not mistaken for it), its socket, and its containers.
+/// (pid + start time, so a recycled pid is not mistaken for it), its socket, its containers, and the
+/// pod cgroup it had moved into (left empty by its death).
 /// </summary>
 public sealed record SandboxRecord(
     string SandboxId,
@@ -10,4 +11,5 @@ public sealed record SandboxRecord(
     int ShimPid,
     ulong ShimStartTime,
     string SocketPath,
-    IReadOnlyList<ContainerRecord> Containers);
+    IReadOnlyList<ContainerRecord> Containers,
+    string? CgroupPath = null);

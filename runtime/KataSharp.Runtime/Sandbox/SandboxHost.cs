@@ -22,6 +22,7 @@ public sealed class SandboxHost : IAsyncDisposable
     private ISandboxBackend? _backend;
     private LayerImageCache? _layers;
     private RuntimeConfiguration? _configuration;
+    private PodCgroup? _cgroup;
     private int _disposed;
 
     public SandboxHost(
@@ -62,11 +63,18 @@ public sealed class SandboxHost : IAsyncDisposable
     /// <summary>The pid containerd sees for every task: the shim's own (the VMM runs inside it).</summary>
     public int HypervisorPid => _backend?.HypervisorPid ?? Environment.ProcessId;
 
-    /// <summary>Boots the VM unless it runs already. Configuration problems come back naming their keys.</summary>
-    public async Task EnsureRunningAsync(string? configPath, CancellationToken cancellationToken)
+    /// <summary>The pod's cgroup directory the shim moved into, if it did.</summary>
+    public string? CgroupPath => _cgroup?.Path;
+
+    /// <summary>
+    /// Boots the VM unless it runs already: sized for the pod (configuration + the pod's limits), in the
+    /// pod's cgroup. Either way the container must fit the VM. Configuration problems name their keys.
+    /// </summary>
+    public async Task EnsureRunningAsync(string? configPath, ContainerPlacement placement, CancellationToken cancellationToken)
     {
         if (_lifecycle.State == SandboxState.Running)
         {
+            VmSizing.RequireFits(placement.ContainerId, placement.MemoryLimitBytes, Configuration.Hypervisor);
             return;
         }
         RuntimeConfiguration configuration = _configurationLoader(configPath);
@@ -75,10 +83,17 @@ public sealed class SandboxHost : IAsyncDisposable
             _log.EnableDebug();
         }
         ConfigurationAssets.Require(configuration);
+        configuration = configuration with { Hypervisor = VmSizing.For(configuration.Hypervisor, placement.Pod, configuration.SourcePath) };
+        VmSizing.RequireFits(placement.ContainerId, placement.MemoryLimitBytes, configuration.Hypervisor);
         _lifecycle.Apply(SandboxEvent.Boot);
         ISandboxBackend backend = _backendFactory(configuration);
         try
         {
+            if (configuration.Runtime.SandboxCgroup && placement.CgroupsPath is { } cgroupsPath && _cgroup is null)
+            {
+                // Before the VM exists: guest RAM is charged to the cgroup of the thread that first touches it.
+                _cgroup = PodCgroup.Join(cgroupsPath, _log);
+            }
             Directory.CreateDirectory(StateDirectory);
             await backend.BootAsync(new SandboxBootRequest(SandboxId, configuration, StateDirectory), cancellationToken);
         }
@@ -86,6 +101,7 @@ public sealed class SandboxHost : IAsyncDisposable
         {
             _lifecycle.Apply(SandboxEvent.BootFailed);
             await backend.DisposeAsync();
+            LeaveCgroup();
             throw;
         }
         _lifecycle.Apply(SandboxEvent.Booted);
@@ -180,10 +196,17 @@ public sealed class SandboxHost : IAsyncDisposable
                 _log.Info("sandbox VM stopped");
             }
         }
+        LeaveCgroup();
         if (Directory.Exists(StateDirectory))
         {
             Directory.Delete(StateDirectory, recursive: true);
         }
+    }
+
+    private void LeaveCgroup()
+    {
+        _cgroup?.Leave(_log);
+        _cgroup = null;
     }
 
     private async Task<AttachedLayer> AttachSharedAsync(string image, CancellationToken cancellationToken)

@@ -293,7 +293,8 @@ public sealed class TaskSupervisor : IAsyncDisposable
         OciBundle bundle = OciBundle.Load(command.Bundle);
         // Before the VM boots: a spec the guest cannot honour (a host directory bind) fails at once.
         string guestSpec = VmSpecAdapter.ForGuest(bundle.SpecJson, Directory.Exists);
-        await _sandbox.EnsureRunningAsync(command.ConfigPath, cancellationToken);
+        var placement = new ContainerPlacement(command.Id, PodResources.FromAnnotations(bundle.Annotations), bundle.CgroupsPath, bundle.MemoryLimitBytes);
+        await _sandbox.EnsureRunningAsync(command.ConfigPath, placement, cancellationToken);
         IReadOnlyList<AttachedLayer> layers = await _sandbox.AttachRootfsAsync(command.Id, command.Rootfs, cancellationToken);
         try
         {
@@ -526,7 +527,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
         {
             containers = _containers.Values.Select(c => new ContainerRecord(c.Id, c.Bundle)).ToList();
         }
-        _store.Save(new SandboxRecord(_sandbox.SandboxId, _identity.Namespace, _identity.Pid, _identity.StartTime, _identity.SocketPath, containers));
+        _store.Save(new SandboxRecord(_sandbox.SandboxId, _identity.Namespace, _identity.Pid, _identity.StartTime, _identity.SocketPath, containers, _sandbox.CgroupPath));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,8 +1,10 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using KataSharp.Runtime.Containerd.Wire;
+using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Oci;
 using KataSharp.Runtime.Persistence;
+using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tasks;
 
 namespace KataSharp.Shim.Verbs;
@@ -54,6 +56,10 @@ public static class DeleteVerb
         {
             File.Delete(socketPath);
             stderr.WriteLine($"katasharp delete {args.Id}: removed the dead shim's socket {socketPath}");
+        }
+        if (record?.CgroupPath is { } cgroup)
+        {
+            PodCgroup.Remove(cgroup, new RuntimeLog(stderr, debug: false, sandboxId));
         }
         if (record is not null)
         {

@@ -52,6 +52,29 @@ public class ContainerdRegistrationTests
     }
 
     [Fact]
+    public void A_containerd_2_config_gets_the_handler_under_the_cri_runtime_plugin()
+    {
+        const string existing = "version = 3\n[plugins.\"io.containerd.cri.v1.runtime\".containerd]\n  default_runtime_name = \"runc\"\n";
+        string result = ContainerdRegistration.Register(existing);
+        Assert.Contains("[plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes.katasharp]", result);
+        Assert.DoesNotContain("io.containerd.grpc.v1.cri", result);
+        Assert.True(ContainerdRegistration.IsRegistered(result));
+        Assert.Equal(result, ContainerdRegistration.Register(result));
+
+        string fresh = ContainerdRegistration.Register("", versionForEmptyFile: 3);
+        Assert.StartsWith("version = 3\n", fresh);
+        Assert.True(ContainerdRegistration.IsRegistered(fresh));
+    }
+
+    [Theory]
+    [InlineData("containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1\n", 2)]
+    [InlineData("containerd containerd.io 1.7.27 05044ec0a9a75232cad458027ca83437aae3f4da\n", 2)]
+    [InlineData("containerd github.com/containerd/containerd/v2 v2.0.2 c507a0257ea6462fbd6f5ba4f5c74facb04021f4\n", 3)]
+    [InlineData("", 2)]
+    public void The_installed_containerds_release_picks_the_config_format(string versionOutput, int configVersion) =>
+        Assert.Equal(configVersion, ContainerdVersion.ConfigVersionFor(versionOutput));
+
+    [Fact]
     public void Another_configured_default_runtime_gets_no_runc()
     {
         const string existing = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd]\n  default_runtime_name = \"crun\"\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.crun]\n  runtime_type = \"io.containerd.runc.v2\"\n";

@@ -25,6 +25,9 @@ public sealed class FakeSandboxBackend : ISandboxBackend
 
     public int BootCount { get; private set; }
 
+    /// <summary>The last boot's request (the VM's size is in its configuration).</summary>
+    public SandboxBootRequest? LastBoot { get; private set; }
+
     public bool Stopped { get; private set; }
 
     public ConcurrentBag<string> Calls { get; } = [];
@@ -38,6 +41,7 @@ public sealed class FakeSandboxBackend : ISandboxBackend
     public Task BootAsync(SandboxBootRequest request, CancellationToken cancellationToken)
     {
         BootCount++;
+        LastBoot = request;
         Calls.Add($"boot {request.SandboxId}");
         return BootFailure is null ? Task.CompletedTask : Task.FromException(BootFailure);
     }

@@ -54,7 +54,7 @@ public sealed class RuntimeLogTests
         var host = new SandboxHost("pod-1", directory.Combine("state"), _ => new FakeSandboxBackend(), path => ConfigurationLoader.Load(path),
             _ => new LayerImageCache(directory.Combine("layers"), new ErofsBuilder(), RuntimeLog.Null), log);
 
-        await host.EnsureRunningAsync(config, CancellationToken.None);
+        await host.EnsureRunningAsync(config, new ContainerPlacement("c1", PodResources.None, null, null), CancellationToken.None);
         log.Debug("after boot");
 
         Assert.Equal(debug, output.ToString().Contains("msg=\"after boot\""));
