@@ -20,24 +20,28 @@ internal static class ShimArtifacts
 
     private static readonly Lazy<Task> ProbePublished = new(PublishProbeAsync);
 
+    /// <summary>reliability.sh: a panicking guest, a 200,000-line stream, 4 pods booting at once.</summary>
+    public static readonly TimeSpan ReliabilityRunTimeout = TimeSpan.FromMinutes(30);
+
     /// <summary>The command that runs tests/testhost/shim/e2e.sh in L1 with this checkout's artifacts.</summary>
-    public static async Task<string> E2eCommandAsync()
-    {
-        await Published.Value;
-        string kernelDir = await VmmArtifacts.KernelAsync();
-        string initrd = await AgentArtifacts.InitrdPathAsync();
-        string script = Path.Combine(Repository.Root, "tests", "testhost", "shim", "e2e.sh");
-        return $"bash {script} --bin {Repository.OutBin} --kernel-dir {kernelDir} --initrd {initrd}";
-    }
+    public static Task<string> E2eCommandAsync() => ScenarioCommandAsync("e2e.sh");
 
     /// <summary>The command that runs tests/testhost/shim/cri.sh (the CRI path) in L1 with this checkout's artifacts.</summary>
     public static async Task<string> CriCommandAsync()
     {
-        await Published.Value;
         await ProbePublished.Value;
+        return await ScenarioCommandAsync("cri.sh");
+    }
+
+    /// <summary>The command that runs tests/testhost/shim/reliability.sh in L1 with this checkout's artifacts.</summary>
+    public static Task<string> ReliabilityCommandAsync() => ScenarioCommandAsync("reliability.sh");
+
+    private static async Task<string> ScenarioCommandAsync(string scriptName)
+    {
+        await Published.Value;
         string kernelDir = await VmmArtifacts.KernelAsync();
         string initrd = await AgentArtifacts.InitrdPathAsync();
-        string script = Path.Combine(Repository.Root, "tests", "testhost", "shim", "cri.sh");
+        string script = Path.Combine(Repository.Root, "tests", "testhost", "shim", scriptName);
         return $"bash {script} --bin {Repository.OutBin} --kernel-dir {kernelDir} --initrd {initrd}";
     }
 
