@@ -9,6 +9,10 @@ if (KataSharp.TestTool.VsockCommands.TryRun(args) is int vsockExit)
 {
     return vsockExit;
 }
+if (EscapeProbeCommands.TryRun(args) is int probeExit)
+{
+    return probeExit;
+}
 
 switch (args)
 {
@@ -24,6 +28,6 @@ switch (args)
             return 1;
         }
     default:
-        Console.Error.WriteLine("usage: katasharp-testtool kvm-api-version [device]\n" + KataSharp.TestTool.VsockCommands.Usage);
+        Console.Error.WriteLine("usage: katasharp-testtool kvm-api-version [device]\n" + KataSharp.TestTool.VsockCommands.Usage + EscapeProbeCommands.Usage);
         return UsageError;
 }

@@ -73,6 +73,9 @@ done
 mount -t tmpfs -o mode=1777 tmpfs $r/tmp
 mount -t tmpfs -o mode=755 tmpfs $r/run
 mkdir -p $r/run/lock $r/var/lib/containerd
+# Where the test host's root is, seen from the kernel's own root (the initramfs): usermode helpers
+# such as a cgroup release_agent resolve paths there (tests/testhost/shim/escape.sh needs it).
+echo "$r" >$r/run/ks-l1-root
 # containerd's overlayfs snapshotter refuses an overlay root: give it a real filesystem.
 mount -t tmpfs -o mode=711 tmpfs $r/var/lib/containerd
 

@@ -226,7 +226,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
         {
             // The connection to a running guest broke (HTTP/2 keepalive unanswered, or the agent's end
             // reset): a guest nobody can reach is stopped, so every process in it is reported at once.
-            Fail($"the guest agent stopped answering while {process} ran ({e.Message})");
+            Fail($"AgentUnreachable: the guest agent stopped answering while {process} ran ({e.Message})");
             throw;
         }
         return (uint)reply.ExitCode;

@@ -23,6 +23,11 @@ internal static class ShimArtifacts
     /// <summary>reliability.sh: a panicking guest, a 200,000-line stream, 4 pods booting at once.</summary>
     public static readonly TimeSpan ReliabilityRunTimeout = TimeSpan.FromMinutes(30);
 
+    /// <summary>escape.sh: one pod (one VM boot) and a few dozen runc and katasharp containers.</summary>
+    public static readonly TimeSpan EscapeRunTimeout = TimeSpan.FromMinutes(30);
+
+    private static readonly Lazy<Task> TestToolPublished = new(() => PublishOrThrowAsync("katasharp-testtool"));
+
     /// <summary>The command that runs tests/testhost/shim/e2e.sh in L1 with this checkout's artifacts.</summary>
     public static Task<string> E2eCommandAsync() => ScenarioCommandAsync("e2e.sh");
 
@@ -31,6 +36,13 @@ internal static class ShimArtifacts
     {
         await ProbePublished.Value;
         return await ScenarioCommandAsync("cri.sh");
+    }
+
+    /// <summary>The command that runs tests/testhost/shim/escape.sh (the escape matrix) in L1 with this checkout's artifacts.</summary>
+    public static async Task<string> EscapeCommandAsync()
+    {
+        await TestToolPublished.Value;
+        return await ScenarioCommandAsync("escape.sh");
     }
 
     /// <summary>The command that runs tests/testhost/shim/reliability.sh in L1 with this checkout's artifacts.</summary>
@@ -45,21 +57,16 @@ internal static class ShimArtifacts
         return $"bash {script} --bin {Repository.OutBin} --kernel-dir {kernelDir} --initrd {initrd}";
     }
 
-    private static async Task PublishProbeAsync()
-    {
-        var (code, _, stderr) = await Repository.RunScriptAsync("scripts/publish.sh", "katasharp-criprobe");
-        if (code != 0)
-        {
-            throw new InvalidOperationException($"scripts/publish.sh (katasharp-criprobe) failed:\n{stderr}");
-        }
-    }
+    private static Task PublishProbeAsync() => PublishOrThrowAsync("katasharp-criprobe");
 
-    private static async Task PublishAsync()
+    private static Task PublishAsync() => PublishOrThrowAsync("containerd-shim-katasharp-v2", "katasharp");
+
+    private static async Task PublishOrThrowAsync(params string[] components)
     {
-        var (code, _, stderr) = await Repository.RunScriptAsync("scripts/publish.sh", "containerd-shim-katasharp-v2", "katasharp");
+        var (code, _, stderr) = await Repository.RunScriptAsync("scripts/publish.sh", components);
         if (code != 0)
         {
-            throw new InvalidOperationException($"scripts/publish.sh (shim) failed:\n{stderr}");
+            throw new InvalidOperationException($"scripts/publish.sh ({string.Join(' ', components)}) failed:\n{stderr}");
         }
     }
 }

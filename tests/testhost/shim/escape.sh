@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# The escape matrix (issue 10), inside the test host's L1 with real containerd: each attempt runs first
+# under runc, the positive control (it must escape or see the host: otherwise the probe is broken),
+# then under katasharp, where it must stay inside the VM. The host (L1) is checked around every row:
+# canaries (a "host disk", a sysctl, a network interface, kernel module list, dmesg, a release_agent
+# canary), L1's boot id, and for katasharp the shim's RSS and containerd's log size. Containment never
+# relies on a seccomp profile: ctr applies none, and the containers are privileged.
+#
+# Output: key=value records (row_<name>_<runtime>=<verdict>, ..._evidence=...) for
+# tests/KataSharp.Integration.Tests/Shim/EscapeMatrixTests, and the table on stderr:
+#   row <name> <runtime> <verdict> <evidence>
+# Verdicts: escaped (the host changed), host-view (the host's data or devices were visible),
+# contained, patched (runc itself carries the fix for this CVE: no control possible), n/a (no such
+# surface under runc, e.g. the guest agent).
+#
+# By hand:  sudo tests/testhost/run.sh --timeout 1800 -- "$PWD/tests/testhost/shim/escape.sh" \
+#             --kernel-dir "$(guest-image/kernel/build-kernel.sh)" --initrd "$(guest-image/initrd/build-initrd.sh)"
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/env.sh"
+
+PROBE_IMAGE=docker.io/library/ks-probe:latest
+POD=ks-escape-pod
+canary_img="" loopdev="" prop_dir=""
+
+cleanup() {
+  [ -n "$loopdev" ] && losetup -d "$loopdev" 2>/dev/null
+  ip link del kscanary0 2>/dev/null
+  [ -n "${dirty_before:-}" ] && echo "$dirty_before" >/proc/sys/vm/dirty_expire_centisecs
+  [ -d /sys/module/dummy ] && rmmod dummy 2>/dev/null
+  [ -n "$prop_dir" ] && { umount -R "$prop_dir" 2>/dev/null; }
+  rm -f /tmp/ks-release-canary
+  shim_env_stop
+}
+trap cleanup EXIT
+
+rec() { printf '%s=%s\n' "$1" "$2"; }
+flat() { tr -d '\r' | tr '\n' '|' | sed 's/|$//' | cut -c1-400; }
+rows=()
+row() { # name runtime verdict evidence
+  local key="row_${1//-/_}_$2"
+  rec "$key" "$3"; rec "${key}_evidence" "$4"
+  rows+=("$(printf 'row %-16s %-9s %-9s %s' "$1" "$2" "$3" "$4")")
+}
+
+# ---- the probe image: busybox, katasharp-testtool (vsock probes) and its libraries, a host module ----
+probe_image() {
+  local layout="$ks_work/probe-layout" bundle="$ks_work/probe-bundle" a lib deb
+  umoci init --layout "$layout" && umoci new --image "$layout:latest" \
+    && umoci unpack --rootless --image "$layout:latest" "$bundle" >/dev/null || return 1
+  mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/tmp" "$bundle/rootfs/proc" "$bundle/rootfs/sys" "$bundle/rootfs/dev"
+  cp /bin/busybox "$bundle/rootfs/bin/busybox"
+  for a in sh cat echo ls mount umount mkdir dd grep head sed tr printf chmod ps uname sleep rm touch \
+      insmod lsmod rmmod mknod stat id ip sha256sum find wc hostname pwd cut; do
+    ln -s busybox "$bundle/rootfs/bin/$a"
+  done
+  cp "$KS_BIN/katasharp-testtool" "$bundle/rootfs/bin/katasharp-testtool"
+  for lib in $(ldd "$KS_BIN/katasharp-testtool" | grep -o '/[^ ]*'); do
+    mkdir -p "$bundle/rootfs$(dirname "$lib")" && cp -L "$lib" "$bundle/rootfs$lib"
+  done
+  # A module built for L1's own kernel (from the kernel package the test host boots): loading it
+  # from a container is a kernel-module escape when it lands in L1's kernel.
+  deb=$(find /var/cache/katasharp/testhost/debs -name "linux-image-$(uname -r)_*.deb" 2>/dev/null | head -n1)
+  [ -n "$deb" ] && dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards "*/kernel/drivers/net/dummy.ko" >"$bundle/rootfs/dummy.ko" 2>/dev/null
+  umoci repack --image "$layout:latest" "$bundle" && umoci config --image "$layout:latest" --config.cmd /bin/sh || return 1
+  tar -C "$layout" -cf "$ks_work/probe.tar" . && ctr image import --base-name docker.io/library/ks-probe "$ks_work/probe.tar" >/dev/null
+}
+
+# ---- host-side views ----
+host_boot_id() { cat /proc/sys/kernel/random/boot_id; }
+canary_sum() { sha256sum "$canary_img" | cut -c1-16; }
+layer_sums() { find /var/lib/katasharp/layers -name '*.erofs' -exec sha256sum {} + 2>/dev/null | sort | sha256sum | cut -c1-16; }
+host_bin_sums() { sha256sum /usr/local/bin/containerd-shim-katasharp-v2 "$(command -v runc)" "$(command -v containerd)" | sha256sum | cut -c1-16; }
+sysrq_lines() { dmesg 2>/dev/null | grep -c 'sysrq: HELP'; }
+l1_mounts() { grep -c . /proc/self/mountinfo; }
+pod_shim() { ctr task ls | awk -v id="$POD" '$1 == id { print $2 }'; }
+shim_rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$(pod_shim)/status" 2>/dev/null; }
+ctd_log_bytes() { stat -c %s "$ks_work/containerd.log"; }
+# What the kernel's usermode helpers (release_agent) see as "/" is L1's initramfs root, not the test
+# host's chroot; l1-init.sh says where the chroot is (nothing on a machine without the nested host).
+l1_root_prefix() { cat /run/ks-l1-root 2>/dev/null || true; }
+
+# ---- running attempts ----
+n=0
+runc_run() { n=$((n + 1)); timeout 300 ctr run --rm --privileged "$@" </dev/null 2>&1; }
+# katasharp: the long-lived privileged pod for plain attempts, extra containers in the same VM for
+# attempts that need their own container options (no extra boot).
+ks_exec() { n=$((n + 1)); timeout 300 ctr task exec --exec-id "x$n" "$POD" "$@" </dev/null 2>&1; }
+ks_run() { n=$((n + 1)); timeout 300 ctr run --rm --privileged --runtime "$KS_RUNTIME" --annotation "io.kubernetes.cri.sandbox-id=$POD" "$@" </dev/null 2>&1; }
+
+shim_env_start || { echo "the test environment did not start" >&2; exit 1; }
+probe_image >"$ks_work/probe-image.log" 2>&1 || { cat "$ks_work/probe-image.log" >&2; echo "the probe image could not be built" >&2; exit 1; }
+rec runc_version "$(runc --version | head -n1)"
+
+boot_id=$(host_boot_id)
+canary_img="$ks_work/canary.img"
+truncate -s 4M "$canary_img" && printf 'KS-CANARY-DISK' | dd of="$canary_img" conv=notrunc status=none
+loopdev=$(losetup -f --show "$canary_img")
+canary_before=$(canary_sum)
+ip link add kscanary0 type veth peer name kscanary1
+dirty_before=$(cat /proc/sys/vm/dirty_expire_centisecs)
+rm -f /tmp/ks-release-canary
+
+ctr run -d --privileged --runtime "$KS_RUNTIME" "$PROBE_IMAGE" "$POD" sleep 100000 </dev/null >"$ks_work/pod.out" 2>&1
+for _ in $(seq 6000); do [ "$(ctr task ls | awk -v id="$POD" '$1 == id { print $3 }')" = RUNNING ] && break; sleep 0.1; done
+rec pod_running "$([ "$(ctr task ls | awk -v id="$POD" '$1 == id { print $3 }')" = RUNNING ] && echo 1 || echo 0)"
+layers_before=$(layer_sums)
+bins_before=$(host_bin_sums)
+
+# 1. kernel identity: the kernel a container talks to
+out=$(runc_run "$PROBE_IMAGE" rc-id sh -c 'cat /proc/sys/kernel/random/boot_id; uname -r')
+[ "$(printf '%s\n' "$out" | head -n1)" = "$boot_id" ] && row identity runc host-view "boot_id is L1's ($boot_id)" || row identity runc contained "$(printf '%s' "$out" | flat)"
+out=$(ks_exec sh -c 'cat /proc/sys/kernel/random/boot_id; uname -r')
+guest_release=$(cat "$KS_KERNEL_DIR/kernel.release")
+if [ "$(printf '%s\n' "$out" | head -n1)" != "$boot_id" ] && [ "$(printf '%s\n' "$out" | sed -n 2p)" = "$guest_release" ]; then
+  row identity katasharp contained "guest boot_id $(printf '%s\n' "$out" | head -n1), kernel $guest_release"
+else row identity katasharp host-view "$(printf '%s' "$out" | flat)"; fi
+
+# 2. host processes: joining the host's pid namespace by path
+out=$(n=$((n + 1)); timeout 300 ctr run --rm --with-ns pid:/proc/1/ns/pid "$PROBE_IMAGE" rc-pidns ps -o comm 2>&1 </dev/null)
+c=$(printf '%s\n' "$out" | grep -c '^containerd')
+[ "$c" -gt 0 ] && row host-pids runc host-view "$c containerd processes visible" || row host-pids runc contained "$(printf '%s' "$out" | flat)"
+out=$(ks_run --with-ns pid:/proc/1/ns/pid "$PROBE_IMAGE" ks-pidns ps -o comm)
+c=$(printf '%s\n' "$out" | grep -c '^containerd')
+[ "$c" -eq 0 ] && row host-pids katasharp contained "no host process visible: $(printf '%s' "$out" | flat)" || row host-pids katasharp host-view "$c containerd processes visible"
+
+# 3. a host disk (a loop device on L1 holding a canary), read and written by a privileged container
+out=$(runc_run "$PROBE_IMAGE" rc-disk sh -c "dd if=$loopdev bs=14 count=1 2>/dev/null; echo; printf ESCAPED | dd of=$loopdev bs=1 seek=100 conv=notrunc 2>&1")
+if [ "$(canary_sum)" != "$canary_before" ]; then row host-disk runc escaped "wrote L1's $loopdev"
+elif printf '%s' "$out" | grep -q KS-CANARY-DISK; then row host-disk runc host-view "read L1's $loopdev"
+else row host-disk runc contained "$(printf '%s' "$out" | flat)"; fi
+dd if=/dev/zero of="$canary_img" bs=1 seek=100 count=7 conv=notrunc status=none; canary_before=$(canary_sum)
+out=$(ks_exec sh -c 'for d in /dev/*; do [ -b "$d" ] || continue; echo "dev $d"; dd if="$d" bs=1M count=4 2>/dev/null | grep -c KS-CANARY-DISK; printf ESCAPED | dd of="$d" bs=1 seek=100 conv=notrunc 2>&1 | tail -n1; done')
+if [ "$(canary_sum)" = "$canary_before" ] && ! printf '%s\n' "$out" | grep -qx '[1-9][0-9]*'; then
+  row host-disk katasharp contained "L1's disk unchanged and unseen; guest block devices: $(printf '%s\n' "$out" | grep '^dev' | cut -d' ' -f2 | paste -sd' ')"
+else row host-disk katasharp escaped "$(printf '%s' "$out" | flat)"; fi
+
+# 4. raw writes to every guest block device (the image layers): the host's layer images must not change
+if [ "$(layer_sums)" = "$layers_before" ]; then
+  row guest-disks katasharp contained "every layer image unchanged after writes to all guest block devices: $(printf '%s\n' "$out" | grep -v '^dev\|^[0-9]' | sort -u | flat)"
+else row guest-disks katasharp escaped "a host layer image changed"; fi
+row guest-disks runc n/a "runc has no guest disks (its host-disk row covers raw writes)"
+
+# 5. a sysctl that is not namespaced
+runc_run "$PROBE_IMAGE" rc-sysctl sh -c 'echo 2999 >/proc/sys/vm/dirty_expire_centisecs' >/dev/null
+now=$(cat /proc/sys/vm/dirty_expire_centisecs)
+[ "$now" != "$dirty_before" ] && row proc-sys runc escaped "L1's vm.dirty_expire_centisecs became $now" || row proc-sys runc contained "unchanged"
+echo "$dirty_before" >/proc/sys/vm/dirty_expire_centisecs
+out=$(ks_exec sh -c 'echo 2999 >/proc/sys/vm/dirty_expire_centisecs; cat /proc/sys/vm/dirty_expire_centisecs')
+now=$(cat /proc/sys/vm/dirty_expire_centisecs)
+[ "$now" = "$dirty_before" ] && row proc-sys katasharp contained "L1 unchanged ($now); the guest's became $(printf '%s' "$out" | flat)" || row proc-sys katasharp escaped "L1's became $now"
+
+# 6. sysrq: a request to the kernel itself
+before=$(sysrq_lines)
+runc_run "$PROBE_IMAGE" rc-sysrq sh -c 'echo h >/proc/sysrq-trigger' >/dev/null
+[ "$(sysrq_lines)" -gt "$before" ] && row sysrq runc escaped "L1's kernel printed its sysrq help" || row sysrq runc contained "no sysrq line in L1's dmesg"
+before=$(sysrq_lines)
+out=$(ks_exec sh -c 'echo h >/proc/sysrq-trigger')
+[ "$(sysrq_lines)" -eq "$before" ] && row sysrq katasharp contained "L1's kernel untouched: $(printf '%s' "$out" | flat)" || row sysrq katasharp escaped "L1's kernel printed its sysrq help"
+
+# 7. /dev/kvm: the host's hypervisor
+out=$(runc_run "$PROBE_IMAGE" rc-kvm sh -c '[ -c /dev/kvm ] && echo present || echo absent')
+[ "$(printf '%s' "$out" | tail -n1)" = present ] && row dev-kvm runc host-view "L1's /dev/kvm is in the container" || row dev-kvm runc contained "$out"
+out=$(ks_exec sh -c '[ -c /dev/kvm ] && echo present || echo absent')
+[ "$(printf '%s' "$out" | tail -n1)" = absent ] && row dev-kvm katasharp contained "no /dev/kvm in the guest" || row dev-kvm katasharp host-view "$out"
+
+# 8. kernel module load
+if [ -s "$ks_work/probe-bundle/rootfs/dummy.ko" ]; then
+  out=$(runc_run "$PROBE_IMAGE" rc-insmod insmod /dummy.ko)
+  [ -d /sys/module/dummy ] && row module-load runc escaped "dummy.ko loaded into L1's kernel" || row module-load runc contained "$(printf '%s' "$out" | flat)"
+  rmmod dummy 2>/dev/null
+  out=$(ks_exec insmod /dummy.ko)
+  [ -d /sys/module/dummy ] && row module-load katasharp escaped "dummy.ko loaded into L1's kernel" || row module-load katasharp contained "L1 has no dummy module: $(printf '%s' "$out" | flat)"
+else
+  row module-load runc contained "no dummy.ko for L1's kernel $(uname -r) in the test host's kernel package"
+  row module-load katasharp contained "not attempted"
+fi
+
+# 9. cgroup v1 release_agent (CVE-2022-0492 class): the kernel runs a program when a cgroup empties
+release_attempt() { # prefix for the payload path as the kernel sees it
+  printf '%s' "set -e; mkdir -p /cg; mount -t cgroup -o none,name=ksx cgroup /cg; mkdir -p /cg/x; echo 1 >/cg/x/notify_on_release; "
+  printf '%s' "up=\$(sed -n 's/.*upperdir=\\([^,]*\\).*/\\1/p' /proc/self/mountinfo | head -n1); "
+  printf '%s' "printf '#!/bin/sh\\necho escaped >$1/tmp/ks-release-canary\\n' >/payload; chmod +x /payload; "
+  printf '%s' "echo \"$1\$up/payload\" >/cg/release_agent; sh -c 'echo \$\$ >/cg/x/cgroup.procs'; echo armed"
+}
+out=$(runc_run "$PROBE_IMAGE" rc-release sh -c "$(release_attempt "$(l1_root_prefix)")")
+for _ in $(seq 100); do [ -f /tmp/ks-release-canary ] && break; sleep 0.1; done
+[ -f /tmp/ks-release-canary ] && row release-agent runc escaped "L1 ran the container's payload as root" || row release-agent runc contained "$(printf '%s' "$out" | flat)"
+rm -f /tmp/ks-release-canary
+out=$(ks_exec sh -c "$(release_attempt "$(l1_root_prefix)")")
+for _ in $(seq 30); do [ -f /tmp/ks-release-canary ] && break; sleep 0.1; done
+[ -f /tmp/ks-release-canary ] && row release-agent katasharp escaped "L1 ran the container's payload" || row release-agent katasharp contained "L1 ran nothing: $(printf '%s' "$out" | flat)"
+
+# 10. cwd through a leaked fd (CVE-2024-21626 class)
+leak=""
+for fd in 3 4 5 6 7 8 9; do
+  out=$(n=$((n + 1)); timeout 300 ctr run --rm --cwd "/proc/self/fd/$fd" "$PROBE_IMAGE" "rc-cwd-$fd" sh -c 'ls ../../.. 2>&1 | head -n 40' 2>&1 </dev/null)
+  printf '%s\n' "$out" | grep -q 'cgroup.controllers\|containerd' && leak="fd $fd: $(printf '%s' "$out" | flat)"
+done
+if [ -n "$leak" ]; then row leaked-fd-cwd runc host-view "$leak"
+else row leaked-fd-cwd runc patched "$(runc --version | head -n1) refuses a cwd outside the root (CVE-2024-21626 fix)"; fi
+leak=""
+for fd in 3 4 5 6 7 8 9; do
+  out=$(ks_run --cwd "/proc/self/fd/$fd" "$PROBE_IMAGE" "ks-cwd-$fd" sh -c 'ls ../../.. 2>&1 | head -n 40')
+  printf '%s\n' "$out" | grep -q 'containerd\|katasharp' && leak="fd $fd: $(printf '%s' "$out" | flat)"
+done
+[ -z "$leak" ] && row leaked-fd-cwd katasharp contained "no host path through fds 3-9" || row leaked-fd-cwd katasharp host-view "$leak"
+
+# 11. joining the host's network namespace by path (L1 has an interface named kscanary0)
+out=$(n=$((n + 1)); timeout 300 ctr run --rm --with-ns network:/proc/1/ns/net "$PROBE_IMAGE" rc-netns ip link 2>&1 </dev/null)
+printf '%s' "$out" | grep -q kscanary0 && row host-netns runc host-view "L1's kscanary0 visible" || row host-netns runc contained "$(printf '%s' "$out" | flat)"
+out=$(ks_run --with-ns network:/proc/1/ns/net "$PROBE_IMAGE" ks-netns ip link)
+printf '%s' "$out" | grep -q kscanary0 && row host-netns katasharp host-view "L1's kscanary0 visible" || row host-netns katasharp contained "$(printf '%s' "$out" | flat)"
+
+# 12. mount propagation: a shared host directory, and a mount made inside the container
+prop_dir="$ks_work/prop"; mkdir -p "$prop_dir" && mount --bind "$prop_dir" "$prop_dir" && mount --make-shared "$prop_dir" && mkdir -p "$prop_dir/x"
+out=$(runc_run --mount "type=bind,src=$prop_dir,dst=/prop,options=rbind:rshared" "$PROBE_IMAGE" rc-prop mount -t tmpfs ksprop /prop/x)
+c=$(grep -c ' ksprop ' /proc/self/mountinfo)
+[ "$c" -gt 0 ] && row mount-propagation runc escaped "the container's mount appeared on L1" || row mount-propagation runc contained "$(printf '%s' "$out" | flat)"
+umount "$prop_dir/x" 2>/dev/null
+out=$(ks_run --mount "type=bind,src=$prop_dir,dst=/prop,options=rbind:rshared" "$PROBE_IMAGE" ks-prop mount -t tmpfs ksprop /prop/x)
+c=$(grep -c ' ksprop ' /proc/self/mountinfo)
+[ "$c" -eq 0 ] && row mount-propagation katasharp contained "no mount appeared on L1: $(printf '%s' "$out" | flat)" || row mount-propagation katasharp escaped "the container's mount appeared on L1"
+
+# 13. the runtime binary through /proc/self/exe (CVE-2019-5736 class): an exec storm into a container
+# whose /bin/probe-sh is "#!/proc/self/exe" (what made runc run itself inside the container)
+row exe-overwrite runc patched "$(runc --version | head -n1) re-executes from a sealed memfd (CVE-2019-5736 fix)"
+ks_exec sh -c 'printf "#!/proc/self/exe\n" >/bin/probe-sh; chmod +x /bin/probe-sh' >/dev/null
+for i in 1 2 3 4 5; do ks_exec /bin/probe-sh >/dev/null; done
+[ "$(host_bin_sums)" = "$bins_before" ] && row exe-overwrite katasharp contained "host shim, runc and containerd binaries unchanged after 5 execs" || row exe-overwrite katasharp escaped "a host binary changed"
+
+# 14. the guest agent's API from a container (exec into a sibling, create, destroy, OOM-event spoofing
+# all need it): every vsock CID, the agent's ports
+answered=""
+for cid in 1 2 3; do for port in 1024 1026; do
+  r=$(ks_exec katasharp-testtool vsock-probe "$cid" "$port" | tail -n1)
+  rec "agent_api_${cid}_${port}" "$r"
+  [ "$r" = answered-http2-settings ] && answered+="cid $cid port $port; "
+done; done
+[ -z "$answered" ] && row agent-api katasharp contained "no vsock peer answered HTTP/2 (cid 1,2,3 x port 1024,1026)" || row agent-api katasharp escaped "the agent answered: $answered"
+row agent-api runc n/a "runc has no guest agent"
+
+# 15. a log flood at the host's log port: the shim's memory and containerd's log must stay bounded
+rss_before=$(shim_rss_kib); log_before=$(ctd_log_bytes)
+r=$(ks_exec katasharp-testtool vsock-flood 2 1025 200 | tail -n1)
+rss_after=$(shim_rss_kib); log_after=$(ctd_log_bytes)
+rec flood_result "$r"; rec flood_shim_rss_kib_before "$rss_before"; rec flood_shim_rss_kib_after "$rss_after"
+rec flood_log_bytes_growth $((log_after - log_before))
+if [ -n "$rss_before" ] && [ -n "$rss_after" ] && [ $((rss_after - rss_before)) -lt 32768 ] && [ $((log_after - log_before)) -lt 1048576 ]; then
+  row log-flood katasharp contained "200 MiB without a newline to host port 1025 ($r): shim RSS +$(( (rss_after - rss_before) / 1024 )) MiB, containerd log +$((log_after - log_before)) bytes"
+else row log-flood katasharp escaped "shim RSS ${rss_before:-?} -> ${rss_after:-?} KiB, containerd log +$((log_after - log_before)) bytes ($r)"; fi
+row log-flood runc n/a "runc has no guest log channel"
+
+# ---- the host after everything ----
+rec host_boot_id_unchanged "$([ "$(host_boot_id)" = "$boot_id" ] && echo 1 || echo 0)"
+rec host_bins_unchanged "$([ "$(host_bin_sums)" = "$bins_before" ] && echo 1 || echo 0)"
+rec pod_still_running "$([ "$(ctr task ls | awk -v id="$POD" '$1 == id { print $3 }')" = RUNNING ] && echo 1 || echo 0)"
+ctr task kill -s KILL "$POD" >/dev/null 2>&1
+for _ in $(seq 600); do [ "$(ctr task ls | awk -v id="$POD" '$1 == id { print $3 }')" = STOPPED ] && break; sleep 0.1; done
+ctr task delete "$POD" >/dev/null 2>&1; ctr container delete "$POD" >/dev/null 2>&1
+
+echo "--- escape matrix ---" >&2
+printf '%s\n' "${rows[@]}" >&2
+echo "--- shim and guest log (containerd's log) ---" >&2
+shim_log_tail 80 >&2
+vm_exits_record
+exit 0
