@@ -116,6 +116,15 @@ internal sealed class FakeNetBackend : INetBackend
         }
     }
 
+    /// <summary>Forgets the frames still waiting (what a tap does with its queue when it is reset).</summary>
+    public void Clear()
+    {
+        lock (_sync)
+        {
+            _inbound.Clear();
+        }
+    }
+
     public int TryReceive(Span<byte> buffer)
     {
         lock (_sync)

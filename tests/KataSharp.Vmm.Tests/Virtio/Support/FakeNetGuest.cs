@@ -9,8 +9,8 @@ namespace KataSharp.Vmm.Tests.Virtio.Support;
 
 /// <summary>
 /// A guest virtio-net driver over <see cref="FakeDriver"/>: posts RX buffers, sends frames on TX, and reads
-/// what the device returned the way Linux's virtio_net does (a used entry shorter than a header and an
-/// Ethernet header is an error and skipped; num_buffers says how many entries a frame spans).
+/// what the device returned (a used entry shorter than a header is an error and skipped, as the device's
+/// way of returning a chain unused; num_buffers says how many entries a frame spans).
 /// </summary>
 internal sealed class FakeNetGuest : IDisposable
 {
@@ -78,7 +78,7 @@ internal sealed class FakeNetGuest : IDisposable
         return head;
     }
 
-    /// <summary>The frames the device completed since the last call, parsed like Linux's receive_buf.</summary>
+    /// <summary>The frames the device completed since the last call.</summary>
     public List<ReceivedFrame> TakeFrames()
     {
         var frames = new List<ReceivedFrame>();
@@ -86,7 +86,7 @@ internal sealed class FakeNetGuest : IDisposable
         while (used.TryDequeue(out var first))
         {
             byte[] bytes = Contents((ushort)first.Id, first.Length);
-            if (bytes.Length < NetHeader.Size + NetLimits.MinFrameBytes)
+            if (bytes.Length < NetHeader.Size)
             {
                 frames.Add(new ReceivedFrame(default, [], 0, Skipped: true));
                 continue;
@@ -152,5 +152,5 @@ internal sealed class FakeNetGuest : IDisposable
     public void Dispose() => Driver.Dispose();
 }
 
-/// <summary>One frame as the guest driver would see it (<see cref="Skipped"/>: an entry Linux drops as too short).</summary>
+/// <summary>One frame as the guest driver would see it (<see cref="Skipped"/>: a chain returned unused).</summary>
 internal sealed record ReceivedFrame(NetHeader Header, byte[] Ethernet, int Buffers, bool Skipped);
