@@ -50,7 +50,7 @@ public sealed class TapDevice : IDisposable
         try
         {
             InterfaceRequest request = Request(name ?? "", TunFlags.Tap | TunFlags.NoPacketInfo | flags);
-            Libc.Check(Ioctl.Invoke(fd, TUNSETIFF, ref request, "TUNSETIFF"), $"ioctl(TUNSETIFF, {name ?? "tap%d"})");
+            Ioctl.Invoke(fd, TUNSETIFF, ref request, $"TUNSETIFF {name ?? "tap%d"}");
             return Adopt(fd);
         }
         catch
@@ -70,7 +70,7 @@ public sealed class TapDevice : IDisposable
     public static TapDevice Adopt(FileDescriptor descriptor)
     {
         InterfaceRequest reply = default;
-        Libc.Check(Ioctl.Invoke(descriptor, TUNGETIFF, ref reply, "TUNGETIFF"), "ioctl(TUNGETIFF)");
+        Ioctl.Invoke(descriptor, TUNGETIFF, ref reply, "TUNGETIFF");
         var flags = (TunFlags)reply.ifr_flags;
         string name = NameOf(reply);
         if ((flags & TunFlags.Tap) == 0)
@@ -85,20 +85,19 @@ public sealed class TapDevice : IDisposable
     public void SetVnetHeaderSize(int bytes)
     {
         int size = bytes;
-        Libc.Check(Ioctl.Invoke(Descriptor, TUNSETVNETHDRSZ, ref size, "TUNSETVNETHDRSZ"), $"ioctl(TUNSETVNETHDRSZ, {bytes})");
+        Ioctl.Invoke(Descriptor, TUNSETVNETHDRSZ, ref size, $"TUNSETVNETHDRSZ {bytes}");
     }
 
     /// <summary>TUNGETVNETHDRSZ.</summary>
     public int GetVnetHeaderSize()
     {
         int size = 0;
-        Libc.Check(Ioctl.Invoke(Descriptor, TUNGETVNETHDRSZ, ref size, "TUNGETVNETHDRSZ"), "ioctl(TUNGETVNETHDRSZ)");
+        Ioctl.Invoke(Descriptor, TUNGETVNETHDRSZ, ref size, "TUNGETVNETHDRSZ");
         return size;
     }
 
     /// <summary>TUNSETOFFLOAD: which partial-checksum and segmentation offloads the reader accepts.</summary>
-    public void SetOffloads(TunOffloads offloads) =>
-        Libc.Check(Ioctl.Invoke(Descriptor, TUNSETOFFLOAD, (ulong)offloads, "TUNSETOFFLOAD"), $"ioctl(TUNSETOFFLOAD, {offloads})");
+    public void SetOffloads(TunOffloads offloads) => Ioctl.Invoke(Descriptor, TUNSETOFFLOAD, (ulong)offloads, $"TUNSETOFFLOAD {offloads}");
 
     public void Dispose() => Descriptor.Dispose();
 

@@ -26,9 +26,8 @@ public sealed class RandomNetTests
         {
             var random = new Random(seed);
             var backend = new FakeNetBackend();
-            ulong features = RandomFeatures(random);
-            ushort size = (ushort)(1 << random.Next(2, 7));
-            using var guest = new FakeNetGuest(backend, features, size);
+            using FakeNetGuest guest = RandomGuest(random, backend);
+            ushort size = guest.Tx.Size;
             var buffers = new List<(GuestAddress Address, byte[] Contents)>();
             int chains = 0;
             for (int descriptors = 0; descriptors < size && chains < size;)
@@ -92,9 +91,8 @@ public sealed class RandomNetTests
         {
             var random = new Random(seed);
             var backend = new FakeNetBackend();
-            ulong features = RandomFeatures(random);
-            ushort size = (ushort)(1 << random.Next(2, 7));
-            using var guest = new FakeNetGuest(backend, features, size);
+            using FakeNetGuest guest = RandomGuest(random, backend);
+            ushort size = guest.Rx.Size;
             ulong acked = guest.Device.AckedFeatures;
 
             var chains = new Dictionary<ushort, (ulong Capacity, bool Valid)>();
@@ -201,6 +199,10 @@ public sealed class RandomNetTests
             Assert.True(DateTime.UtcNow < deadline, "RX never settled");
         }
     }
+
+    /// <summary>A guest with random features (any subset of the offer) and a random queue size (4 to 64).</summary>
+    private static FakeNetGuest RandomGuest(Random random, FakeNetBackend backend) =>
+        new(backend, RandomFeatures(random), (ushort)(1 << random.Next(2, 7)));
 
     private static ulong RandomFeatures(Random random)
     {

@@ -35,73 +35,19 @@ internal sealed class FakeNetBackend : INetBackend
     public FileDescriptor ReadinessDescriptor => _ready.Descriptor;
 
     /// <summary>Frames waiting for the device.</summary>
-    public int Pending
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _inbound.Count;
-            }
-        }
-    }
+    public int Pending => Locked(() => _inbound.Count);
 
     /// <summary>Managed thread ids of every frame the device took, in order.</summary>
-    public IReadOnlyList<int> ReceivingThreads
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _receivingThreads.ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<int> ReceivingThreads => Locked(() => _receivingThreads.ToArray());
 
     /// <summary>Managed thread ids of every frame the device sent, in order.</summary>
-    public IReadOnlyList<int> SendingThreads
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _sendingThreads.ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<int> SendingThreads => Locked(() => _sendingThreads.ToArray());
 
-    public int Received
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _receivingThreads.Count;
-            }
-        }
-    }
+    public int Received => Locked(() => _receivingThreads.Count);
 
-    public IReadOnlyList<byte[]> Sent
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _sent.ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<byte[]> Sent => Locked(() => _sent.ToArray());
 
-    public IReadOnlyList<TunOffloads> OffloadHistory
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _offloads.ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<TunOffloads> OffloadHistory => Locked(() => _offloads.ToArray());
 
     /// <summary>Queues a frame (virtio_net_hdr + Ethernet) for the device.</summary>
     public void Enqueue(byte[] frame)
@@ -163,6 +109,14 @@ internal sealed class FakeNetBackend : INetBackend
         lock (_sync)
         {
             _offloads.Add(offloads);
+        }
+    }
+
+    private T Locked<T>(Func<T> read)
+    {
+        lock (_sync)
+        {
+            return read();
         }
     }
 
