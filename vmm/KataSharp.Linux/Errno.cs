@@ -41,6 +41,7 @@ public enum Errno
     ENONET = 64,
     EPROTO = 71,
     EOVERFLOW = 75,
+    EBADFD = 77,
     ENOTSOCK = 88,
     ENOPROTOOPT = 92,
     EOPNOTSUPP = 95,

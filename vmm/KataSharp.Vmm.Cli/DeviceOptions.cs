@@ -1,5 +1,8 @@
 using System.Globalization;
+using System.Net.NetworkInformation;
+using KataSharp.Linux.Files;
 using KataSharp.Vmm.DeviceManager;
+using KataSharp.Vmm.Virtio.Devices.Net;
 using KataSharp.Vmm.Virtio.Devices.Vsock;
 
 namespace KataSharp.Vmm.Cli;
@@ -20,11 +23,19 @@ public sealed class DeviceOptions
                                "CONNECT <port>\n"; guest connections to port P go to PATH_P
           --cid N              the guest's vsock CID (default 3)
           --rng                a virtio-rng device fed by the host's getrandom
+          --net SPEC           a virtio-net device on a tap, repeatable. SPEC is tap=NAME (opened, or
+                               created, in this process's network namespace; needs CAP_NET_ADMIN) or
+                               fd=N (an inherited descriptor of a tap attached with IFF_TAP|IFF_NO_PI|
+                               IFF_VNET_HDR), then comma-separated flags: mac=MAC (default random
+                               02:xx:xx:xx:xx:xx), mtu=N (offered to the guest), name=NAME (default
+                               net0, net1, ...). The guest sees eth0, eth1, ... in this order.
           --control PATH       a control socket for changes after boot, one command per connection:
                                "attach NAME PATH [SERIAL]" or "detach NAME"; answers "OK" or "ERR why"
         """;
 
     private readonly List<BlockDeviceSpec> _disks = [];
+    private readonly List<NetDeviceSpec> _nets = [];
+    private readonly HashSet<int> _netDescriptors = [];
     private string? _vsockSocket;
     private uint? _cid;
     private bool _rng;
@@ -52,6 +63,9 @@ public sealed class DeviceOptions
             case "--rng":
                 _rng = true;
                 return true;
+            case "--net":
+                _nets.Add(ParseNet(value(), _nets.Count));
+                return true;
             case "--control":
                 ControlSocket = value();
                 return true;
@@ -60,7 +74,7 @@ public sealed class DeviceOptions
         }
     }
 
-    /// <summary>The devices to attach, in slot order: disks first, then vsock, then rng.</summary>
+    /// <summary>The devices to attach, in slot order: disks first, then vsock, rng, and the net devices.</summary>
     public IReadOnlyList<VirtioDeviceSpec> Specs()
     {
         if (_cid is not null && _vsockSocket is null)
@@ -72,6 +86,11 @@ public sealed class DeviceOptions
         {
             throw new CliUsageException($"two disks are named '{names.Key}': give each --disk a different name=");
         }
+        var nets = _nets.GroupBy(n => n.Name).FirstOrDefault(g => g.Count() > 1);
+        if (nets is not null)
+        {
+            throw new CliUsageException($"two net devices are named '{nets.Key}': give each --net a different name=");
+        }
         var specs = new List<VirtioDeviceSpec>(_disks);
         if (_vsockSocket is not null)
         {
@@ -81,7 +100,65 @@ public sealed class DeviceOptions
         {
             specs.Add(new RngDeviceSpec());
         }
+        specs.AddRange(_nets);
         return specs;
+    }
+
+    /// <summary>The spec is made once here: it owns the inherited descriptor (fd=N) from now on.</summary>
+    private NetDeviceSpec ParseNet(string spec, int index)
+    {
+        string[] parts = spec.Split(',');
+        string? tapName = null;
+        int? fd = null;
+        PhysicalAddress? mac = null;
+        ushort? mtu = null;
+        string name = $"net{index}";
+        foreach (string part in parts)
+        {
+            int equals = part.IndexOf('=');
+            string key = equals < 0 ? part : part[..equals];
+            string text = equals < 0 ? "" : part[(equals + 1)..];
+            switch (key)
+            {
+                case "tap" when text.Length > 0:
+                    tapName = text;
+                    break;
+                case "fd" when int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int number) && number > 2:
+                    fd = number;
+                    break;
+                case "fd":
+                    throw new CliUsageException($"--net '{spec}': fd= takes an inherited descriptor number above 2, not '{text}'");
+                case "mac":
+                    mac = PhysicalAddress.TryParse(text, out PhysicalAddress? parsed) && parsed.GetAddressBytes().Length == 6
+                        ? parsed
+                        : throw new CliUsageException($"--net '{spec}': mac= takes six hex bytes like 02:00:00:00:00:01, not '{text}'");
+                    break;
+                case "mtu":
+                    mtu = ushort.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ushort value)
+                        ? value
+                        : throw new CliUsageException($"--net '{spec}': mtu= takes a whole number up to 65535, not '{text}'");
+                    break;
+                case "name" when text.Length > 0:
+                    name = text;
+                    break;
+                default:
+                    throw new CliUsageException($"--net '{spec}': unknown part '{part}' (known: tap=NAME, fd=N, mac=MAC, mtu=N, name=NAME)");
+            }
+        }
+        if ((tapName is null) == (fd is null))
+        {
+            throw new CliUsageException($"--net '{spec}' needs exactly one of tap=NAME and fd=N");
+        }
+        if (fd is { } inherited && !_netDescriptors.Add(inherited))
+        {
+            throw new CliUsageException($"--net '{spec}': descriptor {inherited} is already used by another --net");
+        }
+        return new NetDeviceSpec(name, mac ?? NetOptions.RandomMac())
+        {
+            TapName = tapName,
+            TapDescriptor = fd is null ? null : new FileDescriptor(fd.Value),
+            Mtu = mtu,
+        };
     }
 
     private static BlockDeviceSpec ParseDisk(string spec, int index)

@@ -6,6 +6,7 @@ using KataSharp.Vmm.Kvm;
 using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Virtio.Devices.Block;
+using KataSharp.Vmm.Virtio.Devices.Net;
 using KataSharp.Vmm.Virtio.Devices.Vsock;
 
 // katasharp-vmm: the VMM library on its own. Streams the guest console, exits with the guest.
@@ -82,7 +83,7 @@ using (console)
             }
             control = options.Devices.ControlSocket is { } path ? ControlServer.Start(path, devices) : null;
         }
-        catch (Exception e) when (e is BlockDeviceException or VsockException or CliUsageException)
+        catch (Exception e) when (e is BlockDeviceException or VsockException or NetDeviceException or CliUsageException)
         {
             return Fail(ExitCodes.BadInput, e.Message);
         }

@@ -1,5 +1,8 @@
+using System.Text.RegularExpressions;
 using KataSharp.Integration.Tests.Foundation;
 using KataSharp.Integration.Tests.Vmm;
+using KataSharp.TestHost;
+using Xunit;
 
 namespace KataSharp.Integration.Tests.Virtio;
 
@@ -48,6 +51,15 @@ internal static class VirtioGuest
         {
             File.Delete(script);
         }
+    }
+
+    /// <summary>The rest of the first output line starting with <paramref name="prefix"/>; fails showing the
+    /// whole run when there is none.</summary>
+    public static string Line(CommandResult r, string prefix)
+    {
+        Match m = Regex.Match(r.Stdout, $@"^{Regex.Escape(prefix)} ?(.*)$", RegexOptions.Multiline);
+        Assert.True(m.Success, $"no '{prefix}' line in the output:\n{r.Stdout}\n--- stderr ---\n{r.Stderr}");
+        return m.Groups[1].Value.TrimEnd('\r');
     }
 
     /// <summary>The shell lines that mount what a guest /init needs.</summary>

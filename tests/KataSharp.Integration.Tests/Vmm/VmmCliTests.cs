@@ -16,6 +16,11 @@ public sealed class VmmCliTests
     [InlineData("initrd '/nonexistent/initrd' does not exist", "--kernel", "KERNEL", "--initrd", "/nonexistent/initrd")]
     [InlineData("--kernel needs a value", "--kernel")]
     [InlineData("unknown argument '--cpus'", "--kernel", "KERNEL", "--cpus", "2")]
+    [InlineData("--net 'mtu=1500' needs exactly one of tap=NAME and fd=N", "--kernel", "KERNEL", "--net", "mtu=1500")]
+    [InlineData("mac= takes six hex bytes like 02:00:00:00:00:01, not 'zz'", "--kernel", "KERNEL", "--net", "tap=t0,mac=zz")]
+    [InlineData("fd= takes an inherited descriptor number above 2, not '1'", "--kernel", "KERNEL", "--net", "fd=1")]
+    [InlineData("unknown part 'speed=10'", "--kernel", "KERNEL", "--net", "tap=t0,speed=10")]
+    [InlineData("two net devices are named 'net0'", "--kernel", "KERNEL", "--net", "tap=t0", "--net", "tap=t1,name=net0")]
     public async Task Bad_input_exits_64_with_a_message_naming_the_problem(string expected, params string[] args)
     {
         string vmm = await VmmArtifacts.KatasharpVmmAsync();

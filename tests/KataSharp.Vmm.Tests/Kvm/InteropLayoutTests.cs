@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.Kvm.Interop;
+using KataSharp.Vmm.Tests.Support;
 using Xunit;
 
 // Reflection over the interop types is the point of this test; it runs on the JIT, never under AOT.
@@ -134,35 +134,7 @@ public sealed class InteropLayoutTests
             ? buffer.Length * Marshal.SizeOf(buffer.ElementType)
             : Marshal.SizeOf(field.FieldType);
 
-    private static void Assert(StringBuilder c, string condition) =>
-        c.AppendLine($"_Static_assert({condition}, \"{condition.Replace("\"", "\\\"")}\");");
+    private static void Assert(StringBuilder c, string condition) => CHeaderCheck.Assert(c, condition);
 
-    private static void Compile(string assertions)
-    {
-        string source = "#include <stddef.h>\n#include <linux/kvm.h>\n#include <asm/bootparam.h>\n" + assertions;
-        var start = new ProcessStartInfo("gcc", ["-fsyntax-only", "-std=gnu11", "-x", "c", "-"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        Process gcc;
-        try
-        {
-            gcc = Process.Start(start)!;
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new InvalidOperationException("gcc is needed for the layout test: run scripts/install-deps.sh build", e);
-        }
-        using (gcc)
-        {
-            gcc.StandardInput.Write(source);
-            gcc.StandardInput.Close();
-            Task<string> errors = gcc.StandardError.ReadToEndAsync();
-            gcc.StandardOutput.ReadToEnd();
-            gcc.WaitForExit();
-            Xunit.Assert.True(gcc.ExitCode == 0, $"the C headers disagree with the C# layout:\n{errors.Result}");
-        }
-    }
+    private static void Compile(string assertions) => CHeaderCheck.Compile(["linux/kvm.h", "asm/bootparam.h"], assertions);
 }

@@ -1,6 +1,7 @@
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Virtio;
 using KataSharp.Vmm.Virtio.Devices.Block;
+using KataSharp.Vmm.Virtio.Devices.Net;
 using KataSharp.Vmm.Virtio.Devices.Vsock;
 using KataSharp.Vmm.Virtio.Transport;
 
@@ -71,6 +72,10 @@ public sealed class VirtioDeviceManager : IDisposable
     /// <summary>The block device called <paramref name="name"/> (for attach/replace/detach of its medium).</summary>
     public BlockDevice Block(string name) => Find(name).Device as BlockDevice
         ?? throw new KeyNotFoundException($"virtio device '{name}' is not a block device");
+
+    /// <summary>The net device called <paramref name="name"/> (for its metrics).</summary>
+    public NetDevice Net(string name) => Find(name).Device as NetDevice
+        ?? throw new KeyNotFoundException($"virtio device '{name}' is not a net device");
 
     /// <summary>The vsock device, if one is attached.</summary>
     public VsockDevice? Vsock => _devices.Select(d => d.Device).OfType<VsockDevice>().FirstOrDefault();

@@ -181,13 +181,21 @@ public abstract class VirtioDevice : IDisposable
     /// yields after <see cref="QueueLimits.ChainsPerTurn"/> chains, and interrupts once at the end if the
     /// driver wants it.
     /// </summary>
-    protected void ProcessAvailableChains(int queueIndex, Func<DescriptorChain, uint> handle)
+    protected void ProcessAvailableChains(int queueIndex, Func<DescriptorChain, uint> handle) =>
+        ProcessAvailableChains(queueIndex, handle, static () => true);
+
+    /// <summary>
+    /// <see cref="ProcessAvailableChains(int, Func{DescriptorChain, uint})"/> with a device's own budget on
+    /// top of the chain count: once <paramref name="budgetLeft"/> says no, the queue is re-kicked and the
+    /// turn ends (e.g. a byte budget per turn).
+    /// </summary>
+    protected void ProcessAvailableChains(int queueIndex, Func<DescriptorChain, uint> handle, Func<bool> budgetLeft)
     {
         VirtQueue queue = _queues[queueIndex];
         bool returned = false;
         for (int turn = 0; ; turn++)
         {
-            if (turn == QueueLimits.ChainsPerTurn)
+            if (turn == QueueLimits.ChainsPerTurn || !budgetLeft())
             {
                 Transport.RequeueNotification(queueIndex);
                 break;
