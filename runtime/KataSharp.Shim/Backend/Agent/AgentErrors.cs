@@ -1,4 +1,5 @@
 using Grpc.Core;
+using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Tasks;
 
 namespace KataSharp.Shim.Backend.Agent;
@@ -21,9 +22,19 @@ public static class AgentErrors
         _ => RuntimeError.Internal,
     };
 
+    /// <summary>The longest status detail from the agent kept in an error message.</summary>
+    public const int MaxDetailLength = 1024;
+
+    /// <summary>
+    /// The status detail the agent sent — guest text, so escaped and capped before it goes into an
+    /// error message containerd shows — or the status code when there is none.
+    /// </summary>
+    public static string Detail(RpcException e) =>
+        string.IsNullOrEmpty(e.Status.Detail) ? e.StatusCode.ToString() : UntrustedText.Escape(e.Status.Detail, MaxDetailLength);
+
     public static RuntimeException Translate(RpcException e, string operation)
     {
-        string detail = string.IsNullOrEmpty(e.Status.Detail) ? e.StatusCode.ToString() : e.Status.Detail;
+        string detail = Detail(e);
         string reason = e.StatusCode is StatusCode.Unavailable or StatusCode.Cancelled
             ? $"the guest agent is unreachable ({detail}); is the VM still running?"
             : detail;
