@@ -9,8 +9,6 @@ namespace KataSharp.Runtime.Logging;
 /// </summary>
 public sealed class GuestLineRateLimit : IDisposable
 {
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
-
     private readonly TokenBucketRateLimiter _lines;
     private readonly TokenBucketRateLimiter _bytes;
     private readonly int _maxLineBytes;
@@ -50,17 +48,19 @@ public sealed class GuestLineRateLimit : IDisposable
         return false;
     }
 
-    /// <summary>A bucket holding <paramref name="burst"/> tokens, refilled every 100 ms (or per token for slow rates).</summary>
+    /// <summary>
+    /// A bucket holding <paramref name="burst"/> tokens and refilled at <paramref name="perSecond"/>;
+    /// the refill timer ticks once a second, so an idle sandbox costs no wakeups to speak of.
+    /// </summary>
     private static TokenBucketRateLimiter Bucket(int perSecond, int burst)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(perSecond, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
-        bool fast = perSecond >= 10;
         return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = burst,
-            TokensPerPeriod = fast ? perSecond / 10 : 1,
-            ReplenishmentPeriod = fast ? Tick : TimeSpan.FromSeconds(1.0 / perSecond),
+            TokensPerPeriod = perSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             AutoReplenishment = true,
             QueueLimit = 0,
         });

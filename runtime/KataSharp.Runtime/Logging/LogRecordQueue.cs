@@ -10,7 +10,7 @@ namespace KataSharp.Runtime.Logging;
 /// that does not fit is dropped and counted, and once the writer makes progress again it writes
 /// one record saying how many were dropped.
 /// </summary>
-public sealed class LogRecordQueue : IDisposable
+internal sealed class LogRecordQueue : IDisposable
 {
     /// <summary>About 2 MiB of UTF-16: thousands of ordinary records, and a bounded cost for a stalled reader.</summary>
     public const int DefaultCapacityChars = 1 << 20;

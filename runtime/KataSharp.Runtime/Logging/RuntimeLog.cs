@@ -47,7 +47,7 @@ public sealed class RuntimeLog : IDisposable
         SandboxId = sandboxId;
     }
 
-    /// <summary>A log that writes nothing (no thread, no queue).</summary>
+    /// <summary>A log that writes nothing (no thread, no queue); its <see cref="Drops"/> are shared by all its users.</summary>
     public static RuntimeLog Null { get; } = new(TextWriter.Null, debug: false);
 
     public bool IsDebugEnabled => _debug.On;
