@@ -28,7 +28,9 @@ public sealed class GuestConsoleLogTests
         using var containerd = FileDescriptor.Open(path, (int)OpenFlags.ReadWrite);
         using var shimEnd = FileDescriptor.Open(path, (int)OpenFlags.WriteOnly);
         using var log = new RuntimeLog(new DescriptorWriter(shimEnd), debug: false, "pod-1", queueCapacityChars: 64 * 1024);
-        using var console = new GuestConsoleLog(log, Unlimited);
+        // Disposed at the end, not by `using`: with a log that blocks (the old shared lock) disposing
+        // would flush the partial line into the stuck log and hang the test instead of failing it.
+        var console = new GuestConsoleLog(log, Unlimited);
 
         // 1000 lines of 1000 bytes, one byte per call as the UART hands them over: far more than a
         // pipe (64 KiB) and the log queue hold. The old shared lock blocked here for good.
@@ -59,6 +61,7 @@ public sealed class GuestConsoleLogTests
             }
             return DropsReported(received.ToString()) == dropped && Written(received.ToString()) + dropped == 1000;
         }, "every queued line and every drop reported in the FIFO", TimeSpan.FromSeconds(30));
+        console.Dispose();
     }
 
     [Fact]

@@ -84,8 +84,6 @@ public sealed class RuntimeLogTests
         using var sink = new RecordingLogWriter();
         using var log = new RuntimeLog(sink, debug: false, "pod-1", queueCapacityChars: 4096);
         sink.Block();
-        log.Info("first");
-        await Eventually.TrueAsync(() => sink.BlockedWriters == 1, "the log's thread stuck in the sink");
 
         // The callers (a vCPU, the event loop) must return although nothing can be written.
         await Task.Run(() =>
@@ -95,6 +93,7 @@ public sealed class RuntimeLogTests
                 log.Info($"record {i}");
             }
         }).WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => sink.BlockedWriters == 1, "the log's thread stuck in the sink");
 
         long dropped = log.Drops.DroppedLogRecords;
         Assert.InRange(dropped, 900, 1000);
@@ -112,7 +111,7 @@ public sealed class RuntimeLogTests
         using var sink = new RecordingLogWriter();
         var log = new RuntimeLog(sink, debug: false, "pod-1");
         sink.Block();
-        log.Info("never read");
+        await Task.Run(() => log.Info("never read")).WaitAsync(TimeSpan.FromSeconds(10));
         await Eventually.TrueAsync(() => sink.BlockedWriters == 1, "the log's thread stuck in the sink");
         Assert.False(log.Flush(TimeSpan.FromMilliseconds(100)));
         Assert.False(log.Close(TimeSpan.FromMilliseconds(100)));
