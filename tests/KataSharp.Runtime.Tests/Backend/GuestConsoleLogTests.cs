@@ -59,7 +59,7 @@ public sealed class GuestConsoleLogTests
             {
                 received.Append(Encoding.UTF8.GetString(buffer, 0, n));
             }
-            return DropsReported(received.ToString()) == dropped && Written(received.ToString()) + dropped == 1000;
+            return LogCounts.Sum(received.ToString(), "dropped {n} log records: the log's reader (containerd) was too slow") == dropped && Written(received.ToString()) + dropped == 1000;
         }, "every queued line and every drop reported in the FIFO", TimeSpan.FromSeconds(30));
         console.Dispose();
     }
@@ -108,11 +108,6 @@ public sealed class GuestConsoleLogTests
     }
 
     private static int Written(string log) => log.Split('\n').Count(l => l.Contains("guest console: xxx", StringComparison.Ordinal));
-
-    private static long DropsReported(string log) => log.Split('\n')
-        .Select(l => System.Text.RegularExpressions.Regex.Match(l, "msg=\"dropped ([0-9]+) log records: the log's reader \\(containerd\\) was too slow\""))
-        .Where(m => m.Success)
-        .Sum(m => long.Parse(m.Groups[1].Value));
 
     /// <summary>A blocking write(2) to a descriptor, as the shim's stderr is on the log FIFO.</summary>
     private sealed class DescriptorWriter(FileDescriptor descriptor) : TextWriter

@@ -93,10 +93,7 @@ public sealed class GuestLogListenerTests : IDisposable
         await LoggedAsync("agent again");
     }
 
-    private long RefusalsReported() => _sink.Lines
-        .Select(l => System.Text.RegularExpressions.Regex.Match(l, "msg=\"refused ([0-9]+) connections to the guest log port \\(at most 1 at once\\)\""))
-        .Where(m => m.Success)
-        .Sum(m => long.Parse(m.Groups[1].Value));
+    private long RefusalsReported() => LogCounts.Sum(_sink.Text, "refused {n} connections to the guest log port (at most 1 at once)");
 
     [Fact]
     public async Task Lines_over_the_rate_are_dropped_counted_and_summed_up_once_per_interval()
@@ -119,11 +116,7 @@ public sealed class GuestLogListenerTests : IDisposable
             await Eventually.TrueAsync(() => _sink.Text.Contains("guest log lines (rate limit)", StringComparison.Ordinal), "a summary line", Deadline);
         }
         Assert.True(_log.Flush(Deadline));
-        long summed = _sink.Lines
-            .Select(l => System.Text.RegularExpressions.Regex.Match(l, "msg=\"dropped ([0-9]+) guest log lines \\(rate limit\\)\""))
-            .Where(m => m.Success)
-            .Sum(m => long.Parse(m.Groups[1].Value));
-        Assert.Equal(_log.Drops.RateLimitedGuestLines, summed);
+        Assert.Equal(_log.Drops.RateLimitedGuestLines, LogCounts.Sum(_sink.Text, "dropped {n} guest log lines (rate limit)"));
     }
 
     private int Logged(string prefix) => _sink.Lines.Count(l => l.Contains($"guest agent: {prefix}", StringComparison.Ordinal));
