@@ -5,34 +5,60 @@ namespace KataSharp.Runtime.Logging;
 /// <summary>
 /// Structured log lines in containerd's logfmt style (time, level, msg, sandbox, container), so
 /// the lines the shim writes to the bundle's log FIFO read like containerd's own daemon log.
+/// Logging never blocks: records go through a bounded <see cref="LogRecordQueue"/> that one thread
+/// writes out, so a slow reader of the FIFO cannot stall a vCPU, the event loop or a request
+/// (it costs dropped records instead, counted in <see cref="Drops"/>). Every field is quoted with
+/// its control characters escaped, so no text — ours or the guest's — can break a record in two.
 /// </summary>
-public sealed class RuntimeLog
+public sealed class RuntimeLog : IDisposable
 {
-    private readonly TextWriter _writer;
-    private readonly object _gate;
+    /// <summary>The longest message kept in one record; the rest is cut, with a note saying how much.</summary>
+    public const int MaxMessageLength = 64 * 1024;
+
+    private const int MaxIdLength = 256;
+
+    /// <summary>How long <see cref="Dispose"/> waits for queued records to be written.</summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly LogRecordQueue? _queue;
     private readonly DebugSwitch _debug;
+    private readonly bool _ownsQueue;
 
-    public RuntimeLog(TextWriter writer, bool debug, string? sandboxId = null)
-        : this(writer, new object(), new DebugSwitch { On = debug }, sandboxId)
+    /// <param name="writer">Where records go (containerd's log FIFO); written from the log's own thread only.</param>
+    /// <param name="queueCapacityChars">The most characters waiting for the writer before records are dropped.</param>
+    public RuntimeLog(TextWriter writer, bool debug, string? sandboxId = null, int queueCapacityChars = LogRecordQueue.DefaultCapacityChars)
     {
-    }
-
-    private RuntimeLog(TextWriter writer, object gate, DebugSwitch debug, string? sandboxId)
-    {
-        _writer = writer;
-        _gate = gate;
-        _debug = debug;
+        var drops = new DropCounters();
+        _queue = writer == TextWriter.Null
+            ? null
+            : new LogRecordQueue(writer, queueCapacityChars, drops, dropped =>
+                Format(LogSeverity.Warning, $"dropped {dropped} log records: the log's reader (containerd) was too slow", sandboxId, null));
+        Drops = drops;
+        _debug = new DebugSwitch { On = debug };
+        _ownsQueue = true;
         SandboxId = sandboxId;
     }
 
+    private RuntimeLog(RuntimeLog root, string sandboxId)
+    {
+        _queue = root._queue;
+        _debug = root._debug;
+        Drops = root.Drops;
+        SandboxId = sandboxId;
+    }
+
+    /// <summary>A log that writes nothing (no thread, no queue); its <see cref="Drops"/> are shared by all its users.</summary>
     public static RuntimeLog Null { get; } = new(TextWriter.Null, debug: false);
 
     public bool IsDebugEnabled => _debug.On;
 
     public string? SandboxId { get; }
 
-    /// <summary>A log for one sandbox sharing this one's writer and debug switch.</summary>
-    public RuntimeLog ForSandbox(string sandboxId) => new(_writer, _gate, _debug, sandboxId);
+    /// <summary>What the sandbox's bounds dropped; shared by every log made from this one.</summary>
+    public DropCounters Drops { get; }
+
+    /// <summary>A log for one sandbox sharing this one's writer, queue, counters and debug switch.</summary>
+    public RuntimeLog ForSandbox(string sandboxId) => new(this, sandboxId);
 
     /// <summary>
     /// Turns debug lines on for this log and every log made from it: the log exists before the
@@ -44,50 +70,67 @@ public sealed class RuntimeLog
     {
         if (IsDebugEnabled)
         {
-            Write("debug", message, containerId);
+            Log(LogSeverity.Debug, message, containerId);
         }
     }
 
-    public void Info(string message, string? containerId = null) => Write("info", message, containerId);
+    public void Info(string message, string? containerId = null) => Log(LogSeverity.Info, message, containerId);
 
-    public void Warn(string message, string? containerId = null) => Write("warning", message, containerId);
+    public void Warn(string message, string? containerId = null) => Log(LogSeverity.Warning, message, containerId);
 
-    public void Error(string message, string? containerId = null) => Write("error", message, containerId);
+    public void Error(string message, string? containerId = null) => Log(LogSeverity.Error, message, containerId);
 
-    private void Write(string level, string message, string? containerId)
+    /// <summary>One record at <paramref name="severity"/> (debug records only while debug is on). Never blocks.</summary>
+    public void Log(LogSeverity severity, string message, string? containerId = null)
     {
-        var line = new StringBuilder(128);
-        line.Append("time=\"").Append(DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ")).Append('"');
-        line.Append(" level=").Append(level);
-        line.Append(" msg=").Append(Quote(message));
-        if (SandboxId is not null)
+        if (_queue is null || (severity == LogSeverity.Debug && !IsDebugEnabled))
         {
-            line.Append(" sandbox=").Append(Quote(SandboxId));
+            return;
+        }
+        _queue.TryEnqueue(Format(severity, message, SandboxId, containerId));
+    }
+
+    /// <summary>Waits (at most <paramref name="timeout"/>) until every record logged so far is written.</summary>
+    public bool Flush(TimeSpan timeout) => _queue is null || _queue.Flush(timeout);
+
+    /// <summary>
+    /// Writes what is queued, waiting at most <paramref name="timeout"/> (the FIFO's reader may be
+    /// gone or stuck), and stops the log's thread. Records logged afterwards are dropped.
+    /// </summary>
+    public bool Close(TimeSpan timeout) => !_ownsQueue || _queue is null || _queue.Close(timeout);
+
+    /// <summary>Closes the log (a log made by <see cref="ForSandbox"/> leaves its root's open).</summary>
+    public void Dispose() => Close(CloseTimeout);
+
+    private static string Format(LogSeverity severity, string message, string? sandboxId, string? containerId)
+    {
+        var line = new StringBuilder(128 + Math.Min(message.Length, MaxMessageLength));
+        line.Append("time=\"").Append(DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ")).Append('"');
+        line.Append(" level=").Append(severity switch
+        {
+            LogSeverity.Debug => "debug",
+            LogSeverity.Info => "info",
+            LogSeverity.Warning => "warning",
+            _ => "error",
+        });
+        line.Append(" msg=");
+        UntrustedText.AppendQuoted(line, message, MaxMessageLength);
+        if (sandboxId is not null)
+        {
+            line.Append(" sandbox=");
+            UntrustedText.AppendQuoted(line, sandboxId, MaxIdLength);
         }
         if (containerId is not null)
         {
-            line.Append(" container=").Append(Quote(containerId));
+            line.Append(" container=");
+            UntrustedText.AppendQuoted(line, containerId, MaxIdLength);
         }
         line.Append(" runtime=io.containerd.katasharp.v2");
-        lock (_gate)
-        {
-            try
-            {
-                _writer.WriteLine(line.ToString());
-                _writer.Flush();
-            }
-            catch (IOException)
-            {
-                // The log FIFO's reader (containerd) is gone; logging must never take the shim down.
-            }
-        }
+        return line.ToString();
     }
 
     private sealed class DebugSwitch
     {
         public volatile bool On;
     }
-
-    private static string Quote(string value) =>
-        "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
 }

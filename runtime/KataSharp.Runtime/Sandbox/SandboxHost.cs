@@ -50,8 +50,14 @@ public sealed class SandboxHost : IAsyncDisposable
     /// <summary>Called once when the VM goes away without being asked to (crash, guest power-off).</summary>
     public Action? VmExited { get; set; }
 
-    /// <summary>Called with a container id when the guest reports an OOM kill in it.</summary>
+    /// <summary>
+    /// Called with a container id when the guest reports an OOM kill in it — only for ids
+    /// <see cref="OwnsContainer"/> accepts, and bounded in number and rate (<see cref="OomEventRelay"/>).
+    /// </summary>
     public Action<string>? ContainerOom { get; set; }
+
+    /// <summary>True for a container id this shim runs: the guest names containers, so nothing else is forwarded.</summary>
+    public Func<string, bool>? OwnsContainer { get; set; }
 
     /// <summary>The running VM's backend; Unavailable when there is none.</summary>
     public ISandboxBackend Backend => _backend is not null && _lifecycle.State == SandboxState.Running
@@ -193,7 +199,7 @@ public sealed class SandboxHost : IAsyncDisposable
                 }
                 await _backend.DisposeAsync();
                 _attached.Clear();
-                _log.Info("sandbox VM stopped");
+                _log.Info($"sandbox VM stopped; dropped by the guest-output bounds: {_log.Drops}");
             }
         }
         LeaveCgroup();
@@ -238,11 +244,12 @@ public sealed class SandboxHost : IAsyncDisposable
 
     private async Task ForwardOomAsync(ISandboxBackend backend)
     {
+        await using var relay = new OomEventRelay(id => OwnsContainer?.Invoke(id) ?? false, id => ContainerOom?.Invoke(id), _log);
         try
         {
             await foreach (string containerId in backend.WatchOomAsync(_stopping.Token))
             {
-                ContainerOom?.Invoke(containerId);
+                relay.Offer(containerId);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or RuntimeException or IOException)

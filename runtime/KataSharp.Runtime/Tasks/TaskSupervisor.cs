@@ -37,6 +37,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
         _log = log;
         _sandbox.VmExited = OnVmExited;
         _sandbox.ContainerOom = id => _events.Publish(TaskEvents.Oom(id));
+        _sandbox.OwnsContainer = HasContainer;
     }
 
     /// <summary>The pid reported for every task and process: the VM's, i.e. this shim's.</summary>
@@ -50,6 +51,15 @@ public sealed class TaskSupervisor : IAsyncDisposable
             {
                 return _containers.Count;
             }
+        }
+    }
+
+    /// <summary>True for a container of this pod (the OOM events the guest sends name containers).</summary>
+    private bool HasContainer(string containerId)
+    {
+        lock (_state)
+        {
+            return _containers.ContainsKey(containerId);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using KataSharp.Runtime.Logging;
 
 namespace KataSharp.Shim.Backend;
@@ -8,16 +7,26 @@ namespace KataSharp.Shim.Backend;
 /// with the sandbox id, so the kernel's and init's messages sit in containerd's log next to ours.
 /// Once the agent's own log stream is connected (<see cref="AgentLogConnected"/>) the console only
 /// repeats it, so its lines drop to debug level; the console tail still goes into crash reports.
+/// A vCPU thread calls <see cref="Write(ReadOnlySpan{byte})"/> for the UART, so it never blocks:
+/// lines are cut at <see cref="GuestOutputLimits.MaxLineBytes"/> in a fixed buffer, rate-limited,
+/// escaped, and handed to the log's bounded queue.
 /// </summary>
 public sealed class GuestConsoleLog : Stream
 {
-    private const int MaxLine = 4096;
-
     private readonly RuntimeLog _log;
-    private readonly MemoryStream _line = new();
+    private readonly BoundedLineSplitter _lines;
+    private readonly GuestLineRateLimit _rate;
+    private readonly BoundedLineSplitter.LineHandler _emit;
     private volatile bool _agentLogConnected;
 
-    public GuestConsoleLog(RuntimeLog log) => _log = log;
+    public GuestConsoleLog(RuntimeLog log, GuestOutputLimits? limits = null)
+    {
+        limits ??= GuestOutputLimits.Default;
+        _log = log;
+        _lines = new BoundedLineSplitter(limits.MaxLineBytes);
+        _rate = new GuestLineRateLimit(limits, log, "guest console");
+        _emit = EmitLine;
+    }
 
     /// <summary>Called when the agent's log lines start arriving over vsock.</summary>
     public void AgentLogConnected() => _agentLogConnected = true;
@@ -34,25 +43,14 @@ public sealed class GuestConsoleLog : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
+    /// <summary>The UART hands over one byte at a time: no array per byte.</summary>
+    public override void WriteByte(byte value) => Write(new ReadOnlySpan<byte>(in value));
+
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        lock (_line)
+        lock (_lines)
         {
-            foreach (byte b in buffer)
-            {
-                if (b == '\n' || _line.Length >= MaxLine)
-                {
-                    EmitLine();
-                    if (b == '\n')
-                    {
-                        continue;
-                    }
-                }
-                if (b != '\r')
-                {
-                    _line.WriteByte(b);
-                }
-            }
+            _lines.Append(buffer, _emit);
         }
     }
 
@@ -61,18 +59,19 @@ public sealed class GuestConsoleLog : Stream
         // Lines are logged as they complete; a partial line waits for its newline (or Dispose).
     }
 
-    private void EmitLine()
+    private void EmitLine(ReadOnlySpan<byte> line, bool truncated)
     {
-        string text = Encoding.UTF8.GetString(_line.GetBuffer(), 0, (int)_line.Length);
-        _line.SetLength(0);
-        if (_agentLogConnected)
+        if (truncated)
         {
-            _log.Debug($"guest console: {text}");
+            _log.Drops.CountTruncatedGuestLine();
         }
-        else
+        LogSeverity severity = _agentLogConnected ? LogSeverity.Debug : LogSeverity.Info;
+        if ((severity == LogSeverity.Debug && !_log.IsDebugEnabled) || !_rate.TryAdmit(line.Length))
         {
-            _log.Info($"guest console: {text}");
+            return;
         }
+        string cut = truncated ? $" …[cut at {_lines.MaxLineBytes} bytes]" : "";
+        _log.Log(severity, $"guest console: {UntrustedText.Escape(line, _lines.MaxLineBytes)}{cut}");
     }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
@@ -85,13 +84,11 @@ public sealed class GuestConsoleLog : Stream
     {
         if (disposing)
         {
-            lock (_line)
+            lock (_lines)
             {
-                if (_line.Length > 0)
-                {
-                    EmitLine();
-                }
+                _lines.Finish(_emit);
             }
+            _rate.Dispose();
         }
         base.Dispose(disposing);
     }

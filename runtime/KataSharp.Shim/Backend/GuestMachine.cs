@@ -22,6 +22,9 @@ public sealed class GuestMachine : IGuestVm
 {
     public const string VsockSocketName = "vsock.sock";
 
+    /// <summary>How much of each console line an error message quotes.</summary>
+    private const int MaxConsoleLineInErrors = 512;
+
     private readonly VirtualMachine _vm;
     private readonly VirtioDeviceManager _devices;
     private readonly GuestConsoleLog _console;
@@ -34,7 +37,7 @@ public sealed class GuestMachine : IGuestVm
         _console = console;
         Slots = slots;
         VsockSocket = vsockSocket;
-        Exited = vm.WaitForExitAsync();
+        Exited = vm.WaitForExitAsync().ContinueWith(t => Escaped(t.Result), TaskScheduler.Default);
     }
 
     public BlockSlotPool Slots { get; }
@@ -42,7 +45,7 @@ public sealed class GuestMachine : IGuestVm
     /// <summary>The hybrid vsock unix socket (guest port P connects to "&lt;this&gt;_P").</summary>
     public string VsockSocket { get; }
 
-    /// <summary>Completes with the reason once the VM has stopped.</summary>
+    /// <summary>Completes with the reason once the VM has stopped (its message escaped: it can quote the guest's panic line).</summary>
     public Task<VmExit> Exited { get; }
 
     public string KernelCmdline => _vm.KernelCmdline;
@@ -138,12 +141,15 @@ public sealed class GuestMachine : IGuestVm
         }
     }
 
-    /// <summary>The last console lines, for error messages (boot failures, crashes).</summary>
+    /// <summary>The last console lines, for error messages (boot failures, crashes): guest text, so each line is escaped and capped.</summary>
     public string ConsoleTail(int lines)
     {
         string tail = _vm.ConsoleTail.LastLines(lines);
-        return tail.Length == 0 ? "(the guest printed nothing on its console)" : tail;
+        return tail.Length == 0 ? "(the guest printed nothing on its console)" : UntrustedText.EscapeLines(tail, MaxConsoleLineInErrors);
     }
+
+    /// <summary>A VM exit whose message (which can carry the guest's panic line) is safe for logs and error messages.</summary>
+    private static VmExit Escaped(VmExit exit) => exit with { Message = UntrustedText.Escape(exit.Message, UntrustedText.DefaultMaxLength) };
 
     /// <summary>Stops the vCPUs (waits for their threads) and releases the VM, its devices and their sockets.</summary>
     public void Dispose()

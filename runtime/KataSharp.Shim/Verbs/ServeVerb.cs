@@ -27,7 +27,8 @@ public static class ServeVerb
         args.Require();
         DetachFromSession();
         RedirectStderrToLogFifo();
-        var log = new RuntimeLog(Console.Error, args.Debug, args.Id);
+        // Disposed last: waits (bounded) for the queued records to reach the FIFO before the shim exits.
+        using var log = new RuntimeLog(Console.Error, args.Debug, args.Id);
 
         using Socket listener = OpenListener(args);
         string socketPath = (listener.LocalEndPoint as UnixDomainSocketEndPoint)?.ToString() ?? args.Socket;

@@ -114,6 +114,16 @@ public sealed class BackendPieceTests
     }
 
     [Fact]
+    public void AgentErrors_EscapeAndCapTheGuestsText()
+    {
+        string detail = "bad \u001b[2J\u001b[Hthing\nforged: line" + new string('z', 5000);
+        var e = AgentErrors.Translate(new RpcException(new Status(StatusCode.InvalidArgument, detail)), "container c1: create");
+        Assert.StartsWith("container c1: create: bad \\x1b[2J\\x1b[Hthing\\nforged: line", e.Message);
+        Assert.DoesNotContain(e.Message, char.IsControl);
+        Assert.InRange(e.Message.Length, AgentErrors.MaxDetailLength, AgentErrors.MaxDetailLength + 100);
+    }
+
+    [Fact]
     public void AgentStats_MapCgroupV2Numbers()
     {
         var stats = new KataSharp.Agent.Protocol.ContainerStats
@@ -130,11 +140,13 @@ public sealed class BackendPieceTests
     public void GuestConsole_BecomesOneLogLinePerConsoleLine_WithTheSandboxId()
     {
         var output = new StringWriter();
-        using (var console = new GuestConsoleLog(new RuntimeLog(output, debug: false, "pod-1")))
+        using var log = new RuntimeLog(output, debug: false, "pod-1");
+        using (var console = new GuestConsoleLog(log))
         {
             console.Write(Encoding.ASCII.GetBytes("Linux version 6.12\r\nRun /init as init "));
             console.Write(Encoding.ASCII.GetBytes("process\npartial"));
         }
+        Assert.True(log.Flush(TimeSpan.FromSeconds(10)));
         string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length);
         Assert.Contains("msg=\"guest console: Linux version 6.12\"", lines[0]);
@@ -147,21 +159,25 @@ public sealed class BackendPieceTests
     public void GuestConsole_DropsToDebug_OnceTheAgentLogStreamCarriesTheSameLines()
     {
         var output = new StringWriter();
-        using (var console = new GuestConsoleLog(new RuntimeLog(output, debug: false, "pod-1")))
+        using var log = new RuntimeLog(output, debug: false, "pod-1");
+        using (var console = new GuestConsoleLog(log))
         {
             console.Write(Encoding.ASCII.GetBytes("booting\n"));
             console.AgentLogConnected();
             console.Write(Encoding.ASCII.GetBytes("agent line\n"));
         }
+        Assert.True(log.Flush(TimeSpan.FromSeconds(10)));
         Assert.Contains("guest console: booting", output.ToString());
         Assert.DoesNotContain("agent line", output.ToString());
 
         var debugOutput = new StringWriter();
-        using (var console = new GuestConsoleLog(new RuntimeLog(debugOutput, debug: true, "pod-1")))
+        using var debugLog = new RuntimeLog(debugOutput, debug: true, "pod-1");
+        using (var console = new GuestConsoleLog(debugLog))
         {
             console.AgentLogConnected();
             console.Write(Encoding.ASCII.GetBytes("agent line\n"));
         }
+        Assert.True(debugLog.Flush(TimeSpan.FromSeconds(10)));
         Assert.Contains("level=debug msg=\"guest console: agent line\"", debugOutput.ToString());
     }
 }

@@ -13,9 +13,11 @@ public sealed class RuntimeLogTests
     public void Lines_are_logfmt_with_the_sandbox_and_container_and_debug_stays_off_by_default()
     {
         var output = new StringWriter();
-        RuntimeLog log = new RuntimeLog(output, debug: false).ForSandbox("pod-1");
+        using var root = new RuntimeLog(output, debug: false);
+        RuntimeLog log = root.ForSandbox("pod-1");
         log.Debug("hidden");
         log.Info("say \"hi\"", "c1");
+        Assert.True(root.Flush(TimeSpan.FromSeconds(10)));
         string text = output.ToString();
         Assert.DoesNotContain("hidden", text);
         Assert.Matches("^time=\"[0-9T:.-]+Z\" level=info msg=\"say \\\\\"hi\\\\\"\" sandbox=\"pod-1\" container=\"c1\" runtime=io.containerd.katasharp.v2\n$", text);
@@ -25,10 +27,11 @@ public sealed class RuntimeLogTests
     public void Enabling_debug_reaches_every_log_made_from_the_same_one()
     {
         var output = new StringWriter();
-        var root = new RuntimeLog(output, debug: false);
+        using var root = new RuntimeLog(output, debug: false);
         RuntimeLog sandbox = root.ForSandbox("pod-1");
         root.EnableDebug();
         sandbox.Debug("now visible");
+        Assert.True(root.Flush(TimeSpan.FromSeconds(10)));
         Assert.Contains("level=debug msg=\"now visible\" sandbox=\"pod-1\"", output.ToString());
     }
 
@@ -50,14 +53,73 @@ public sealed class RuntimeLogTests
             debug = {(debug ? "true" : "false")}
             """);
         var output = new StringWriter();
-        var log = new RuntimeLog(output, debug: false, "pod-1");
+        using var log = new RuntimeLog(output, debug: false, "pod-1");
         var host = new SandboxHost("pod-1", directory.Combine("state"), _ => new FakeSandboxBackend(), path => ConfigurationLoader.Load(path),
             _ => new LayerImageCache(directory.Combine("layers"), new ErofsBuilder(), RuntimeLog.Null), log);
 
         await host.EnsureRunningAsync(config, new ContainerPlacement("c1", PodResources.None, null, null), CancellationToken.None);
         log.Debug("after boot");
+        Assert.True(log.Flush(TimeSpan.FromSeconds(10)));
 
         Assert.Equal(debug, output.ToString().Contains("msg=\"after boot\""));
         await host.StopAsync(CancellationToken.None);
+    }
+    [Fact]
+    public void Every_control_character_is_escaped_so_a_record_stays_one_line()
+    {
+        var output = new StringWriter();
+        using var log = new RuntimeLog(output, debug: false, "pod-1");
+        log.Info("a\u001b[2Jb\u0007\u202eevil\r\nforged level=error msg=\"x\"\ttab", "c\u001b1");
+        Assert.True(log.Flush(TimeSpan.FromSeconds(10)));
+        string text = output.ToString();
+        Assert.Equal(text.Length - 1, text.IndexOf('\n'));
+        Assert.DoesNotContain(text[..^1], c => char.IsControl(c) || c == '\u202e');
+        Assert.Contains(@"msg=""a\x1b[2Jb\x07\u202eevil\r\nforged level=error msg=\""x\""\ttab""", text);
+        Assert.Contains(@"container=""c\x1b1""", text);
+    }
+
+    [Fact]
+    public async Task A_stalled_log_reader_costs_counted_dropped_records_never_a_blocked_caller()
+    {
+        using var sink = new RecordingLogWriter();
+        using var log = new RuntimeLog(sink, debug: false, "pod-1", queueCapacityChars: 4096);
+        sink.Block();
+
+        // The callers (a vCPU, the event loop) must return although nothing can be written.
+        await Task.Run(() =>
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                log.Info($"record {i}");
+            }
+        }).WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => sink.BlockedWriters == 1, "the log's thread stuck in the sink");
+
+        long dropped = log.Drops.DroppedLogRecords;
+        Assert.InRange(dropped, 900, 1000);
+        sink.Release();
+        Assert.True(log.Flush(TimeSpan.FromSeconds(10)));
+        int written = sink.Lines.Count(l => l.Contains("msg=\"record ", StringComparison.Ordinal));
+        string report = Assert.Single(sink.Lines, l => l.Contains("log records", StringComparison.Ordinal));
+        Assert.Contains($"level=warning msg=\"dropped {dropped} log records: the log's reader (containerd) was too slow\" sandbox=\"pod-1\"", report);
+        Assert.Equal(1000, written + dropped);
+    }
+
+    [Fact]
+    public async Task Closing_waits_only_a_bounded_time_for_a_stuck_reader()
+    {
+        using var sink = new RecordingLogWriter();
+        var log = new RuntimeLog(sink, debug: false, "pod-1");
+        sink.Block();
+        await Task.Run(() => log.Info("never read")).WaitAsync(TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => sink.BlockedWriters == 1, "the log's thread stuck in the sink");
+        Assert.False(log.Flush(TimeSpan.FromMilliseconds(100)));
+        Assert.False(log.Close(TimeSpan.FromMilliseconds(100)));
+        log.Info("after close");
+        Assert.Equal(1, log.Drops.DroppedLogRecords);
+        sink.Release();
+        Assert.True(log.Close(TimeSpan.FromSeconds(10)));
+        Assert.Contains("never read", sink.Text);
+        Assert.Contains("dropped 1 log records", sink.Text);
     }
 }

@@ -44,8 +44,8 @@ public sealed class TaskHarness : IAsyncDisposable
         Store = new SandboxStateStore(_directory.Combine("state"));
         LayerCache = new LayerImageCache(_directory.Combine("layers"), new ErofsBuilder(), KataSharp.Runtime.Logging.RuntimeLog.Null);
         var sandbox = new SandboxHost("sb1", Store.DirectoryOf("sb1"), _ => Backend, path => ConfigurationLoader.Load(path ?? ConfigPath),
-            _ => LayerCache, KataSharp.Runtime.Logging.RuntimeLog.Null);
-        Supervisor = new TaskSupervisor(sandbox, Events, Store, new ShimIdentity(Namespace, Environment.ProcessId, 1, "/nowhere"), KataSharp.Runtime.Logging.RuntimeLog.Null);
+            _ => LayerCache, Log);
+        Supervisor = new TaskSupervisor(sandbox, Events, Store, new ShimIdentity(Namespace, Environment.ProcessId, 1, "/nowhere"), Log);
         var registry = new TtrpcServiceRegistry();
         new TaskService(Supervisor, () => ExitRequested = true).Register(registry);
         string socket = _directory.Combine("shim.sock");
@@ -54,6 +54,9 @@ public sealed class TaskHarness : IAsyncDisposable
     }
 
     public FakeSandboxBackend Backend { get; } = new();
+
+    /// <summary>Writes nothing, but has this harness's own drop counters.</summary>
+    public KataSharp.Runtime.Logging.RuntimeLog Log { get; } = new(TextWriter.Null, debug: false, "sb1");
 
     public RecordingEventSink Events { get; } = new();
 

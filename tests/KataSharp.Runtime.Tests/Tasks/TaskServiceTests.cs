@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using KataSharp.Runtime.Containerd.Wire;
 using KataSharp.Runtime.Events;
+using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Tests.Fakes;
 using KataSharp.Runtime.Ttrpc;
@@ -212,6 +213,36 @@ public class TaskServiceTests
         h.Backend.ReportOom("c1");
         await Eventually.TrueAsync(() => h.Events.Topics.Contains(EventTopics.TaskOom), "TaskOOM published");
         Assert.Equal("c1", ((TaskOOM)h.Events.Events.Single(e => e.Topic == EventTopics.TaskOom).Message).ContainerId);
+    }
+
+    [Fact]
+    public async Task Oom_for_a_container_this_shim_does_not_run_is_not_forwarded()
+    {
+        await using var h = TaskHarness.Start();
+        await h.Call("Create", h.CreateRequest("c1"), CreateTaskResponse.Parser);
+        h.Backend.ReportOom("someone-elses");
+        h.Backend.ReportOom("c1"); // after the unknown one: once it is published, the unknown one was handled
+        await Eventually.TrueAsync(() => h.Events.Topics.Contains(EventTopics.TaskOom), "TaskOOM published");
+        Assert.Equal(["c1"], h.Events.Events.Where(e => e.Topic == EventTopics.TaskOom).Select(e => ((TaskOOM)e.Message).ContainerId));
+        Assert.Equal(1, h.Log.Drops.IgnoredOomEvents);
+    }
+
+    [Fact]
+    public async Task A_guest_spamming_oom_events_cannot_flood_containerd()
+    {
+        await using var h = TaskHarness.Start();
+        await h.Call("Create", h.CreateRequest("c1"), CreateTaskResponse.Parser);
+        var started = DateTime.UtcNow;
+        for (int i = 0; i < 10_000; i++)
+        {
+            h.Backend.ReportOom("c1");
+            h.Backend.ReportOom($"forged-{i}");
+        }
+        await Eventually.TrueAsync(() => h.Log.Drops.IgnoredOomEvents == 10_000 && h.Log.Drops.DroppedOomEvents >= 9_000, "the spam dropped and counted");
+        double seconds = (DateTime.UtcNow - started).TotalSeconds;
+        int published = h.Events.Topics.Count(t => t == EventTopics.TaskOom);
+        Assert.InRange(published, 1, OomEventRelay.Burst + (int)Math.Ceiling(seconds * OomEventRelay.PerSecond) + 1);
+        Assert.All(h.Events.Events.Where(e => e.Topic == EventTopics.TaskOom), e => Assert.Equal("c1", ((TaskOOM)e.Message).ContainerId));
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public sealed class AgentConnection : IDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken); // retry pacing, not a wait for a condition
         }
         throw new RuntimeException(RuntimeError.DeadlineExceeded,
-            $"the guest agent did not answer its health check within {timeout.TotalSeconds:0} s ([agent] ready_timeout_seconds){(last is null ? "" : $": {last.Status.Detail}")}");
+            $"the guest agent did not answer its health check within {timeout.TotalSeconds:0} s ([agent] ready_timeout_seconds){(last is null ? "" : $": {AgentErrors.Detail(last)}")}");
     }
 
     public void Dispose() => _channel.Dispose();

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Tasks;
 
 namespace KataSharp.Shim.Backend.Agent;
@@ -21,9 +22,19 @@ public static class AgentErrors
         _ => RuntimeError.Internal,
     };
 
+    /// <summary>The longest status detail from the agent kept in an error message.</summary>
+    public const int MaxDetailLength = 1024;
+
+    /// <summary>
+    /// The status detail the agent sent — guest text, so escaped and capped before it goes into an
+    /// error message containerd shows — or the status code when there is none.
+    /// </summary>
+    public static string Detail(RpcException e) =>
+        string.IsNullOrEmpty(e.Status.Detail) ? e.StatusCode.ToString() : UntrustedText.Escape(e.Status.Detail, MaxDetailLength);
+
     public static RuntimeException Translate(RpcException e, string operation)
     {
-        string detail = string.IsNullOrEmpty(e.Status.Detail) ? e.StatusCode.ToString() : e.Status.Detail;
+        string detail = Detail(e);
         bool unreachable = e.StatusCode is StatusCode.Unavailable or StatusCode.Cancelled || IsTransportFailure(e);
         string reason = unreachable
             ? $"the guest agent is unreachable ({detail}); is the VM still running?"
@@ -37,17 +48,4 @@ public static class AgentErrors
     /// </summary>
     private static bool IsTransportFailure(RpcException e) =>
         e.StatusCode is StatusCode.Internal or StatusCode.Unknown && e.Status.DebugException is HttpRequestException or IOException;
-
-    /// <summary>Runs one agent call, turning its status into a <see cref="RuntimeException"/>.</summary>
-    public static async Task<T> CallAsync<T>(string operation, Func<Task<T>> call)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (RpcException e)
-        {
-            throw Translate(e, operation);
-        }
-    }
 }

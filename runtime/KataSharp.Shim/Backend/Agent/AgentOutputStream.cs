@@ -44,7 +44,7 @@ public sealed class AgentOutputStream : Stream
             }
             catch (RpcException e)
             {
-                throw new IOException($"the guest output stream failed: {e.Status.Detail} ({e.StatusCode})", e);
+                throw new IOException($"the guest output stream failed: {AgentErrors.Detail(e)} ({e.StatusCode})", e);
             }
             _pending = _call.ResponseStream.Current.Data.Memory;
         }

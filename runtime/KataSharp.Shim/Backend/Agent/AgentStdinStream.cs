@@ -39,7 +39,7 @@ public sealed class AgentStdinStream : Stream
         }
         catch (RpcException e)
         {
-            throw new IOException($"the guest stdin stream failed: {e.Status.Detail} ({e.StatusCode})", e);
+            throw new IOException($"the guest stdin stream failed: {AgentErrors.Detail(e)} ({e.StatusCode})", e);
         }
         catch (InvalidOperationException e)
         {

@@ -1,0 +1,62 @@
+namespace KataSharp.Runtime.Logging;
+
+/// <summary>
+/// What the shim did not pass on because a bound was reached — guest output cut, refused or
+/// rate-limited, OOM events ignored or dropped, its own log records dropped while containerd read
+/// the log too slowly. One instance per sandbox (a shim serves one sandbox), reached through
+/// <see cref="RuntimeLog.Drops"/>; thread-safe; the totals are logged when the sandbox stops and
+/// the names are metric names, ready to be exported.
+/// </summary>
+public sealed class DropCounters
+{
+    private long _truncatedGuestLines;
+    private long _refusedGuestLogConnections;
+    private long _rateLimitedGuestLines;
+    private long _ignoredOomEvents;
+    private long _droppedOomEvents;
+    private long _droppedLogRecords;
+
+    /// <summary>Guest log and console lines cut at the line limit (the rest of each was discarded unread).</summary>
+    public long TruncatedGuestLines => Interlocked.Read(ref _truncatedGuestLines);
+
+    /// <summary>Connections to the guest log port closed at once because the connection limit was reached.</summary>
+    public long RefusedGuestLogConnections => Interlocked.Read(ref _refusedGuestLogConnections);
+
+    /// <summary>Guest log and console lines dropped by the lines/s or bytes/s limit.</summary>
+    public long RateLimitedGuestLines => Interlocked.Read(ref _rateLimitedGuestLines);
+
+    /// <summary>OOM events naming a container this shim does not run (not forwarded to containerd).</summary>
+    public long IgnoredOomEvents => Interlocked.Read(ref _ignoredOomEvents);
+
+    /// <summary>OOM events for our containers dropped because one was already queued or the queue was full.</summary>
+    public long DroppedOomEvents => Interlocked.Read(ref _droppedOomEvents);
+
+    /// <summary>Shim log records dropped because the log queue was full (its reader, containerd, was too slow).</summary>
+    public long DroppedLogRecords => Interlocked.Read(ref _droppedLogRecords);
+
+    public void CountTruncatedGuestLine() => Interlocked.Increment(ref _truncatedGuestLines);
+
+    public void CountRefusedGuestLogConnection() => Interlocked.Increment(ref _refusedGuestLogConnections);
+
+    public void CountRateLimitedGuestLine() => Interlocked.Increment(ref _rateLimitedGuestLines);
+
+    public void CountIgnoredOomEvent() => Interlocked.Increment(ref _ignoredOomEvents);
+
+    public void CountDroppedOomEvent() => Interlocked.Increment(ref _droppedOomEvents);
+
+    public void CountDroppedLogRecord() => Interlocked.Increment(ref _droppedLogRecords);
+
+    /// <summary>Every counter by its metric name, in a fixed order.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> Values =>
+    [
+        new("truncated_guest_lines", TruncatedGuestLines),
+        new("refused_guest_log_connections", RefusedGuestLogConnections),
+        new("rate_limited_guest_lines", RateLimitedGuestLines),
+        new("ignored_oom_events", IgnoredOomEvents),
+        new("dropped_oom_events", DroppedOomEvents),
+        new("dropped_log_records", DroppedLogRecords),
+    ];
+
+    /// <summary>"name=value" pairs, for the line logged when the sandbox stops.</summary>
+    public override string ToString() => string.Join(' ', Values.Select(v => $"{v.Key}={v.Value}"));
+}
