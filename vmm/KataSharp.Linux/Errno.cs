@@ -42,6 +42,7 @@ public enum Errno
     EPROTO = 71,
     EOVERFLOW = 75,
     ENOTSOCK = 88,
+    EMSGSIZE = 90,
     ENOPROTOOPT = 92,
     EOPNOTSUPP = 95,
     EADDRINUSE = 98,
