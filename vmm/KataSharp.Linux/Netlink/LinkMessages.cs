@@ -49,6 +49,26 @@ internal static class LinkMessages
         return writer;
     }
 
+    /// <summary>RTM_NEWLINK of a veth pair (what CNI plugins make); the peer is moved into the namespace of
+    /// <paramref name="peerNamespaceFd"/> when given.</summary>
+    public static NetlinkMessageWriter NewVethPair(string name, string peerName, int? peerNamespaceFd)
+    {
+        var writer = new NetlinkMessageWriter(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL)
+            .Header(new ifinfomsg { ifi_family = AF_UNSPEC })
+            .AttributeString(IFLA_IFNAME, CheckName(name));
+        int linkInfo = writer.BeginNested(IFLA_LINKINFO);
+        writer.AttributeString(IFLA_INFO_KIND, "veth");
+        int data = writer.BeginNested(IFLA_INFO_DATA);
+        int peer = writer.BeginNested(VETH_INFO_PEER);
+        // VETH_INFO_PEER's payload is a whole link request: an ifinfomsg, then the peer's own attributes.
+        writer.Header(new ifinfomsg { ifi_family = AF_UNSPEC }).AttributeString(IFLA_IFNAME, CheckName(peerName));
+        if (peerNamespaceFd is int fd)
+        {
+            writer.AttributeU32(IFLA_NET_NS_FD, (uint)fd);
+        }
+        return writer.EndNested(peer).EndNested(data).EndNested(linkInfo);
+    }
+
     public static NetlinkMessageWriter Delete(int index) =>
         new NetlinkMessageWriter(RTM_DELLINK, 0).Header(new ifinfomsg { ifi_family = AF_UNSPEC, ifi_index = CheckIndex(index) });
 

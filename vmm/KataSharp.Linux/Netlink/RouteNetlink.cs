@@ -48,6 +48,12 @@ public sealed class RouteNetlink : IDisposable
     public void SetName(int index, string name) =>
         _socket.Execute(LinkMessages.Set(index, LinkFlags.None, LinkFlags.None, name: name), $"RTM_SETLINK #{index} name {name}");
 
+    /// <summary>Creates a veth pair <paramref name="name"/> ↔ <paramref name="peerName"/>, the peer in
+    /// <paramref name="peerNamespace"/> when given (as a CNI plugin does). Both ends start down.</summary>
+    public void AddVethPair(string name, string peerName, Namespaces.NetworkNamespace? peerNamespace = null) =>
+        _socket.Execute(LinkMessages.NewVethPair(name, peerName, peerNamespace?.Descriptor.Value),
+            $"RTM_NEWLINK veth {name} peer {peerName}{(peerNamespace is null ? "" : $" in {peerNamespace.Path}")}");
+
     /// <summary>Deletes a link; false when it did not exist (ENODEV).</summary>
     public bool DeleteLink(int index) => ExecuteUnlessAbsent(LinkMessages.Delete(index), $"RTM_DELLINK #{index}");
 

@@ -64,13 +64,16 @@ internal static class NetlinkConstants
     public const int RTM_DELTFILTER = 45;
     public const int RTM_GETTFILTER = 46;
 
-    // linux/if_link.h
+    // linux/if_link.h, linux/veth.h
     public const int IFLA_ADDRESS = 1;
     public const int IFLA_IFNAME = 3;
     public const int IFLA_MTU = 4;
     public const int IFLA_LINK = 5;
     public const int IFLA_LINKINFO = 18;
+    public const int IFLA_NET_NS_FD = 28;
     public const int IFLA_INFO_KIND = 1;
+    public const int IFLA_INFO_DATA = 2;
+    public const int VETH_INFO_PEER = 1;
 
     // linux/if.h (interface flags)
     public const int IFF_UP = 0x1;
