@@ -135,6 +135,6 @@ public sealed class RouteNetlinkTests
 
         LinuxException taken = Assert.Throws<LinuxException>(() => ns.Netlink.SetName(a0, "b0"));
         Assert.Equal(Errno.EEXIST, taken.Errno);
-        Assert.Contains($"RTM_SETLINK #{a0} name b0", taken.Message);
+        Assert.Contains($"RTM_NEWLINK #{a0} name b0", taken.Message);
     }
 }

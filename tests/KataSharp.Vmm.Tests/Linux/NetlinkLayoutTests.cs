@@ -14,7 +14,7 @@ public sealed class NetlinkLayoutTests
     private static readonly string[] NetlinkHeaders =
     [
         "sys/socket.h", "linux/netlink.h", "linux/rtnetlink.h", "linux/if_link.h", "linux/if_addr.h", "linux/neighbour.h",
-        "linux/pkt_sched.h", "linux/pkt_cls.h", "linux/tc_act/tc_mirred.h", "linux/if_ether.h", "linux/if.h",
+        "linux/pkt_sched.h", "linux/pkt_cls.h", "linux/tc_act/tc_mirred.h", "linux/if_ether.h", "linux/if.h", "linux/veth.h",
     ];
 
     [Fact]

@@ -19,11 +19,11 @@ internal static class LinkMessages
     public static NetlinkMessageWriter GetByIndex(int index) =>
         new NetlinkMessageWriter(RTM_GETLINK, 0).Header(new ifinfomsg { ifi_family = AF_UNSPEC, ifi_index = CheckIndex(index) });
 
-    /// <summary>RTM_SETLINK: the flags under <paramref name="change"/> become <paramref name="flags"/>; MTU, MAC and
-    /// name are set when given.</summary>
+    /// <summary>RTM_NEWLINK on an existing link (no NLM_F_CREATE; what `ip link set` sends): the flags under
+    /// <paramref name="change"/> become <paramref name="flags"/>; MTU, MAC and name are set when given.</summary>
     public static NetlinkMessageWriter Set(int index, LinkFlags flags, LinkFlags change, int? mtu = null, PhysicalAddress? address = null, string? name = null)
     {
-        var writer = new NetlinkMessageWriter(RTM_SETLINK, 0)
+        var writer = new NetlinkMessageWriter(RTM_NEWLINK, 0)
             .Header(new ifinfomsg { ifi_family = AF_UNSPEC, ifi_index = CheckIndex(index), ifi_flags = (uint)flags, ifi_change = (uint)change });
         if (mtu is int m)
         {

@@ -74,11 +74,13 @@ internal sealed class NetlinkMessageWriter
     public NetlinkMessageWriter AttributeStruct<T>(int type, in T value) where T : unmanaged =>
         Attribute(type, MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value)));
 
-    /// <summary>Opens a nested attribute; close it with <see cref="EndNested"/> (its length is patched then).</summary>
-    public int BeginNested(int type)
+    /// <summary>Opens a nested attribute; close it with <see cref="EndNested"/> (its length is patched then).
+    /// <paramref name="flagged"/> sets NLA_F_NESTED, which newer attributes (TCA_ACT_OPTIONS) require and
+    /// older ones are sent without by iproute2; requests here carry the flags iproute2 sends.</summary>
+    public int BeginNested(int type, bool flagged = false)
     {
         int start = _length;
-        Attribute(type | NLA_F_NESTED, []);
+        Attribute(flagged ? type | NLA_F_NESTED : type, []);
         return start;
     }
 

@@ -53,13 +53,13 @@ internal static class RouteMessages
         {
             writer.Attribute(RTA_PREFSRC, Bytes(route.PreferredSource, family, "source"));
         }
-        if (route.OutputIndex != 0)
-        {
-            writer.AttributeU32(RTA_OIF, (uint)LinkMessages.CheckIndex(route.OutputIndex));
-        }
         if (route.Metric != 0)
         {
             writer.AttributeU32(RTA_PRIORITY, (uint)route.Metric);
+        }
+        if (route.OutputIndex != 0)
+        {
+            writer.AttributeU32(RTA_OIF, (uint)LinkMessages.CheckIndex(route.OutputIndex));
         }
         return writer;
     }

@@ -36,17 +36,17 @@ public sealed class RouteNetlink : IDisposable
         _socket.Query(LinkMessages.GetByIndex(index), RTM_NEWLINK, LinkMessages.Parse, $"RTM_GETLINK #{index}"));
 
     public void SetLinkUp(int index, bool up) =>
-        _socket.Execute(LinkMessages.Set(index, up ? LinkFlags.Up : LinkFlags.None, LinkFlags.Up), $"RTM_SETLINK #{index} {(up ? "up" : "down")}");
+        _socket.Execute(LinkMessages.Set(index, up ? LinkFlags.Up : LinkFlags.None, LinkFlags.Up), $"RTM_NEWLINK #{index} {(up ? "up" : "down")}");
 
     public void SetMtu(int index, int mtu) =>
-        _socket.Execute(LinkMessages.Set(index, LinkFlags.None, LinkFlags.None, mtu: mtu), $"RTM_SETLINK #{index} mtu {mtu}");
+        _socket.Execute(LinkMessages.Set(index, LinkFlags.None, LinkFlags.None, mtu: mtu), $"RTM_NEWLINK #{index} mtu {mtu}");
 
     public void SetMacAddress(int index, PhysicalAddress address) =>
-        _socket.Execute(LinkMessages.Set(index, LinkFlags.None, LinkFlags.None, address: address), $"RTM_SETLINK #{index} address {Format(address)}");
+        _socket.Execute(LinkMessages.Set(index, LinkFlags.None, LinkFlags.None, address: address), $"RTM_NEWLINK #{index} address {Format(address)}");
 
     /// <summary>Renames a link (the kernel refuses while it is up: EBUSY).</summary>
     public void SetName(int index, string name) =>
-        _socket.Execute(LinkMessages.Set(index, LinkFlags.None, LinkFlags.None, name: name), $"RTM_SETLINK #{index} name {name}");
+        _socket.Execute(LinkMessages.Set(index, LinkFlags.None, LinkFlags.None, name: name), $"RTM_NEWLINK #{index} name {name}");
 
     /// <summary>Creates a veth pair <paramref name="name"/> ↔ <paramref name="peerName"/>, the peer in
     /// <paramref name="peerNamespace"/> when given (as a CNI plugin does). Both ends start down.</summary>

@@ -32,14 +32,16 @@ internal static class TrafficControlMessages
         var writer = new NetlinkMessageWriter(RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL)
             .Header(FilterHeader(index, priority))
             .AttributeString(TCA_KIND, U32Kind);
+        // Attribute order and nest flags as tc sends them (the unit test compares with tc's bytes).
         int options = writer.BeginNested(TCA_OPTIONS);
-        writer.Attribute(TCA_U32_SEL, MatchAllSelector());
         int actions = writer.BeginNested(TCA_U32_ACT);
         int first = writer.BeginNested(1); // actions are numbered from 1, in order
         writer.AttributeString(TCA_ACT_KIND, MirredKind);
-        int mirredOptions = writer.BeginNested(TCA_ACT_OPTIONS);
+        int mirredOptions = writer.BeginNested(TCA_ACT_OPTIONS, flagged: true);
         writer.AttributeStruct(TCA_MIRRED_PARMS, new tc_mirred { action = TC_ACT_STOLEN, eaction = TCA_EGRESS_REDIR, ifindex = (uint)targetIndex });
-        writer.EndNested(mirredOptions).EndNested(first).EndNested(actions).EndNested(options);
+        writer.EndNested(mirredOptions).EndNested(first).EndNested(actions);
+        writer.Attribute(TCA_U32_SEL, MatchAllSelector());
+        writer.EndNested(options);
         return writer;
     }
 

@@ -47,7 +47,6 @@ internal static class NetlinkConstants
     public const int RTM_NEWLINK = 16;
     public const int RTM_DELLINK = 17;
     public const int RTM_GETLINK = 18;
-    public const int RTM_SETLINK = 19;
     public const int RTM_NEWADDR = 20;
     public const int RTM_DELADDR = 21;
     public const int RTM_GETADDR = 22;
