@@ -5,6 +5,7 @@ using KataSharp.Linux.Netlink;
 using KataSharp.Runtime.Network;
 using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Tests.Network.Support;
+using KataSharp.Tests.Shared.Network;
 using Xunit;
 
 namespace KataSharp.Runtime.Tests.Network;

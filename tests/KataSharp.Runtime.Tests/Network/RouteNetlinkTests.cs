@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using KataSharp.Linux;
 using KataSharp.Linux.Netlink;
 using KataSharp.Runtime.Tests.Network.Support;
+using KataSharp.Tests.Shared.Network;
 using Xunit;
 
 namespace KataSharp.Runtime.Tests.Network;

@@ -22,6 +22,10 @@ public sealed class RouteNetlink : IDisposable
     /// <paramref name="timeout"/> (default 10 s).</summary>
     public static RouteNetlink Open(TimeSpan? timeout = null) => new(NetlinkSocket.Open(timeout));
 
+    /// <summary>Whether the kernel would take <paramref name="name"/> as an interface name (1-15 bytes, no '/', ':',
+    /// whitespace or control characters, not "." or "..").</summary>
+    public static bool IsValidInterfaceName(string name) => LinkMessages.IsValidName(name);
+
     // ---- links
 
     public IReadOnlyList<LinkInfo> ListLinks() =>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using KataSharp.Linux.Netlink;
+using KataSharp.Tests.Shared.Network;
 
 namespace KataSharp.Runtime.Tests.Network.Support;
 

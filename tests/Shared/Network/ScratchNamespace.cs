@@ -1,9 +1,10 @@
 using KataSharp.Linux.Namespaces;
 using KataSharp.Linux.Netlink;
 
-namespace KataSharp.Runtime.Tests.Network.Support;
+namespace KataSharp.Tests.Shared.Network;
 
 /// <summary>
+/// (tests/Shared: compiled into each test project that needs it.)
 /// A private, named network namespace for one test (/run/netns/ks-test-…, as CNI would pin one), with a
 /// thread inside it and rtnetlink bound to it. Dispose closes everything and removes the namespace.
 /// </summary>
