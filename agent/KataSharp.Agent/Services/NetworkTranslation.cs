@@ -164,7 +164,9 @@ public static class NetworkTranslation
     /// <summary>"10.1.0.0/16" → (10.1.0.0, 16); the host part must be zero (the kernel refuses it otherwise).</summary>
     private static (IPAddress, int) Network(string text, string field)
     {
-        if (!IPNetwork.TryParse(text, out IPNetwork network) || !text.Contains('/'))
+        int slash = text.IndexOf('/');
+        if (slash < 0 || !IPNetwork.TryParse(text, out IPNetwork network) || !IPAddress.TryParse(text.AsSpan(0, slash), out IPAddress? given)
+            || !given.Equals(network.BaseAddress) || IsMulticast(given))
         {
             throw AgentException.Invalid(field, $"'{text}' is not a network like 10.1.0.0/16 with its host bits zero");
         }
