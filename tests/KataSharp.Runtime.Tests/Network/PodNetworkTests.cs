@@ -36,6 +36,23 @@ public sealed class PodNetworkTests
     }
 
     [Fact]
+    public void Dual_stack_reports_IPv6_addresses_and_routes_but_not_the_link_local_ones()
+    {
+        using var fixture = new PodNetworkFixture();
+        int eth0 = fixture.Pod.Link("eth0").Index;
+        fixture.Pod.Netlink.AddAddress(new AddressInfo(eth0, IPAddress.Parse("fd00:200::2"), 64), skipDuplicateDetection: true);
+        fixture.Pod.Netlink.AddRoute(new RouteInfo(AddressFamily.InterNetworkV6, null, 0, IPAddress.Parse("fd00:200::1"), eth0) { Metric = 1024 });
+        Assert.Contains(fixture.Pod.Netlink.ListAddresses(eth0), a => a.IsIPv6LinkLocal); // the kernel's, from the MAC
+
+        using PodNetwork network = PodNetwork.Attach(fixture.Pod.Path);
+
+        PodInterface pod = Assert.Single(network.Interfaces);
+        Assert.Equal(["10.200.0.2/24", "fd00:200::2/64"], pod.Addresses.Select(a => a.ToString()).Order());
+        PodRoute v6 = Assert.Single(pod.Routes, r => r.Family == AddressFamily.InterNetworkV6);
+        Assert.Equal((true, IPAddress.Parse("fd00:200::1"), 1024), (v6.IsDefault, v6.Gateway, v6.Metric));
+    }
+
+    [Fact]
     public void Attach_makes_the_tap_and_redirects_both_ways()
     {
         using var fixture = new PodNetworkFixture();

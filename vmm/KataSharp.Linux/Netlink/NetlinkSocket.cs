@@ -148,6 +148,11 @@ internal sealed unsafe class NetlinkSocket : IDisposable
                         }
                         continue;
                     case NLMSG_DONE:
+                        // A dump that failed part-way ends with NLMSG_DONE carrying the negative errno.
+                        if (message.Payload.Length >= sizeof(int) && System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(message.Payload) < 0)
+                        {
+                            throw new LinuxException($"netlink {operation}", -System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(message.Payload));
+                        }
                         return interrupted;
                     case NLMSG_NOOP:
                         continue;
