@@ -71,9 +71,10 @@ internal sealed unsafe class NetlinkSocket : IDisposable
         lock (_lock)
         {
             uint sequence = Send(request, NLM_F_ACK, operation);
+            long deadline = Environment.TickCount64 + (long)Timeout.TotalMilliseconds;
             while (true)
             {
-                int length = Receive(operation);
+                int length = Receive(operation, deadline);
                 foreach (NetlinkMessage message in new NetlinkMessages(_receive.AsSpan(0, length)))
                 {
                     if (message.Sequence != sequence)
@@ -122,11 +123,12 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     {
         bool dump = (request.Flags & NLM_F_DUMP) == NLM_F_DUMP;
         uint sequence = Send(request, 0, operation);
+        long deadline = Environment.TickCount64 + (long)Timeout.TotalMilliseconds * 3; // a dump may take several datagrams
         bool interrupted = false;
         int seen = 0;
         while (true)
         {
-            int length = Receive(operation);
+            int length = Receive(operation, deadline);
             foreach (NetlinkMessage message in new NetlinkMessages(_receive.AsSpan(0, length)))
             {
                 if (message.Sequence != sequence)
@@ -210,13 +212,19 @@ internal sealed unsafe class NetlinkSocket : IDisposable
         }
     }
 
-    /// <summary>One datagram from the kernel into the receive buffer; its length.</summary>
-    private int Receive(string operation)
+    /// <summary>One datagram from the kernel into the receive buffer; its length. Each receive waits at most
+    /// <see cref="Timeout"/> (SO_RCVTIMEO) and the whole exchange ends at <paramref name="deadline"/>, however
+    /// many unrelated datagrams arrive meanwhile.</summary>
+    private int Receive(string operation, long deadline)
     {
         fixed (byte* p = _receive)
         {
             while (true)
             {
+                if (Environment.TickCount64 > deadline)
+                {
+                    throw new LinuxException($"netlink {operation}", (int)Errno.ETIMEDOUT, "no complete reply in time");
+                }
                 sockaddr_nl from = default;
                 socklen_t fromLength = (socklen_t)sizeof(sockaddr_nl);
                 // MSG_TRUNC makes recvfrom return the datagram's real length, so a truncation is seen.
