@@ -43,6 +43,7 @@ public enum Errno
     EOVERFLOW = 75,
     EBADFD = 77,
     ENOTSOCK = 88,
+    EMSGSIZE = 90,
     ENOPROTOOPT = 92,
     EOPNOTSUPP = 95,
     EADDRINUSE = 98,

@@ -1,6 +1,7 @@
 using KataSharp.Agent.Engine;
 using KataSharp.Agent.Hosting.Listeners;
 using KataSharp.Agent.Logging;
+using KataSharp.Agent.Network;
 using KataSharp.Agent.Sandbox;
 using KataSharp.Agent.Services;
 using KataSharp.Linux.Processes;
@@ -79,6 +80,7 @@ public static class AgentHost
         builder.Logging.AddProvider(new LoggerForwarder(loggers));
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(sandbox);
+        builder.Services.AddSingleton(new GuestNetwork());
         builder.Services.AddSingleton<IConnectionListenerFactory>(new DescriptorListenerFactory(loggers));
         builder.Services.AddGrpc(o =>
         {

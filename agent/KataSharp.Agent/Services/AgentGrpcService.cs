@@ -3,6 +3,7 @@ using Grpc.Core;
 using KataSharp.Agent.Engine;
 using KataSharp.Agent.Engine.Containers;
 using KataSharp.Agent.Engine.Processes;
+using KataSharp.Agent.Network;
 using KataSharp.Agent.Protocol;
 using KataSharp.Agent.Sandbox;
 using KataSharp.Linux.Terminals;
@@ -15,7 +16,7 @@ namespace KataSharp.Agent.Services;
 /// The gRPC surface: each method validates the request shape, calls the engine or the sandbox,
 /// and translates back. Errors are mapped in one place (<see cref="ErrorMapping"/>).
 /// </summary>
-public sealed class AgentGrpcService(ContainerEngine engine, SandboxState sandbox, IHostApplicationLifetime lifetime) : AgentService.AgentServiceBase
+public sealed class AgentGrpcService(ContainerEngine engine, SandboxState sandbox, GuestNetwork network, IHostApplicationLifetime lifetime) : AgentService.AgentServiceBase
 {
     // ---- sandbox
 
@@ -75,6 +76,23 @@ public sealed class AgentGrpcService(ContainerEngine engine, SandboxState sandbo
         string path = sandbox.Files.Write(request.Path, request.Data.Span, request.Offset, request.FileSize, request.Mode, request.DirMode,
             request.Uid, request.Gid, request.SymlinkTarget);
         return Task.FromResult(new CopyFileResponse { GuestPath = path });
+    }
+
+    // ---- pod network
+
+    public override Task<UpdateInterfaceResponse> UpdateInterface(UpdateInterfaceRequest request, ServerCallContext context) =>
+        Task.FromResult(new UpdateInterfaceResponse { Name = network.UpdateInterface(NetworkTranslation.ToDomain(request.Interface)) });
+
+    public override Task<UpdateRoutesResponse> UpdateRoutes(UpdateRoutesRequest request, ServerCallContext context)
+    {
+        network.UpdateRoutes(NetworkTranslation.ToDomain(request));
+        return Task.FromResult(new UpdateRoutesResponse());
+    }
+
+    public override Task<AddNeighborsResponse> AddNeighbors(AddNeighborsRequest request, ServerCallContext context)
+    {
+        network.AddNeighbours(NetworkTranslation.ToDomain(request));
+        return Task.FromResult(new AddNeighborsResponse());
     }
 
     // ---- containers

@@ -14,7 +14,18 @@ namespace KataSharp.Agent.Tests.Support;
 /// </summary>
 public sealed class AgentProcess : IAsyncLifetime
 {
+    private readonly bool _ownNetwork;
     private Process? _process;
+
+    public AgentProcess() : this(ownNetwork: false)
+    {
+    }
+
+    /// <param name="ownNetwork">Also a private network namespace (unshare --net), for the pod-network RPCs.</param>
+    internal AgentProcess(bool ownNetwork) => _ownNetwork = ownNetwork; // internal: xunit wants one public constructor
+
+    /// <summary>The agent's pid (unshare execs it), e.g. for /proc/PID/ns/net.</summary>
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("the agent is not running");
 
     public string Dir { get; } = Path.Combine("/run", $"ks-api-{Guid.NewGuid():N}"[..16]);
 
@@ -44,8 +55,8 @@ public sealed class AgentProcess : IAsyncLifetime
         string agent = Environment.GetEnvironmentVariable("KATASHARP_AGENT")
             ?? Path.Combine(Repository.Root, "agent", "KataSharp.Agent", "bin", configuration, "net10.0", "katasharp-agent");
         var info = new ProcessStartInfo("unshare") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in new[] { "--uts", "--mount", "--propagation", "private", "--", agent, "--listen", $"unix:{Socket}", "--state-dir", StateDir,
-            "--cgroup-root", CgroupMountPoint, "--cgroup-name", CgroupName, "--spawn-helper", Repository.SpawnHelper, "--etc-dir", EtcDir, "--log-level", "debug" })
+        foreach (string arg in (_ownNetwork ? new[] { "--net" } : []).Concat(new[] { "--uts", "--mount", "--propagation", "private", "--", agent, "--listen", $"unix:{Socket}", "--state-dir", StateDir,
+            "--cgroup-root", CgroupMountPoint, "--cgroup-name", CgroupName, "--spawn-helper", Repository.SpawnHelper, "--etc-dir", EtcDir, "--log-level", "debug" }))
         {
             info.ArgumentList.Add(arg);
         }

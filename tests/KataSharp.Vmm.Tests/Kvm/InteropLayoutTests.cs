@@ -1,14 +1,7 @@
-using System.Reflection;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Text;
 using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.Kvm.Interop;
 using KataSharp.Vmm.Tests.Support;
 using Xunit;
-
-// Reflection over the interop types is the point of this test; it runs on the JIT, never under AOT.
-#pragma warning disable IL2070, IL3050
 
 namespace KataSharp.Vmm.Tests.Kvm;
 
@@ -20,6 +13,8 @@ namespace KataSharp.Vmm.Tests.Kvm;
 /// </summary>
 public sealed class InteropLayoutTests
 {
+    private static readonly string[] Headers = ["linux/kvm.h", "asm/bootparam.h"];
+
     /// <summary>Structs described only partially in C# (the kernel's is longer): no sizeof check.</summary>
     private static readonly HashSet<Type> Prefixes = [typeof(kvm_run)];
 
@@ -34,41 +29,27 @@ public sealed class InteropLayoutTests
     [Fact]
     public void Every_interop_struct_field_matches_the_kernel_headers()
     {
-        var c = new StringBuilder();
+        var c = new CHeaderAssertions(Headers);
         foreach (Type type in Structs)
         {
-            if (!Prefixes.Contains(type))
-            {
-                Assert(c, $"sizeof(struct {type.Name}) == {Marshal.SizeOf(type)}");
-            }
-            AddFields(c, type.Name, type, "", 0);
+            c.Struct(type, prefixOnly: Prefixes.Contains(type));
         }
-        Compile(c.ToString());
+        c.Compile();
     }
 
     [Fact]
     public void Every_kvm_constant_and_ioctl_number_matches_the_kernel_headers()
     {
-        var c = new StringBuilder();
-        foreach (FieldInfo field in typeof(KvmConstants).GetFields(BindingFlags.Public | BindingFlags.Static))
-        {
-            if (field.Name == "KVM_MAX_CPUID_ENTRIES")
-            {
-                continue; // a kernel-internal limit, not in the uapi header
-            }
-            Assert(c, $"{field.Name} == {Convert.ToInt64(field.GetValue(null))}LL");
-        }
-        foreach (FieldInfo field in typeof(KvmIoctls).GetFields(BindingFlags.Public | BindingFlags.Static))
-        {
-            Assert(c, $"(unsigned int){field.Name} == {field.GetValue(null)}u");
-        }
-        Compile(c.ToString());
+        var c = new CHeaderAssertions(Headers);
+        c.Constants(typeof(KvmConstants), except: "KVM_MAX_CPUID_ENTRIES"); // a kernel-internal limit, not in the uapi header
+        c.Constants(typeof(KvmIoctls));
+        c.Compile();
     }
 
     [Fact]
     public void Boot_params_offsets_match_the_kernel_headers()
     {
-        var c = new StringBuilder();
+        var c = new CHeaderAssertions(Headers);
         (string Path, int Offset)[] fields =
         [
             ("ext_ramdisk_image", BootParamsLayout.ExtRamdiskImage),
@@ -100,41 +81,15 @@ public sealed class InteropLayoutTests
         ];
         foreach (var (path, offset) in fields)
         {
-            Assert(c, $"offsetof(struct boot_params, {path}) == {offset}");
+            c.Assert($"offsetof(struct boot_params, {path}) == {offset}");
         }
-        Assert(c, $"sizeof(struct boot_params) == {BootParamsLayout.Size}");
-        Assert(c, $"offsetof(struct boot_params, hdr) + sizeof(struct setup_header) == {BootParamsLayout.SetupHeaderEnd}");
-        Assert(c, $"sizeof(struct boot_e820_entry) == {E820Entry.EncodedSize}");
-        Assert(c, $"E820_MAX_ENTRIES_ZEROPAGE == {E820Map.MaxEntries}");
-        Assert(c, $"XLF_KERNEL_64 == {SetupHeader.XlfKernel64}");
-        Assert(c, $"LOADED_HIGH == {SetupHeader.LoadedHigh}");
-        Assert(c, $"CAN_USE_HEAP == {SetupHeader.CanUseHeap}");
-        Compile(c.ToString());
+        c.Assert($"sizeof(struct boot_params) == {BootParamsLayout.Size}");
+        c.Assert($"offsetof(struct boot_params, hdr) + sizeof(struct setup_header) == {BootParamsLayout.SetupHeaderEnd}");
+        c.Assert($"sizeof(struct boot_e820_entry) == {E820Entry.EncodedSize}");
+        c.Assert($"E820_MAX_ENTRIES_ZEROPAGE == {E820Map.MaxEntries}");
+        c.Assert($"XLF_KERNEL_64 == {SetupHeader.XlfKernel64}");
+        c.Assert($"LOADED_HIGH == {SetupHeader.LoadedHigh}");
+        c.Assert($"CAN_USE_HEAP == {SetupHeader.CanUseHeap}");
+        c.Compile();
     }
-
-    /// <summary>Field by field, recursing into nested interop structs (C path "a.b"); fixed buffers are leaves.</summary>
-    private static void AddFields(StringBuilder c, string cType, Type type, string prefix, int baseOffset)
-    {
-        foreach (FieldInfo field in type.GetFields(BindingFlags.Public | BindingFlags.Instance))
-        {
-            string path = prefix + field.Name;
-            int offset = baseOffset + (int)Marshal.OffsetOf(type, field.Name);
-            Assert(c, $"offsetof(struct {cType}, {path}) == {offset}");
-            Assert(c, $"sizeof(((struct {cType} *)0)->{path}) == {SizeOf(field)}");
-            Type t = field.FieldType;
-            if (t.IsValueType && !t.IsPrimitive && field.GetCustomAttribute<FixedBufferAttribute>() is null)
-            {
-                AddFields(c, cType, t, path + ".", offset);
-            }
-        }
-    }
-
-    private static int SizeOf(FieldInfo field) =>
-        field.GetCustomAttribute<FixedBufferAttribute>() is { } buffer
-            ? buffer.Length * Marshal.SizeOf(buffer.ElementType)
-            : Marshal.SizeOf(field.FieldType);
-
-    private static void Assert(StringBuilder c, string condition) => CHeaderCheck.Assert(c, condition);
-
-    private static void Compile(string assertions) => CHeaderCheck.Compile(["linux/kvm.h", "asm/bootparam.h"], assertions);
 }

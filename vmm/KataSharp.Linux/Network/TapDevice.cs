@@ -61,6 +61,23 @@ public sealed class TapDevice : IDisposable
     }
 
     /// <summary>
+    /// Creates tap <paramref name="name"/> in the calling thread's network namespace with a vnet header
+    /// (what a pod's tap for the VM is): an existing interface of that name is refused (IFF_TUN_EXCL,
+    /// EBUSY), never attached to, so a name collision cannot hijack someone else's device.
+    /// </summary>
+    public static TapDevice Create(string name)
+    {
+        try
+        {
+            return Open(name, TunFlags.VnetHeader | TunFlags.Exclusive);
+        }
+        catch (LinuxException e) when (e.Errno == Errno.EBUSY)
+        {
+            throw new LinuxException($"ioctl(TUNSETIFF, {name})", (int)Errno.EBUSY, "an interface of that name already exists in this network namespace");
+        }
+    }
+
+    /// <summary>
     /// Takes ownership of a descriptor already attached to a tap (e.g. opened by another process in a
     /// pod's network namespace and passed on): TUNGETIFF tells its name and flags. Throws
     /// <see cref="LinuxException"/> (ENOTTY, EBADFD) when <paramref name="descriptor"/> is not an attached
@@ -98,6 +115,10 @@ public sealed class TapDevice : IDisposable
 
     /// <summary>TUNSETOFFLOAD: which partial-checksum and segmentation offloads the reader accepts.</summary>
     public void SetOffloads(TunOffloads offloads) => Ioctl.Invoke(Descriptor, TUNSETOFFLOAD, (ulong)offloads, $"TUNSETOFFLOAD {offloads}");
+
+    /// <summary>A second descriptor of the same tap (close-on-exec) for another owner, e.g. the VMM's net device:
+    /// the tap lives until every descriptor is closed.</summary>
+    public FileDescriptor DuplicateDescriptor() => Descriptor.DuplicateAbove(3);
 
     public void Dispose() => Descriptor.Dispose();
 

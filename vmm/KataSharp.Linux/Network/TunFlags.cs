@@ -21,4 +21,7 @@ public enum TunFlags : short
 
     /// <summary>IFF_MULTI_QUEUE: several descriptors may attach to the same tap.</summary>
     MultiQueue = 0x0100,
+
+    /// <summary>IFF_TUN_EXCL: create only; an existing interface of that name is EBUSY, never attached to.</summary>
+    Exclusive = unchecked((short)0x8000),
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text.Json;
+using KataSharp.Linux.Namespaces;
 using KataSharp.Linux.Network;
 using KataSharp.Vmm.Virtio.Devices.Net;
 

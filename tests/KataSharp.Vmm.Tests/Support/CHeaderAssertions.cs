@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+
+// Reflection over the interop types is the point of these checks; they run on the JIT, never under AOT.
+#pragma warning disable IL2070, IL2075, IL3050
+
+namespace KataSharp.Vmm.Tests.Support;
+
+/// <summary>
+/// Collects C _Static_asserts written from C# interop definitions (by reflection, so a new field or constant is
+/// checked without editing a test) and compiles them with gcc against the kernel's uapi headers
+/// (linux-libc-dev). A mismatch fails with gcc's list of the assertions that do not hold.
+/// </summary>
+internal sealed class CHeaderAssertions(params string[] headers)
+{
+    private readonly StringBuilder _assertions = new();
+
+    public void Assert(string condition) =>
+        _assertions.AppendLine($"_Static_assert({condition}, \"{condition.Replace("\"", "\\\"")}\");");
+
+    /// <summary>sizeof (unless <paramref name="prefixOnly"/>) and every field's offset and size, recursing into nested structs.</summary>
+    public void Struct(Type type, bool prefixOnly = false, string? cName = null)
+    {
+        string name = cName ?? type.Name;
+        if (!prefixOnly)
+        {
+            Assert($"sizeof(struct {name}) == {Marshal.SizeOf(type)}");
+        }
+        AddFields(name, type, "", 0);
+    }
+
+    /// <summary>Every public static field (const or readonly) of <paramref name="type"/> equals the header's macro of the same name.</summary>
+    public void Constants(Type type, params string[] except)
+    {
+        foreach (FieldInfo field in type.GetFields(BindingFlags.Public | BindingFlags.Static))
+        {
+            if (except.Contains(field.Name))
+            {
+                continue;
+            }
+            object value = field.GetValue(null)!;
+            Assert(value is uint u ? $"(unsigned int){field.Name} == {u}u" : $"{field.Name} == {Convert.ToInt64(value)}LL");
+        }
+    }
+
+    public void Compile()
+    {
+        string source = "#include <stddef.h>\n" + string.Concat(headers.Select(h => $"#include <{h}>\n")) + _assertions;
+        var start = new ProcessStartInfo("gcc", ["-fsyntax-only", "-std=gnu11", "-x", "c", "-"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        Process gcc;
+        try
+        {
+            gcc = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("gcc is needed for the layout test: run scripts/install-deps.sh build", e);
+        }
+        using (gcc)
+        {
+            gcc.StandardInput.Write(source);
+            gcc.StandardInput.Close();
+            Task<string> errors = gcc.StandardError.ReadToEndAsync();
+            gcc.StandardOutput.ReadToEnd();
+            gcc.WaitForExit();
+            Xunit.Assert.True(gcc.ExitCode == 0, $"the C headers disagree with the C# layout:\n{errors.Result}");
+        }
+    }
+
+    /// <summary>Field by field, recursing into nested interop structs (C path "a.b"); fixed buffers are leaves.</summary>
+    private void AddFields(string cType, Type type, string prefix, int baseOffset)
+    {
+        foreach (FieldInfo field in type.GetFields(BindingFlags.Public | BindingFlags.Instance))
+        {
+            string path = prefix + field.Name;
+            int offset = baseOffset + (int)Marshal.OffsetOf(type, field.Name);
+            Assert($"offsetof(struct {cType}, {path}) == {offset}");
+            Assert($"sizeof(((struct {cType} *)0)->{path}) == {SizeOf(field)}");
+            Type t = field.FieldType;
+            if (t.IsValueType && !t.IsPrimitive && field.GetCustomAttribute<FixedBufferAttribute>() is null)
+            {
+                AddFields(cType, t, path + ".", offset);
+            }
+        }
+    }
+
+    private static int SizeOf(FieldInfo field) =>
+        field.GetCustomAttribute<FixedBufferAttribute>() is { } buffer
+            ? buffer.Length * Marshal.SizeOf(buffer.ElementType)
+            : Marshal.SizeOf(field.FieldType);
+}
