@@ -1,5 +1,4 @@
 using KataSharp.Linux.Netlink.Interop;
-using KataSharp.Linux.Network.Interop;
 using KataSharp.Vmm.Tests.Support;
 using Xunit;
 

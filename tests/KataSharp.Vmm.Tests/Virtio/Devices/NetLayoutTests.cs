@@ -77,7 +77,7 @@ public sealed class NetLayoutTests
         [
             ("IFF_TUN", (long)TunFlags.Tun), ("IFF_TAP", (long)TunFlags.Tap), ("IFF_NO_PI", (long)TunFlags.NoPacketInfo),
             ("IFF_VNET_HDR", (long)TunFlags.VnetHeader), ("IFF_MULTI_QUEUE", (long)TunFlags.MultiQueue),
-            ("IFF_TUN_EXCL", (long)(ushort)TunFlags.Exclusive),
+            ("IFF_TUN_EXCL", unchecked((long)(ushort)TunFlags.Exclusive)),
             ("TUN_F_CSUM", (long)TunOffloads.Checksum), ("TUN_F_TSO4", (long)TunOffloads.Tso4),
             ("TUN_F_TSO6", (long)TunOffloads.Tso6), ("TUN_F_TSO_ECN", (long)TunOffloads.TsoEcn),
         ];
