@@ -148,7 +148,7 @@ public sealed class NestedTestHost : IAsyncDisposable
             machine = l1 is null
                 ? DirectMachine.Start(options.Layout.AgentScript, run)
                 : await NestedMachine.StartAsync(options.Layout.GuardScript,
-                    QemuArguments.Build(l1.Kernel, l1.Initramfs, options.Layout.AgentScript, run.Spool, run.ConsoleLog, run.ControlSocket),
+                    QemuArguments.Build(l1.Kernel, l1.Initramfs, options.Layout.AgentScript, run.Spool, run.ConsoleLog, run.ControlSocket, options.L1),
                     run, ct).ConfigureAwait(false);
             options.Log($"started {machine.Description} (console: {run.ConsoleLog}); waiting up to {options.BootTimeout.TotalSeconds:F0}s for its agent");
             host = new NestedTestHost(options, machineLock, run, machine);

@@ -44,6 +44,9 @@ internal sealed record TestHostOptions
 
     public required Action<string> Log { get; init; }
 
+    /// <summary>L1's CPU count and extra kernel parameters (experiments; the environment sets them).</summary>
+    public L1Tuning L1 { get; init; } = L1Tuning.Default;
+
     public static TestHostOptions FromEnvironment(Action<string>? log = null)
     {
         RepositoryLayout layout = RepositoryLayout.Discover();
@@ -54,6 +57,7 @@ internal sealed record TestHostOptions
             LockPath = MachineLock.DefaultPath(layout.Cache),
             BootTimeout = ParseSeconds(BootTimeoutVariable, DefaultBootTimeout),
             HeartbeatTimeout = ParseSeconds(HeartbeatTimeoutVariable, DefaultHeartbeatTimeout),
+            L1 = L1Tuning.FromEnvironment(),
             Log = log ?? (line => Console.Error.WriteLine($"[testhost] {line}")),
         };
     }
