@@ -23,6 +23,7 @@ public sealed class QemuArgumentsTests
         Assert.Contains("ksagent=/repo/tests/testhost/agent.sh", cmdline);
         Assert.Contains("ksspool=/cache/runs/1/spool", cmdline);
         Assert.Contains("panic=-1", cmdline);
+        Assert.Contains("tsc=reliable clocksource=tsc", cmdline);
     }
 
     [Fact]

@@ -12,8 +12,15 @@ internal static class QemuArguments
     /// <summary>Both cores of the machines this runs on; TCG's multi-threading uses them.</summary>
     public const int Cpus = 2;
 
-    /// <summary>L1 kernel parameters every test host gets (see the README's "Known limits" for why).</summary>
-    public const string KernelDefaults = "";
+    /// <summary>
+    /// L1 keeps time with the TSC. Left alone, L1's kernel finds the TCG vCPUs' TSCs "unsynchronized"
+    /// (its warp check is timing-sensitive and TCG threads are descheduled at will; the TSCs all
+    /// derive from one QEMU clock) and falls back to the HPET, whose every read is an emulated MMIO
+    /// access under QEMU's global lock. L1's KVM reads the clock on every nested guest's exit and
+    /// timer, so with 4 guests booting at once L1 stopped for up to 36 s at a time and none of them
+    /// came up within 300 s; with the TSC all 4 did (README, "Known limits").
+    /// </summary>
+    public const string KernelDefaults = "tsc=reliable clocksource=tsc";
 
     /// <summary>Room for an L2 guest, a tmpfs overlay and containerd.</summary>
     public const int MemoryMiB = 4096;
