@@ -1,6 +1,6 @@
-using System.IO.Pipes;
 using System.Text;
 using KataSharp.TestHost.Protocol;
+using KataSharp.TestHost.Tests.Support;
 using Xunit;
 
 namespace KataSharp.TestHost.Tests.Protocol;
@@ -12,10 +12,7 @@ public sealed class AgentHeartbeatTests : IAsyncDisposable
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(600);
 
-    private readonly AnonymousPipeServerStream agentOut = new(PipeDirection.Out);
-    private readonly AnonymousPipeClientStream hostIn;
-    private readonly AnonymousPipeServerStream hostOut = new(PipeDirection.Out);
-    private readonly AnonymousPipeClientStream agentIn;
+    private readonly AgentPipes pipes = new();
     private readonly AgentConnection connection;
     private readonly CancellationTokenSource stop = new();
     private readonly Task fakeAgent;
@@ -24,9 +21,7 @@ public sealed class AgentHeartbeatTests : IAsyncDisposable
 
     public AgentHeartbeatTests()
     {
-        hostIn = new AnonymousPipeClientStream(PipeDirection.In, agentOut.ClientSafePipeHandle);
-        agentIn = new AnonymousPipeClientStream(PipeDirection.In, hostOut.ClientSafePipeHandle);
-        connection = new AgentConnection(hostIn, hostOut, reason => new TestHostException(TestHostError.MachineExited, reason));
+        connection = pipes.Connection;
         fakeAgent = Task.Run(AnswerPingsAsync);
     }
 
@@ -80,7 +75,7 @@ public sealed class AgentHeartbeatTests : IAsyncDisposable
         var heartbeat = new AgentHeartbeat(connection, Interval, Timeout);
         Task<HeartbeatStall?> watching = heartbeat.WatchAsync(stop.Token);
 
-        agentOut.Dispose(); // the machine exited: its own report says so
+        pipes.AgentCloses(); // the machine exited: its own report says so
 
         Assert.Null(await watching.WaitAsync(Deadline));
     }
@@ -94,17 +89,16 @@ public sealed class AgentHeartbeatTests : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         stop.Cancel();
-        agentOut.Dispose();
-        hostOut.Dispose();
+        pipes.AgentCloses();
+        pipes.HostSideCloses();
         await fakeAgent.WaitAsync(Deadline);
-        hostIn.Dispose();
-        agentIn.Dispose();
+        pipes.Dispose();
         stop.Dispose();
     }
 
     private async Task AnswerPingsAsync()
     {
-        using var reader = new StreamReader(agentIn, Encoding.ASCII);
+        using var reader = new StreamReader(pipes.FromHost, Encoding.ASCII);
         try
         {
             while (await reader.ReadLineAsync(stop.Token) is { } line)
@@ -117,8 +111,7 @@ public sealed class AgentHeartbeatTests : IAsyncDisposable
                 Interlocked.Increment(ref pingsSeen);
                 if (pongsLeft-- > 0)
                 {
-                    agentOut.Write(Encoding.ASCII.GetBytes($"PONG {f[1]}\n"));
-                    agentOut.Flush();
+                    pipes.AgentSays($"PONG {f[1]}");
                 }
             }
         }
