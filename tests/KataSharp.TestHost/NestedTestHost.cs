@@ -50,7 +50,7 @@ public sealed class NestedTestHost : IAsyncDisposable
 
     private volatile StopReason? stopReason;
 
-    /// <summary>Ends the heartbeat when the host is disposed.</summary>
+    /// <summary>Ends the heartbeat when the host is disposed (never disposed itself: the heartbeat may still hold its token; it has no timer).</summary>
     private readonly CancellationTokenSource stopWatching = new();
 
     /// <summary>
@@ -272,7 +272,6 @@ public sealed class NestedTestHost : IAsyncDisposable
         run.Dispose();
         machineLock.Dispose();
         lifecycle.Move(TestHostState.Stopped);
-        stopWatching.Dispose();
         options.Log($"stopped {machine.Description}");
     }
 
