@@ -7,13 +7,18 @@
 #   sudo tests/testhost/run.sh --timeout 900 -- "$PWD/tests/bench/concurrent-pods.sh" \
 #     --kernel-dir "$(guest-image/kernel/build-kernel.sh)" --initrd "$(guest-image/initrd/build-initrd.sh)"
 # Env: PODS (concurrent runs, 4), ROUNDS (1), POD_TIMEOUT (seconds for one ctr run, 600),
-#      POD_CMD (the container's command, "uname -r").
+#      POD_CMD (the container's command, "uname -r"), KVM_TRACE=1 (L1's kvm ftrace, stopped at the
+#      first triple fault and printed: l1-kvm-trace.sh).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/../testhost/shim/env.sh"
 trap shim_env_stop EXIT
 
 pods="${PODS:-4}" rounds="${ROUNDS:-1}" pod_timeout="${POD_TIMEOUT:-600}" cmd="${POD_CMD:-uname -r}"
+if [ "${KVM_TRACE:-0}" = 1 ]; then
+  . "$here/l1-kvm-trace.sh"
+  kvm_trace_arm || { echo "cannot arm L1's kvm trace" >&2; exit 1; }
+fi
 shim_env_start || { echo "the test environment did not start" >&2; exit 1; }
 echo "L1: $(uname -r), $(nproc) CPUs, clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), guest kernel $(cat "$KS_KERNEL_DIR/kernel.release")"
 total_ok=0 total=0
@@ -40,5 +45,6 @@ if [ "$total_ok" != "$total" ]; then
   echo "--- the shim's log (last 40 lines) ---" >&2
   shim_log_tail 40 >&2
 fi
+[ "${KVM_TRACE:-0}" = 1 ] && kvm_trace_report
 echo "pods_completed=$total_ok pods_started=$total"
 [ "$total_ok" = "$total" ]
