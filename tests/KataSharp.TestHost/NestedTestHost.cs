@@ -35,21 +35,39 @@ public sealed class NestedTestHost : IAsyncDisposable
         this.machine = machine;
         spool = new CommandSpool(run.Spool);
         agent = new AgentConnection(machine.FromAgent, machine.ToAgent,
-            reason => new TestHostException(kernelFailure is null ? TestHostError.MachineExited : TestHostError.KernelFailed,
-                reason + FailureContext()));
+            reason => new TestHostException(stopReason?.Error ?? TestHostError.MachineExited, reason + FailureContext()));
         killOnProcessExit = (_, _) => machine.Kill();
         AppDomain.CurrentDomain.ProcessExit += killOnProcessExit;
         _ = machine.Exited.ContinueWith(_ =>
         {
             lifecycle.TryMove(TestHostState.Failed);
-            agent.Lose(kernelFailure is null ? $"{machine.Description} exited" : KernelFailureReason(kernelFailure));
+            agent.Lose(stopReason?.Reason ?? $"{machine.Description} exited");
         }, TaskScheduler.Default);
     }
 
-    /// <summary>Set when the console showed a kernel that will not recover (then the machine is killed).</summary>
-    private volatile string? kernelFailure;
+    /// <summary>Why the host stopped a machine that will not recover (a dead kernel, a stall); the first reason wins.</summary>
+    private sealed record StopReason(TestHostError Error, string Reason);
 
-    private string KernelFailureReason(string consoleLine) => $"{machine.Description} was stopped: its kernel failed ({consoleLine})";
+    private volatile StopReason? stopReason;
+
+    /// <summary>Ends the heartbeat when the host is disposed (never disposed itself: the heartbeat may still hold its token; it has no timer).</summary>
+    private readonly CancellationTokenSource stopWatching = new();
+
+    /// <summary>
+    /// The machine will not recover: the first caller records why, fails every waiting command with
+    /// that reason at once (not when the killed machine's exit is noticed), and kills the machine.
+    /// </summary>
+    private void StopBroken(TestHostError error, string reason)
+    {
+        if (Interlocked.CompareExchange(ref stopReason, new StopReason(error, reason), null) is not null)
+        {
+            return;
+        }
+        options.Log($"{reason}; stopping it");
+        lifecycle.TryMove(TestHostState.Failed);
+        agent.Lose(reason);
+        machine.Kill();
+    }
 
     /// <summary>How often the console is read for a dead kernel while the machine is up.</summary>
     private static readonly TimeSpan ConsoleCheckInterval = TimeSpan.FromSeconds(5);
@@ -69,11 +87,27 @@ public sealed class NestedTestHost : IAsyncDisposable
             }
             if (KernelFailure.Find(machine.ConsoleTail(400)) is string line)
             {
-                kernelFailure = line;
-                options.Log($"{machine.Description}: the test host's kernel failed ({line}); stopping it");
-                machine.Kill();
+                StopBroken(TestHostError.KernelFailed, $"{machine.Description} was stopped: its kernel failed ({line})");
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// While the machine runs: PING/PONG over the control channel. A machine that stops answering
+    /// (L1 frozen under TCG: idle CPUs, nothing on its console, so <see cref="WatchKernelAsync"/> sees
+    /// nothing) is stopped at once and the running command fails with that reason instead of at its
+    /// own timeout.
+    /// </summary>
+    private async Task WatchHeartbeatAsync()
+    {
+        var heartbeat = new AgentHeartbeat(agent, options.HeartbeatInterval, options.HeartbeatTimeout);
+        if (await heartbeat.WatchAsync(stopWatching.Token).ConfigureAwait(false) is { } stall
+            && lifecycle.State == TestHostState.Ready)
+        {
+            StopBroken(TestHostError.MachineStalled,
+                $"{machine.Description} was stopped: it stalled, {stall.Describe()} "
+                + $"(raise {TestHostOptions.HeartbeatTimeoutVariable} if it was only slow)");
         }
     }
 
@@ -114,7 +148,7 @@ public sealed class NestedTestHost : IAsyncDisposable
             machine = l1 is null
                 ? DirectMachine.Start(options.Layout.AgentScript, run)
                 : await NestedMachine.StartAsync(options.Layout.GuardScript,
-                    QemuArguments.Build(l1.Kernel, l1.Initramfs, options.Layout.AgentScript, run.Spool, run.ConsoleLog, run.ControlSocket),
+                    QemuArguments.Build(l1.Kernel, l1.Initramfs, options.Layout.AgentScript, run.Spool, run.ConsoleLog, run.ControlSocket, options.L1),
                     run, ct).ConfigureAwait(false);
             options.Log($"started {machine.Description} (console: {run.ConsoleLog}); waiting up to {options.BootTimeout.TotalSeconds:F0}s for its agent");
             host = new NestedTestHost(options, machineLock, run, machine);
@@ -172,19 +206,19 @@ public sealed class NestedTestHost : IAsyncDisposable
             {
                 throw await KillAsync(id, shellCommand, done, timeout, clock.Elapsed, ct).ConfigureAwait(false);
             }
-            catch (TestHostException e) when (e.Error is TestHostError.MachineExited or TestHostError.KernelFailed)
+            catch (TestHostException e) when (e.Error is TestHostError.MachineExited or TestHostError.KernelFailed or TestHostError.MachineStalled)
             {
                 var (soFar, errSoFar) = spool.ReadOutput(id);
                 throw new TestHostException(e.Error, $"command could not finish: {shellCommand}\n{e.Message}"
                     + CommandResult.Section("stdout so far", soFar) + CommandResult.Section("stderr so far", errSoFar), e);
             }
             var (stdout, stderr) = spool.ReadOutput(id);
-            if (kernelFailure is string failure)
+            if (stopReason is { } broken)
             {
                 // The kill that stopped the machine can end the command first (Direct mode: the
                 // agent reports its killed child): that exit code is the kill's, not the command's.
-                throw new TestHostException(TestHostError.KernelFailed,
-                    $"command could not finish: {shellCommand}\n{KernelFailureReason(failure)} (the command ended with exit code {exitCode})"
+                throw new TestHostException(broken.Error,
+                    $"command could not finish: {shellCommand}\n{broken.Reason} (the command ended with exit code {exitCode})"
                     + CommandResult.Section("stdout", stdout) + CommandResult.Section("stderr", stderr) + FailureContext());
             }
             if (lifecycle.State is TestHostState.Stopping or TestHostState.Stopped)
@@ -215,6 +249,7 @@ public sealed class NestedTestHost : IAsyncDisposable
         {
             return;
         }
+        stopWatching.Cancel();
         try
         {
             await agent.SendAsync(HostMessage.Shutdown, CancellationToken.None).ConfigureAwait(false);
@@ -257,6 +292,7 @@ public sealed class NestedTestHost : IAsyncDisposable
         BootTime = clock.Elapsed;
         lifecycle.Move(TestHostState.Ready);
         _ = WatchKernelAsync();
+        _ = WatchHeartbeatAsync();
         options.Log($"ready in {BootTime.TotalSeconds:F1}s: {machine.Description}, mode {Mode}, kernel {release}");
     }
 

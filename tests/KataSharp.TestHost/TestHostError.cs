@@ -24,6 +24,13 @@ public enum TestHostError
     /// </summary>
     KernelFailed,
 
+    /// <summary>
+    /// The machine stopped answering the heartbeat on its control channel (no PONG for the
+    /// heartbeat timeout), so it was stopped: L1 froze as a whole under TCG (its CPUs idle, even a
+    /// shell loop with sleep stopped), which says nothing of the command it was running.
+    /// </summary>
+    MachineStalled,
+
     /// <summary>The agent sent something the protocol does not allow.</summary>
     ProtocolViolation,
 

@@ -6,7 +6,10 @@
 #   host -> agent:  RUN <id>      run <spool>/<id>/command.sh in its own session
 #                   KILL <id>     SIGKILL that command's session and process group
 #                   SHUTDOWN      kill everything and stop (L1: reboot, which ends QEMU)
+#                   PING <n>      heartbeat: answered at once from this read loop
 #   agent -> host:  READY <kernel-release>
+#                   PONG <n>      the answer to PING <n> (n: digits); the host fails its commands
+#                                 with MachineStalled when PINGs stay unanswered
 #                   STARTED <id> <pid>      pid = session id = process group id
 #                   DONE <id> <exit-code>   after stdout, stderr and exit are written
 #                   ERROR <id> <reason>
@@ -82,6 +85,7 @@ while IFS=' ' read -r verb id rest <&5; do
   case "$verb" in
     RUN) valid_id "$id" && run_command "$id" || send "ERROR ${id:-?} bad-id" ;;
     KILL) valid_id "$id" && kill_command "$id" || send "ERROR ${id:-?} bad-id" ;;
+    PING) [[ "$id" =~ ^[0-9]{1,18}$ ]] && send "PONG $id" || send "ERROR - bad-ping" ;;
     SHUTDOWN) stop "asked by the host" ;;
     "") ;;
     *) send "ERROR - unknown-verb-$verb" ;;

@@ -23,6 +23,7 @@ public sealed class QemuArgumentsTests
         Assert.Contains("ksagent=/repo/tests/testhost/agent.sh", cmdline);
         Assert.Contains("ksspool=/cache/runs/1/spool", cmdline);
         Assert.Contains("panic=-1", cmdline);
+        Assert.Contains("tsc=reliable clocksource=tsc", cmdline);
     }
 
     [Fact]
@@ -39,6 +40,27 @@ public sealed class QemuArgumentsTests
         var e = Assert.Throws<TestHostException>(() => QemuArguments.Build("/k", "/i", "/my repo/agent.sh", "/s", "/c", "/t"));
         Assert.Equal(TestHostError.InvalidConfiguration, e.Error);
         Assert.Contains("whitespace", e.Message);
+    }
+
+    [Fact]
+    public void TheTuningSetsTheCpuCountAndAppendsKernelParametersLast()
+    {
+        IReadOnlyList<string> a = QemuArguments.Build("/k", "/i", "/a.sh", "/s", "/c", "/t", L1Tuning.Parse("4", " clocksource=hpet "));
+        Assert.Equal("4", After(a, "-smp"));
+        Assert.EndsWith(" clocksource=hpet", After(a, "-append"));
+        Assert.Equal($"{QemuArguments.Cpus}", After(QemuArguments.Build("/k", "/i", "/a.sh", "/s", "/c", "/t"), "-smp"));
+    }
+
+    [Theory]
+    [InlineData("0", "")]
+    [InlineData("17", "")]
+    [InlineData("two", "")]
+    [InlineData("", "a\nb")]
+    public void ATuningThatCannotWorkIsRefusedNamingTheVariable(string cpus, string args)
+    {
+        var e = Assert.Throws<TestHostException>(() => L1Tuning.Parse(cpus, args.Replace("\\n", "\n")));
+        Assert.Equal(TestHostError.InvalidConfiguration, e.Error);
+        Assert.Contains(cpus.Length > 0 ? L1Tuning.CpusVariable : L1Tuning.KernelArgsVariable, e.Message);
     }
 
     private static string After(IReadOnlyList<string> args, string option)

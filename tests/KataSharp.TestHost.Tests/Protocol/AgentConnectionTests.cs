@@ -1,6 +1,6 @@
-using System.IO.Pipes;
 using System.Text;
 using KataSharp.TestHost.Protocol;
+using KataSharp.TestHost.Tests.Support;
 using Xunit;
 
 namespace KataSharp.TestHost.Tests.Protocol;
@@ -9,18 +9,12 @@ namespace KataSharp.TestHost.Tests.Protocol;
 public sealed class AgentConnectionTests : IDisposable
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-    private readonly AnonymousPipeServerStream agentOut = new(PipeDirection.Out);
-    private readonly AnonymousPipeClientStream hostIn;
-    private readonly AnonymousPipeServerStream hostOut = new(PipeDirection.Out);
-    private readonly AnonymousPipeClientStream agentIn;
+    private readonly AgentPipes pipes = new(" [console tail here]");
     private readonly AgentConnection connection;
 
     public AgentConnectionTests()
     {
-        hostIn = new AnonymousPipeClientStream(PipeDirection.In, agentOut.ClientSafePipeHandle);
-        agentIn = new AnonymousPipeClientStream(PipeDirection.In, hostOut.ClientSafePipeHandle);
-        connection = new AgentConnection(hostIn, hostOut,
-            reason => new TestHostException(TestHostError.MachineExited, $"{reason} [console tail here]"));
+        connection = pipes.Connection;
     }
 
     [Fact]
@@ -39,7 +33,7 @@ public sealed class AgentConnectionTests : IDisposable
     {
         await connection.SendAsync(HostMessage.Run("c9"), CancellationToken.None);
         await connection.SendAsync(HostMessage.Shutdown, CancellationToken.None);
-        using var reader = new StreamReader(agentIn, Encoding.ASCII);
+        using var reader = new StreamReader(pipes.FromHost, Encoding.ASCII);
         Assert.Equal("RUN c9", await reader.ReadLineAsync().WaitAsync(Deadline));
         Assert.Equal("SHUTDOWN", await reader.ReadLineAsync().WaitAsync(Deadline));
     }
@@ -47,7 +41,7 @@ public sealed class AgentConnectionTests : IDisposable
     [Fact]
     public async Task SendingOnAChannelTheMachinesKillClosedIsADescribedLoss()
     {
-        hostOut.Dispose(); // what killing a Direct-mode machine does to our end
+        pipes.HostSideCloses(); // what killing a Direct-mode machine does to our end
         var e = await Assert.ThrowsAsync<TestHostException>(() => connection.SendAsync(HostMessage.Shutdown, CancellationToken.None));
         Assert.Equal(TestHostError.MachineExited, e.Error);
         Assert.Contains("cannot write to the test host's control channel", e.Message);
@@ -68,7 +62,7 @@ public sealed class AgentConnectionTests : IDisposable
     public async Task ChannelEndFailsEveryWaiterWithTheDescribedLoss()
     {
         Task<int> waiting = connection.Expect("c1");
-        agentOut.Dispose();
+        pipes.AgentCloses();
         var e = await Assert.ThrowsAsync<TestHostException>(() => waiting.WaitAsync(Deadline));
         Assert.Equal(TestHostError.MachineExited, e.Error);
         Assert.Contains("[console tail here]", e.Message);
@@ -86,18 +80,7 @@ public sealed class AgentConnectionTests : IDisposable
         Assert.Contains("this is not the protocol", e.Message);
     }
 
-    public void Dispose()
-    {
-        agentOut.Dispose();
-        hostIn.Dispose();
-        hostOut.Dispose();
-        agentIn.Dispose();
-    }
+    public void Dispose() => pipes.Dispose();
 
-    private void AgentSays(params string[] lines)
-    {
-        byte[] bytes = Encoding.ASCII.GetBytes(string.Concat(lines.Select(l => l + "\n")));
-        agentOut.Write(bytes);
-        agentOut.Flush();
-    }
+    private void AgentSays(params string[] lines) => pipes.AgentSays(lines);
 }

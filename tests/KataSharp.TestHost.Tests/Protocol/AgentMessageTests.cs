@@ -13,6 +13,7 @@ public sealed class AgentMessageTests
         Assert.Equal(new AgentMessage.Done("c12", 137), AgentMessage.Parse("DONE c12 137\r"));
         Assert.Equal(new AgentMessage.Refused("c3", "no-command-file"), AgentMessage.Parse("ERROR c3 no-command-file"));
         Assert.Equal(new AgentMessage.Refused("-", "unknown-verb-X extra"), AgentMessage.Parse("ERROR - unknown-verb-X extra"));
+        Assert.Equal(new AgentMessage.Pong(41), AgentMessage.Parse("PONG 41"));
     }
 
     [Theory]
@@ -23,6 +24,9 @@ public sealed class AgentMessageTests
     [InlineData("DONE c1 x")]
     [InlineData("DONE ../etc 0")]
     [InlineData("STARTED c1 12 13")]
+    [InlineData("PONG")]
+    [InlineData("PONG -1")]
+    [InlineData("PONG 1 2")]
     [InlineData("HELLO there")]
     [InlineData("ks-agent: a stray log line")]
     public void RejectsLinesOutsideTheProtocol(string line)
@@ -37,6 +41,8 @@ public sealed class AgentMessageTests
     {
         Assert.Equal("RUN c7", HostMessage.Run("c7"));
         Assert.Equal("KILL c7", HostMessage.Kill("c7"));
+        Assert.Equal("PING 12", HostMessage.Ping(12));
+        Assert.Throws<ArgumentOutOfRangeException>(() => HostMessage.Ping(-1));
         Assert.Throws<ArgumentException>(() => HostMessage.Run("a b"));
         Assert.Throws<ArgumentException>(() => HostMessage.Kill("../x"));
         Assert.Throws<ArgumentException>(() => HostMessage.Run(""));

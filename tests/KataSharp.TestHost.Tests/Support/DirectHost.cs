@@ -24,11 +24,16 @@ internal sealed class DirectHost : IAsyncDisposable
 
     public List<string> Log { get; }
 
-    public static async Task<DirectHost> StartAsync()
+    /// <param name="heartbeatTimeout">Default: long enough that a loaded machine never counts as stalled.</param>
+    public static async Task<DirectHost> StartAsync(TimeSpan? heartbeatTimeout = null)
     {
         string cache = Directory.CreateTempSubdirectory("ks-direct-").FullName;
         var log = new List<string>();
         TestHostOptions options = Options(cache, log);
+        if (heartbeatTimeout is { } timeout)
+        {
+            options = options with { HeartbeatTimeout = timeout };
+        }
         return new DirectHost(await NestedTestHost.StartAsync(options, CancellationToken.None), cache, log);
     }
 
@@ -39,6 +44,8 @@ internal sealed class DirectHost : IAsyncDisposable
         LockPath = Path.Combine(cache, "lock"),
         BootTimeout = TimeSpan.FromSeconds(60),
         KillGrace = TimeSpan.FromSeconds(10),
+        HeartbeatInterval = TimeSpan.FromMilliseconds(250),
+        HeartbeatTimeout = TimeSpan.FromSeconds(60),
         Log = line =>
         {
             lock (log)

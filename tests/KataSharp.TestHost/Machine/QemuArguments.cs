@@ -12,12 +12,23 @@ internal static class QemuArguments
     /// <summary>Both cores of the machines this runs on; TCG's multi-threading uses them.</summary>
     public const int Cpus = 2;
 
+    /// <summary>
+    /// L1 keeps time with the TSC. Left alone, L1's kernel finds the TCG vCPUs' TSCs "unsynchronized"
+    /// (its warp check is timing-sensitive and TCG threads are descheduled at will; the TSCs all
+    /// derive from one QEMU clock) and falls back to the HPET, whose every read is an emulated MMIO
+    /// access under QEMU's global lock. L1's KVM reads the clock on every nested guest's exit and
+    /// timer, so with 4 guests booting at once L1 stopped for up to 36 s at a time and none of them
+    /// came up within 300 s; with the TSC all 4 did (README, "Known limits").
+    /// </summary>
+    public const string KernelDefaults = "tsc=reliable clocksource=tsc";
+
     /// <summary>Room for an L2 guest, a tmpfs overlay and containerd.</summary>
     public const int MemoryMiB = 4096;
 
     public static IReadOnlyList<string> Build(string kernel, string initramfs, string agentScript, string spool,
-        string consoleLog, string controlSocket)
+        string consoleLog, string controlSocket, L1Tuning? tuning = null)
     {
+        tuning ??= L1Tuning.Default;
         foreach (string path in (string[])[agentScript, spool])
         {
             if (path.Any(char.IsWhiteSpace))
@@ -26,10 +37,11 @@ internal static class QemuArguments
                     $"'{path}' contains whitespace and cannot go on the L1 kernel command line; use a checkout/cache path without spaces");
             }
         }
-        string cmdline = $"console=ttyS0 panic=-1 ksagent={agentScript} ksspool={spool}";
+        string cmdline = $"console=ttyS0 panic=-1 {KernelDefaults} ksagent={agentScript} ksspool={spool}"
+            + (tuning.ExtraKernelArgs.Length > 0 ? " " + tuning.ExtraKernelArgs : "");
         return
         [
-            "-M", "pc", "-accel", "tcg,thread=multi", "-smp", $"{Cpus}", "-m", $"{MemoryMiB}",
+            "-M", "pc", "-accel", "tcg,thread=multi", "-smp", $"{tuning.Cpus}", "-m", $"{MemoryMiB}",
             "-cpu", "max,+svm,+npt", "-nographic", "-no-reboot", "-monitor", "none",
             "-serial", $"file:{Escape(consoleLog)}",
             "-kernel", kernel, "-initrd", initramfs, "-append", cmdline,

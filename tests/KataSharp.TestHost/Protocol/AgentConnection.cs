@@ -17,6 +17,7 @@ internal sealed class AgentConnection
     private readonly ConcurrentDictionary<string, TaskCompletionSource<int>> pending = new();
     private readonly TaskCompletionSource<string> ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile TestHostException? lost;
+    private long answeredPing = -1;
 
     public AgentConnection(Stream fromAgent, Stream toAgent, Func<string, TestHostException> describeLoss)
     {
@@ -47,6 +48,12 @@ internal sealed class AgentConnection
         }
         return done.Task;
     }
+
+    /// <summary>The highest heartbeat number the agent answered with PONG; -1 before the first.</summary>
+    public long AnsweredPing => Interlocked.Read(ref answeredPing);
+
+    /// <summary>True once the channel is gone (closed, broken, or the machine lost).</summary>
+    public bool IsLost => lost is not null;
 
     public void Forget(string id) => pending.TryRemove(id, out _);
 
@@ -122,6 +129,13 @@ internal sealed class AgentConnection
                 {
                     refused.TrySetException(new TestHostException(
                         TestHostError.ProtocolViolation, $"the test host agent refused command {r.Id}: {r.Reason}"));
+                }
+                break;
+            case AgentMessage.Pong p:
+                long seen;
+                while (p.Sequence > (seen = Interlocked.Read(ref answeredPing))
+                    && Interlocked.CompareExchange(ref answeredPing, p.Sequence, seen) != seen)
+                {
                 }
                 break;
             case AgentMessage.Started:

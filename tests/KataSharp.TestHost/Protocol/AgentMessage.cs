@@ -20,6 +20,9 @@ internal abstract record AgentMessage
     /// <summary>The agent could not act on a request about <paramref name="Id"/> ("-" when none).</summary>
     public sealed record Refused(string Id, string Reason) : AgentMessage;
 
+    /// <summary>The agent's read loop answered heartbeat <paramref name="Sequence"/>.</summary>
+    public sealed record Pong(long Sequence) : AgentMessage;
+
     public static AgentMessage Parse(string line)
     {
         string[] f = line.TrimEnd('\r').Split(' ');
@@ -28,6 +31,7 @@ internal abstract record AgentMessage
             ("READY", 2) => new Ready(f[1]),
             ("STARTED", 3) when CommandId.IsValid(f[1]) => new Started(f[1], Number(f[2], line)),
             ("DONE", 3) when CommandId.IsValid(f[1]) => new Done(f[1], Number(f[2], line)),
+            ("PONG", 2) => new Pong(HeartbeatNumber(f[1], line)),
             ("ERROR", >= 3) => new Refused(f[1], string.Join(' ', f[2..])),
             _ => throw Violation(line),
         };
@@ -35,6 +39,9 @@ internal abstract record AgentMessage
 
     private static int Number(string text, string line) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? value : throw Violation(line);
+
+    private static long HeartbeatNumber(string text, string line) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) ? value : throw Violation(line);
 
     private static TestHostException Violation(string line) =>
         new(TestHostError.ProtocolViolation, $"the test host agent sent a line the protocol does not allow: '{line}'");

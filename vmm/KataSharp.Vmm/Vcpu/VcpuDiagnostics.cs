@@ -16,6 +16,19 @@ namespace KataSharp.Vmm.Vcpu;
 public static class VcpuDiagnostics
 {
     private const int InstructionsShown = 4;
+
+    /// <summary>x86 reset: CS selector F000 with base FFFF0000, IP FFF0 (the reset vector 16 bytes below 4 GiB).</summary>
+    public const ushort ResetCsSelector = 0xF000;
+    public const ulong ResetCsBase = 0xFFFF_0000;
+    public const ulong ResetRip = 0xFFF0;
+
+    /// <summary>
+    /// True when the vCPU is in its power-on state. After a triple fault on AMD SVM this is what
+    /// KVM leaves: it re-initialises the VMCB when it intercepts the shutdown (the VMCB is undefined
+    /// after one), so the registers no longer show where the guest faulted.
+    /// </summary>
+    public static bool IsResetState(kvm_regs r, kvm_sregs s) =>
+        r.rip == ResetRip && s.cs.selector == ResetCsSelector && s.cs.@base == ResetCsBase;
     private const int MaxInstructionLength = 15;
 
     public static string Describe(VcpuFd vcpu, GuestMemory memory)
@@ -33,6 +46,12 @@ public static class VcpuDiagnostics
             text.AppendLine($"  r14 {r.r14:x16}  r15 {r.r15:x16}");
             text.AppendLine($"  cr0 {s.cr0:x16}  cr2 {s.cr2:x16}  cr3 {s.cr3:x16}  cr4 {s.cr4:x16}  efer {s.efer:x}");
             text.AppendLine($"  cs {s.cs.selector:x4} base {s.cs.@base:x} l={s.cs.l} db={s.cs.db}  ss {s.ss.selector:x4}  gdt {s.gdt.@base:x}/{s.gdt.limit:x}  idt {s.idt.@base:x}/{s.idt.limit:x}");
+            if (IsResetState(r, s))
+            {
+                text.AppendLine("  (this is the vCPU's reset state, not where the guest stopped: KVM on AMD SVM re-initialises a vCPU "
+                    + "when it intercepts a shutdown; the host's ftrace kvm:kvm_exit events show the guest RIP before it)");
+                return text.ToString().TrimEnd();
+            }
             text.Append(Disassemble(memory, r, s));
         }
         catch (Exception e)
