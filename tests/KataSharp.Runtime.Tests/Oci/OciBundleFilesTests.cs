@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using KataSharp.Runtime.Oci;
+using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tasks;
 using Xunit;
 
@@ -34,7 +35,7 @@ public sealed class OciBundleFilesTests : IDisposable
     }
 
     [Fact]
-    public void AFifo_IsRefusedAtOnce_InsteadOfBlockingCreate()
+    public async Task AFifo_IsRefusedAtOnce_InsteadOfBlockingCreate()
     {
         string fifo = Path.Combine(_dir, "fifo");
         using (Process mkfifo = Process.Start("mkfifo", [fifo])!)
@@ -48,7 +49,7 @@ public sealed class OciBundleFilesTests : IDisposable
         Task<RuntimeException> read = Task.Run(() => Assert.Throws<RuntimeException>(bundle.ReadBindMountedFiles));
         try
         {
-            Assert.True(read.Wait(TimeSpan.FromSeconds(30)), "reading a FIFO bind source blocked");
+            Assert.True(await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(30))) == read, "reading a FIFO bind source blocked");
         }
         finally
         {
@@ -57,8 +58,9 @@ public sealed class OciBundleFilesTests : IDisposable
                 using var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write); // unblocks the reader, then EOF
             }
         }
-        Assert.Equal(RuntimeError.InvalidArgument, read.Result.Error);
-        Assert.Contains("a FIFO", read.Result.Message);
+        RuntimeException e = await read;
+        Assert.Equal(RuntimeError.InvalidArgument, e.Error);
+        Assert.Contains("a FIFO", e.Message);
     }
 
     [Fact]
