@@ -95,8 +95,9 @@ public sealed class HostileImageTests : IDisposable
         CommandResult mkfifo = Commands.Run("mkfifo", fifo);
         Assert.True(mkfifo.ExitCode == 0, mkfifo.Stderr);
 
-        Task<AgentException> create = Assert.ThrowsAsync<AgentException>(() => RunAsync("true", layer, spec =>
-            spec["process"]!["user"] = new JsonObject { ["username"] = "tester" }));
+        // On a worker: the old code blocked in the synchronous part of CreateAsync.
+        Task<AgentException> create = Task.Run(() => Assert.ThrowsAsync<AgentException>(() => RunAsync("true", layer, spec =>
+            spec["process"]!["user"] = new JsonObject { ["username"] = "tester" })));
         try
         {
             Assert.True(await Task.WhenAny(create, Task.Delay(TimeSpan.FromSeconds(60))) == create, "reading the image's /etc/passwd FIFO blocked CreateContainer");
