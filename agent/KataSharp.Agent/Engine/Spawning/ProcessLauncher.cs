@@ -1,5 +1,6 @@
 using KataSharp.Agent.Engine.Io;
 using KataSharp.Agent.Engine.Reaping;
+using KataSharp.Linux;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Memory;
 using KataSharp.Linux.Processes;
@@ -32,10 +33,15 @@ public sealed class ProcessLauncher : IDisposable
             throw new FileNotFoundException(
                 $"the container helper ks-spawn is missing at {helperPath}; build it with agent/native/build.sh (or pass --spawn-helper)", helperPath);
         }
-        using (FileDescriptor sealedCopy = MemFd.CreateSealedCopy("ks-spawn", File.ReadAllBytes(helperPath)))
+        try
         {
+            using FileDescriptor sealedCopy = MemFd.CreateSealedCopy("ks-spawn", File.ReadAllBytes(helperPath));
             // Above every fd number a spawn maps (0-6): the exec path names this number in the child.
             _helper = sealedCopy.DuplicateAbove(SpawnProtocol.FirstFreeFd);
+        }
+        catch (LinuxException e)
+        {
+            throw new LinuxException(e.Call, (int)e.Errno, $"the sealed executable copy of {helperPath}; an executable memfd is needed (vm.memfd_noexec must be below 2)");
         }
         _helperExecPath = $"/proc/self/fd/{_helper.Value}";
         _reaper = reaper;
