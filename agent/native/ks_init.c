@@ -11,6 +11,11 @@
  * that initial ramfs, init moves its files into a tmpfs and makes it the root (as switch_root
  * does), freeing the initramfs copy as it goes.
  *
+ * Read-only root: once /run, /tmp and /etc (the only places the agent writes) are tmpfs mounts,
+ * the root's superblock is remounted read-only before the agent starts. Nothing in the guest can
+ * then change the programs it runs as root (ks-spawn, the agent, the libraries), even through a
+ * bind of "/" (a bind of a read-only superblock stays read-only whatever its mount flags say).
+ *
  * Ending the VM: the guest runs without ACPI and is booted with reboot=k, so
  * reboot(RB_AUTOBOOT) resets through the i8042, which the VMM treats as "VM stopped".
  * Run outside PID 1 (tests: a new pid namespace), reboot() ends this namespace instead.
@@ -97,13 +102,16 @@ static int move_tree(int from, int to, dev_t dev) {
     return rc;
 }
 
-static void leave_initramfs(void) {
+/* True when "/" is KataSharp's initrd (the marker comes from build-initrd.sh): only then may init
+ * move its files or make it read-only; any other root (a test's, a real filesystem) is left alone. */
+static int root_is_our_initrd(void) {
     struct statfs fs;
+    return access("/.katasharp-initrd", F_OK) == 0 && statfs("/", &fs) == 0 && (fs.f_type == RAMFS_MAGIC || fs.f_type == TMPFS_MAGIC);
+}
+
+static void leave_initramfs(void) {
     struct stat root;
-    /* The marker comes from build-initrd.sh: moving files out of any other root would destroy it. */
-    if (access("/.katasharp-initrd", F_OK) < 0 || statfs("/", &fs) < 0 || (fs.f_type != RAMFS_MAGIC && fs.f_type != TMPFS_MAGIC) ||
-        stat("/", &root) < 0)
-        return;
+    if (stat("/", &root) < 0) return;
     mkdir(NEW_ROOT, 0755);
     if (mount("tmpfs", NEW_ROOT, "tmpfs", 0, "mode=0755") < 0) { say("tmpfs root: errno %d", errno); return; }
     int from = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), to = open(NEW_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -169,7 +177,8 @@ static pid_t start_agent(const char *path) {
 
 int main(int argc, char **argv) {
     const char *agent = argc > 1 ? argv[1] : DEFAULT_AGENT;
-    if (getpid() == 1) leave_initramfs();
+    int own_root = getpid() == 1 && root_is_our_initrd();
+    if (own_root) leave_initramfs();
     mount_or_say("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_or_say("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_or_say("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
@@ -181,6 +190,10 @@ int main(int argc, char **argv) {
     mount_or_say("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, "nsdelegate");
     enable_cgroup_controllers();
     loopback_up();
+    if (own_root) {
+        mount_or_say("tmpfs", "/etc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755"); /* resolv.conf */
+        if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0) say("remounting / read-only failed: errno %d", errno);
+    }
 
     pid_t agent_pid = start_agent(agent);
     for (;;) {

@@ -13,6 +13,12 @@
  * mode: one byte = go ahead and execve), 6 a unix socket for the pty master (terminal: the pty is
  * made in the container's own devpts, as runc does, so `tty` inside names it).
  * Status record: { int32 kind; int32 value; int32 step; int32 index } (see ks_spawn.h tags).
+ *
+ * /proc/PID/exe (CVE-2019-5736): a container process that reaches this program's file through
+ * /proc/PID/exe of a ks-spawn (or of its clone, before execve) could overwrite the helper the
+ * agent runs as guest root. So ks-spawn makes itself non-dumpable before anything else (nobody
+ * without CAP_SYS_PTRACE may open its /proc/PID/exe, and the clone inherits that), and the agent
+ * executes it from a sealed memfd (ProcessLauncher), never from the guest's (read-only) root.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -169,6 +175,56 @@ static int make_in_root(int root, const char *path, int as_file, int step, int i
 
 static void fd_path(char *out, int fd) { snprintf(out, 64, "/proc/self/fd/%d", fd); }
 
+/* The directory that holds `path` (relative to the container root, resolved inside it, created
+ * if missing) as a directory fd, and the last component in *name, for the *at calls: no path
+ * string built from the root's name, so a symlink in the image cannot lead outside it. */
+static int open_parent_in_root(int root, const char *path, const char **name, int step, int index) {
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
+    *name = slash ? slash + 1 : path;
+    int parent = *dir ? make_in_root(root, dir, 0, step, index) : dup(root);
+    CHECK(parent, step, index);
+    int dirfd = openat(parent, ".", O_DIRECTORY | O_CLOEXEC);
+    CHECK(dirfd, step, index);
+    close(parent);
+    return dirfd;
+}
+
+static int is_device(const struct stat *st, uint32_t mode, dev_t dev) {
+    return (st->st_mode & S_IFMT) == (mode & S_IFMT) && st->st_rdev == dev;
+}
+
+/* A device node from the plan. An entry already there (from the image) is kept only if it is this
+ * very device; anything else is replaced, never followed: chmod/chown through an image's symlink
+ * would change a file of the guest. Ownership and mode are set on the node itself (O_PATH). */
+static void make_device(int root, int i) {
+    const uint8_t *p = plan.devices[i].p;
+    uint32_t mode = u32_at(p), uid = u32_at(p + 12), gid = u32_at(p + 16);
+    dev_t dev = makedev(u32_at(p + 4), u32_at(p + 8));
+    const char *name;
+    int dirfd = open_parent_in_root(root, (const char *)p + 20, &name, KS_STEP_DEVICE, i);
+    struct stat st;
+    if (mknodat(dirfd, name, mode, dev) < 0) {
+        if (errno != EEXIST) fail(KS_STEP_DEVICE, i);
+        CHECK(fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW), KS_STEP_DEVICE, i);
+        if (!is_device(&st, mode, dev)) {
+            CHECK(unlinkat(dirfd, name, 0), KS_STEP_DEVICE, i); /* a directory: EISDIR */
+            CHECK(mknodat(dirfd, name, mode, dev), KS_STEP_DEVICE, i);
+        }
+    }
+    int node = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    CHECK(node, KS_STEP_DEVICE, i);
+    CHECK(fstat(node, &st), KS_STEP_DEVICE, i);
+    if (!is_device(&st, mode, dev)) { errno = EEXIST; fail(KS_STEP_DEVICE, i); }
+    char path[64];
+    fd_path(path, node);
+    CHECK(fchownat(node, "", uid, gid, AT_EMPTY_PATH), KS_STEP_DEVICE, i);
+    CHECK(chmod(path, mode & 07777), KS_STEP_DEVICE, i); /* the magic link names the node itself */
+    close(node);
+    close(dirfd);
+}
+
 static void do_mounts(int root) {
     char target[64];
     for (int i = 0; i < plan.n_mounts; i++) {
@@ -192,25 +248,12 @@ static void do_mounts(int root) {
         if (propagation) CHECK(mount(NULL, target, NULL, propagation, NULL), KS_STEP_MOUNT, i);
         close(fd);
     }
-    for (int i = 0; i < plan.n_devices; i++) {
-        const uint8_t *p = plan.devices[i].p;
-        uint32_t mode = u32_at(p), major = u32_at(p + 4), minor = u32_at(p + 8), uid = u32_at(p + 12), gid = u32_at(p + 16);
-        const char *path = (const char *)p + 20, *slash = strrchr(path, '/');
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
-        int parent = *dir ? make_in_root(root, dir, 0, KS_STEP_DEVICE, i) : dup(root);
-        int dirfd = openat(parent, ".", O_DIRECTORY | O_CLOEXEC);
-        const char *name = slash ? slash + 1 : path;
-        if (mknodat(dirfd, name, mode, makedev(major, minor)) < 0 && errno != EEXIST) fail(KS_STEP_DEVICE, i);
-        CHECK(fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW), KS_STEP_DEVICE, i);
-        CHECK(fchmodat(dirfd, name, mode & 07777, 0), KS_STEP_DEVICE, i);
-        close(dirfd); close(parent);
-    }
+    for (int i = 0; i < plan.n_devices; i++) make_device(root, i);
     for (int i = 0; i < plan.n_symlinks; i++) {
-        const char *target_s = (const char *)plan.symlinks[i].p, *link = target_s + strlen(target_s) + 1;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", plan.rootfs, link);
-        if (symlink(target_s, path) < 0 && errno != EEXIST) fail(KS_STEP_SYMLINK, i);
+        const char *target = (const char *)plan.symlinks[i].p, *link = target + strlen(target) + 1, *name;
+        int dirfd = open_parent_in_root(root, link, &name, KS_STEP_SYMLINK, i);
+        if (symlinkat(target, dirfd, name) < 0 && errno != EEXIST) fail(KS_STEP_SYMLINK, i);
+        close(dirfd);
     }
 }
 
@@ -232,6 +275,14 @@ static void setup_filesystem(void) {
     CHECK(syscall(SYS_pivot_root, ".", "."), KS_STEP_PIVOT_ROOT, 1);
     CHECK(umount2(".", MNT_DETACH), KS_STEP_PIVOT_ROOT, 2);
     CHECK(chdir("/"), KS_STEP_PIVOT_ROOT, 3);
+    /* Masked files get /dev/null bound over them, so it must be the null device and not whatever
+     * the image put there. Nothing else runs in this mount namespace yet: the check holds for the binds. */
+    if (plan.n_masked > 0) {
+        struct stat st;
+        int found = lstat("/dev/null", &st) == 0;
+        if (!found && errno != ENOENT) fail(KS_STEP_CHECK_DEV_NULL, 0);
+        if (!found || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) { errno = ENODEV; fail(KS_STEP_CHECK_DEV_NULL, 0); }
+    }
     for (int i = 0; i < plan.n_masked; i++) {
         const char *path = (const char *)plan.masked[i].p;
         struct stat st;
@@ -370,7 +421,13 @@ static void child(void) {
 }
 
 int main(void) {
+    /* First, before anything can be observed: see the header comment. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail(KS_STEP_NOT_DUMPABLE, 0);
+    prctl(PR_SET_NAME, "ks-spawn", 0, 0, 0); /* run from /proc/self/fd/N, comm would be "N" */
     read_plan();
+    /* Without capabilities in the spec a container process gets none (as with runc); only the
+     * debug console's host-mode shell keeps the helper's. */
+    if (!plan.caps_set && plan.mode != KS_MODE_HOST) plan.caps_set = 1;
     if (plan.cgroup_procs) write_file(plan.cgroup_procs, "0", KS_STEP_JOIN_CGROUP, 0);
     int ns_fds[MAX_ITEMS];
     for (int i = 0; i < plan.n_joins; i++)

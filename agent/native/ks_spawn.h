@@ -69,6 +69,8 @@
 #define KS_STEP_CAPS_AMBIENT 27
 #define KS_STEP_NO_NEW_PRIVS 28
 #define KS_STEP_EXEC 29
+#define KS_STEP_NOT_DUMPABLE 30
+#define KS_STEP_CHECK_DEV_NULL 31
 
 #define KS_EXIT_SETUP_FAILED 125 /* like runc/podman: the runtime, not the program, failed */
 #define KS_EXIT_NOT_STARTED 126  /* the start pipe closed without the start byte */

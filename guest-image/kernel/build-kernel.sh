@@ -14,7 +14,29 @@ version=$(ks_pkg_version "$pkg")
 key="${version}-$(ks_hash "$here/microvm.config" "$here/build-kernel.sh")"
 out="$KS_CACHE/kernel/$key"
 
+# Prints every line of microvm.config that the .config at $1 does not honour: an option set
+# there but not in the .config (Kconfig drops a symbol whose dependencies are unmet without a
+# word), or a `# CONFIG_X is not set` whose X the .config has on anyway (olddefconfig turns
+# options with `default y` on unless the fragment says no).
+config_violations() {
+  local line symbol
+  while IFS= read -r line; do
+    if [[ "$line" =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+      symbol="${BASH_REMATCH[1]}"
+      if grep -qE "^${symbol}=" "$1"; then echo "$line (but the .config has $(grep -E "^${symbol}=" "$1"))"; fi
+      continue
+    fi
+    case "$line" in ''|'#'*) continue ;; esac
+    grep -qxF "$line" "$1" || echo "$line"
+  done <"$here/microvm.config"
+}
+
 if [ -f "$out/vmlinux" ] && [ -f "$out/kernel.release" ]; then
+  # The cache key covers the fragment, but a cache entry is only a directory: check it anyway.
+  violations=$(config_violations "$out/config")
+  [ -z "$violations" ] || ks_die "the cached guest kernel in $out does not honour microvm.config:
+$violations
+remove $out and rebuild"
   ks_log "guest kernel $(cat "$out/kernel.release") cached (key $key): no rebuild"
   echo "$out"
   exit 0
@@ -38,15 +60,10 @@ configure() {
 }
 ks_run_logged "configuring (tinyconfig + microvm.config)" "$work.log.config" configure
 
-# Kconfig drops a symbol whose dependencies are unmet without a word: check every line.
-missing=()
-while IFS= read -r line; do
-  case "$line" in ''|'#'*) continue ;; esac
-  grep -qxF "$line" "$src/.config" || missing+=("$line")
-done <"$here/microvm.config"
-if [ ${#missing[@]} -gt 0 ]; then
-  printf '  %s\n' "${missing[@]}" >&2
-  ks_die "the options above did not survive olddefconfig (an unmet dependency in microvm.config); fix the fragment"
+violations=$(config_violations "$src/.config")
+if [ -n "$violations" ]; then
+  sed 's/^/  /' <<<"$violations" >&2
+  ks_die "the options above did not survive olddefconfig (an unmet dependency, or an option something else selects); fix microvm.config"
 fi
 
 ks_run_logged "compiling vmlinux with $(nproc) jobs" "$work.log.make" make -C "$src" -j"$(nproc)" vmlinux

@@ -8,7 +8,7 @@ internal static class Program
 {
     private const string Usage =
         "katasharp-agentctl --agent unix:<path>|hvsock:<path>:<port> [--rootfs-dir DIR | --layer-serial SERIAL] [--timeout S] <command>\n" +
-        "  health | details | cgroup-check | vm-check | bench [--execs N] | poweroff\n" +
+        "  health | details | cgroup-check | vm-check | isolation-check PROBE | bench [--execs N] | poweroff\n" +
         "katasharp-agentctl make-rootfs DIR      (busybox tree from /bin/busybox)";
 
     public static async Task<int> Main(string[] args)
@@ -73,6 +73,9 @@ internal static class Program
                 return 0;
             case "vm-check":
                 await VmCheck.RunAsync(agent, Rootfs(), Console.Out, cts.Token);
+                return 0;
+            case "isolation-check":
+                await IsolationCheck.RunAsync(agent, Rootfs(), target ?? throw new ArgumentException($"isolation-check needs the probe's path\n{Usage}"), Console.Out, cts.Token);
                 return 0;
             case "bench":
                 await Bench.RunAsync(agent, Rootfs(), execs, Console.Out, cts.Token);

@@ -349,6 +349,7 @@ public sealed class ContainerEngine : IDisposable
         Oom.Dispose();
         Reaper.Dispose();
         Poller.Dispose();
+        Launcher.Dispose();
         Cgroups.RemoveIfEmpty();
     }
 }

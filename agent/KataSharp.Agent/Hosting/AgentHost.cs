@@ -45,7 +45,7 @@ public static class AgentHost
                 ReapUnknownChildren = true,
             }, loggers);
         }
-        catch (Exception e) when (e is FileNotFoundException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is FileNotFoundException or IOException or UnauthorizedAccessException or Linux.LinuxException)
         {
             log.LogCritical("cannot start the container engine: {Message}", e.Message);
             return 1;

@@ -2,6 +2,7 @@ using KataSharp.Agent.Engine;
 using KataSharp.Agent.Engine.Plans;
 using KataSharp.Agent.Engine.Processes;
 using KataSharp.Agent.Engine.Spawning;
+using KataSharp.Agent.Hosting.Listeners;
 using KataSharp.Agent.Protocol;
 using KataSharp.Linux;
 using KataSharp.Linux.Sockets;
@@ -13,6 +14,7 @@ namespace KataSharp.Agent.Hosting;
 /// katasharp.debug_console: a shell on guest vsock port 1026 for debugging the guest (not containers).
 /// Each connection gets a /bin/sh (if the image has one: build the initrd with a debug shell) on a
 /// pty, started by ks-spawn in host mode; bytes are copied both ways until either side ends.
+/// Only the host (vsock CID 2) is served: a guest-local peer would be a container asking for guest root.
 /// </summary>
 public sealed class DebugConsole : IDisposable
 {
@@ -20,6 +22,7 @@ public sealed class DebugConsole : IDisposable
     private readonly ContainerEngine _engine;
     private readonly ILogger _log;
     private readonly StreamSocket _listener;
+    private readonly PeerGate _gate;
     private readonly Thread _thread;
     private volatile bool _stopping;
 
@@ -28,6 +31,7 @@ public sealed class DebugConsole : IDisposable
         _engine = engine;
         _log = log;
         _listener = listener;
+        _gate = new PeerGate($"vsock:{AgentProtocolConstants.DebugConsolePort} (debug console)", log);
         _thread = new Thread(AcceptLoop) { IsBackground = true, Name = "debug-console" };
         _thread.Start();
     }
@@ -54,7 +58,11 @@ public sealed class DebugConsole : IDisposable
             try
             {
                 StreamSocket? client = _listener.Accept(nonBlocking: true);
-                if (client is not null)
+                if (client is not null && !_gate.Admit(client))
+                {
+                    client.Dispose();
+                }
+                else if (client is not null)
                 {
                     _ = Task.Run(() => ServeAsync(client));
                 }

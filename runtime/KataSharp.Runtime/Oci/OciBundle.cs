@@ -1,4 +1,6 @@
 using System.Text.Json;
+using KataSharp.Linux;
+using KataSharp.Linux.Files;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tasks;
 
@@ -70,23 +72,36 @@ public sealed class OciBundle
     public string GroupingKey(string containerId) =>
         Annotations.TryGetValue(SandboxIdAnnotation, out string? sandbox) && !string.IsNullOrEmpty(sandbox) ? sandbox : containerId;
 
-    /// <summary>Regular host files the spec bind-mounts (hosts, resolv.conf, hostname...), read for copying in.</summary>
+    /// <summary>Regular host files the spec bind-mounts (hosts, resolv.conf, hostname...), read for copying in.
+    /// Each is read with <see cref="SmallFile"/>: a FIFO would block Create, a device such as /dev/zero would
+    /// be read until the shim runs out of memory, and a symlink could have been swapped in by whoever
+    /// shares the directory; all are refused with the reason.</summary>
     public IReadOnlyList<ContainerFile> ReadBindMountedFiles()
     {
         var files = new List<ContainerFile>();
         foreach (var (source, destination, readOnly) in BindMounts)
         {
-            var info = new FileInfo(source);
-            if (!info.Exists)
+            if (Directory.Exists(source) || !System.IO.Path.Exists(source))
             {
                 continue; // directories and missing sources are not files to copy
             }
-            if (info.Length > MaxCopiedFileBytes)
+            byte[] data;
+            try
+            {
+                data = SmallFile.Read(source, MaxCopiedFileBytes);
+            }
+            catch (LinuxException e) when (e.Errno == Errno.EFBIG)
             {
                 throw new RuntimeException(RuntimeError.NotImplemented,
-                    $"bind mount {source} → {destination} is {info.Length} bytes; katasharp copies only small files (≤ {MaxCopiedFileBytes}) into the VM and shares no host directories");
+                    $"bind mount {source} → {destination} is over {MaxCopiedFileBytes} bytes; katasharp copies only small files (≤ {MaxCopiedFileBytes}) into the VM and shares no host directories");
             }
-            files.Add(new ContainerFile(destination, File.ReadAllBytes(source), readOnly));
+            catch (LinuxException e)
+            {
+                string why = e.Errno == Errno.ELOOP ? "it is a symlink: name the file it points to" : e.Message;
+                throw new RuntimeException(RuntimeError.InvalidArgument,
+                    $"bind mount {source} → {destination} cannot be copied into the VM ({why}); katasharp copies only small regular files");
+            }
+            files.Add(new ContainerFile(destination, data, readOnly));
         }
         return files;
     }

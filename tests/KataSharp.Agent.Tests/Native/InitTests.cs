@@ -48,6 +48,61 @@ public sealed class InitTests : IDisposable
         Assert.Equal(["/proc proc", "/sys sysfs", "/dev devtmpfs", "/dev/pts devpts", "/dev/shm tmpfs", "/run tmpfs", "/tmp tmpfs", "/sys/fs/cgroup cgroup2"], mounts);
     }
 
+    /// <summary>
+    /// ks-init on a root like the guest's (a tmpfs holding the initrd's files and its marker): it moves
+    /// into a fresh tmpfs, mounts /etc, /run and /tmp writable, and makes the root itself read-only
+    /// before the agent starts, so nothing can change ks-spawn, the agent or their libraries.
+    /// </summary>
+    [Fact]
+    public async Task Init_OnTheInitrdRoot_MakesTheRootReadOnly_AndTheAgentsDirectoriesWritable()
+    {
+        string root = Path.Combine(_dir, "root");
+        foreach (string d in new[] { "bin", "dev", "proc", "sys", "run", "tmp", "etc", "usr/bin" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, d));
+        }
+        File.Copy(Repository.Init, Path.Combine(root, "init"));
+        File.Copy("/bin/busybox", Path.Combine(root, "bin", "busybox"));
+        File.CreateSymbolicLink(Path.Combine(root, "bin", "sh"), "busybox");
+        File.WriteAllText(Path.Combine(root, "usr", "bin", "ks-spawn"), "stands in for the helper\n");
+        File.WriteAllText(Path.Combine(root, ".katasharp-initrd"), "");
+        File.WriteAllText(Path.Combine(root, "fake-agent.sh"), """
+            #!/bin/sh
+            b=/bin/busybox
+            try() { if "$@" 2>/dev/null; then echo "$3 writable"; else echo "$3 refused"; fi; }
+            try $b touch /new-file
+            try $b touch /usr/bin/ks-spawn
+            try $b mkdir /new-dir
+            try $b touch /etc/resolv.conf
+            try $b touch /run/state
+            try $b touch /tmp/scratch
+            $b awk '$2 == "/" { split($4, o, ","); print "root", o[1] }' /proc/mounts | $b tail -n1
+            exit 7
+            """);
+        File.SetUnixFileMode(Path.Combine(root, "fake-agent.sh"), (UnixFileMode)0x1ed);
+
+        // The root must be a tmpfs (as the initrd's is) in a mount namespace of its own.
+        string script = $"mount -t tmpfs -o mode=0755 tmpfs {root} && cp -a {root}.files/. {root}/ && exec unshare --pid --fork --root={root} /init /fake-agent.sh";
+        Directory.Move(root, root + ".files");
+        Directory.CreateDirectory(root);
+        var info = new ProcessStartInfo("unshare") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string arg in new[] { "--mount", "--propagation", "private", "sh", "-c", script })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using Process run = Process.Start(info)!;
+        Task<string> stdout = run.StandardOutput.ReadToEndAsync();
+        string stderr = run.StandardError.ReadToEnd();
+        Assert.True(run.WaitForExit(TimeSpan.FromSeconds(60)), "ks-init did not end after its agent exited");
+
+        Assert.Contains("agent exited (7); ending the VM", stderr);
+        Assert.DoesNotContain("read-only failed", stderr);
+        Assert.Equal([
+            "/new-file refused", "/usr/bin/ks-spawn refused", "/new-dir refused",
+            "/etc/resolv.conf writable", "/run/state writable", "/tmp/scratch writable", "root ro"],
+            (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_dir))

@@ -29,6 +29,17 @@ public sealed class SpecValidatorTests
     }
 
     [Fact]
+    public void NoCapabilities_MeansEmptySets_NotTheAgents()
+    {
+        JsonObject spec = OciSpecs.Create("true");
+        spec["process"]!.AsObject().Remove("capabilities");
+        Assert.Equal(new CapabilitySets(0, 0, 0, 0, 0), Validate(spec).Process.Capabilities);
+        JsonObject exec = OciSpecs.Process("true");
+        exec.Remove("capabilities");
+        Assert.Equal(new CapabilitySets(0, 0, 0, 0, 0), ProcessValidator.Validate(OciJson.ParseProcess(OciSpecs.Bytes(exec)), "process_json").Capabilities);
+    }
+
+    [Fact]
     public void MissingHostname_UsesTheSandboxHostname()
     {
         JsonObject spec = OciSpecs.Create("true");

@@ -46,13 +46,16 @@ public sealed class EngineHarness : IDisposable
 
     public static RootfsRequest Busybox => new([new LayerSpec(null, BusyboxRootfs.Path)]);
 
-    public Task<int> CreateAsync(string id, System.Text.Json.Nodes.JsonObject spec, StdioRequest? io = null) =>
-        Engine.CreateAsync(id, OciSpecs.Bytes(spec), Busybox, io ?? new StdioRequest(false, true, true), Deadline.Token(60));
+    /// <summary>Busybox with <paramref name="upper"/> (a directory of extra or replaced files, e.g. a hostile image's) on top.</summary>
+    public static RootfsRequest BusyboxWith(string upper) => new([new LayerSpec(null, BusyboxRootfs.Path), new LayerSpec(null, upper)]);
+
+    public Task<int> CreateAsync(string id, System.Text.Json.Nodes.JsonObject spec, StdioRequest? io = null, RootfsRequest? rootfs = null) =>
+        Engine.CreateAsync(id, OciSpecs.Bytes(spec), rootfs ?? Busybox, io ?? new StdioRequest(false, true, true), Deadline.Token(60));
 
     /// <summary>Creates and starts a container, collects stdout and stderr to the end, and waits for its exit.</summary>
-    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string id, System.Text.Json.Nodes.JsonObject spec)
+    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string id, System.Text.Json.Nodes.JsonObject spec, RootfsRequest? rootfs = null)
     {
-        await CreateAsync(id, spec);
+        await CreateAsync(id, spec, rootfs: rootfs);
         await Engine.StartAsync(id, Deadline.Token(30));
         ContainerProcess init = Engine.GetProcess(id, "");
         Task<string> stdout = ReadAllAsync(init.Stdio.Stdout);

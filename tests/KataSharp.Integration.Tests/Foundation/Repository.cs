@@ -10,9 +10,17 @@ internal static class Repository
     public static string OutBin => Path.Combine(Root, "out", "bin");
 
     /// <summary>Runs a repository script with bash; returns its exit code, stdout and stderr.</summary>
-    public static async Task<(int Code, string Stdout, string Stderr)> RunScriptAsync(string relativePath, params string[] args)
+    public static Task<(int Code, string Stdout, string Stderr)> RunScriptAsync(string relativePath, params string[] args) =>
+        RunScriptAsync(relativePath, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs a repository script with bash and extra environment variables.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunScriptAsync(string relativePath, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Root };
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         start.ArgumentList.Add(Path.Combine(Root, relativePath));
         foreach (string a in args)
         {

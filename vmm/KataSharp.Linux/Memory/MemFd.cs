@@ -4,10 +4,13 @@ using static Tmds.Linux.LibC;
 
 namespace KataSharp.Linux.Memory;
 
-/// <summary>Anonymous shared memory (memfd_create) of a fixed size: the backing of guest RAM.</summary>
+/// <summary>Anonymous shared memory (memfd_create): the backing of guest RAM, and sealed copies of executables.</summary>
 public static unsafe class MemFd
 {
     private const uint MfdCloexec = 0x0001;
+    private const uint MfdAllowSealing = 0x0002;
+    /// <summary>Linux 6.3+: say the memfd may be executed (without it, vm.memfd_noexec=1 would make it noexec).</summary>
+    private const uint MfdExec = 0x0010;
 
     public static FileDescriptor Create(string name, ulong size)
     {
@@ -26,4 +29,39 @@ public static unsafe class MemFd
         }
         return descriptor;
     }
+
+    /// <summary>
+    /// A close-on-exec memfd holding <paramref name="content"/>, sealed so that nobody, root included,
+    /// can change it again (write, shrink, grow, and the seals themselves): what an executable must be when
+    /// a process running it could be reached through /proc/PID/exe (the CVE-2019-5736 class).
+    /// </summary>
+    public static FileDescriptor CreateSealedCopy(string name, ReadOnlySpan<byte> content)
+    {
+        byte[] cname = Libc.NullTerminated(name);
+        int fd;
+        fixed (byte* p = cname)
+        {
+            fd = memfd_create(p, MfdCloexec | MfdAllowSealing | MfdExec);
+            if (fd < 0 && Libc.LastErrno == (int)Errno.EINVAL)
+            {
+                fd = memfd_create(p, MfdCloexec | MfdAllowSealing); // a kernel before 6.3: no MFD_EXEC, memfds are executable
+            }
+            Libc.Check(fd, $"memfd_create({name})");
+        }
+        var descriptor = new FileDescriptor(fd);
+        try
+        {
+            descriptor.WriteAllAt(content, 0);
+            Libc.Check(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), $"fcntl(memfd {name}, F_ADD_SEALS)");
+            return descriptor;
+        }
+        catch
+        {
+            descriptor.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The seals of a memfd (fcntl F_GET_SEALS); a file that is no memfd has none and throws EINVAL.</summary>
+    public static MemFdSeals Seals(FileDescriptor fd) => (MemFdSeals)Libc.Check(fcntl(fd.Value, F_GET_SEALS, 0), "fcntl(F_GET_SEALS)");
 }

@@ -134,6 +134,22 @@ public sealed unsafe class StreamSocket : IDisposable
         }
     }
 
+    /// <summary>The connected peer's address (getpeername(2)) when this is an AF_VSOCK socket; null for any
+    /// other family. A peer that already went away is an <see cref="Errno.ENOTCONN"/> error.</summary>
+    public VsockAddress? VsockPeer()
+    {
+        // Room for any family's address: getpeername truncates to the given length and reports the real one.
+        byte* storage = stackalloc byte[128];
+        socklen_t length = 128;
+        Check(getpeername(Descriptor.Value, (sockaddr*)storage, &length), "getpeername");
+        if ((int)length < sizeof(SockaddrVm) || ((SockaddrVm*)storage)->svm_family != AF_VSOCK)
+        {
+            return null;
+        }
+        SockaddrVm* address = (SockaddrVm*)storage;
+        return new VsockAddress(address->svm_cid, address->svm_port);
+    }
+
     /// <summary>Sends what fits; returns the byte count, or -1 when the socket buffer is full (EAGAIN).</summary>
     public int Send(ReadOnlySpan<byte> data)
     {

@@ -14,6 +14,7 @@ public sealed record ProcessPlan
     /// <summary>A user name still to be resolved against the container's /etc/passwd (Kata's StringUser).</summary>
     public string? Username { get; init; }
     public uint? Umask { get; init; }
+    /// <summary>Null only for the debug console's host-mode shell (keeps the agent's); a container process always has sets (empty when the spec names none).</summary>
     public CapabilitySets? Capabilities { get; init; }
     public IReadOnlyList<RlimitPlan> Rlimits { get; init; } = [];
     public bool NoNewPrivileges { get; init; }

@@ -1,5 +1,6 @@
 using KataSharp.Agent.Engine.Io;
 using KataSharp.Agent.Engine.Reaping;
+using KataSharp.Linux;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Memory;
 using KataSharp.Linux.Processes;
@@ -11,11 +12,17 @@ namespace KataSharp.Agent.Engine.Spawning;
 /// <see cref="SpawnedProcess"/> or an <see cref="AgentException"/>. The helper is started with
 /// posix_spawn (vfork + exec: no managed code in a child), is itself tracked by the reaper, and
 /// hands the new process to us as a direct child (CLONE_PARENT).
+/// ks-spawn is never executed from its file: the launcher copies it once into a sealed memfd and
+/// executes that. A container process that reaches a ks-spawn (or its clone, the container's own
+/// process before execve) through /proc/PID/exe gets a file nobody can write (CVE-2019-5736: runc's
+/// binary was overwritten that way). One copy for the agent's lifetime, not one per spawn as runc
+/// must do, because the agent is the long-lived parent of every spawn.
 /// </summary>
-public sealed class ProcessLauncher
+public sealed class ProcessLauncher : IDisposable
 {
     private static readonly TimeSpan SetupTimeout = TimeSpan.FromSeconds(60);
-    private readonly string _helperPath;
+    private readonly FileDescriptor _helper;
+    private readonly string _helperExecPath;
     private readonly Reaper _reaper;
     private readonly FdPoller _poller;
 
@@ -26,7 +33,17 @@ public sealed class ProcessLauncher
             throw new FileNotFoundException(
                 $"the container helper ks-spawn is missing at {helperPath}; build it with agent/native/build.sh (or pass --spawn-helper)", helperPath);
         }
-        _helperPath = helperPath;
+        try
+        {
+            using FileDescriptor sealedCopy = MemFd.CreateSealedCopy("ks-spawn", File.ReadAllBytes(helperPath));
+            // Above every fd number a spawn maps (0-6): the exec path names this number in the child.
+            _helper = sealedCopy.DuplicateAbove(SpawnProtocol.FirstFreeFd);
+        }
+        catch (LinuxException e)
+        {
+            throw new LinuxException(e.Call, (int)e.Errno, $"the sealed executable copy of {helperPath}; an executable memfd is needed (vm.memfd_noexec must be below 2)");
+        }
+        _helperExecPath = $"/proc/self/fd/{_helper.Value}";
         _reaper = reaper;
         _poller = poller;
     }
@@ -61,7 +78,7 @@ public sealed class ProcessLauncher
             {
                 fds.Add((SpawnProtocol.TerminalFd, terminalSocket));
             }
-            helperPid = ProcessSpawner.Spawn(_helperPath, ["ks-spawn"], [], fds);
+            helperPid = ProcessSpawner.Spawn(_helperExecPath, ["ks-spawn"], [], fds);
             helperExit = _reaper.Track(helperPid);
         }
         catch
@@ -120,4 +137,6 @@ public sealed class ProcessLauncher
         status.Dispose();
         start?.Dispose();
     }
+
+    public void Dispose() => _helper.Dispose();
 }

@@ -14,6 +14,7 @@ public sealed record SpawnFailure(SpawnStep Step, int Index, int Errno)
         {
             SpawnStep.Mount => $"mounts[{Index}]",
             SpawnStep.MaskPath => $"linux.maskedPaths[{Index}]",
+            SpawnStep.CheckDevNull => "linux.maskedPaths",
             SpawnStep.ReadonlyPath => $"linux.readonlyPaths[{Index}]",
             SpawnStep.Sysctl => "linux.sysctl",
             SpawnStep.Rlimit => $"{fieldPrefix}process.rlimits[{Index}]",
@@ -29,6 +30,8 @@ public sealed record SpawnFailure(SpawnStep Step, int Index, int Errno)
         {
             SpawnStep.ResolveExecutable => $"the program was not found or is not executable in the container: {why}",
             SpawnStep.Exec => $"execve failed: {why}",
+            SpawnStep.CheckDevNull when Errno == (int)Linux.Errno.ENODEV =>
+                "masked paths are covered with the container's /dev/null, which is not the null character device (1:3); remove the image's /dev/null or mount a tmpfs at /dev",
             _ => $"container setup step {Step} (item {Index}) failed: {why}",
         };
         return field is null ? AgentException.Internal(message) : AgentException.Invalid(field, message);

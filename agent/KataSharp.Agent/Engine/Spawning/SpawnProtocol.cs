@@ -5,6 +5,9 @@ public static class SpawnProtocol
 {
     public const int PlanFd = 3, StatusFd = 4, StartFd = 5, TerminalFd = 6;
 
+    /// <summary>The first fd number a spawn does not map in the child.</summary>
+    public const int FirstFreeFd = TerminalFd + 1;
+
     public static class Tag
     {
         public const uint Mode = 1, CloneFlags = 2, JoinNamespace = 3, CgroupProcs = 4, Rootfs = 5, RootReadonly = 6,

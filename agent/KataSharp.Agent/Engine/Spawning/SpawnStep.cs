@@ -32,4 +32,6 @@ public enum SpawnStep
     CapsAmbient = 27,
     NoNewPrivs = 28,
     Exec = 29,
+    NotDumpable = 30,
+    CheckDevNull = 31,
 }

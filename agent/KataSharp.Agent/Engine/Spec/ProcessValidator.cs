@@ -59,7 +59,8 @@ public static class ProcessValidator
             umask = u is >= 0 and <= 0x1ff ? (uint)u : throw AgentException.Invalid($"{field}.user.umask", $"{u} is not a permission mask (0-0777)");
         }
 
-        CapabilitySets? caps = null;
+        // No capabilities object means none at all (runc's rule), not "keep the agent's".
+        var caps = new CapabilitySets(0, 0, 0, 0, 0);
         if (process.Capabilities is OciCapabilities c)
         {
             caps = new CapabilitySets(

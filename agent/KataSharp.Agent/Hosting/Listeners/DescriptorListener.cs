@@ -12,7 +12,8 @@ namespace KataSharp.Agent.Hosting.Listeners;
 
 /// <summary>
 /// Accepts with accept4 on a thread of its own (epoll on the listening socket plus an eventfd to stop:
-/// shutdown() does not wake a blocked accept on AF_VSOCK), then
+/// shutdown() does not wake a blocked accept on AF_VSOCK), closes what the <see cref="PeerGate"/>
+/// refuses (vsock: every peer but the host), then
 /// wraps each connected fd in a .NET <see cref="Socket"/>: send/receive on a connected socket need no
 /// endpoint, so .NET's async socket engine serves the connection whatever its address family.
 /// </summary>
@@ -21,30 +22,35 @@ public sealed class DescriptorListener : IConnectionListener
     private readonly StreamSocket _listener;
     private readonly SocketConnectionContextFactory _contexts;
     private readonly ILogger _logger;
+    private readonly PeerGate? _gate;
     private readonly Channel<Socket> _accepted = Channel.CreateUnbounded<Socket>();
     private readonly Thread _thread;
     private readonly EventFd _stop = EventFd.Create();
     private volatile bool _unbound;
 
-    private DescriptorListener(AgentEndPoint endpoint, StreamSocket listener, SocketConnectionContextFactory contexts, ILogger logger)
+    private DescriptorListener(AgentEndPoint endpoint, StreamSocket listener, SocketConnectionContextFactory contexts, ILogger logger, PeerGate? gate)
     {
         EndPoint = endpoint;
         _listener = listener;
         _contexts = contexts;
         _logger = logger;
+        _gate = gate;
         _thread = new Thread(AcceptLoop) { IsBackground = true, Name = $"accept {endpoint}" };
         _thread.Start();
     }
 
     public EndPoint EndPoint { get; }
 
-    public static DescriptorListener Bind(AgentEndPoint endpoint, SocketConnectionContextFactory contexts, ILogger logger)
+    /// <summary>Listens on <paramref name="endpoint"/>. A vsock endpoint admits only the host; a unix socket
+    /// (tests, manual runs) admits whoever may open its file, unless <paramref name="gate"/> says otherwise.</summary>
+    public static DescriptorListener Bind(AgentEndPoint endpoint, SocketConnectionContextFactory contexts, ILogger logger, PeerGate? gate = null)
     {
         ListenAddress address = endpoint.Address;
         StreamSocket listener;
         if (address.VsockPort is uint port)
         {
             listener = StreamSocket.ListenVsock(port, backlog: 128, nonBlocking: true);
+            gate ??= new PeerGate(address.ToString(), logger);
         }
         else
         {
@@ -56,7 +62,7 @@ public sealed class DescriptorListener : IConnectionListener
             listener = StreamSocket.ListenUnix(path, backlog: 128, nonBlocking: true);
         }
         logger.LogInformation("listening on {Address}", address);
-        return new DescriptorListener(endpoint, listener, contexts, logger);
+        return new DescriptorListener(endpoint, listener, contexts, logger, gate);
     }
 
     private void AcceptLoop()
@@ -73,6 +79,11 @@ public sealed class DescriptorListener : IConnectionListener
                 epoll.Wait(ready, -1);
                 while (!_unbound && _listener.Accept(nonBlocking: true) is StreamSocket connection)
                 {
+                    if (_gate is not null && !_gate.Admit(connection))
+                    {
+                        connection.Dispose();
+                        continue;
+                    }
                     // Hand the fd over to a SafeSocketHandle: from now on .NET owns and closes it.
                     var handle = new SafeSocketHandle(connection.Descriptor.DangerousGetHandle(), ownsHandle: true);
                     connection.Descriptor.SetHandleAsInvalid();

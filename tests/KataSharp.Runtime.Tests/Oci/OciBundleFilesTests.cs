@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using KataSharp.Runtime.Oci;
+using KataSharp.Runtime.Sandbox;
+using KataSharp.Runtime.Tasks;
+using Xunit;
+
+namespace KataSharp.Runtime.Tests.Oci;
+
+/// <summary>
+/// The host files a spec bind-mounts are copied into the VM: only small regular files, and reading
+/// one can neither block Create (a FIFO) nor fill the shim's memory (/dev/zero), nor follow a link.
+/// </summary>
+public sealed class OciBundleFilesTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ks-bundle-files-").FullName;
+
+    private OciBundle BundleBinding(string source)
+    {
+        File.WriteAllText(Path.Combine(_dir, "config.json"), $$"""
+            {"ociVersion":"1.0.2","process":{"args":["/pause"]},"mounts":[
+              {"destination":"/etc/hosts","type":"bind","source":"{{source}}","options":["rbind","ro"]}]}
+            """);
+        return OciBundle.Load(_dir);
+    }
+
+    [Fact]
+    public void ARegularFile_IsCopied()
+    {
+        string hosts = Path.Combine(_dir, "hosts");
+        File.WriteAllText(hosts, "127.0.0.1 localhost\n");
+        ContainerFile file = Assert.Single(BundleBinding(hosts).ReadBindMountedFiles());
+        Assert.Equal("/etc/hosts", file.Destination);
+        Assert.Equal("127.0.0.1 localhost\n"u8.ToArray(), file.Content);
+        Assert.True(file.ReadOnly);
+    }
+
+    [Fact]
+    public async Task AFifo_IsRefusedAtOnce_InsteadOfBlockingCreate()
+    {
+        string fifo = Path.Combine(_dir, "fifo");
+        using (Process mkfifo = Process.Start("mkfifo", [fifo])!)
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+        OciBundle bundle = BundleBinding(fifo);
+
+        // On a worker with a deadline: the old read blocked in open(2) for as long as no writer came.
+        Task<RuntimeException> read = Task.Run(() => Assert.Throws<RuntimeException>(bundle.ReadBindMountedFiles));
+        try
+        {
+            Assert.True(await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(30))) == read, "reading a FIFO bind source blocked");
+        }
+        finally
+        {
+            if (!read.IsCompleted)
+            {
+                using var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write); // unblocks the reader, then EOF
+            }
+        }
+        RuntimeException e = await read;
+        Assert.Equal(RuntimeError.InvalidArgument, e.Error);
+        Assert.Contains("a FIFO", e.Message);
+    }
+
+    [Fact]
+    public void ADeviceThatNeverEnds_IsRefused_NotReadUntilMemoryRunsOut()
+    {
+        RuntimeException e = Assert.Throws<RuntimeException>(BundleBinding("/dev/zero").ReadBindMountedFiles);
+        Assert.Equal(RuntimeError.InvalidArgument, e.Error);
+        Assert.Contains("a character device", e.Message);
+    }
+
+    [Fact]
+    public void ASymlink_IsRefused_NotFollowed()
+    {
+        string secret = Path.Combine(_dir, "secret");
+        File.WriteAllText(secret, "host-only\n");
+        string link = Path.Combine(_dir, "hosts");
+        File.CreateSymbolicLink(link, secret);
+        RuntimeException e = Assert.Throws<RuntimeException>(BundleBinding(link).ReadBindMountedFiles);
+        Assert.Equal(RuntimeError.InvalidArgument, e.Error);
+        Assert.Contains("symlink", e.Message);
+    }
+
+    [Fact]
+    public void AFileOverTheLimit_IsRefused()
+    {
+        string big = Path.Combine(_dir, "big");
+        File.WriteAllBytes(big, new byte[OciBundle.MaxCopiedFileBytes + 1]);
+        RuntimeException e = Assert.Throws<RuntimeException>(BundleBinding(big).ReadBindMountedFiles);
+        Assert.Equal(RuntimeError.NotImplemented, e.Error);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}

@@ -1,0 +1,95 @@
+using KataSharp.Linux.Interop;
+using static Tmds.Linux.LibC;
+
+namespace KataSharp.Linux.Files;
+
+/// <summary>
+/// Reads a small regular file that someone else controls (an image's /etc/passwd, the source of a
+/// bind mount a spec names) so that it can neither block nor exhaust memory: the open never waits
+/// (O_NONBLOCK: a FIFO without a writer blocks open(2)), only a regular file is read (a FIFO or a
+/// device such as /dev/zero may never end), and never more than the limit, whatever its size claims.
+/// Refusals are <see cref="LinuxException"/>s: EINVAL for a file that is not regular, EFBIG for one
+/// over the limit, the open's own errno otherwise.
+/// </summary>
+public static unsafe class SmallFile
+{
+    private const int SysOpenat2 = 437;
+    private const ulong ResolveNoMagicLinks = 0x02, ResolveInRoot = 0x10;
+
+    /// <summary>Reads <paramref name="path"/>, whose last component must not be a symlink (O_NOFOLLOW: ELOOP):
+    /// whoever can write the directory cannot swap the file for a link to one of ours.</summary>
+    public static byte[] Read(string path, int maxBytes)
+    {
+        byte[] cpath = Libc.NullTerminated(path);
+        int fd;
+        fixed (byte* p = cpath)
+        {
+            do
+            {
+                fd = open(p, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC, 0);
+            }
+            while (fd < 0 && Libc.IsInterrupted($"open({path})"));
+        }
+        using var descriptor = new FileDescriptor(fd);
+        return ReadOpened(descriptor, path, maxBytes);
+    }
+
+    /// <summary>Reads <paramref name="relative"/> resolved inside <paramref name="root"/> as if it were "/"
+    /// (openat2 RESOLVE_IN_ROOT): no symlink or ".." in the tree can lead out of it.</summary>
+    public static byte[] ReadInRoot(string root, string relative, int maxBytes)
+    {
+        using FileDescriptor rootFd = FileDescriptor.Open(root, O_PATH | O_DIRECTORY);
+        byte[] cpath = Libc.NullTerminated(relative);
+        var how = new OpenHow { Flags = (ulong)(O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), Resolve = ResolveInRoot | ResolveNoMagicLinks };
+        int fd;
+        string call = $"openat2({root}, {relative})";
+        fixed (byte* p = cpath)
+        {
+            do
+            {
+                fd = (int)(long)syscall(SysOpenat2, rootFd.Value, p, &how, sizeof(OpenHow));
+            }
+            while (fd < 0 && Libc.IsInterrupted(call));
+        }
+        using var descriptor = new FileDescriptor(fd);
+        return ReadOpened(descriptor, Path.Combine(root, relative), maxBytes);
+    }
+
+    private static byte[] ReadOpened(FileDescriptor fd, string path, int maxBytes)
+    {
+        Tmds.Linux.stat st;
+        Libc.Check(fstat(fd.Value, &st), $"fstat({path})");
+        if (((uint)st.st_mode & 0xf000) != 0x8000)
+        {
+            throw new LinuxException($"read({path})", (int)Errno.EINVAL, $"not a regular file but {Kind((uint)st.st_mode)}");
+        }
+        if ((long)st.st_size > maxBytes)
+        {
+            throw new LinuxException($"read({path})", (int)Errno.EFBIG, $"{(long)st.st_size} bytes, the limit is {maxBytes}");
+        }
+        // Bounded by the limit, not by st_size: the file may grow while it is read.
+        var data = new MemoryStream((int)Math.Min((long)st.st_size, maxBytes));
+        byte[] chunk = new byte[Math.Min(maxBytes + 1, 64 << 10)];
+        int n;
+        while ((n = fd.Read(chunk)) > 0)
+        {
+            if (data.Length + n > maxBytes)
+            {
+                throw new LinuxException($"read({path})", (int)Errno.EFBIG, $"more than the limit of {maxBytes} bytes");
+            }
+            data.Write(chunk, 0, n);
+        }
+        return data.ToArray();
+    }
+
+    // S_IF* file types (sys/stat.h).
+    private static string Kind(uint mode) => (mode & 0xf000) switch
+    {
+        0x1000 => "a FIFO",
+        0x2000 => "a character device",
+        0x4000 => "a directory",
+        0x6000 => "a block device",
+        0xc000 => "a socket",
+        _ => "a special file",
+    };
+}
