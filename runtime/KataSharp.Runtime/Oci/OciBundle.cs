@@ -73,9 +73,10 @@ public sealed class OciBundle
         Annotations.TryGetValue(SandboxIdAnnotation, out string? sandbox) && !string.IsNullOrEmpty(sandbox) ? sandbox : containerId;
 
     /// <summary>Regular host files the spec bind-mounts (hosts, resolv.conf, hostname...), read for copying in.
-    /// Each is read with <see cref="SmallFile"/>: a FIFO would block Create, a device such as /dev/zero would
-    /// be read until the shim runs out of memory, and a symlink could have been swapped in by whoever
-    /// shares the directory; all are refused with the reason.</summary>
+    /// Each is read with <see cref="SmallFile"/>: a FIFO would block Create and a device such as /dev/zero would
+    /// be read until the shim runs out of memory; both are refused with the reason. A symlink is followed, as
+    /// runc's bind mount follows it (/etc/resolv.conf is one on systemd-resolved hosts): bind sources come from
+    /// the host's own configuration (containerd, kubelet, the ctr user), never from the guest or an image.</summary>
     public IReadOnlyList<ContainerFile> ReadBindMountedFiles()
     {
         var files = new List<ContainerFile>();
@@ -88,7 +89,7 @@ public sealed class OciBundle
             byte[] data;
             try
             {
-                data = SmallFile.Read(source, MaxCopiedFileBytes);
+                data = SmallFile.Read(source, MaxCopiedFileBytes, followSymlink: true);
             }
             catch (LinuxException e) when (e.Errno == Errno.EFBIG)
             {
@@ -97,9 +98,8 @@ public sealed class OciBundle
             }
             catch (LinuxException e)
             {
-                string why = e.Errno == Errno.ELOOP ? "it is a symlink: name the file it points to" : e.Message;
                 throw new RuntimeException(RuntimeError.InvalidArgument,
-                    $"bind mount {source} → {destination} cannot be copied into the VM ({why}); katasharp copies only small regular files");
+                    $"bind mount {source} → {destination} cannot be copied into the VM ({e.Message}); katasharp copies only small regular files");
             }
             files.Add(new ContainerFile(destination, data, readOnly));
         }

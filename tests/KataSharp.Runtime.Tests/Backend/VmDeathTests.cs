@@ -19,6 +19,7 @@ public sealed class VmDeathTests : IAsyncLifetime
 
     private readonly TempDirectory _directory = new("ks-vmdeath");
     private readonly StringWriter _logText = new();
+    private RuntimeLog? _log;
     private FakeAgentServer _agent = null!;
     private FakeGuestVm _vm = null!;
 
@@ -31,6 +32,7 @@ public sealed class VmDeathTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _vm.Dispose();
+        _log?.Dispose();
         await _agent.DisposeAsync();
         _directory.Dispose();
     }
@@ -52,8 +54,8 @@ public sealed class VmDeathTests : IAsyncLifetime
         await Assert.ThrowsAsync<IOException>(() => read.WaitAsync(Bound));
         await backend.Exited.WaitAsync(Bound);
         Assert.True(_vm.Disposed, "the dead VM's resources were not released");
-        Assert.Contains("sandbox VM exited: GuestPanic", _logText.ToString());
-        Assert.Contains("fake guest console line", _logText.ToString());
+        Assert.Contains("sandbox VM exited: GuestPanic", LogText());
+        Assert.Contains("fake guest console line", LogText());
 
         // Later calls fail at once, naming the reason, instead of dialling a dead guest.
         var later = await Assert.ThrowsAsync<RuntimeException>(() => backend.SignalProcessAsync(Init, 9, true, CancellationToken.None).WaitAsync(Bound));
@@ -86,7 +88,7 @@ public sealed class VmDeathTests : IAsyncLifetime
         Assert.Equal(RuntimeError.Unavailable, failure.Error);
         await backend.Exited.WaitAsync(Bound);
         Assert.True(_vm.Disposed, "a guest nobody can reach must be stopped");
-        Assert.Contains("stopped answering", _logText.ToString());
+        Assert.Contains("stopped answering", LogText());
     }
 
     private async Task<VmSandboxBackend> BootAsync(int requestTimeoutSeconds = 60, int keepAliveIntervalSeconds = 10, int keepAliveTimeoutSeconds = 60)
@@ -95,9 +97,17 @@ public sealed class VmDeathTests : IAsyncLifetime
             new HypervisorSettings("/k", "/i", 1, 256, "", 30, 8),
             new AgentSettings(5, 30, requestTimeoutSeconds, keepAliveIntervalSeconds, keepAliveTimeoutSeconds),
             new RuntimeSettings(_directory.Combine("layers"), false, 5), "test");
-        var backend = new VmSandboxBackend(new RuntimeLog(TextWriter.Synchronized(_logText), debug: true, "sb1"), _ => _vm);
+        _log = new RuntimeLog(TextWriter.Synchronized(_logText), debug: true, "sb1");
+        var backend = new VmSandboxBackend(_log, _ => _vm);
         await backend.BootAsync(new SandboxBootRequest("sb1", configuration, _directory.Path), CancellationToken.None).WaitAsync(Bound);
         return backend;
+    }
+
+    /// <summary>The shim log so far (its writer runs on its own thread: flushed first).</summary>
+    private string LogText()
+    {
+        _log?.Flush(TimeSpan.FromSeconds(10));
+        return _logText.ToString();
     }
 
     private static async Task<ProcessStreams> StartInitAsync(VmSandboxBackend backend)

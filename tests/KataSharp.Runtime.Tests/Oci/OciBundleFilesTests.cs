@@ -72,15 +72,26 @@ public sealed class OciBundleFilesTests : IDisposable
     }
 
     [Fact]
-    public void ASymlink_IsRefused_NotFollowed()
+    public void ASymlink_IsFollowedToTheRegularFile_AsRuncsBindMountDoes()
     {
-        string secret = Path.Combine(_dir, "secret");
-        File.WriteAllText(secret, "host-only\n");
+        string target = Path.Combine(_dir, "resolv.conf.real");
+        File.WriteAllText(target, "nameserver 10.0.0.1\n");
+        string link = Path.Combine(_dir, "resolv.conf");
+        File.CreateSymbolicLink(link, target);
+        ContainerFile file = Assert.Single(BundleBinding(link).ReadBindMountedFiles());
+        Assert.Equal("nameserver 10.0.0.1\n", System.Text.Encoding.UTF8.GetString(file.Content));
+    }
+
+    [Fact]
+    public void ASymlinkToAFifo_IsRefused_WithoutBlocking()
+    {
+        string fifo = Path.Combine(_dir, "pipe");
+        KataSharp.Linux.Files.Fifo.Create(fifo);
         string link = Path.Combine(_dir, "hosts");
-        File.CreateSymbolicLink(link, secret);
+        File.CreateSymbolicLink(link, fifo);
         RuntimeException e = Assert.Throws<RuntimeException>(BundleBinding(link).ReadBindMountedFiles);
         Assert.Equal(RuntimeError.InvalidArgument, e.Error);
-        Assert.Contains("symlink", e.Message);
+        Assert.Contains("regular file", e.Message);
     }
 
     [Fact]

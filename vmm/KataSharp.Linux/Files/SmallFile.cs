@@ -16,9 +16,10 @@ public static unsafe class SmallFile
     private const int SysOpenat2 = 437;
     private const ulong ResolveNoMagicLinks = 0x02, ResolveInRoot = 0x10;
 
-    /// <summary>Reads <paramref name="path"/>, whose last component must not be a symlink (O_NOFOLLOW: ELOOP):
-    /// whoever can write the directory cannot swap the file for a link to one of ours.</summary>
-    public static byte[] Read(string path, int maxBytes)
+    /// <summary>Reads <paramref name="path"/>. Unless <paramref name="followSymlink"/>, its last component must not be
+    /// a symlink (O_NOFOLLOW: ELOOP): whoever can write the directory cannot swap the file for a link to one of ours.
+    /// Either way only the regular file at the end is read.</summary>
+    public static byte[] Read(string path, int maxBytes, bool followSymlink = false)
     {
         byte[] cpath = Libc.NullTerminated(path);
         int fd;
@@ -26,7 +27,7 @@ public static unsafe class SmallFile
         {
             do
             {
-                fd = open(p, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC, 0);
+                fd = open(p, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (followSymlink ? 0 : O_NOFOLLOW), 0);
             }
             while (fd < 0 && Libc.IsInterrupted($"open({path})"));
         }
