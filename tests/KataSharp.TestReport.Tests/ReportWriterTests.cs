@@ -89,6 +89,21 @@ public sealed class ReportWriterTests
     }
 
     [Fact]
+    public void A_run_error_counts_as_a_failure_with_the_runs_messages_and_a_failed_tests_echo_does_not()
+    {
+        TrxRun run = new TrxSample("KataSharp.Demo.Tests")
+            .Result("Demo.ATests", "A", "Failed", 1, "boom")
+            .RunMessage("[xUnit.net 00:00:01.00]     Demo.ATests.A [FAIL]")
+            .RunError("Test host process crashed")
+            .Run();
+        var (exit, lines) = Write([run]);
+        Assert.Equal(1, exit);
+        Assert.Contains("  - KataSharp.Demo.Tests (the test run itself)", lines);
+        Assert.Contains("      Test host process crashed", lines);
+        Assert.Equal("0 passed, 2 failed, 0 skipped", lines[^2]);
+    }
+
+    [Fact]
     public void Without_a_test_host_run_every_skip_stays_a_skip()
     {
         var (exit, lines) = Write([Vmm().Run()], ci: true);

@@ -25,14 +25,19 @@ public sealed class TrxRunTests
             ],
             run.Results);
         Assert.Equal(TimeSpan.FromSeconds(100), run.WallTime);
-        Assert.Empty(run.RunErrors);
+        Assert.Equal(0, run.RunErrors);
     }
 
     [Fact]
-    public void A_crashed_test_process_is_a_run_error()
+    public void A_crashed_test_process_is_a_run_error_and_the_echo_of_a_failed_test_is_only_a_message()
     {
-        TrxRun run = new TrxSample("X").Result("A", "B", "Passed", 1).RunError("The active test run was aborted. Reason: Test host process crashed").Run();
-        Assert.Equal(["The active test run was aborted. Reason: Test host process crashed"], run.RunErrors);
+        TrxRun run = new TrxSample("X")
+            .Result("A", "B", "Failed", 1, "boom")
+            .RunMessage("[xUnit.net 00:00:01.00]     A.B [FAIL]")
+            .RunError("The active test run was aborted. Reason: Test host process crashed")
+            .Run();
+        Assert.Equal(1, run.RunErrors);
+        Assert.Equal(["[xUnit.net 00:00:01.00]     A.B [FAIL]", "The active test run was aborted. Reason: Test host process crashed"], run.RunMessages);
     }
 
     [Fact]

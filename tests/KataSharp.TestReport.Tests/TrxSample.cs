@@ -13,6 +13,7 @@ internal sealed class TrxSample(string name)
     private readonly StringBuilder definitions = new();
     private readonly StringBuilder runInfos = new();
     private int next;
+    private int errors;
 
     public TrxSample Result(string className, string method, string outcome, double seconds, string? message = null)
     {
@@ -24,7 +25,15 @@ internal sealed class TrxSample(string name)
         return this;
     }
 
+    /// <summary>An error the counters hold outside the results (a crashed test process), with its run message.</summary>
     public TrxSample RunError(string text)
+    {
+        errors++;
+        return RunMessage(text);
+    }
+
+    /// <summary>A run-level error message only: the logger writes one for every failed test too.</summary>
+    public TrxSample RunMessage(string text)
     {
         runInfos.Append($"""<RunInfo outcome="Error"><Text>{Escape(text)}</Text></RunInfo>""");
         return this;
@@ -38,7 +47,7 @@ internal sealed class TrxSample(string name)
         {results}  </Results>
           <TestDefinitions>
         {definitions}  </TestDefinitions>
-          <ResultSummary outcome="Completed"><RunInfos>{runInfos}</RunInfos></ResultSummary>
+          <ResultSummary outcome="Completed"><Counters total="{next}" error="{errors}" /><RunInfos>{runInfos}</RunInfos></ResultSummary>
         </TestRun>
         """;
 

@@ -59,7 +59,7 @@ public sealed class SuiteResults
         var failedInTestHost = new List<Failure>();
         foreach (TrxRun run in here)
         {
-            failures.AddRange(run.RunErrors.Select(error => new Failure(run.Name, $"{run.Name} (the test run itself)", error)));
+            failures.AddRange(RunErrors(run, run.Name, $"{run.Name} (the test run itself)"));
             foreach (TestResult result in run.Results)
             {
                 switch (result.Outcome)
@@ -87,9 +87,17 @@ public sealed class SuiteResults
         }
         foreach (TrxRun run in testHost)
         {
-            failures.AddRange(run.RunErrors.Select(error => new Failure($"{run.Name} (test host)", $"{run.Name} (the test run itself, in the test host)", error)));
+            failures.AddRange(RunErrors(run, $"{run.Name} (test host)", $"{run.Name} (the test run itself, in the test host)"));
         }
         failures.AddRange(failedInTestHost);
         return new SuiteResults(passed, failures, skips);
+    }
+
+    /// <summary>One failure per error the run's counters hold outside its results, with the run's error messages.</summary>
+    private static IEnumerable<Failure> RunErrors(TrxRun run, string runName, string name)
+    {
+        string message = $"the TRX file counts {run.RunErrors} error(s) outside its test results (a test process that crashed?)"
+            + (run.RunMessages.Count > 0 ? "\n--- the run's error messages ---\n" + string.Join('\n', run.RunMessages) : "");
+        return Enumerable.Repeat(new Failure(runName, name, message), run.RunErrors);
     }
 }

@@ -6,9 +6,10 @@ namespace KataSharp.TestReport.Trx;
 
 /// <summary>
 /// One <c>dotnet test</c> run as its TRX file (the VSTest "trx" logger) tells it: every result
-/// in file order, the run's own errors (a test host process that crashed) and its wall time.
+/// in file order, the errors its counters hold outside those results (a test host process that
+/// crashed) with the run's error messages, and its wall time.
 /// </summary>
-public sealed record TrxRun(string Name, IReadOnlyList<TestResult> Results, IReadOnlyList<string> RunErrors, TimeSpan WallTime)
+public sealed record TrxRun(string Name, IReadOnlyList<TestResult> Results, int RunErrors, IReadOnlyList<string> RunMessages, TimeSpan WallTime)
 {
     private static readonly XNamespace Ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
 
@@ -47,8 +48,11 @@ public sealed record TrxRun(string Name, IReadOnlyList<TestResult> Results, IRea
             results.Add(new TestResult(testName, className, OutcomeOf(result.Attribute("outcome")?.Value),
                 DurationOf(result.Attribute("duration")?.Value), MessageOf(result)));
         }
-        // A crashed test host shows as a run-level error, not as a failed result.
-        List<string> runErrors = root.Descendants(Ns + "RunInfo")
+        // A crashed test host counts as an error of the run, not as a failed result; the run's
+        // error messages (RunInfo) also echo every failed test, so they are context, not a count.
+        int runErrors = int.TryParse(root.Descendants(Ns + "Counters").FirstOrDefault()?.Attribute("error")?.Value,
+            NumberStyles.None, CultureInfo.InvariantCulture, out int errors) ? errors : 0;
+        List<string> runMessages = root.Descendants(Ns + "RunInfo")
             .Where(info => info.Attribute("outcome")?.Value == "Error")
             .Select(info => Clean(info.Element(Ns + "Text")?.Value ?? "(no text)"))
             .ToList();
@@ -56,7 +60,7 @@ public sealed record TrxRun(string Name, IReadOnlyList<TestResult> Results, IRea
         TimeSpan wall = TimeOf(times?.Attribute("start")?.Value) is { } start && TimeOf(times?.Attribute("finish")?.Value) is { } finish && finish > start
             ? finish - start
             : TimeSpan.Zero;
-        return new TrxRun(name, results, runErrors, wall);
+        return new TrxRun(name, results, runErrors, runMessages, wall);
     }
 
     private static TestOutcome OutcomeOf(string? outcome) => outcome switch
