@@ -54,7 +54,10 @@ public sealed class RuntimeLog
 
     public void Error(string message, string? containerId = null) => Write("error", message, containerId);
 
-    private void Write(string level, string message, string? containerId)
+    /// <summary>An error line with a structured field that readers take instead of the message text (see <see cref="LogField"/>).</summary>
+    public void Error(string message, LogField field) => Write("error", message, null, field);
+
+    private void Write(string level, string message, string? containerId, LogField? field = null)
     {
         var line = new StringBuilder(128);
         line.Append("time=\"").Append(DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ")).Append('"');
@@ -67,6 +70,12 @@ public sealed class RuntimeLog
         if (containerId is not null)
         {
             line.Append(" container=").Append(Quote(containerId));
+        }
+        if (field is { } f)
+        {
+            // Last but one, never inside msg: a reader anchors the field to the line's end, so text
+            // quoted in msg (a guest's console lines) cannot pose as it.
+            line.Append(' ').Append(f.Key).Append('=').Append(Value(f.Value));
         }
         line.Append(" runtime=io.containerd.katasharp.v2");
         lock (_gate)
@@ -87,6 +96,10 @@ public sealed class RuntimeLog
     {
         public volatile bool On;
     }
+
+    /// <summary>A bare word stays bare (vm_exit_reason=GuestShutdown); anything else is quoted.</summary>
+    private static string Value(string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? value : Quote(value);
 
     private static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";

@@ -53,6 +53,8 @@ public sealed class VmDeathTests : IAsyncLifetime
         await backend.Exited.WaitAsync(Bound);
         Assert.True(_vm.Disposed, "the dead VM's resources were not released");
         Assert.Contains("sandbox VM exited: GuestPanic", _logText.ToString());
+        // The structured field the shim scenarios read (tests/testhost/shim/env.sh), at the line's end.
+        Assert.Matches(" sandbox=\"[^\"]+\" vm_exit_reason=GuestPanic runtime=io.containerd.katasharp.v2\r?\n", _logText.ToString());
         Assert.Contains("fake guest console line", _logText.ToString());
 
         // Later calls fail at once, naming the reason, instead of dialling a dead guest.
