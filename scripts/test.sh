@@ -33,6 +33,8 @@ timed "2/4 guest kernel" guest-image/kernel/build-kernel.sh >/dev/null
 
 ks_step "3/4 binaries (NativeAOT) and guest assets"
 timed "3/4 binaries (NativeAOT) and guest assets" scripts/publish.sh
+# The tests' own scripts/publish.sh calls find them published (see there).
+export KATASHARP_PUBLISHED="$KS_OUT/bin"
 
 ks_step "4/4 tests"
 results="$KS_OUT/test-results"
