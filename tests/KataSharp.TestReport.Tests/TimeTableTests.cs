@@ -12,6 +12,7 @@ public sealed class TimeTableTests
             .Result("Shim.E2eTests", "A", "Passed", 600)
             .Result("Shim.E2eTests", "B", "Passed", 0.5)
             .Result("Vmm.BootTests", "A", "Passed", 90)
+            .Result("Vmm.KvmTests", "Boots", "NotExecuted", 0, "needs /dev/kvm")
             .Run();
         var kvm = new TrxSample("KataSharp.Vmm.Tests").Result("Vmm.KvmTests", "Boots", "Passed", 7).Run();
 
