@@ -11,10 +11,10 @@
 # Usage: tests/bench/agent.sh     (env: BENCH_EXECS)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-. "$here/../../scripts/lib.sh"
+. "$here/lib.sh"
 
 execs="${BENCH_EXECS:-100}"
-[[ "$execs" =~ ^[1-9][0-9]*$ ]] || ks_die "BENCH_EXECS must be a positive number"
+bench_positive BENCH_EXECS "$execs"
 
 ks_step "building the agent, agentctl, katasharp-vmm, the guest kernel, the initrd and a busybox erofs layer"
 "$KS_ROOT/scripts/publish.sh" katasharp-agent katasharp-agentctl ks-init ks-spawn katasharp-vmm
@@ -27,46 +27,12 @@ trap 'rm -rf "$work"' EXIT
 "$bin/katasharp-agentctl" make-rootfs "$work/rootfs"
 mkfs.erofs --all-root -T0 "$work/busybox.erofs" "$work/rootfs" >/dev/null
 
-inner=$(cat <<INNER
-set -e
-d=\$(mktemp -d)
-trap 'kill \$vmm_pid \$agent_pid 2>/dev/null; rm -rf \$d' EXIT
-# Baseline: the agent directly in the test host, unix socket, same container scenario (directory layer).
-$bin/katasharp-agent --listen unix:\$d/agent.sock --state-dir \$d/state --spawn-helper $bin/ks-spawn --etc-dir \$d/etc --cgroup-name ks-bench 2>\$d/agent.log &
-agent_pid=\$!
-for i in \$(seq 300); do $bin/katasharp-agentctl --agent unix:\$d/agent.sock --timeout 5 health >/dev/null 2>&1 && break; sleep 0.2; done
-$bin/katasharp-agentctl --agent unix:\$d/agent.sock --rootfs-dir $work/rootfs --timeout 1200 bench --execs $execs | sed 's/^/baseline_/'
-kill -TERM \$agent_pid; wait \$agent_pid || true
-start=\$(date +%s%N)
-$bin/katasharp-vmm --kernel $kernel/vmlinux --initrd $initrd --memory 1024 --vcpus 2 \
-  --disk $work/busybox.erofs,ro,serial=layer0 --vsock-socket \$d/v.sock --cid 3 \
-  --cmdline "console=ttyS0 reboot=k panic=-1 quiet" >\$d/console 2>\$d/stderr &
-vmm_pid=\$!
-for i in \$(seq 1200); do
-  $bin/katasharp-agentctl --agent hvsock:\$d/v.sock:1024 --timeout 10 health >/dev/null 2>&1 && break
-  kill -0 \$vmm_pid 2>/dev/null || { cat \$d/console \$d/stderr; exit 1; }
-  sleep 0.05
-done
-echo "vm_start_to_agent_ready_ms=\$(( (\$(date +%s%N) - start) / 1000000 ))"
-$bin/katasharp-agentctl --agent hvsock:\$d/v.sock:1024 --layer-serial layer0 --timeout 1800 bench --execs $execs | sed 's/^/vm_/'
-$bin/katasharp-agentctl --agent hvsock:\$d/v.sock:1024 --timeout 60 poweroff
-wait \$vmm_pid
-INNER
-)
-
 ks_step "booting the test host; baseline agent in L1, then the guest ($execs execs each)"
-errlog=$(mktemp)
-trap 'rm -rf "$work" "$errlog"' EXIT
-if ! out=$("$KS_ROOT/tests/testhost/run.sh" --timeout 3600 -- "$inner" 2>"$errlog"); then
-  tail -n 40 "$errlog" >&2
-  echo "$out" | tail -n 40 >&2
-  ks_die "the benchmark command failed inside the test host"
-fi
+bench_in_testhost 3600 bash "$BENCH_INNER/agent.sh" "$bin" "$kernel" "$initrd" "$work" "$execs"
 
-v() { sed -n "s/^$1=\(.*\)$/\1/p" <<<"$out" | head -n1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.1f", a / b }'; }
-echo
-echo "KataSharp agent benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)), kernel $(cat "$kernel/kernel.release"), guest 2 vCPUs / 1 GiB in the nested test host"
+v() { bench_value "$1"; }
+ratio() { bench_ratio "$1" "$2" 1; }
+bench_header agent "kernel $(cat "$kernel/kernel.release"), guest 2 vCPUs / 1 GiB in the nested test host"
 echo "VM start → agent ready (host clock):         $(v vm_start_to_agent_ready_ms) ms"
 echo "guest uptime when the agent served gRPC:     $(v vm_agent_ready_ms) ms"
 echo "create+start → first stdout byte (median/5): $(v vm_create_start_first_byte_ms_median) ms in the VM, $(v baseline_create_start_first_byte_ms_median) ms baseline (ratio $(ratio "$(v vm_create_start_first_byte_ms_median)" "$(v baseline_create_start_first_byte_ms_median)"))"

@@ -32,7 +32,7 @@ public sealed class RuntimeLog : IDisposable
         _queue = writer == TextWriter.Null
             ? null
             : new LogRecordQueue(writer, queueCapacityChars, drops, dropped =>
-                Format(LogSeverity.Warning, $"dropped {dropped} log records: the log's reader (containerd) was too slow", sandboxId, null));
+                Format(LogSeverity.Warning, $"dropped {dropped} log records: the log's reader (containerd) was too slow", sandboxId, null, null));
         Drops = drops;
         _debug = new DebugSwitch { On = debug };
         _ownsQueue = true;
@@ -80,6 +80,12 @@ public sealed class RuntimeLog : IDisposable
 
     public void Error(string message, string? containerId = null) => Log(LogSeverity.Error, message, containerId);
 
+    /// <summary>An error record with a structured field that readers take instead of the message text (see <see cref="LogField"/>).</summary>
+    public void Error(string message, LogField field)
+    {
+        _queue?.TryEnqueue(Format(LogSeverity.Error, message, SandboxId, null, field));
+    }
+
     /// <summary>One record at <paramref name="severity"/> (debug records only while debug is on). Never blocks.</summary>
     public void Log(LogSeverity severity, string message, string? containerId = null)
     {
@@ -87,7 +93,7 @@ public sealed class RuntimeLog : IDisposable
         {
             return;
         }
-        _queue.TryEnqueue(Format(severity, message, SandboxId, containerId));
+        _queue.TryEnqueue(Format(severity, message, SandboxId, containerId, null));
     }
 
     /// <summary>Waits (at most <paramref name="timeout"/>) until every record logged so far is written.</summary>
@@ -102,7 +108,7 @@ public sealed class RuntimeLog : IDisposable
     /// <summary>Closes the log (a log made by <see cref="ForSandbox"/> leaves its root's open).</summary>
     public void Dispose() => Close(CloseTimeout);
 
-    private static string Format(LogSeverity severity, string message, string? sandboxId, string? containerId)
+    private static string Format(LogSeverity severity, string message, string? sandboxId, string? containerId, LogField? field)
     {
         var line = new StringBuilder(128 + Math.Min(message.Length, MaxMessageLength));
         line.Append("time=\"").Append(DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ")).Append('"');
@@ -125,6 +131,13 @@ public sealed class RuntimeLog : IDisposable
             line.Append(" container=");
             UntrustedText.AppendQuoted(line, containerId, MaxIdLength);
         }
+        if (field is { } f)
+        {
+            // Last but one, never inside msg: a reader anchors the field to the line's end, so text
+            // quoted in msg (a guest's console lines) cannot pose as it.
+            line.Append(' ').Append(f.Key).Append('=');
+            AppendValue(line, f.Value);
+        }
         line.Append(" runtime=io.containerd.katasharp.v2");
         return line.ToString();
     }
@@ -132,5 +145,18 @@ public sealed class RuntimeLog : IDisposable
     private sealed class DebugSwitch
     {
         public volatile bool On;
+    }
+
+    /// <summary>A bare word stays bare (vm_exit_reason=GuestShutdown); anything else is quoted.</summary>
+    private static void AppendValue(StringBuilder line, string value)
+    {
+        if (value.Length > 0 && value.Length <= MaxIdLength && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+        {
+            line.Append(value);
+        }
+        else
+        {
+            UntrustedText.AppendQuoted(line, value, MaxIdLength);
+        }
     }
 }

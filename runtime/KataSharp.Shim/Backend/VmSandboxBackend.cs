@@ -338,7 +338,9 @@ public sealed class VmSandboxBackend : ISandboxBackend
         {
             _consoleAtExit = _machine?.ConsoleTail(30);
             string why = failure ?? exit.ToString();
-            _log.Error($"sandbox VM exited: {why}\n--- last lines of the guest console ---\n{_consoleAtExit}");
+            // vm_exit_reason is what the test scenarios read (tests/testhost/shim/env.sh), not the message.
+            _log.Error($"sandbox VM exited: {why}\n--- last lines of the guest console ---\n{_consoleAtExit}",
+                new LogField("vm_exit_reason", failure is null ? exit.Reason.ToString() : "AgentUnreachable"));
             Release(why);
         }
         _exited.TrySetResult();

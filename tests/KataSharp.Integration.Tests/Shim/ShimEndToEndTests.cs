@@ -148,11 +148,11 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
         ShimScenario s = await RunAsync();
         s.Equal("20", "cycles");
         output.WriteLine($"ctr run --rm per cycle (ms): {s["cycle_ms"]}");
-        // Only in the nested test host, and recorded (e2e.sh, ks_nested_test_host): a boot that
+        // Only in the nested test host, and recorded (NestedHostRetryPolicy): a cycle whose VM
         // triple-faulted got one more try. More than a few is no longer the rare crash of that host.
         string[] retried = s.BootRetries;
         output.WriteLine($"cycles whose boot was retried after a triple fault in the nested test host: {(s["cycle_boot_retries"] is { Length: > 0 } cycles ? cycles : "none")}");
-        Assert.True(retried.Length <= MaxBootRetries, $"{retried.Length} of 20 cycles triple-faulted at boot (cycles {s["cycle_boot_retries"]}; at most {MaxBootRetries} are put down to the nested test host)\n{s.Log}");
+        Assert.True(retried.Length <= NestedHostRetryPolicy.MaxCycleRetries, $"{retried.Length} of 20 cycles triple-faulted (cycles {s["cycle_boot_retries"]}; at most {NestedHostRetryPolicy.MaxCycleRetries} are put down to the nested test host)\n{s.Log}");
         string[] exits = s.PerCycle("cycle_exits");
         string[] outs = s.PerCycle("cycle_outs");
         for (int i = 0; i < exits.Length; i++)
@@ -205,6 +205,4 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
 
     [Fact]
     public async Task NoSandboxVmExitsOnItsOwn() => (await RunAsync()).NoUnexpectedVmExits(output);
-
-    private const int MaxBootRetries = 3;
 }

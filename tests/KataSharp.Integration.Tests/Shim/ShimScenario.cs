@@ -12,46 +12,34 @@ internal sealed record ShimScenario(Dictionary<string, string> Values, string Lo
 {
     /// <summary>
     /// The class's one scenario run (shared by its facts); a run that did not exit 0 fails every fact.
-    /// In the nested test host only, a run in which a sandbox VM triple-faulted (beyond the cycles'
-    /// own recorded retries) runs once more: that host crashes guests now and then (README, Known
-    /// limits). The facts then see the second run, and <see cref="RerunBecause"/> says why.
+    /// What the nested test host is forgiven (a cycle's retry, one rerun of the whole scenario) is
+    /// <see cref="NestedHostRetryPolicy"/>'s to say; the facts then see the second run, and
+    /// <see cref="RerunBecause"/> says why.
     /// </summary>
     public static async Task<ShimScenario> RunAsync(SharedRun run, TestHostFixture fixture, Func<Task<string>> command, TimeSpan timeout)
     {
         CommandResult result = (await run.GetAsync(async () =>
         {
-            CommandResult first = await fixture.Host.RunAsync(await command(), timeout);
-            if (fixture.Host.Mode != TestHostMode.Nested || first.ExitCode != 0 || NestedHostCrash(AgentArtifacts.Values(first.Stdout)) is not { } crash)
+            TestHostMode mode = fixture.Host.Mode;
+            string policy = NestedHostRetryPolicy.ScriptArguments(mode);
+            CommandResult first = await fixture.Host.RunAsync(await command() + policy, timeout);
+            if (!NestedHostRetryPolicy.MayRerun(mode) || first.ExitCode != 0
+                || NestedHostRetryPolicy.ScenarioCrash(AgentArtifacts.Values(first.Stdout)) is not { } crash)
             {
                 return first;
             }
             Console.Error.WriteLine($"[testhost] {crash}; running the scenario once more");
-            CommandResult second = await fixture.Host.RunAsync(await command(), timeout);
+            CommandResult second = await fixture.Host.RunAsync(await command() + policy, timeout);
             return second with { Stdout = $"{second.Stdout}\nrerun_because={crash}\n" };
         })).EnsureSuccess(); // names the command, its output and L1's console
         return new ShimScenario(AgentArtifacts.Values(result.Stdout), result.Stderr);
     }
 
-    /// <summary>Why the first run says nothing about the code under test, or null: every VM exit the
-    /// cycles did not retry themselves was a triple fault (the nested host's failure mode).</summary>
-    internal static string? NestedHostCrash(Dictionary<string, string> values)
-    {
-        int exits = int.TryParse(values.GetValueOrDefault("vm_exits"), out int n) ? n : 0;
-        int retried = BootRetriesIn(values).Length;
-        string[] reasons = values.GetValueOrDefault("vm_exit_reasons", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
-        return exits > retried && reasons.Length == exits && reasons.All(r => r == "GuestShutdown")
-            ? $"{exits - retried} sandbox VM(s) triple-faulted in the nested test host (first: {values.GetValueOrDefault("vm_exit_first")})"
-            : null;
-    }
-
     /// <summary>Why the facts see a second run (the first one's nested-host crash), or null.</summary>
     public string? RerunBecause => Values.GetValueOrDefault("rerun_because");
 
-    /// <summary>The cycles (e2e.sh) whose boot triple-faulted in the nested test host and ran again; none elsewhere.</summary>
-    public string[] BootRetries => BootRetriesIn(Values);
-
-    private static string[] BootRetriesIn(Dictionary<string, string> values) =>
-        values.GetValueOrDefault("cycle_boot_retries", "").Split(',', StringSplitOptions.RemoveEmptyEntries);
+    /// <summary>The cycles (e2e.sh) whose VM triple-faulted in the nested test host and ran again; none elsewhere.</summary>
+    public string[] BootRetries => NestedHostRetryPolicy.CycleRetries(Values);
 
     /// <summary>
     /// Every VM of a scenario ends because the shim stops it (or dies with it): an exit the guest or

@@ -54,8 +54,11 @@ public sealed class VmDeathTests : IAsyncLifetime
         await Assert.ThrowsAsync<IOException>(() => read.WaitAsync(Bound));
         await backend.Exited.WaitAsync(Bound);
         Assert.True(_vm.Disposed, "the dead VM's resources were not released");
-        Assert.Contains("sandbox VM exited: GuestPanic", LogText());
-        Assert.Contains("fake guest console line", LogText());
+        string log = LogText();
+        Assert.Contains("sandbox VM exited: GuestPanic", log);
+        // The structured field the shim scenarios read (tests/testhost/shim/env.sh), at the line's end.
+        Assert.Matches(" sandbox=\"[^\"]+\" vm_exit_reason=GuestPanic runtime=io.containerd.katasharp.v2\r?\n", log);
+        Assert.Contains("fake guest console line", log);
 
         // Later calls fail at once, naming the reason, instead of dialling a dead guest.
         var later = await Assert.ThrowsAsync<RuntimeException>(() => backend.SignalProcessAsync(Init, 9, true, CancellationToken.None).WaitAsync(Bound));
@@ -88,7 +91,9 @@ public sealed class VmDeathTests : IAsyncLifetime
         Assert.Equal(RuntimeError.Unavailable, failure.Error);
         await backend.Exited.WaitAsync(Bound);
         Assert.True(_vm.Disposed, "a guest nobody can reach must be stopped");
-        Assert.Contains("stopped answering", LogText());
+        string log = LogText();
+        Assert.Contains("stopped answering", log);
+        Assert.Matches(" vm_exit_reason=AgentUnreachable runtime=", log);
     }
 
     private async Task<VmSandboxBackend> BootAsync(int requestTimeoutSeconds = 60, int keepAliveIntervalSeconds = 10, int keepAliveTimeoutSeconds = 60)

@@ -24,6 +24,28 @@ public sealed class RuntimeLogTests
     }
 
     [Fact]
+    public void A_field_comes_after_the_message_and_sandbox_right_before_the_runtime_and_is_quoted_only_when_it_must_be()
+    {
+        var output = new StringWriter();
+        using var root = new RuntimeLog(output, debug: false);
+        RuntimeLog log = root.ForSandbox("pod-1");
+        log.Error("exited: console said vm_exit_reason=Forged runtime=io.containerd.katasharp.v2", new LogField("vm_exit_reason", "GuestShutdown"));
+        log.Error("two words", new LogField("note", "a b"));
+        Assert.True(root.Flush(TimeSpan.FromSeconds(10)));
+        string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith(" sandbox=\"pod-1\" vm_exit_reason=GuestShutdown runtime=io.containerd.katasharp.v2", lines[0]);
+        Assert.EndsWith(" note=\"a b\" runtime=io.containerd.katasharp.v2", lines[1]);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("Reason")]
+    [InlineData("a b")]
+    [InlineData("a=b")]
+    public void A_field_key_must_be_a_plain_logfmt_key(string key) =>
+        Assert.Contains("must be lower-case letters", Assert.Throws<ArgumentException>(() => new LogField(key, "v")).Message);
+
+    [Fact]
     public void Enabling_debug_reaches_every_log_made_from_the_same_one()
     {
         var output = new StringWriter();

@@ -102,13 +102,13 @@ public sealed class PodPlacementTests
     {
         using var root = new TempDirectory("ks-cgroup");
         File.WriteAllText(root.Combine("cgroup.controllers"), "cpu memory pids\n");
-        var log = new StringWriter();
-        PodCgroup cgroup = PodCgroup.Join("/kubepods/pod1/sb1", new RuntimeLog(log, debug: false), root.Path)!;
+        using var log = new RuntimeLog(TextWriter.Null, debug: false);
+        PodCgroup cgroup = PodCgroup.Join("/kubepods/pod1/sb1", log, root.Path)!;
         Assert.Equal(root.Combine("kubepods", "pod1", "sb1"), cgroup.Path);
         Assert.Equal($"{Environment.ProcessId}\n", File.ReadAllText(Path.Combine(cgroup.Path, "cgroup.procs")));
 
         File.Delete(Path.Combine(cgroup.Path, "cgroup.procs")); // a real cgroup's files vanish with its last process
-        cgroup.Leave(new RuntimeLog(log, debug: false));
+        cgroup.Leave(log);
         Assert.Equal($"{Environment.ProcessId}\n", File.ReadAllText(root.Combine("cgroup.procs")));
         Assert.False(Directory.Exists(cgroup.Path));
     }
@@ -117,9 +117,11 @@ public sealed class PodPlacementTests
     public void Without_cgroup_v2_the_shim_stays_where_it_is_and_says_so()
     {
         using var root = new TempDirectory("ks-cgroup");
-        var log = new StringWriter();
-        Assert.Null(PodCgroup.Join("/kubepods/pod1/sb1", new RuntimeLog(log, debug: false), root.Path));
-        Assert.Contains("no cgroup v2", log.ToString());
+        var output = new StringWriter();
+        using var log = new RuntimeLog(output, debug: false);
+        Assert.Null(PodCgroup.Join("/kubepods/pod1/sb1", log, root.Path));
+        Assert.True(log.Flush(TimeSpan.FromSeconds(10)));
+        Assert.Contains("no cgroup v2", output.ToString());
         Assert.False(Directory.Exists(root.Combine("kubepods")));
     }
 }

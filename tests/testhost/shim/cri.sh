@@ -57,7 +57,7 @@ wait_container_state() { # id state seconds
 cri_stop() {
   local id
   # Whatever a failed check left: pods (CRI stops their containers), then k8s.io tasks, then containerd.
-  if [ -n "$ctd_pid" ] && kill -0 "$ctd_pid" 2>/dev/null; then
+  if [ -n "$KS_CTD_PID" ] && kill -0 "$KS_CTD_PID" 2>/dev/null; then
     for id in $(probe ps 2>/dev/null | awk '{ print $1 }'); do probe rm "$id" >/dev/null 2>&1; done
     for id in $(probe pods 2>/dev/null | awk '{ print $1 }'); do probe stopp "$id" >/dev/null 2>&1; probe rmp "$id" >/dev/null 2>&1; done
     for id in $(kctr task ls -q 2>/dev/null); do kctr task kill -s KILL "$id" >/dev/null 2>&1; kctr task delete -f "$id" >/dev/null 2>&1; done
@@ -78,8 +78,8 @@ mkdir -p "$KS_CTD_RUN/cni/bin" "$KS_CTD_RUN/cni/conf" "$POD_LOGS"
 shim_env_start || { echo "the test environment did not start" >&2; exit 1; }
 # The CRI plugin's images live in containerd's k8s.io namespace: busybox for the app and a pause
 # image (busybox whose entrypoint sleeps; CRI kills it with SIGKILL) for the sandbox container.
-kctr image import --base-name docker.io/library/busybox "$ks_work/busybox.tar" >/dev/null || { echo "busybox import into k8s.io failed" >&2; exit 1; }
-cp -a "$ks_work/layout" "$ks_work/pause-layout" \
+kctr image import --base-name docker.io/library/busybox "$KS_IMAGE_TAR" >/dev/null || { echo "busybox import into k8s.io failed" >&2; exit 1; }
+cp -a "$KS_IMAGE_LAYOUT" "$ks_work/pause-layout" \
   && umoci config --image "$ks_work/pause-layout:latest" --config.entrypoint /bin/sleep --config.cmd 2147483647 \
   && tar -C "$ks_work/pause-layout" -cf "$ks_work/pause.tar" . \
   && kctr image import --base-name docker.io/katasharp/pause "$ks_work/pause.tar" >/dev/null \
@@ -87,13 +87,13 @@ cp -a "$ks_work/layout" "$ks_work/pause-layout" \
 # The CRI service answers once the plugin has initialized.
 deadline=$((SECONDS + 120))
 until probe version >/dev/null 2>&1; do
-  [ "$SECONDS" -lt "$deadline" ] || { echo "containerd's CRI plugin did not answer:" >&2; probe version >&2; tail -30 "$ks_work/containerd.log" >&2; exit 1; }
+  [ "$SECONDS" -lt "$deadline" ] || { echo "containerd's CRI plugin did not answer:" >&2; probe version >&2; tail -30 "$KS_CTD_RUN/containerd.log" >&2; exit 1; }
   sleep 0.2
 done
 rec env_ms $(( $(now_ms) - start ))
 rec kernel_release "$(cat "$KS_KERNEL_DIR/kernel.release")"
 rec l1_kernel_release "$(uname -r)"
-rec registered "$(grep -c 'runtimes.katasharp\]' "$ks_work/containerd.toml")"
+rec registered "$(grep -c 'runtimes.katasharp\]' "$KS_CTD_RUN/config.toml")"
 
 run_probe version version
 run_probe pause_image image-status "$PAUSE_IMAGE"
@@ -173,6 +173,6 @@ rec shm_mounts_left "$(grep -c 'io.containerd.grpc.v1.cri/sandboxes' /proc/self/
 
 echo "--- shim and guest log (containerd's log) ---" >&2
 shim_log_tail 120 >&2
-grep -a 'level=error' "$ks_work/containerd.log" | tail -20 >&2
+grep -a 'level=error' "$KS_CTD_RUN/containerd.log" | tail -20 >&2
 vm_exits_record
 exit 0

@@ -147,7 +147,7 @@ k9 k9 "$KS_RUNTIME" ks-k9 katasharp_shim_of
 # then counts what a leak would leave: shims, state dirs, shim sockets, mounts naming the container,
 # loop devices, half-written layer images, containerd's open files and the test host's free memory.
 KS_CYCLES="${KS_CYCLES:-20}"
-ctd_fds() { ls "/proc/$ctd_pid/fd" 2>/dev/null | grep -c .; }
+ctd_fds() { ls "/proc/$KS_CTD_PID/fd" 2>/dev/null | grep -c .; }
 mem_avail_kib() { awk '/^MemAvailable/ { print $2 }' /proc/meminfo; }
 # What the kernel's KVM still holds: the kvm modules' reference counts (an open /dev/kvm, a VM
 # fd, and each VM until KVM has destroyed it, which ends after its process is gone: the last
@@ -162,7 +162,8 @@ for i in $(seq "$KS_CYCLES"); do
   id="ks-cycle-$i"
   start=$(now_ms)
   out=$(cycle_run "$i" "$id"); code=$?
-  if [ "$code" != 0 ] && ks_nested_test_host && grep -qF "$KS_BOOT_TRIPLE_FAULT" "$ks_work/$id.err"; then
+  # The nested-host retry policy (env.sh --retry-vm-exit): the VM's exit reason as the shim logged it.
+  if [ "$code" != 0 ] && vm_exit_retryable "$id"; then
     cycle_boot_retries+="$i,"
     ctr container delete "$id" >/dev/null 2>&1
     wait_shims_gone

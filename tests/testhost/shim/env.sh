@@ -1,24 +1,34 @@
 #!/usr/bin/env bash
 # Sourced by e2e.sh, cri.sh and bench.sh (this folder), inside the test host's L1 (as root): a private
-# containerd 1.6 (own root, state and sockets), KataSharp installed with `katasharp install`
-# exactly as a user would, and a locally built busybox image imported with `ctr image import`.
+# containerd 1.6 (scripts/lib-containerd.sh: own root, state and sockets in this scenario's own
+# directory), KataSharp installed with `katasharp install` exactly as a user would, and the locally
+# built busybox image of lib-containerd.sh imported with `ctr image import`.
 #
 # Needs (as the script's arguments --bin, --kernel-dir, --initrd, or as variables):
 #        KS_BIN (published binaries: katasharp, containerd-shim-katasharp-v2; default out/bin),
 #        KS_KERNEL_DIR (guest-image/kernel/build-kernel.sh output: vmlinux, kernel.release),
 #        KS_INITRD (guest-image/initrd/build-initrd.sh output).
-# Gives: ctr (function, talks to our containerd), KS_IMAGE, KS_RUNTIME, KS_CTD_RUN, shim_env_stop.
+#        --retry-vm-exit REASON: the nested test host's retry policy, given by the C# side only there
+#        (tests/KataSharp.Integration.Tests/Shim/NestedHostRetryPolicy.cs): a run/delete cycle whose
+#        sandbox VM exited with that vm_exit_reason gets one more try (e2e.sh records it).
+# Gives: ctr (function, talks to our containerd), KS_IMAGE, KS_RUNTIME, KS_CTD_RUN (containerd's
+#        directory: config.toml, containerd.log, state), KS_CTD_PID, KS_IMAGE_LAYOUT and KS_IMAGE_TAR
+#        (the busybox image), shim_env_stop.
 # Optional: KS_CTD_EXTRA_TOML (appended to the private containerd config before `katasharp install`).
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../../../scripts/lib.sh"
+. "$KS_ROOT/scripts/lib-containerd.sh"
 
 # The sourcing script's arguments (sourced without arguments, this file sees and consumes them).
-KS_BIN="${KS_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/out/bin}"
+KS_BIN="${KS_BIN:-$KS_ROOT/out/bin}"
+KS_RETRY_VM_EXIT=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel-dir) KS_KERNEL_DIR="$2"; shift 2 ;;
     --initrd) KS_INITRD="$2"; shift 2 ;;
     --bin) KS_BIN="$2"; shift 2 ;;
-    *) echo "$(basename "$0"): unknown argument $1 (known: --kernel-dir DIR, --initrd FILE, --bin DIR)" >&2; exit 2 ;;
+    --retry-vm-exit) KS_RETRY_VM_EXIT="$2"; shift 2 ;;
+    *) echo "$(basename "$0"): unknown argument $1 (known: --kernel-dir DIR, --initrd FILE, --bin DIR, --retry-vm-exit REASON)" >&2; exit 2 ;;
   esac
 done
 
@@ -28,9 +38,11 @@ done
 
 KS_RUNTIME=io.containerd.katasharp.v2
 KS_IMAGE=docker.io/library/busybox:latest
-KS_CTD_RUN=/run/ks-e2e
 ks_work=$(mktemp -d /tmp/ks-e2e.XXXXXX)
-ctd_pid=""
+# A fresh directory per scenario: lib-containerd.sh keeps a config.toml it finds, and the scenarios
+# of one test host (e2e, then CRI with its extra configuration) must not share one.
+KS_CTD_RUN="$ks_work/containerd"
+KS_CTD_PID=""
 # Shim sockets (containerd's /run/containerd/s) that were there before this scenario: another
 # scenario's leftovers (runc's shim leaves its socket after kill -9) are not this one's to count.
 ks_sockets_before=$(find /run/containerd/s -type s 2>/dev/null | sort)
@@ -41,24 +53,11 @@ new_shim_sockets() {
   done
 }
 
-# In the nested test host (L1 under QEMU's TCG, which emulates AMD SVM for L1's KVM) a guest now and
-# then triple-faults while it boots, and L1's own kernel has crashed in a vCPU thread as well; boots
-# without nesting are not affected. Only there do the cycles give such a boot one more try (recorded).
-ks_nested_test_host() { grep -q 'ksagent=' /proc/cmdline; }
-# The error `ctr run` prints for that crash (VmSandboxBackend: the VM stopped during boot).
-KS_BOOT_TRIPLE_FAULT='the guest did not come up: the VM stopped during boot (GuestShutdown'
-
 ctr() { command ctr --address "$KS_CTD_RUN/containerd.sock" "$@"; }
 
 shim_env_stop() {
-  local id
-  # Whatever is still there (a failed check): tasks killed, containers removed, then containerd.
-  if [ -n "$ctd_pid" ] && kill -0 "$ctd_pid" 2>/dev/null; then
-    for id in $(ctr task ls -q 2>/dev/null); do ctr task kill -s KILL "$id" >/dev/null 2>&1; ctr task delete -f "$id" >/dev/null 2>&1; done
-    for id in $(ctr container ls -q 2>/dev/null); do ctr container delete "$id" >/dev/null 2>&1; done
-    kill "$ctd_pid" 2>/dev/null
-    wait "$ctd_pid" 2>/dev/null
-  fi
+  # Whatever is still there (a failed check): tasks killed, containers removed, containerd, its mounts.
+  ks_containerd_stop "$KS_CTD_RUN"
   pkill_shims
   # the test host's next scenario starts clean (the reference runc kill -9 leaves its socket)
   new_shim_sockets | xargs -r rm -f
@@ -87,29 +86,10 @@ pkill_shims() {
   done
 }
 
-busybox_image() {
-  local layout="$ks_work/layout" bundle="$ks_work/bundle" a
-  umoci init --layout "$layout" && umoci new --image "$layout:latest" \
-    && umoci unpack --rootless --image "$layout:latest" "$bundle" >/dev/null || return 1
-  mkdir -p "$bundle/rootfs/bin" && cp /bin/busybox "$bundle/rootfs/bin/busybox"
-  for a in sh uname cat echo true false ls sleep id ps tty stty head wc grep; do ln -s busybox "$bundle/rootfs/bin/$a"; done
-  umoci repack --image "$layout:latest" "$bundle" && umoci config --image "$layout:latest" --config.cmd /bin/sh || return 1
-  tar -C "$layout" -cf "$ks_work/busybox.tar" .
-}
-
 shim_env_start() {
-  mkdir -p "$KS_CTD_RUN"
   export PATH="/usr/local/bin:$PATH"
-  local config="$ks_work/containerd.toml"
-  cat >"$config" <<TOML
-version = 2
-root = "$ks_work/containerd-root"
-state = "$KS_CTD_RUN/state"
-[grpc]
-  address = "$KS_CTD_RUN/containerd.sock"
-[ttrpc]
-  address = "$KS_CTD_RUN/containerd.sock.ttrpc"
-TOML
+  local config
+  config=$(ks_containerd_config "$KS_CTD_RUN")
   # Optional (cri.sh): more containerd configuration, e.g. the CRI plugin's, before the install step.
   if [ -n "${KS_CTD_EXTRA_TOML:-}" ]; then printf '%s\n' "$KS_CTD_EXTRA_TOML" >>"$config"; fi
   # The user's install step: binaries, guest assets, default configuration, containerd registration.
@@ -120,30 +100,39 @@ TOML
   sed -i -e "s/^boot_timeout_seconds = .*/boot_timeout_seconds = ${KS_BOOT_TIMEOUT:-300}/" \
     -e "s/^ready_timeout_seconds = .*/ready_timeout_seconds = ${KS_READY_TIMEOUT:-120}/" \
     -e "s/^request_timeout_seconds = .*/request_timeout_seconds = ${KS_REQUEST_TIMEOUT:-300}/" /etc/katasharp/configuration.toml
-  containerd --config "$config" >"$ks_work/containerd.log" 2>&1 &
-  ctd_pid=$!
-  local i
-  for i in $(seq 300); do
-    [ -S "$KS_CTD_RUN/containerd.sock" ] && ctr version >/dev/null 2>&1 && break
-    kill -0 "$ctd_pid" 2>/dev/null || { echo "containerd exited at start-up" >&2; tail -30 "$ks_work/containerd.log" >&2; return 1; }
-    sleep 0.1
-  done
-  busybox_image >"$ks_work/image.log" 2>&1 || { cat "$ks_work/image.log" >&2; return 1; }
-  ctr image import --base-name docker.io/library/busybox "$ks_work/busybox.tar" >/dev/null || return 1
+  ks_containerd_start "$KS_CTD_RUN"
+  KS_IMAGE_TAR=$(ks_busybox_image "$ks_work/image" 2>"$ks_work/image.log") || { cat "$ks_work/image.log" >&2; return 1; }
+  KS_IMAGE_LAYOUT="$ks_work/image/layout"
+  ctr image import --base-name docker.io/library/busybox "$KS_IMAGE_TAR" >/dev/null || return 1
 }
 
 # The shim and guest lines of containerd's log (the shim's stderr goes there through the log FIFO).
-shim_log_tail() { grep -a 'runtime=io.containerd.katasharp.v2\|katasharp' "$ks_work/containerd.log" | tail -n "${1:-60}"; }
+shim_log_tail() { grep -a 'runtime=io.containerd.katasharp.v2\|katasharp' "$KS_CTD_RUN/containerd.log" | tail -n "${1:-60}"; }
 
-# Every VM exit the shim did not ask for: it logs "sandbox VM exited: <reason>" with the vCPU's
-# registers and the guest console's last lines (one log line, newlines escaped). Recorded as
-# vm_exits (count), vm_exit_reasons (GuestShutdown,...) and vm_exit_first (the first one's line), and
-# the first one in full on stderr.
+# Every VM exit the shim did not ask for: it logs "sandbox VM exited: ..." (the vCPU's registers and
+# the guest console's last lines, newlines escaped) with the structured field vm_exit_reason, which
+# is read here and never the message text. The field sits at the line's end (RuntimeLog: just before
+# runtime=...), where text quoted in msg (guest console lines) cannot pose as it.
+vm_exit_lines() { # [sandbox id]: the shim's lines for unexpected VM exits (of that sandbox)
+  local sandbox=".*"
+  [ -n "${1:-}" ] && sandbox="$(printf '%s' "$1" | sed 's/[.[\*^$/]/\\&/g')"
+  grep -a " sandbox=\"$sandbox\" vm_exit_reason=[A-Za-z]* runtime=io\.containerd\.katasharp\.v2\$" "$KS_CTD_RUN/containerd.log"
+}
+vm_exit_reason_of() { sed -n 's/.* vm_exit_reason=\([A-Za-z]*\) runtime=io\.containerd\.katasharp\.v2$/\1/p'; }
+
+# The nested-host retry policy's one question (--retry-vm-exit): did this sandbox's VM exit with the
+# reason the policy forgives? False when no policy was given (not the nested test host).
+vm_exit_retryable() { # sandbox id
+  [ -n "$KS_RETRY_VM_EXIT" ] && vm_exit_lines "$1" | vm_exit_reason_of | grep -qx "$KS_RETRY_VM_EXIT"
+}
+
+# Recorded as vm_exits (count), vm_exit_reasons (GuestShutdown,...) and vm_exit_first (the first
+# one's message, for people), and the first one in full on stderr.
 vm_exits_record() {
   local exits
-  exits=$(grep -a 'msg="sandbox VM exited: ' "$ks_work/containerd.log")
+  exits=$(vm_exit_lines)
   printf 'vm_exits=%s\n' "$(printf '%s' "$exits" | grep -c .)"
-  printf 'vm_exit_reasons=%s\n' "$(printf '%s\n' "$exits" | sed -n 's/.*msg="sandbox VM exited: \([A-Za-z]*\):.*/\1/p' | paste -sd, -)"
+  printf 'vm_exit_reasons=%s\n' "$(printf '%s\n' "$exits" | vm_exit_reason_of | paste -sd, -)"
   printf 'vm_exit_first=%s\n' "$(printf '%s\n' "$exits" | head -n1 | sed -n 's/.*msg="sandbox VM exited: \([^\\"]*\).*/\1/p')"
   if [ -n "$exits" ]; then
     echo "--- the first unexpected VM exit (shim log) ---" >&2
