@@ -54,6 +54,8 @@ new_shim_sockets() {
 }
 
 ctr() { command ctr --address "$KS_CTD_RUN/containerd.sock" "$@"; }
+# ctr with a deadline: `timeout` runs the ctr binary, not the function above, so it names the socket.
+ctr_within() { local seconds="$1"; shift; timeout "$seconds" ctr --address "$KS_CTD_RUN/containerd.sock" "$@"; }
 
 shim_env_stop() {
   # Whatever is still there (a failed check): tasks killed, containers removed, containerd, its mounts.

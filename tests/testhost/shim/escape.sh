@@ -82,7 +82,7 @@ l1_root_prefix() { cat /run/ks-l1-root 2>/dev/null || true; }
 
 # ---- running attempts ----
 # timeout runs the ctr binary, not env.sh's ctr function: the address is given here.
-tctr() { timeout 300 ctr --address "$KS_CTD_RUN/containerd.sock" "$@" </dev/null 2>&1; }
+tctr() { ctr_within 300 "$@" </dev/null 2>&1; }
 n=0
 runc_run() { n=$((n + 1)); tctr run --rm --privileged "$@"; }
 # katasharp: the long-lived privileged pod for plain attempts, extra containers in the same VM for

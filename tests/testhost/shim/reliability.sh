@@ -21,7 +21,7 @@ shim_env_start || { echo "the test environment did not start" >&2; exit 1; }
 # nothing can be reclaimed). The kernel panics (panic=-1 reboots at once), the VM exits, and ctr run
 # must come back with 137 on its own, the task gone, no shim left.
 start=$(now_ms)
-timeout 900 ctr run --rm --privileged --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-panic sh -c \
+ctr_within 900 run --rm --privileged --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-panic sh -c \
   'echo 1 >/proc/sys/vm/panic_on_oom && mkdir -p /fill && mount -t tmpfs -o size=100% fill /fill && echo filling && dd if=/dev/zero of=/fill/x bs=1M' \
   </dev/null >"$ks_work/panic.out" 2>"$ks_work/panic.err"
 rec panic_exit $?
@@ -37,7 +37,7 @@ rec panic_shims_left "$(shim_pids | grep -c .)"
 # ---- a long output stream arrives complete and in order ----
 KS_STREAM_LINES="${KS_STREAM_LINES:-200000}"
 start=$(now_ms)
-timeout 1200 ctr run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-stream sh -c \
+ctr_within 1200 run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-stream sh -c \
   "i=0; while [ \$i -lt $KS_STREAM_LINES ]; do echo \$i; i=\$((i+1)); done" </dev/null >"$ks_work/stream.out" 2>"$ks_work/stream.err"
 rec stream_exit $?
 rec stream_ms $(( $(now_ms) - start ))
@@ -52,7 +52,7 @@ KS_CONCURRENT="${KS_CONCURRENT:-4}"
 start=$(now_ms)
 pids=()
 for i in $(seq "$KS_CONCURRENT"); do
-  timeout 1200 ctr run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" "ks-par-$i" sh -c "echo par-$i" \
+  ctr_within 1200 run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" "ks-par-$i" sh -c "echo par-$i" \
     </dev/null >"$ks_work/par-$i.out" 2>"$ks_work/par-$i.err" &
   pids+=($!)
 done
