@@ -233,8 +233,8 @@ public sealed class VmSandboxBackend : ISandboxBackend
     }
 
     public Task RemoveProcessAsync(ProcessKey process, CancellationToken cancellationToken) =>
-        Calls.RequestAsync($"{process}: remove", o => Agent.RemoveProcessAsync(
-            new RemoveProcessRequest { Process = Ref(process) }, o), cancellationToken);
+        RemoveUnlessGoneAsync($"{process}: remove", () => Calls.RequestAsync($"{process}: remove", o => Agent.RemoveProcessAsync(
+            new RemoveProcessRequest { Process = Ref(process) }, o), cancellationToken), process.ContainerId);
 
     public Task SignalProcessAsync(ProcessKey process, int signal, bool allProcesses, CancellationToken cancellationToken) =>
         Calls.RequestAsync($"{process}: signal {signal}", o => Agent.SignalProcessAsync(new SignalProcessRequest
@@ -291,8 +291,23 @@ public sealed class VmSandboxBackend : ISandboxBackend
             new UpdateContainerRequest { ContainerId = containerId, ResourcesJson = ByteString.CopyFromUtf8(resourcesJson) }, o), cancellationToken);
 
     public Task RemoveContainerAsync(string containerId, CancellationToken cancellationToken) =>
-        Calls.RequestAsync($"container {containerId}: remove", o => Agent.RemoveContainerAsync(
-            new RemoveContainerRequest { ContainerId = containerId }, o), cancellationToken);
+        RemoveUnlessGoneAsync($"container {containerId}: remove", () => Calls.RequestAsync($"container {containerId}: remove", o => Agent.RemoveContainerAsync(
+            new RemoveContainerRequest { ContainerId = containerId }, o), cancellationToken), containerId);
+
+    /// <summary>
+    /// A removal in a VM that is gone has nothing left to remove: the processes and containers went
+    /// with the guest, so Delete succeeds (containerd's `ctr run --rm` and kubelet delete after the
+    /// exit we reported) instead of failing with Unavailable and leaving the task listed.
+    /// </summary>
+    private Task RemoveUnlessGoneAsync(string operation, Func<Task> remove, string containerId)
+    {
+        if (_vmGone.IsCancellationRequested)
+        {
+            _log.Debug($"{operation}: nothing to remove, the sandbox VM is gone", containerId);
+            return Task.CompletedTask;
+        }
+        return remove();
+    }
 
     public async IAsyncEnumerable<string> WatchOomAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

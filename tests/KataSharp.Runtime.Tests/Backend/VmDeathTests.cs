@@ -64,6 +64,10 @@ public sealed class VmDeathTests : IAsyncLifetime
         var later = await Assert.ThrowsAsync<RuntimeException>(() => backend.SignalProcessAsync(Init, 9, true, CancellationToken.None).WaitAsync(Bound));
         Assert.Equal(RuntimeError.Unavailable, later.Error);
         Assert.Contains("Kernel panic", later.Message);
+
+        // Delete after the reported exit works: what it would remove went with the guest.
+        await backend.RemoveProcessAsync(Init, CancellationToken.None).WaitAsync(Bound);
+        await backend.RemoveContainerAsync(Init.ContainerId, CancellationToken.None).WaitAsync(Bound);
     }
 
     [Fact]
