@@ -73,6 +73,39 @@ public static class GuestProgram
         a.ReportRax();
     }
 
+    /// <summary>
+    /// A wait's budget in TSC ticks for a condition that needs the host (a device on the VMM's
+    /// event loop): 30e9 ticks are 6-30 s at the 1-5 GHz TSCs of x86 machines, more than a device
+    /// needs even under nested TCG on a loaded host, and less than <see cref="ProgramRun.Timeout"/>,
+    /// so a condition that never comes ends the program with its own exit code. The TSC counts time,
+    /// not guest instructions, so the budget does not shrink when the guest runs slowly.
+    /// </summary>
+    public const ulong HostWaitTicks = 30_000_000_000;
+
+    /// <summary>Reads the 64-bit TSC into RAX. Clobbers RDX.</summary>
+    public static void ReadTsc(this Assembler a)
+    {
+        a.rdtsc();
+        a.shl(rdx, 32);
+        a.or(rax, rdx);
+    }
+
+    /// <summary>Sets <paramref name="deadline"/> to the TSC <paramref name="ticks"/> from now. Clobbers RAX and RDX.</summary>
+    public static void StartDeadline(this Assembler a, AssemblerRegister64 deadline, ulong ticks)
+    {
+        a.ReadTsc();
+        a.mov(deadline, ticks);
+        a.add(deadline, rax);
+    }
+
+    /// <summary>Jumps to <paramref name="target"/> while the TSC is below <paramref name="deadline"/>. Clobbers RAX and RDX.</summary>
+    public static void JumpBeforeDeadline(this Assembler a, AssemblerRegister64 deadline, Label target)
+    {
+        a.ReadTsc();
+        a.cmp(rax, deadline);
+        a.jb(target);
+    }
+
     /// <summary>Writes <paramref name="exitCode"/> to the exit port, then spins (the VMM stops the VM on the OUT).</summary>
     public static void Exit(this Assembler a, byte exitCode = 0)
     {

@@ -21,7 +21,8 @@ public enum Hostility
 /// <summary>
 /// A minimal polled virtio-mmio block driver as guest code: checks magic/version/device id, walks the
 /// status handshake, accepts VERSION_1 (and INDIRECT_DESC), sets up queue 0 in guest RAM, submits a read
-/// of one sector (header, data, status in three descriptors), kicks QueueNotify and polls used.idx.
+/// of one sector (header, data, status in three descriptors), kicks QueueNotify and polls used.idx until a deadline
+/// (<see cref="GuestProgram.HostWaitTicks"/>).
 /// Reports, in order: the status after DRIVER_OK, then per request the used length, the status byte and
 /// the first 8 data bytes. Exit codes name the step that failed.
 /// </summary>
@@ -159,16 +160,18 @@ public static class VirtioBlockDriverProgram
         a.mov(__word_ptr[Avail + 2], (ushort)(number + 1));
         WriteRegister(a, MmioRegister.QueueNotify, 0);
 
+        // The device completes on the VMM's event loop, on another host thread: wait for used.idx
+        // with a deadline in time (TSC), not a count of iterations, which a slow host (nested TCG)
+        // can run through before the device thread is even scheduled.
         Label poll = a.CreateLabel();
         Label done = a.CreateLabel();
-        a.mov(ecx, 1_000_000);
+        a.StartDeadline(r9, GuestProgram.HostWaitTicks);
         a.Label(ref poll);
         a.movzx(eax, __word_ptr[Used + 2]);
         a.cmp(eax, number + 1);
         a.je(done);
         a.pause();
-        a.dec(ecx);
-        a.jnz(poll);
+        a.JumpBeforeDeadline(r9, poll);
         a.Exit(ExitNoCompletion);
         a.Label(ref done);
 
