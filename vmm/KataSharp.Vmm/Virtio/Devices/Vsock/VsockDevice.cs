@@ -19,6 +19,10 @@ public sealed class VsockDevice : VirtioDevice
     private const int EventQueue = 2;
     private const uint TransportResetEvent = 0;
 
+    /// <summary>An RX chain must hold a header and at least one byte of data: a header-only buffer could never
+    /// carry the data that may be due, so it is returned unused rather than left to block the queue.</summary>
+    private const ulong MinRxChainBytes = VsockPacketHeader.Size + 1;
+
     private readonly EventLoop _loop;
     private readonly VsockMuxer _muxer;
     private bool _transportResetPending;
@@ -165,9 +169,12 @@ public sealed class VsockDevice : VirtioDevice
                 Fail($"RX queue: {rx.BrokenReason}");
                 return;
             }
-            if (result == QueuePopResult.Malformed || chain.WritableBytes < VsockPacketHeader.Size)
+            if (result == QueuePopResult.Malformed || chain.WritableBytes < MinRxChainBytes)
             {
-                GuestErrors.Report($"RX chain at head {chain.Head} dropped: {chain.Problem ?? "no room for a packet header"}");
+                string problem = chain.Problem ?? (chain.WritableBytes < VsockPacketHeader.Size
+                    ? "no room for a packet header"
+                    : "room for a packet header only (data needs at least one more byte)");
+                GuestErrors.Report($"RX chain at head {chain.Head} returned unused: {problem}");
                 rx.AddUsed(chain.Head, 0);
                 returned = true;
                 continue;

@@ -148,7 +148,8 @@ public sealed class VsockMuxer : IDisposable
 
     // ---- host → guest ----
 
-    /// <summary>Writes the next packet the guest is owed into an RX chain (≥ one header of room). False when nothing is due.</summary>
+    /// <summary>Writes the next packet the guest is owed into an RX chain (≥ one header of room). False when nothing
+    /// that fits is due.</summary>
     public bool TryFillRx(ChainWriter writer)
     {
         if (_resets.TryDequeue(out VsockPacketHeader reset))
@@ -156,7 +157,9 @@ public sealed class VsockMuxer : IDisposable
             WriteReset(writer, reset);
             return true;
         }
-        while (_rxQueue.TryDequeue(out VsockConnection? connection))
+        // Each connection queued now is tried once: one that cannot use this buffer goes back to the end
+        // of the round-robin (Refresh) and must not be tried again for the same buffer.
+        for (int queued = _rxQueue.Count; queued > 0 && _rxQueue.TryDequeue(out VsockConnection? connection); queued--)
         {
             connection.InRxQueue = false;
             if (connection.State == VsockConnectionState.Closed)
