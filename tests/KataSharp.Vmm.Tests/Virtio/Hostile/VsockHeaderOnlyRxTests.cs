@@ -106,9 +106,9 @@ public sealed class VsockHeaderOnlyRxTests : IDisposable
         try
         {
             Task<Stream> connecting = muxer.ConnectAsync(1024);
-            Eventually.True(() => Locked(sync, () => muxer.HasPendingRx), "the REQUEST to be due");
+            Eventually.True(() => OnLoop(loop, sync, () => muxer.HasPendingRx), "the REQUEST to be due");
             DescriptorChain requestChain = chains.Writable(VsockPacketHeader.Size, out GuestAddress requestAt);
-            Assert.True(Locked(sync, () => muxer.TryFillRx(requestChain.Writer)));
+            Assert.True(OnLoop(loop, sync, () => muxer.TryFillRx(requestChain.Writer)));
             VsockPacketHeader request = chains.Memory.Read<VsockPacketHeader>(requestAt);
             Assert.Equal(VsockOp.Request, request.Op);
 
@@ -124,18 +124,18 @@ public sealed class VsockHeaderOnlyRxTests : IDisposable
             };
             ChainReader reader = chains.Readable(MemoryMarshal.AsBytes(new ReadOnlySpan<VsockPacketHeader>(in response))).Reader;
             Assert.True(reader.TryRead(out VsockPacketHeader header));
-            Locked(sync, () =>
+            OnLoop(loop, sync, () =>
             {
                 muxer.OnGuestPacket(header, reader, FakeVsockGuest.Cid);
                 return true;
             });
             using Stream stream = await connecting.WaitAsync(Eventually.DefaultTimeout);
             stream.Write("data"u8);
-            Eventually.True(() => Locked(sync, () => muxer.HasPendingRx), "the host data to be due");
+            Eventually.True(() => OnLoop(loop, sync, () => muxer.HasPendingRx), "the host data to be due");
 
             ChainWriter headerOnly = chains.Writable(VsockPacketHeader.Size, out _).Writer;
-            Assert.False(Bounded.Run(() => Locked(sync, () => muxer.TryFillRx(headerOnly)), "TryFillRx into a header-only buffer"));
-            Assert.True(Locked(sync, () => muxer.HasPendingRx), "the data must stay due");
+            Assert.False(Bounded.Run(() => OnLoop(loop, sync, () => muxer.TryFillRx(headerOnly)), "TryFillRx into a header-only buffer"));
+            Assert.True(OnLoop(loop, sync, () => muxer.HasPendingRx), "the data must stay due");
             Assert.Empty(loopErrors);
         }
         catch (Exception e)
@@ -150,11 +150,18 @@ public sealed class VsockHeaderOnlyRxTests : IDisposable
         }
     }
 
-    private static T Locked<T>(object sync, Func<T> body)
+    /// <summary>Runs muxer code where the device runs it: on the loop thread with the device lock held (the muxer
+    /// changes epoll registrations, which from another thread would wait for a loop that waits for the lock).</summary>
+    private static T OnLoop<T>(EventLoop loop, object sync, Func<T> body)
     {
-        lock (sync)
+        T result = default!;
+        loop.Invoke(() =>
         {
-            return body();
-        }
+            lock (sync)
+            {
+                result = body();
+            }
+        });
+        return result;
     }
 }

@@ -256,10 +256,17 @@ public sealed class BlockDevice : VirtioDevice
 
     public override void Dispose()
     {
-        lock (Sync)
+        if (TryEnterForDispose())
         {
-            _backend?.Dispose();
-            _backend = null;
+            try
+            {
+                _backend?.Dispose();
+                _backend = null;
+            }
+            finally
+            {
+                Monitor.Exit(Sync);
+            }
         }
         base.Dispose();
     }

@@ -511,15 +511,24 @@ public sealed class VsockMuxer : IDisposable
         _errors.Report(message);
     }
 
-    public void Dispose()
+    public void Dispose() => Dispose(VirtioDevice.DefaultDisposeTimeout);
+
+    /// <summary>Closes every connection and the listener. Waits at most <paramref name="lockTimeout"/> for the device
+    /// lock; false when it stays held (the event loop is stuck in this device): then nothing is closed, since the
+    /// loop may still be using it.</summary>
+    internal bool Dispose(TimeSpan lockTimeout)
     {
         List<IDisposable?> registrations;
         List<StreamSocket> sockets;
-        lock (_sync)
+        if (!Monitor.TryEnter(_sync, lockTimeout))
+        {
+            return false;
+        }
+        try
         {
             if (_disposed)
             {
-                return;
+                return true;
             }
             _disposed = true;
             foreach (VsockConnection connection in _connections.Values)
@@ -531,6 +540,10 @@ public sealed class VsockMuxer : IDisposable
             _connections.Clear();
             _watches.Clear();
             _handshakes.Clear();
+        }
+        finally
+        {
+            Monitor.Exit(_sync);
         }
         // Outside the lock: unregistering waits for the loop thread, which may be waiting for the lock.
         foreach (IDisposable? registration in registrations)
@@ -553,6 +566,7 @@ public sealed class VsockMuxer : IDisposable
             {
             }
         }
+        return true;
     }
 
     private sealed class Watch
