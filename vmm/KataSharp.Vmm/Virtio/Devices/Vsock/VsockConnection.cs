@@ -68,8 +68,9 @@ public sealed class VsockConnection
     /// <summary>Milliseconds (Environment.TickCount64) after which the muxer gives up on this connection; 0 = none.</summary>
     public long Deadline { get; private set; }
 
-    /// <summary>Set by the muxer while the connection sits in its RX round-robin.</summary>
-    internal bool InRxQueue { get; set; }
+    /// <summary>The connection's place in the muxer's RX round-robin while it waits there (null otherwise): lets the
+    /// muxer take a closed connection out at once instead of leaving it for the next RX buffer.</summary>
+    internal LinkedListNode<VsockConnection>? RxQueueNode { get; set; }
 
     /// <summary>Set when the connection asked to be reset (sent an RST) and must be dropped.</summary>
     public bool WantsReset { get; private set; }

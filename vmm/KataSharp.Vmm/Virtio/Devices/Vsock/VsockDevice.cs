@@ -41,6 +41,9 @@ public sealed class VsockDevice : VirtioDevice
 
     public VsockMetrics Metrics { get; } = new();
 
+    /// <summary>The host side, for bound checks by tests and the fuzz benchmark (read with the device lock held).</summary>
+    internal VsockMuxer Muxer => _muxer;
+
     public override VirtioDeviceType DeviceType => VirtioDeviceType.Vsock;
 
     /// <summary>Stream only: VIRTIO_VSOCK_F_SEQPACKET is not offered.</summary>
