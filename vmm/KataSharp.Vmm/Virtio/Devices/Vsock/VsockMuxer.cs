@@ -308,7 +308,8 @@ public sealed class VsockMuxer : IDisposable
 
     private void AcceptClients()
     {
-        while (_listener?.Accept() is { } client)
+        // Level-triggered: clients beyond this turn's share keep the listener readable for the next turn.
+        for (int accepted = 0; accepted < VsockLimits.AcceptsPerTurn && _listener?.Accept() is { } client; accepted++)
         {
             if (_handshakes.Count >= VsockLimits.MaxPendingHandshakes)
             {
