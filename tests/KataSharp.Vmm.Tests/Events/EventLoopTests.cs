@@ -11,31 +11,18 @@ public sealed class EventLoopTests
 {
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>A loop whose thread sits in a handler until the gate opens.</summary>
+    /// <summary>A loop with short waits whose thread sits in a handler until disposed.</summary>
     private sealed class StuckLoop : IDisposable
     {
-        private readonly EventFd _kick = EventFd.Create();
-
         public StuckLoop()
         {
             Loop = new EventLoop("stuck-loop", Errors.Add, Log.Add) { WaitTimeout = Short };
-            Registration = Loop.Register(_kick.Descriptor.Value, EpollEvents.In, _ =>
-            {
-                _kick.Drain();
-                Entered.Set();
-                Gate.Wait();
-            });
-            _kick.Signal();
-            Assert.True(Entered.Wait(Eventually.DefaultTimeout), "the handler to start");
+            Blocker = LoopBlocker.Block(Loop);
         }
 
         public EventLoop Loop { get; }
 
-        public IDisposable Registration { get; }
-
-        public ManualResetEventSlim Entered { get; } = new();
-
-        public ManualResetEventSlim Gate { get; } = new();
+        public LoopBlocker Blocker { get; }
 
         public List<Exception> Errors { get; } = [];
 
@@ -43,9 +30,9 @@ public sealed class EventLoopTests
 
         public void Dispose()
         {
-            Gate.Set();
+            Blocker.Release();
             Assert.True(Bounded.Run(() => Loop.Stop(Eventually.DefaultTimeout), "stopping the released loop"));
-            _kick.Dispose();
+            Blocker.Dispose();
         }
     }
 
@@ -72,7 +59,7 @@ public sealed class EventLoopTests
 
         // Once it timed out, further waits fail fast: a shutdown unregistering many fds takes one timeout.
         var clock = Stopwatch.StartNew();
-        Bounded.Run(stuck.Registration.Dispose, "unregistering from a stuck loop");
+        Bounded.Run(stuck.Blocker.Registration.Dispose, "unregistering from a stuck loop");
         Assert.True(clock.Elapsed < Short, $"unregistering took {clock.Elapsed}");
         Assert.Contains(stuck.Log, line => line.Contains("'stuck-loop'") && line.Contains("stays in its epoll"));
     }
@@ -82,29 +69,19 @@ public sealed class EventLoopTests
     {
         var log = new List<string>();
         using var loop = new EventLoop("stuck-loop", _ => { }, log.Add) { WaitTimeout = Short };
-        using EventFd kick = EventFd.Create();
         using EventFd other = EventFd.Create();
-        using var entered = new ManualResetEventSlim();
-        using var gate = new ManualResetEventSlim();
         int calls = 0;
         IDisposable registration = loop.Register(other.Descriptor.Value, EpollEvents.In, _ =>
         {
             other.Drain();
             Interlocked.Increment(ref calls);
         });
-        using IDisposable stuck = loop.Register(kick.Descriptor.Value, EpollEvents.In, _ =>
-        {
-            kick.Drain();
-            entered.Set();
-            gate.Wait();
-        });
-        kick.Signal();
-        Assert.True(entered.Wait(Eventually.DefaultTimeout), "the handler to start");
+        using LoopBlocker blocker = LoopBlocker.Block(loop);
 
         Bounded.Run(registration.Dispose, "unregistering from a stuck loop");
         Assert.Contains(log, line => line.Contains("stays in its epoll"));
         other.Signal();
-        gate.Set();
+        blocker.Release();
         loop.Invoke(() => { }); // the loop is free again and has seen the signal
         loop.Invoke(() => { });
 

@@ -74,17 +74,7 @@ public sealed class StopPathTests : IDisposable
         var log = new List<string>();
         var loop = new EventLoop("stuck-loop", _ => { }, log.Add) { WaitTimeout = Short };
         using var driver = new FakeDriver(() => new RecordingDevice(), loop: loop).Initialize();
-        using EventFd kick = EventFd.Create();
-        using var gate = new ManualResetEventSlim();
-        using var entered = new ManualResetEventSlim();
-        using IDisposable stuck = loop.Register(kick.Descriptor.Value, EpollEvents.In, _ =>
-        {
-            kick.Drain();
-            entered.Set();
-            gate.Wait();
-        });
-        kick.Signal();
-        Assert.True(entered.Wait(Eventually.DefaultTimeout));
+        using LoopBlocker blocker = LoopBlocker.Block(loop);
         try
         {
             var clock = Stopwatch.StartNew();
@@ -95,7 +85,7 @@ public sealed class StopPathTests : IDisposable
         }
         finally
         {
-            gate.Set();
+            blocker.Release();
         }
         Assert.True(loop.Stop(Eventually.DefaultTimeout));
     }
