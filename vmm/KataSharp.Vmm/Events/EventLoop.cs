@@ -166,7 +166,7 @@ public sealed class EventLoop : IDisposable
         {
             return; // the epoll goes away with the loop; the handler is already disabled
         }
-        if (Volatile.Read(ref _stuckTurn) == Volatile.Read(ref _turn))
+        if (!IsLoopThread && Volatile.Read(ref _stuckTurn) == Volatile.Read(ref _turn))
         {
             // A wait already timed out and the loop has not finished that turn since: do not wait again (a shutdown
             // unregistering many descriptors takes one timeout, not one each). The removal runs if the loop recovers.

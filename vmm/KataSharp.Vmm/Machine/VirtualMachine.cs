@@ -125,6 +125,10 @@ public sealed partial class VirtualMachine : IDeviceHost, IDisposable
         if (!_exited.Task.Wait(deadline.Remaining))
         {
             string[] stuck = [.. _vcpus.Where(v => !v.Join(TimeSpan.Zero)).Select(v => v.Name)];
+            if (stuck.Length == 0 && _exited.Task.Wait(TimeSpan.FromSeconds(1)))
+            {
+                return _exited.Task.Result; // the last one ended just now and is finishing the exit
+            }
             string problem = $"{string.Join(", ", stuck)} did not stop within {StopTimeout.TotalSeconds:0.#} s of being kicked "
                 + "(blocked outside KVM_RUN, e.g. in a device); left running";
             ReportStuck(stuck, problem);
