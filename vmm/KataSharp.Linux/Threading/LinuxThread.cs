@@ -10,6 +10,18 @@ public static unsafe class LinuxThread
     private const int SysGettid = 186;
     private const int SysTgkill = 234;
 
+    /// <summary>CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID): unlike wall time it does not grow
+    /// while the thread waits for a core, so it measures work even on a loaded machine.</summary>
+    public static TimeSpan CpuTime
+    {
+        get
+        {
+            ClockCalls.Timespec now;
+            Libc.Check(ClockCalls.clock_gettime(ClockCalls.CLOCK_THREAD_CPUTIME_ID, &now), "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+            return TimeSpan.FromTicks(now.Seconds * TimeSpan.TicksPerSecond + now.Nanoseconds / 100);
+        }
+    }
+
     /// <summary>The calling thread's kernel thread id.</summary>
     public static int CurrentId => (int)(long)(ssize_t)syscall(SysGettid);
 

@@ -14,6 +14,9 @@ public sealed class MachineBuilder
     public const int MaxVcpus = 64;
     public const int DefaultMemoryMiB = 128;
 
+    /// <summary>How long stopping waits for a vCPU thread (and disposing for the event loop) by default.</summary>
+    public static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
+
     private string? _kernel;
     private string? _initrd;
     private string _cmdline = KernelCmdline.Default;
@@ -22,6 +25,7 @@ public sealed class MachineBuilder
     private Stream? _console;
     private Action<string> _log = message => Console.Error.WriteLine($"[katasharp-vmm] {message}");
     private string _kvmDevice = KvmSystem.DefaultDevicePath;
+    private TimeSpan _stopTimeout = DefaultStopTimeout;
 
     /// <summary>An uncompressed ELF vmlinux or a bzImage.</summary>
     public MachineBuilder WithKernel(string path)
@@ -69,6 +73,14 @@ public sealed class MachineBuilder
         return this;
     }
 
+    /// <summary>How long <see cref="VirtualMachine.Stop"/> waits for the vCPU threads before reporting the ones still
+    /// running and returning (default <see cref="DefaultStopTimeout"/>); also the bound on each wait for the I/O thread.</summary>
+    public MachineBuilder WithStopTimeout(TimeSpan timeout)
+    {
+        _stopTimeout = timeout;
+        return this;
+    }
+
     public MachineBuilder WithKvmDevice(string path)
     {
         _kvmDevice = path;
@@ -98,12 +110,16 @@ public sealed class MachineBuilder
         {
             throw new VmConfigException("vcpus", $"{_vcpus} vCPUs requested but this host's KVM allows at most {kvmMax} per VM: use {kvmMax} or fewer.");
         }
-        var plan = new MachinePlan(kernel, initrd, initrdAddress, cmdline, _vcpus, memoryBytes, _console, _log);
+        var plan = new MachinePlan(kernel, initrd, initrdAddress, cmdline, _vcpus, memoryBytes, _console, _log, _stopTimeout);
         return VirtualMachine.Create(kvm, plan);
     }
 
     private void ValidateSizes()
     {
+        if (_stopTimeout <= TimeSpan.Zero || _stopTimeout > TimeSpan.FromMinutes(10))
+        {
+            throw new VmConfigException("stop-timeout", $"a stop timeout of {_stopTimeout.TotalSeconds:0.###} s is out of range: use more than 0 and at most 600 s.");
+        }
         if (_vcpus < 1 || _vcpus > MaxVcpus)
         {
             throw new VmConfigException("vcpus", $"{_vcpus} vCPUs is out of range: use 1 to {MaxVcpus}.");

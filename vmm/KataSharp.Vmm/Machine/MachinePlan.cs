@@ -11,4 +11,5 @@ internal sealed record MachinePlan(
     int VcpuCount,
     ulong MemoryBytes,
     Stream? Console,
-    Action<string> Log);
+    Action<string> Log,
+    TimeSpan StopTimeout);

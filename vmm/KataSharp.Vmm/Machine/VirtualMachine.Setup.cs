@@ -57,7 +57,10 @@ public sealed partial class VirtualMachine
         CreateVcpus(kvm);
         AddLegacyDevices();
         LinuxBoot.Load(Memory, _plan.Kernel, _plan.Initrd, _plan.InitrdAddress);
-        _eventLoop = new EventLoop("vmm-io", e => RequestExit(new VmExit(VmExitReason.VmmError, $"device I/O failed: {e.Message}")));
+        _eventLoop = new EventLoop("vmm-io", e => RequestExit(new VmExit(VmExitReason.VmmError, $"device I/O failed: {e.Message}")), _plan.Log)
+        {
+            WaitTimeout = _plan.StopTimeout,
+        };
     }
 
     private void CreateVcpus(KvmSystem kvm)

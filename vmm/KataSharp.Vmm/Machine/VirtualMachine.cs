@@ -16,11 +16,15 @@ namespace KataSharp.Vmm.Machine;
 /// <see cref="IDeviceHost"/> before <see cref="Start"/>. Lifecycle Created → Running → Stopping →
 /// Stopped (<see cref="VmState"/>); the first reason to stop wins and is what
 /// <see cref="WaitForExitAsync"/> returns. Built by <see cref="MachineBuilder"/>.
+/// <para>
+/// Stopping never waits forever: a vCPU thread that does not leave within the stop timeout (blocked
+/// outside KVM_RUN, e.g. in a device handler) and an event loop that does not end are reported by name
+/// (<see cref="StuckThreads"/>, the log) and left behind; what they may still touch (guest memory, the
+/// KVM VM, interrupt lines) stays mapped until a later <see cref="Dispose"/> finds them gone.
+/// </para>
 /// </summary>
 public sealed partial class VirtualMachine : IDeviceHost, IDisposable
 {
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
-
     private readonly MachinePlan _plan;
     private readonly VmFd _vm;
     private readonly StateMachine<VmState> _state = new("VM", VmState.Created, VmStateTransitions.Allowed);
@@ -29,11 +33,14 @@ public sealed partial class VirtualMachine : IDeviceHost, IDisposable
     private readonly Dictionary<uint, IrqFdLine> _interruptLines = [];
     private readonly List<IoEventFdRegistration> _ioEvents = [];
     private readonly ConsoleTail _consoleTail = new();
+    private readonly HashSet<VcpuThread> _releasedVcpus = [];
+    private readonly List<string> _stuckThreads = [];
     private readonly DeviceBus _pio;
     private readonly DeviceBus _mmio;
     private VmExit? _exit;
     private int _runningVcpus;
     private bool _disposed;
+    private bool _released;
     private EventLoop? _eventLoop;
     private Uart16550? _serial;
     private BootLayout? _bootLayout;
@@ -61,6 +68,21 @@ public sealed partial class VirtualMachine : IDeviceHost, IDisposable
 
     public IReadOnlyList<VcpuThread> Vcpus => _vcpus;
 
+    /// <summary>How long <see cref="Stop"/> waits for the vCPU threads (and <see cref="Dispose"/>, in addition, for the event loop).</summary>
+    public TimeSpan StopTimeout => _plan.StopTimeout;
+
+    /// <summary>Threads that did not stop within <see cref="StopTimeout"/> when last asked ("vcpu1", "vmm-io"); empty normally.</summary>
+    public IReadOnlyList<string> StuckThreads
+    {
+        get
+        {
+            lock (_stuckThreads)
+            {
+                return _stuckThreads.ToArray();
+            }
+        }
+    }
+
     /// <summary>Where kernel, command line, initrd and e820 went; null before <see cref="Start"/>.</summary>
     public BootLayout? BootLayout => _bootLayout;
 
@@ -84,9 +106,13 @@ public sealed partial class VirtualMachine : IDeviceHost, IDisposable
     /// <summary>Completes when the VM has stopped, with the first reason it stopped for.</summary>
     public Task<VmExit> WaitForExitAsync(CancellationToken cancellationToken = default) => _exited.Task.WaitAsync(cancellationToken);
 
-    /// <summary>Stops the VM (kicking every vCPU out of KVM_RUN) and waits until all vCPU threads are done.
-    /// Returns why it stopped: <see cref="VmExitReason.HostStop"/> unless the guest had already stopped it.</summary>
-    public VmExit Stop()
+    /// <summary>Stops the VM (kicking every vCPU out of KVM_RUN) and waits until all vCPU threads are done, at most
+    /// <see cref="StopTimeout"/>. Returns why it stopped: <see cref="VmExitReason.HostStop"/> unless the guest had already
+    /// stopped it. vCPU threads still running after the timeout are reported (log, <see cref="StuckThreads"/>, the
+    /// exit's message) and left behind; Stop returns anyway.</summary>
+    public VmExit Stop() => Stop(Deadline.After(StopTimeout));
+
+    private VmExit Stop(Deadline deadline)
     {
         if (_state.TryMove(VmState.Stopped, out VmState previous) && previous == VmState.Created)
         {
@@ -96,11 +122,30 @@ public sealed partial class VirtualMachine : IDeviceHost, IDisposable
         {
             RequestExit(new VmExit(VmExitReason.HostStop, "stopped by the host"));
         }
-        if (!_exited.Task.Wait(StopTimeout))
+        if (!_exited.Task.Wait(deadline.Remaining))
         {
-            throw new TimeoutException($"the VM's vCPUs did not stop within {StopTimeout.TotalSeconds:0} s of being kicked");
+            string[] stuck = [.. _vcpus.Where(v => !v.Join(TimeSpan.Zero)).Select(v => v.Name)];
+            if (stuck.Length == 0 && _exited.Task.Wait(TimeSpan.FromSeconds(1)))
+            {
+                return _exited.Task.Result; // the last one ended just now and is finishing the exit
+            }
+            string problem = $"{string.Join(", ", stuck)} did not stop within {StopTimeout.TotalSeconds:0.#} s of being kicked "
+                + "(blocked outside KVM_RUN, e.g. in a device); left running";
+            ReportStuck(stuck, problem);
+            VmExit exit = _exit ?? new VmExit(VmExitReason.HostStop, "stopped by the host");
+            _exited.TrySetResult(exit with { Message = $"{exit.Message}; {problem}" });
         }
         return _exited.Task.Result;
+    }
+
+    private void ReportStuck(IEnumerable<string> threads, string problem)
+    {
+        lock (_stuckThreads)
+        {
+            _stuckThreads.Clear();
+            _stuckThreads.AddRange(threads);
+        }
+        _plan.Log($"stop: {problem}");
     }
 
     /// <summary>Ends the run for <paramref name="exit"/> (the first caller wins): every vCPU is asked to stop.
@@ -195,22 +240,45 @@ public sealed partial class VirtualMachine : IDeviceHost, IDisposable
         _plan.Cmdline.Append(parameters);
     }
 
-    /// <summary>Stops the VM if it runs and releases everything: threads, KVM, eventfds, guest memory.</summary>
+    /// <summary>
+    /// Stops the VM if it runs and releases everything: threads, KVM, eventfds, guest memory. Bounded: at most
+    /// <see cref="StopTimeout"/> for the vCPU threads and as much again for the event loop. A thread that is still
+    /// running is reported and what it may touch (guest memory, the KVM VM, interrupt lines) stays mapped; calling
+    /// Dispose again after it ended releases the rest.
+    /// </summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (_released)
         {
             return;
         }
-        if (State != VmState.Stopped)
+        var deadline = Deadline.After(StopTimeout);
+        if (!_exited.Task.IsCompleted)
         {
-            Stop();
+            Stop(deadline);
         }
+        var running = new List<string>();
         foreach (VcpuThread vcpu in _vcpus)
         {
-            vcpu.Dispose(); // throws if a thread is stuck: then guest memory must stay mapped
+            if (!vcpu.Join(deadline.Remaining))
+            {
+                running.Add(vcpu.Name);
+            }
+            else if (_releasedVcpus.Add(vcpu))
+            {
+                vcpu.Dispose();
+            }
         }
-        _eventLoop?.Dispose();
+        if (_eventLoop is { } loop && !loop.Stop(StopTimeout))
+        {
+            running.Add(loop.Name);
+        }
+        FlushConsole();
+        if (running.Count > 0)
+        {
+            ReportStuck(running, $"{string.Join(", ", running)} still running after dispose: guest memory, the KVM VM and the interrupt lines stay mapped until they end (dispose again then)");
+            return;
+        }
         lock (_ioEvents)
         {
             _ioEvents.ForEach(r => r.Dispose());
@@ -222,6 +290,10 @@ public sealed partial class VirtualMachine : IDeviceHost, IDisposable
         }
         _vm.Dispose();
         Memory.Dispose();
-        FlushConsole();
+        _released = true;
+        lock (_stuckThreads)
+        {
+            _stuckThreads.Clear();
+        }
     }
 }

@@ -51,6 +51,9 @@ public sealed class VcpuThread : IDisposable
 
     public int Id => _fd.Id;
 
+    /// <summary>The thread's name, used wherever it is reported ("vcpu0").</summary>
+    public string Name => $"vcpu{Id}";
+
     /// <summary>The KVM vCPU, for setup before <see cref="Start"/>.</summary>
     public VcpuFd Fd => _fd;
 
@@ -59,7 +62,7 @@ public sealed class VcpuThread : IDisposable
     public void Start()
     {
         _state.Move(VcpuState.Running);
-        _thread = new Thread(Run) { Name = $"vcpu{Id}", IsBackground = true };
+        _thread = new Thread(Run) { Name = Name, IsBackground = true };
         _thread.Start();
     }
 

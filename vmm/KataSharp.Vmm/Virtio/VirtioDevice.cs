@@ -13,7 +13,11 @@ namespace KataSharp.Vmm.Virtio;
 /// </summary>
 public abstract class VirtioDevice : IDisposable
 {
+    /// <summary>How long <see cref="Dispose"/> waits for the device lock by default.</summary>
+    public static readonly TimeSpan DefaultDisposeTimeout = TimeSpan.FromSeconds(10);
+
     private readonly VirtQueue[] _queues;
+    private readonly Action<string> _log;
     private IVirtioTransport? _transport;
     private GuestMemory? _memory;
     private bool _failed;
@@ -26,8 +30,14 @@ public abstract class VirtioDevice : IDisposable
         {
             _queues[i] = new VirtQueue(maxQueueSize);
         }
+        _log = logSink ?? (line => Console.Error.WriteLine(line));
         GuestErrors = new GuestErrorLog(name, logSink);
     }
+
+    /// <summary>How long <see cref="Dispose"/> waits for the device lock, which the event loop holds while it works
+    /// on this device. A loop stuck in the device (a host backend that never answers) is reported and the
+    /// device's host resources are left open rather than the caller waiting forever.</summary>
+    public TimeSpan DisposeTimeout { get; init; } = DefaultDisposeTimeout;
 
     /// <summary>A short name for logs ("blk0", "vsock").</summary>
     public string Name { get; }
@@ -178,24 +188,22 @@ public abstract class VirtioDevice : IDisposable
     /// <summary>
     /// The common queue loop: pops chains, hands well-formed ones to <paramref name="handle"/> (which
     /// returns the bytes it wrote), returns malformed ones unused, breaks the device on a corrupt ring,
-    /// yields after <see cref="QueueLimits.ChainsPerTurn"/> chains, and interrupts once at the end if the
-    /// driver wants it.
+    /// yields after <see cref="QueueLimits.ChainsPerTurn"/> chains or <see cref="QueueLimits.BytesPerTurn"/> bytes
+    /// moved (re-kicking the queue), and interrupts once at the end if the driver wants it.
+    /// <paramref name="budgetLeft"/>, when given, is a device's own budget on top of those (e.g. frames per turn):
+    /// once it says no, the queue is re-kicked and the turn ends.
+    /// <paramref name="wanted"/>, when given, is asked before each pop: false leaves the remaining chains for later
+    /// without a re-kick (an event queue only takes a buffer when an event is due).
     /// </summary>
-    protected void ProcessAvailableChains(int queueIndex, Func<DescriptorChain, uint> handle) =>
-        ProcessAvailableChains(queueIndex, handle, static () => true);
-
-    /// <summary>
-    /// <see cref="ProcessAvailableChains(int, Func{DescriptorChain, uint})"/> with a device's own budget on
-    /// top of the chain count: once <paramref name="budgetLeft"/> says no, the queue is re-kicked and the
-    /// turn ends (e.g. a byte budget per turn).
-    /// </summary>
-    protected void ProcessAvailableChains(int queueIndex, Func<DescriptorChain, uint> handle, Func<bool> budgetLeft)
+    protected void ProcessAvailableChains(
+        int queueIndex, Func<DescriptorChain, uint> handle, Func<bool>? budgetLeft = null, Func<bool>? wanted = null)
     {
         VirtQueue queue = _queues[queueIndex];
         bool returned = false;
-        for (int turn = 0; ; turn++)
+        ulong bytes = 0;
+        for (int turn = 0; wanted?.Invoke() ?? true; turn++)
         {
-            if (turn == QueueLimits.ChainsPerTurn || !budgetLeft())
+            if (turn == QueueLimits.ChainsPerTurn || bytes >= QueueLimits.BytesPerTurn || budgetLeft?.Invoke() == false)
             {
                 Transport.RequeueNotification(queueIndex);
                 break;
@@ -222,6 +230,7 @@ public abstract class VirtioDevice : IDisposable
             else
             {
                 written = handle(chain);
+                bytes += chain.Reader.BytesRead + chain.Writer.BytesWritten;
             }
             queue.AddUsed(chain.Head, written);
             returned = true;
@@ -237,6 +246,25 @@ public abstract class VirtioDevice : IDisposable
             Transport.SignalUsedBuffers();
         }
     }
+
+    /// <summary>Reports a host-side problem (not the guest's doing) on the device's log.</summary>
+    protected void ReportHostProblem(string message) => _log($"[virtio {Name}] {message}");
+
+    /// <summary>Takes <see cref="Sync"/> for disposing, waiting at most <see cref="DisposeTimeout"/>; false (reported) when
+    /// the lock stays held. The caller releases it with <c>Monitor.Exit(Sync)</c>.</summary>
+    protected bool TryEnterForDispose()
+    {
+        if (Monitor.TryEnter(Sync, DisposeTimeout))
+        {
+            return true;
+        }
+        ReportHostDisposeStuck();
+        return false;
+    }
+
+    /// <summary>Reports that disposing gave up on the device lock.</summary>
+    protected void ReportHostDisposeStuck() =>
+        ReportHostProblem($"dispose gave up: the device lock is still held after {DisposeTimeout.TotalSeconds:0.#} s (the event loop is stuck in this device); its host resources are left open");
 
     public virtual void Dispose()
     {

@@ -61,6 +61,13 @@ internal sealed class FakeVsockGuest : IDisposable
     /// <summary>False = the guest stops giving the device RX buffers (a guest that stopped reading the queue).</summary>
     public bool RefillRx { get; set; } = true;
 
+    /// <summary>Payload room of every RX buffer posted from now on (at most <see cref="RxPayloadBytes"/>);
+    /// 0 = buffers with room for a packet header only (a hostile guest).</summary>
+    public int RxBufferPayloadBytes { get; set; } = RxPayloadBytes;
+
+    /// <summary>RX buffers the device returned with less than a header in them (Linux drops those).</summary>
+    public int DroppedRx { get; private set; }
+
     /// <summary>False = REQUESTs are ignored (a guest that never answers).</summary>
     public bool AnswerRequests { get; set; } = true;
 
@@ -283,16 +290,17 @@ internal sealed class FakeVsockGuest : IDisposable
     {
         GuestAddress at = _rxArea.Add((ulong)slot * RxSlotBytes);
         FakeQueue rx = Driver.Queues[0];
+        uint payload = (uint)Math.Clamp(RxBufferPayloadBytes, 0, RxPayloadBytes);
         if (SplitHeaders)
         {
             ushort head = (ushort)(2 * slot);
             rx.WriteDescriptor(head, at.Value, VsockPacketHeader.Size, DescriptorFlags.Write | DescriptorFlags.Next, (ushort)(head + 1));
-            rx.WriteDescriptor((ushort)(head + 1), at.Value + VsockPacketHeader.Size, RxPayloadBytes, DescriptorFlags.Write);
+            rx.WriteDescriptor((ushort)(head + 1), at.Value + VsockPacketHeader.Size, payload, DescriptorFlags.Write);
             rx.Publish(head);
         }
         else
         {
-            rx.WriteDescriptor((ushort)slot, at.Value, RxSlotBytes, DescriptorFlags.Write);
+            rx.WriteDescriptor((ushort)slot, at.Value, VsockPacketHeader.Size + payload, DescriptorFlags.Write);
             rx.Publish((ushort)slot);
         }
     }
@@ -300,6 +308,11 @@ internal sealed class FakeVsockGuest : IDisposable
     private void Handle(int slot, uint usedLength)
     {
         GuestAddress at = _rxArea.Add((ulong)slot * RxSlotBytes);
+        if (usedLength < VsockPacketHeader.Size)
+        {
+            DroppedRx++; // returned unused: like Linux's virtio_transport_rx_work, drop it and refill
+            return;
+        }
         VsockPacketHeader header = Driver.Memory.Read<VsockPacketHeader>(at);
         Received.Add(header);
         if (usedLength != VsockPacketHeader.Size + header.Length)

@@ -20,4 +20,9 @@ public static class QueueLimits
 
     /// <summary>Chains one queue handler processes before yielding the event loop to other devices.</summary>
     public const int ChainsPerTurn = 512;
+
+    /// <summary>Bytes one queue handler moves (read from plus written to guest buffers) before yielding: a guest
+    /// that makes every chain claim a big buffer (overlapping descriptors cost it nothing) cannot make one turn of
+    /// the event loop copy gigabytes. At least one chain is always served.</summary>
+    public const ulong BytesPerTurn = 8 << 20;
 }

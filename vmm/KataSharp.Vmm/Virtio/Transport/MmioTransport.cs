@@ -33,6 +33,7 @@ public sealed class MmioTransport : IBusDevice, IVirtioTransport, IDisposable
     private uint _configGeneration;
     private int _interruptStatus;
     private bool _disposed;
+    private int _internalErrors;
 
     public MmioTransport(VirtioDevice device, IInterruptLine interrupt, GuestMemory memory, EventLoop loop)
     {
@@ -82,6 +83,13 @@ public sealed class MmioTransport : IBusDevice, IVirtioTransport, IDisposable
     }
 
     public InterruptStatus PendingInterrupts => (InterruptStatus)Volatile.Read(ref _interruptStatus);
+
+    /// <summary>Device bugs the transport contained (an exception out of queue processing or activation): the
+    /// device was parked instead of the loop going down. Always zero unless the device model has a bug.</summary>
+    internal int InternalErrors => Volatile.Read(ref _internalErrors);
+
+    /// <summary>The last of <see cref="InternalErrors"/>, for diagnosis.</summary>
+    internal Exception? LastInternalError { get; private set; }
 
     public void Read(ulong offset, Span<byte> data)
     {
@@ -324,6 +332,7 @@ public sealed class MmioTransport : IBusDevice, IVirtioTransport, IDisposable
                 }
                 catch (Exception e)
                 {
+                    RecordInternalError(e);
                     problem = $"{e.GetType().Name}: {e.Message}";
                 }
                 if (problem is not null)
@@ -384,9 +393,16 @@ public sealed class MmioTransport : IBusDevice, IVirtioTransport, IDisposable
             catch (Exception e)
             {
                 // A device bug must not take the event loop down with it: park the device instead.
+                RecordInternalError(e);
                 _device.Fail($"internal error while processing queue {index}: {e.GetType().Name}: {e.Message}");
             }
         }
+    }
+
+    private void RecordInternalError(Exception e)
+    {
+        LastInternalError = e;
+        Interlocked.Increment(ref _internalErrors);
     }
 
     void IVirtioTransport.SignalUsedBuffers() => Raise(InterruptStatus.UsedBuffer);

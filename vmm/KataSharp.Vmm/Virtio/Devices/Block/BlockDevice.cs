@@ -175,7 +175,8 @@ public sealed class BlockDevice : VirtioDevice
         while (done < length)
         {
             Span<byte> target = writer.CurrentSpan((int)Math.Min(length - done, int.MaxValue));
-            if (!backend.ReadAt(target, offset + (long)done))
+            // An empty span cannot happen for a validated chain; never loop without progress if it did.
+            if (target.IsEmpty || !backend.ReadAt(target, offset + (long)done))
             {
                 return BlockStatus.IoError;
             }
@@ -198,6 +199,10 @@ public sealed class BlockDevice : VirtioDevice
         while (done < length)
         {
             ReadOnlySpan<byte> source = reader.CurrentSpan((int)Math.Min(length - done, int.MaxValue));
+            if (source.IsEmpty)
+            {
+                return BlockStatus.IoError; // cannot happen for a validated chain; never loop without progress
+            }
             backend.WriteAt(source, offset + (long)done);
             reader.Advance(source.Length);
             done += (ulong)source.Length;
@@ -256,10 +261,17 @@ public sealed class BlockDevice : VirtioDevice
 
     public override void Dispose()
     {
-        lock (Sync)
+        if (TryEnterForDispose())
         {
-            _backend?.Dispose();
-            _backend = null;
+            try
+            {
+                _backend?.Dispose();
+                _backend = null;
+            }
+            finally
+            {
+                Monitor.Exit(Sync);
+            }
         }
         base.Dispose();
     }

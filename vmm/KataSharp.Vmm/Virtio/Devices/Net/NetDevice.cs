@@ -32,7 +32,6 @@ public sealed class NetDevice : VirtioDevice
     private const int PrintedBackendErrors = 32;
 
     private readonly EventLoop _loop;
-    private readonly Action<string> _log;
     private readonly IDisposable _backendWatch;
 
     // One byte more than the largest frame: a tap read that fills it was truncated (oversized frame).
@@ -54,7 +53,6 @@ public sealed class NetDevice : VirtioDevice
         options.Validate();
         Options = options;
         _loop = loop;
-        _log = logSink ?? (line => Console.Error.WriteLine(line));
         _backend = backend;
         _backendWatch = loop.Register(backend.ReadinessDescriptor.Value, EpollEvents.In | EpollEvents.EdgeTriggered, _ => ReceiveGuarded());
     }
@@ -122,7 +120,7 @@ public sealed class NetDevice : VirtioDevice
             case TxQueue:
                 _txTurnFrames = 0;
                 _txTurnBytes = 0;
-                ProcessAvailableChains(TxQueue, Transmit, () => _txTurnFrames < NetLimits.FramesPerTurn && _txTurnBytes < NetLimits.BytesPerTurn);
+                ProcessAvailableChains(TxQueue, Transmit, budgetLeft: () => _txTurnFrames < NetLimits.FramesPerTurn && _txTurnBytes < NetLimits.BytesPerTurn);
                 break;
         }
     }
@@ -477,7 +475,7 @@ public sealed class NetDevice : VirtioDevice
         Metrics.BackendErrors++;
         if (Metrics.BackendErrors <= PrintedBackendErrors)
         {
-            _log($"[virtio {Name}] {message}{(Metrics.BackendErrors == PrintedBackendErrors ? " (further tap errors are only counted)" : "")}");
+            ReportHostProblem($"{message}{(Metrics.BackendErrors == PrintedBackendErrors ? " (further tap errors are only counted)" : "")}");
         }
     }
 
@@ -485,10 +483,17 @@ public sealed class NetDevice : VirtioDevice
     {
         // Unregister first, without the device lock: the loop may be waiting for that lock.
         _backendWatch.Dispose();
-        lock (Sync)
+        if (TryEnterForDispose())
         {
-            _backend?.Dispose();
-            _backend = null;
+            try
+            {
+                _backend?.Dispose();
+                _backend = null;
+            }
+            finally
+            {
+                Monitor.Exit(Sync);
+            }
         }
         base.Dispose();
     }

@@ -68,8 +68,9 @@ public sealed class VsockConnection
     /// <summary>Milliseconds (Environment.TickCount64) after which the muxer gives up on this connection; 0 = none.</summary>
     public long Deadline { get; private set; }
 
-    /// <summary>Set by the muxer while the connection sits in its RX round-robin.</summary>
-    internal bool InRxQueue { get; set; }
+    /// <summary>The connection's place in the muxer's RX round-robin while it waits there (null otherwise): lets the
+    /// muxer take a closed connection out at once instead of leaving it for the next RX buffer.</summary>
+    internal LinkedListNode<VsockConnection>? RxQueueNode { get; set; }
 
     /// <summary>Set when the connection asked to be reset (sent an RST) and must be dropped.</summary>
     public bool WantsReset { get; private set; }
@@ -347,13 +348,22 @@ public sealed class VsockConnection
 
     /// <summary>
     /// Writes the next packet this connection owes the guest into <paramref name="writer"/> (which has
-    /// room for at least a header). False when nothing was produced (e.g. the host socket had no data).
+    /// room for at least a header). False when nothing was produced (e.g. the host socket had no data, or
+    /// data is due but the buffer has no room for any). Each kind of pending packet is tried at most once
+    /// per call, so a buffer that cannot take what is due never makes this loop.
     /// </summary>
     public bool TryWriteNext(ChainWriter writer, VsockMetrics metrics)
     {
-        while (Pending != VsockPendingRx.None)
+        VsockPendingRx tried = VsockPendingRx.None;
+        while (true)
         {
-            VsockPendingRx item = (VsockPendingRx)((int)Pending & -(int)Pending); // lowest set bit = highest priority
+            VsockPendingRx candidates = Pending & ~tried;
+            if (candidates == VsockPendingRx.None)
+            {
+                return false;
+            }
+            VsockPendingRx item = (VsockPendingRx)((int)candidates & -(int)candidates); // lowest set bit = highest priority
+            tried |= item;
             Pending &= ~item;
             switch (item)
             {
@@ -387,7 +397,6 @@ public sealed class VsockConnection
                     return true;
             }
         }
-        return false;
     }
 
     private bool TryWriteData(ChainWriter writer, VsockMetrics metrics)
@@ -407,6 +416,13 @@ public sealed class VsockConnection
             return false;
         }
         long room = (long)writer.Remaining - VsockPacketHeader.Size;
+        if (room <= 0)
+        {
+            // A buffer with room for a header only: the data stays due for a bigger one (the device
+            // returns such buffers unused; reading nothing here and retrying was the old spin).
+            Pending |= VsockPendingRx.Data;
+            return false;
+        }
         int max = (int)Math.Min(Math.Min(credit, VsockLimits.MaxPacketPayload), room);
         writer.Advance(VsockPacketHeader.Size);
         int total = 0;

@@ -19,6 +19,10 @@ public sealed class VsockDevice : VirtioDevice
     private const int EventQueue = 2;
     private const uint TransportResetEvent = 0;
 
+    /// <summary>An RX chain must hold a header and at least one byte of data: a header-only buffer could never
+    /// carry the data that may be due, so it is returned unused rather than left to block the queue.</summary>
+    private const ulong MinRxChainBytes = VsockPacketHeader.Size + 1;
+
     private readonly EventLoop _loop;
     private readonly VsockMuxer _muxer;
     private bool _transportResetPending;
@@ -36,6 +40,9 @@ public sealed class VsockDevice : VirtioDevice
     public uint GuestCid => Options.GuestCid;
 
     public VsockMetrics Metrics { get; } = new();
+
+    /// <summary>The host side, for bound checks by tests and the fuzz benchmark (read with the device lock held).</summary>
+    internal VsockMuxer Muxer => _muxer;
 
     public override VirtioDeviceType DeviceType => VirtioDeviceType.Vsock;
 
@@ -135,7 +142,8 @@ public sealed class VsockDevice : VirtioDevice
         return 0;
     }
 
-    /// <summary>Moves pending packets into the guest's RX buffers while both exist.</summary>
+    /// <summary>Moves pending packets into the guest's RX buffers while both exist, yielding (and re-kicking the RX
+    /// queue) after <see cref="QueueLimits.ChainsPerTurn"/> chains or <see cref="QueueLimits.BytesPerTurn"/> bytes.</summary>
     private void ProcessRx()
     {
         if (!IsActivated || IsFailed)
@@ -144,9 +152,10 @@ public sealed class VsockDevice : VirtioDevice
         }
         VirtQueue rx = Queues[RxQueue];
         bool returned = false;
+        ulong bytes = 0;
         for (int turn = 0; _muxer.HasPendingRx; turn++)
         {
-            if (turn == QueueLimits.ChainsPerTurn)
+            if (turn == QueueLimits.ChainsPerTurn || bytes >= QueueLimits.BytesPerTurn)
             {
                 Transport.RequeueNotification(RxQueue);
                 break;
@@ -165,9 +174,12 @@ public sealed class VsockDevice : VirtioDevice
                 Fail($"RX queue: {rx.BrokenReason}");
                 return;
             }
-            if (result == QueuePopResult.Malformed || chain.WritableBytes < VsockPacketHeader.Size)
+            if (result == QueuePopResult.Malformed || chain.WritableBytes < MinRxChainBytes)
             {
-                GuestErrors.Report($"RX chain at head {chain.Head} dropped: {chain.Problem ?? "no room for a packet header"}");
+                string problem = chain.Problem ?? (chain.WritableBytes < VsockPacketHeader.Size
+                    ? "no room for a packet header"
+                    : "room for a packet header only (data needs at least one more byte)");
+                GuestErrors.Report($"RX chain at head {chain.Head} returned unused: {problem}");
                 rx.AddUsed(chain.Head, 0);
                 returned = true;
                 continue;
@@ -178,47 +190,43 @@ public sealed class VsockDevice : VirtioDevice
                 break;
             }
             rx.AddUsed(chain.Head, (uint)chain.Writer.BytesWritten);
+            bytes += chain.Writer.BytesWritten;
             returned = true;
         }
         SignalIfWanted(rx, returned);
     }
 
-    /// <summary>Hands a pending TRANSPORT_RESET to the guest once it has posted an event buffer.</summary>
+    /// <summary>Hands a pending TRANSPORT_RESET to the guest once it has posted an event buffer (the common queue
+    /// loop: too-small or malformed buffers are returned unused, and a turn is bounded like any other queue's).</summary>
     private void DeliverEvents()
     {
-        if (!_transportResetPending || !IsActivated || IsFailed)
+        if (!IsActivated || IsFailed)
         {
             return;
         }
-        VirtQueue events = Queues[EventQueue];
-        while (true)
+        ProcessAvailableChains(EventQueue, DeliverEvent, wanted: () => _transportResetPending);
+    }
+
+    private uint DeliverEvent(DescriptorChain chain)
+    {
+        if (chain.WritableBytes < sizeof(uint))
         {
-            QueuePopResult result = events.TryPop(out DescriptorChain chain);
-            if (result == QueuePopResult.Empty)
-            {
-                return;
-            }
-            if (result == QueuePopResult.Broken)
-            {
-                Fail($"event queue: {events.BrokenReason}");
-                return;
-            }
-            if (result == QueuePopResult.Chain && chain.WritableBytes >= sizeof(uint))
-            {
-                chain.Writer.Write(BitConverter.GetBytes(TransportResetEvent));
-                events.AddUsed(chain.Head, sizeof(uint));
-                _transportResetPending = false;
-                SignalIfWanted(events, true);
-                return;
-            }
-            GuestErrors.Report($"event chain at head {chain.Head} dropped: {chain.Problem ?? "smaller than an event"}");
-            events.AddUsed(chain.Head, 0);
+            GuestErrors.Report($"event chain at head {chain.Head} dropped: smaller than an event");
+            return 0;
         }
+        Span<byte> transportReset = stackalloc byte[sizeof(uint)];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(transportReset, TransportResetEvent);
+        chain.Writer.Write(transportReset);
+        _transportResetPending = false;
+        return sizeof(uint);
     }
 
     public override void Dispose()
     {
-        _muxer.Dispose();
+        if (!_muxer.Dispose(DisposeTimeout))
+        {
+            ReportHostDisposeStuck();
+        }
         base.Dispose();
     }
 }

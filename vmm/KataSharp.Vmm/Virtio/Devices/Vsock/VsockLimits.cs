@@ -21,6 +21,10 @@ public static class VsockLimits
     /// <summary>Host clients that have connected but not finished "CONNECT port\n".</summary>
     public const int MaxPendingHandshakes = 128;
 
+    /// <summary>Host clients accepted per event-loop turn: clients connecting as fast as they are accepted must
+    /// not keep the loop (and the guest's queues) waiting.</summary>
+    public const int AcceptsPerTurn = 32;
+
     /// <summary>Longest "CONNECT port\n" line accepted.</summary>
     public const int HandshakeLineBytes = 32;
 

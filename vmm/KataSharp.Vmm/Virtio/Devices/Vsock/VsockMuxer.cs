@@ -28,7 +28,7 @@ public sealed class VsockMuxer : IDisposable
     private readonly Action _rxReady;
     private readonly Dictionary<(uint Local, uint Peer), VsockConnection> _connections = [];
     private readonly Dictionary<VsockConnection, Watch> _watches = [];
-    private readonly Queue<VsockConnection> _rxQueue = new();
+    private readonly LinkedList<VsockConnection> _rxQueue = new();
     private readonly Queue<VsockPacketHeader> _resets = new();
     private readonly List<HostHandshake> _handshakes = [];
     private readonly StreamSocket? _listener;
@@ -72,6 +72,15 @@ public sealed class VsockMuxer : IDisposable
     public bool HasPendingRx => _resets.Count > 0 || _rxQueue.Count > 0;
 
     public int ConnectionCount => _connections.Count;
+
+    /// <summary>RSTs waiting for an RX buffer (at most <see cref="VsockLimits.MaxQueuedResets"/>).</summary>
+    internal int QueuedResets => _resets.Count;
+
+    /// <summary>Connections in the RX round-robin (at most one entry each).</summary>
+    internal int RxQueueLength => _rxQueue.Count;
+
+    /// <summary>Host clients still sending their CONNECT line (at most <see cref="VsockLimits.MaxPendingHandshakes"/>).</summary>
+    internal int HandshakeCount => _handshakes.Count;
 
     /// <summary>Guest data held for host sockets that were not ready (bounded by credit) plus partial CONNECT lines.</summary>
     public long BufferedBytes => _connections.Values.Sum(c => (long)c.Tx.Count) + _handshakes.Count * VsockLimits.HandshakeLineBytes;
@@ -148,7 +157,8 @@ public sealed class VsockMuxer : IDisposable
 
     // ---- host → guest ----
 
-    /// <summary>Writes the next packet the guest is owed into an RX chain (≥ one header of room). False when nothing is due.</summary>
+    /// <summary>Writes the next packet the guest is owed into an RX chain (≥ one header of room). False when nothing
+    /// that fits is due.</summary>
     public bool TryFillRx(ChainWriter writer)
     {
         if (_resets.TryDequeue(out VsockPacketHeader reset))
@@ -156,9 +166,13 @@ public sealed class VsockMuxer : IDisposable
             WriteReset(writer, reset);
             return true;
         }
-        while (_rxQueue.TryDequeue(out VsockConnection? connection))
+        // Each connection queued now is tried once: one that cannot use this buffer goes back to the end
+        // of the round-robin (Refresh) and must not be tried again for the same buffer.
+        for (int queued = _rxQueue.Count; queued > 0 && _rxQueue.First is { } first; queued--)
         {
-            connection.InRxQueue = false;
+            VsockConnection connection = first.Value;
+            _rxQueue.RemoveFirst();
+            connection.RxQueueNode = null;
             if (connection.State == VsockConnectionState.Closed)
             {
                 continue;
@@ -242,10 +256,9 @@ public sealed class VsockMuxer : IDisposable
             watch.Events = connection.DesiredEvents;
             _loop.Modify(watch.Registration, watch.Events);
         }
-        if (connection.Pending != VsockPendingRx.None && !connection.InRxQueue)
+        if (connection.Pending != VsockPendingRx.None && connection.RxQueueNode is null)
         {
-            connection.InRxQueue = true;
-            _rxQueue.Enqueue(connection);
+            connection.RxQueueNode = _rxQueue.AddLast(connection);
         }
         if (connection.Deadline != 0)
         {
@@ -260,6 +273,13 @@ public sealed class VsockMuxer : IDisposable
             return;
         }
         _connections.Remove((connection.LocalPort, connection.PeerPort));
+        if (connection.RxQueueNode is { } node)
+        {
+            // A closed connection owes the guest nothing: a guest that opens and resets streams without posting
+            // RX buffers must not grow this list.
+            _rxQueue.Remove(node);
+            connection.RxQueueNode = null;
+        }
         watch.Registration?.Dispose();
         connection.Host.Dispose();
         if (connection.WantsReset)
@@ -288,7 +308,8 @@ public sealed class VsockMuxer : IDisposable
 
     private void AcceptClients()
     {
-        while (_listener?.Accept() is { } client)
+        // Level-triggered: clients beyond this turn's share keep the listener readable for the next turn.
+        for (int accepted = 0; accepted < VsockLimits.AcceptsPerTurn && _listener?.Accept() is { } client; accepted++)
         {
             if (_handshakes.Count >= VsockLimits.MaxPendingHandshakes)
             {
@@ -448,6 +469,7 @@ public sealed class VsockMuxer : IDisposable
         foreach (VsockConnection connection in _connections.Values)
         {
             connection.Close(reason);
+            connection.RxQueueNode = null;
             doomed.Add((connection.Host, _watches[connection].Registration));
         }
         _connections.Clear();
@@ -508,15 +530,24 @@ public sealed class VsockMuxer : IDisposable
         _errors.Report(message);
     }
 
-    public void Dispose()
+    public void Dispose() => Dispose(VirtioDevice.DefaultDisposeTimeout);
+
+    /// <summary>Closes every connection and the listener. Waits at most <paramref name="lockTimeout"/> for the device
+    /// lock; false when it stays held (the event loop is stuck in this device): then nothing is closed, since the
+    /// loop may still be using it.</summary>
+    internal bool Dispose(TimeSpan lockTimeout)
     {
         List<IDisposable?> registrations;
         List<StreamSocket> sockets;
-        lock (_sync)
+        if (!Monitor.TryEnter(_sync, lockTimeout))
+        {
+            return false;
+        }
+        try
         {
             if (_disposed)
             {
-                return;
+                return true;
             }
             _disposed = true;
             foreach (VsockConnection connection in _connections.Values)
@@ -528,6 +559,10 @@ public sealed class VsockMuxer : IDisposable
             _connections.Clear();
             _watches.Clear();
             _handshakes.Clear();
+        }
+        finally
+        {
+            Monitor.Exit(_sync);
         }
         // Outside the lock: unregistering waits for the loop thread, which may be waiting for the lock.
         foreach (IDisposable? registration in registrations)
@@ -550,6 +585,7 @@ public sealed class VsockMuxer : IDisposable
             {
             }
         }
+        return true;
     }
 
     private sealed class Watch

@@ -1,7 +1,7 @@
 namespace KataSharp.Vmm.Virtio.Devices.Vsock;
 
 /// <summary>What a connection has to tell the guest, one bit per kind (so pending work is bounded per
-/// connection). <see cref="VsockConnection.TakeNextRx"/> serves them in declaration order.</summary>
+/// connection). <see cref="VsockConnection.TryWriteNext"/> serves them in declaration order.</summary>
 [Flags]
 public enum VsockPendingRx
 {

@@ -1,0 +1,10 @@
+namespace KataSharp.Vmm.Machine;
+
+/// <summary>A point in monotonic time that several waits share, so a sequence of them stays within one bound.</summary>
+internal readonly record struct Deadline(long EndMilliseconds)
+{
+    public static Deadline After(TimeSpan timeout) => new(Environment.TickCount64 + (long)timeout.TotalMilliseconds);
+
+    /// <summary>Time left (zero once passed): a wait given this returns at once after the deadline.</summary>
+    public TimeSpan Remaining => TimeSpan.FromMilliseconds(Math.Max(0, EndMilliseconds - Environment.TickCount64));
+}
