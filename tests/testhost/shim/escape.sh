@@ -75,7 +75,7 @@ sysrq_lines() { dmesg 2>/dev/null | grep -c 'sysrq: HELP'; }
 l1_mounts() { grep -c . /proc/self/mountinfo; }
 pod_shim() { ctr task ls | awk -v id="$POD" '$1 == id { print $2 }'; }
 shim_rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$(pod_shim)/status" 2>/dev/null; }
-ctd_log_bytes() { stat -c %s "$ks_work/containerd.log"; }
+ctd_log_bytes() { stat -c %s "$KS_CTD_RUN/containerd.log"; }
 # What the kernel's usermode helpers (release_agent) see as "/" is L1's initramfs root, not the test
 # host's chroot; l1-init.sh says where the chroot is (nothing on a machine without the nested host).
 l1_root_prefix() { cat /run/ks-l1-root 2>/dev/null || true; }
