@@ -264,15 +264,38 @@ static void write_file(const char *path, const char *value, int step, int index)
     close(fd);
 }
 
+/* The mount that holds the container root (the root's own mount when it is one) becomes private, as
+ * runc's rootfsParentMountPrivate does: after a shared root propagation ("shared"/"rshared") it is
+ * shared, and pivot_root refuses a new root that is, or whose parent is, shared (EINVAL); the bind of
+ * the root onto itself then starts private too, so nothing of the root's setup propagates out.
+ * MS_PRIVATE on a path that is not a mount point is EINVAL: walk up to the one that is. */
+static void make_root_mount_private(void) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s", plan.rootfs);
+    while (mount(NULL, path, NULL, MS_PRIVATE, NULL) < 0) {
+        char *slash = strrchr(path, '/');
+        if (errno != EINVAL || !slash || slash == path) fail(KS_STEP_ROOT_PROPAGATION, 1);
+        *slash = 0;
+    }
+}
+
 static void setup_filesystem(void) {
     CHECK(mount(NULL, "/", NULL, MS_REC | (plan.root_propagation ? plan.root_propagation : MS_SLAVE), NULL), KS_STEP_ROOT_PROPAGATION, 0);
+    make_root_mount_private();
     CHECK(mount(plan.rootfs, plan.rootfs, NULL, MS_BIND | MS_REC, NULL), KS_STEP_ROOTFS_BIND, 0);
     int root = open(plan.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     CHECK(root, KS_STEP_ROOTFS_BIND, 0);
     do_mounts(root);
     close(root);
+    int old_root = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    CHECK(old_root, KS_STEP_PIVOT_ROOT, 0);
     CHECK(chdir(plan.rootfs), KS_STEP_PIVOT_ROOT, 0);
     CHECK(syscall(SYS_pivot_root, ".", "."), KS_STEP_PIVOT_ROOT, 1);
+    /* The old root may be shared (a shared root propagation): as a slave its detach below cannot
+     * propagate an unmount to a peer. */
+    CHECK(fchdir(old_root), KS_STEP_PIVOT_ROOT, 2);
+    close(old_root);
+    CHECK(mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL), KS_STEP_PIVOT_ROOT, 2);
     CHECK(umount2(".", MNT_DETACH), KS_STEP_PIVOT_ROOT, 2);
     CHECK(chdir("/"), KS_STEP_PIVOT_ROOT, 3);
     /* Masked files get /dev/null bound over them, so it must be the null device and not whatever

@@ -73,9 +73,6 @@ done
 mount -t tmpfs -o mode=1777 tmpfs $r/tmp
 mount -t tmpfs -o mode=755 tmpfs $r/run
 mkdir -p $r/run/lock $r/var/lib/containerd
-# Where the test host's root is, seen from the kernel's own root (the initramfs): usermode helpers
-# such as a cgroup release_agent resolve paths there (tests/testhost/shim/escape.sh needs it).
-echo "$r" >$r/run/ks-l1-root
 # containerd's overlayfs snapshotter refuses an overlay root: give it a real filesystem.
 mount -t tmpfs -o mode=711 tmpfs $r/var/lib/containerd
 
@@ -95,4 +92,7 @@ done
 ip link set lo up 2>/dev/null
 hostname ks-testhost
 step "root ready (kvm: $( [ -c /dev/kvm ] && echo yes || echo no )), starting the agent on $port"
+# PID 1 chroots itself (exec, same process): kernel threads share PID 1's fs_struct (CLONE_FS), so
+# usermode helpers (a cgroup release_agent, modprobe) resolve paths in the chroot from here on, not in
+# the initramfs (measured by tests/testhost/shim/escape.sh's release-agent row).
 exec chroot $r /bin/bash "$agent" --port "$port" --spool "$spool" --on-exit reboot

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using KataSharp.Agent.Engine.Cgroups;
 using KataSharp.Agent.Engine.Containers;
+using KataSharp.Agent.Engine.Devices;
 using KataSharp.Agent.Engine.Io;
 using KataSharp.Agent.Engine.Plans;
 using KataSharp.Agent.Engine.Processes;
@@ -26,6 +27,7 @@ public sealed class ContainerEngine : IDisposable
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
     private readonly LayerMounts _layers;
+    private readonly GuestDevices _guestDevices;
 
     public ContainerEngine(EngineOptions options, ILoggerFactory loggers)
     {
@@ -38,6 +40,7 @@ public sealed class ContainerEngine : IDisposable
         Cgroups = new CgroupRoot(options.CgroupMountPoint, options.CgroupName, Poller);
         Oom = new OomMonitor(Poller, loggers.CreateLogger("oom"));
         _layers = new LayerMounts(Path.Combine(options.StateDir, "layers"), new BlockDeviceFinder(options.SysBlockDir));
+        _guestDevices = new GuestDevices(options.SysDevDir);
     }
 
     public FdPoller Poller { get; }
@@ -60,6 +63,7 @@ public sealed class ContainerEngine : IDisposable
         ValidateId(id, "container_id");
         OciSpec spec = OciJson.ParseSpec(specJson.Span);
         ContainerPlan plan = SpecValidator.Validate(id, spec, DefaultHostname, GuestPathKind);
+        plan = plan with { Devices = GuestDevicesFor(id, plan) };
         if (_containers.ContainsKey(id) || !_creating.TryAdd(id, 0))
         {
             throw AgentException.AlreadyExists($"container '{id}' already exists");
@@ -317,6 +321,18 @@ public sealed class ContainerEngine : IDisposable
             (NamespaceSet.Ipc, "ipc"), (NamespaceSet.Uts, "uts"), (NamespaceSet.Cgroup, "cgroup"), (NamespaceSet.Pid, "pid"), (NamespaceSet.Mount, "mnt"),
         };
         return order.Where(o => namespaces.HasFlag(o.Flag)).Select(o => (o.Flag, $"/proc/{pid}/ns/{o.Name}")).ToList();
+    }
+
+    /// <summary>The plan's devices that exist in the guest, and for a privileged container the guest's block devices (GuestDevices says why).</summary>
+    private IReadOnlyList<DevicePlan> GuestDevicesFor(string id, ContainerPlan plan)
+    {
+        GuestDevices.Selection devices = _guestDevices.Select(plan.Devices, withGuestBlockDevices: plan.AllDevicesAllowed);
+        foreach (DevicePlan d in devices.NotInGuest)
+        {
+            _logger.LogDebug("container {Id}: device /{Path} ({Number}) is not made: the guest kernel has no such device (a host device number names nothing here)",
+                id, d.Path, d.Number);
+        }
+        return devices.Made;
     }
 
     private static bool? GuestPathKind(string path) =>

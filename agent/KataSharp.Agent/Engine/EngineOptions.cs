@@ -20,4 +20,7 @@ public sealed record EngineOptions
 
     /// <summary>Where to look for block devices by serial (tests point this at a fake sysfs).</summary>
     public string SysBlockDir { get; init; } = "/sys/block";
+
+    /// <summary>The guest's device numbers (char/MAJ:MIN, block/MAJ:MIN; tests point this at a fake sysfs).</summary>
+    public string SysDevDir { get; init; } = "/sys/dev";
 }

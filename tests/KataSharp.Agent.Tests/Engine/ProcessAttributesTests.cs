@@ -130,6 +130,18 @@ public sealed class ProcessAttributesTests : IDisposable
         }
     }
 
+    /// <summary>Docker sets a shared root for an rshared bind, CRI an rshared one for Bidirectional propagation.</summary>
+    [Theory]
+    [InlineData("shared")]
+    [InlineData("rshared")]
+    public async Task ASharedRootPropagation_StillPivotsIntoTheRoot(string propagation)
+    {
+        // The old code failed Create: "container setup step PivotRoot (item 1) failed: EINVAL" (pivot_root refuses a shared new root).
+        var (code, stdout, stderr) = await Sh("[ -x /bin/busybox ] && echo in-the-root", spec => spec["linux"]!["rootfsPropagation"] = propagation);
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        Assert.Equal("in-the-root\n", stdout);
+    }
+
     [Fact]
     public async Task ExitCode_IsTheStatus()
     {

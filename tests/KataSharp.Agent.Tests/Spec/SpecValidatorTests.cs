@@ -92,4 +92,20 @@ public sealed class SpecValidatorTests
         spec["hooks"] = new JsonObject { ["prestart"] = new JsonArray(new JsonObject { ["path"] = "/bin/true" }) };
         Assert.Equal("hooks", Assert.Throws<AgentException>(() => Validate(spec)).Field);
     }
+
+    [Theory]
+    [InlineData("""[{"allow":true,"access":"rwm"}]""", true)] // ctr --privileged, CRI privileged
+    [InlineData("""[{"allow":false,"access":"rwm"},{"allow":true,"type":"a","access":"rwm"}]""", true)]
+    [InlineData("""[{"allow":true}]""", true)] // no access: every access (runc)
+    [InlineData("""[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":1,"minor":3,"access":"rwm"}]""", false)] // containerd's default
+    [InlineData("""[{"allow":true,"access":"rwm"},{"allow":false,"type":"b","access":"rwm"}]""", false)]
+    [InlineData("""[{"allow":true,"access":"rw"}]""", false)]
+    [InlineData("""[]""", false)]
+    public void AllDevicesAllowed_OnlyWhenTheLastAllDevicesRuleAllowsEverything(string rules, bool expected)
+    {
+        JsonObject spec = OciSpecs.Create("true");
+        spec["linux"]!["resources"] = new JsonObject { ["devices"] = JsonNode.Parse(rules) };
+        Assert.Equal(expected, Validate(spec).AllDevicesAllowed);
+        Assert.False(Validate(OciSpecs.Create("true")).AllDevicesAllowed);
+    }
 }

@@ -16,7 +16,8 @@ namespace KataSharp.Agent.Tests.Support;
 /// </summary>
 public sealed class EngineHarness : IDisposable
 {
-    public EngineHarness()
+    /// <param name="sysDevDir">The guest's device table (<see cref="FakeSysDev"/>); default this machine's /sys/dev.</param>
+    public EngineHarness(string? sysDevDir = null)
     {
         if (Environment.UserName != "root")
         {
@@ -32,6 +33,7 @@ public sealed class EngineHarness : IDisposable
             CgroupName = name,
             SpawnHelperPath = Repository.SpawnHelper,
             ReapUnknownChildren = false,
+            SysDevDir = sysDevDir ?? "/sys/dev",
         };
         Engine = new ContainerEngine(Options, NullLoggerFactory.Instance);
     }

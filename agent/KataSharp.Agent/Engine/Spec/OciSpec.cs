@@ -116,10 +116,22 @@ public sealed class OciDevice
 
 public sealed class OciResources
 {
+    /// <summary>The devices cgroup rules. The guest enforces none (the VM is the boundary); they only tell a privileged
+    /// spec (every device allowed) from others.</summary>
+    public List<OciDeviceRule>? Devices { get; set; }
     public OciMemory? Memory { get; set; }
     public OciCpu? Cpu { get; set; }
     public OciPids? Pids { get; set; }
     public Dictionary<string, string>? Unified { get; set; }
+}
+
+public sealed class OciDeviceRule
+{
+    public bool Allow { get; set; }
+    public string? Type { get; set; }
+    public long? Major { get; set; }
+    public long? Minor { get; set; }
+    public string? Access { get; set; }
 }
 
 public sealed class OciMemory

@@ -15,9 +15,6 @@ public static class SpecValidator
     private static readonly string[] IpcSysctls =
         ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"];
 
-    private const uint CharDevice = 0x2000; // S_IFCHR
-    private const uint BlockDevice = 0x6000; // S_IFBLK
-
     public static ContainerPlan Validate(string id, OciSpec spec, string? defaultHostname, Func<string, bool?> guestPathKind)
     {
         if (spec.Hooks is { ValueKind: System.Text.Json.JsonValueKind.Object } hooks && hooks.EnumerateObject().Any(p => p.Value.GetArrayLength() > 0))
@@ -103,6 +100,7 @@ public static class SpecValidator
             Hostname = hostname,
             Mounts = mounts,
             Devices = Devices(spec.Linux?.Devices),
+            AllDevicesAllowed = AllowsEveryDevice(spec.Linux?.Resources?.Devices),
             Symlinks = [("/proc/self/fd", "dev/fd"), ("/proc/self/fd/0", "dev/stdin"), ("/proc/self/fd/1", "dev/stdout"), ("/proc/self/fd/2", "dev/stderr"), ("pts/ptmx", "dev/ptmx")],
             MaskedPaths = spec.Linux?.MaskedPaths ?? [],
             ReadonlyPaths = spec.Linux?.ReadonlyPaths ?? [],
@@ -148,17 +146,34 @@ public static class SpecValidator
         return set;
     }
 
+    /// <summary>
+    /// True when the devices cgroup rules end up allowing every device with every access, as a privileged spec's
+    /// do (containerd's WithAllDevicesAllowed: one rule {allow, "rwm"}): the last rule that covers all devices
+    /// (no type or "a", no numbers) allows rwm, and no rule after it denies anything.
+    /// </summary>
+    private static bool AllowsEveryDevice(List<OciDeviceRule>? rules)
+    {
+        int last = rules?.FindLastIndex(r => r.Type is null or "" or "a" && r.Major is null or -1 && r.Minor is null or -1) ?? -1;
+        if (last < 0)
+        {
+            return false;
+        }
+        OciDeviceRule all = rules![last];
+        bool everyAccess = string.IsNullOrEmpty(all.Access) || (all.Access.Contains('r') && all.Access.Contains('w') && all.Access.Contains('m'));
+        return all.Allow && everyAccess && rules.Skip(last + 1).All(r => r.Allow);
+    }
+
     private static List<DevicePlan> Devices(List<OciDevice>? extra)
     {
         // The devices every OCI container gets (runtime-spec "Default Devices").
         var devices = new List<DevicePlan>
         {
-            new("dev/null", CharDevice | 0x1b6, 1, 3, 0, 0),
-            new("dev/zero", CharDevice | 0x1b6, 1, 5, 0, 0),
-            new("dev/full", CharDevice | 0x1b6, 1, 7, 0, 0),
-            new("dev/random", CharDevice | 0x1b6, 1, 8, 0, 0),
-            new("dev/urandom", CharDevice | 0x1b6, 1, 9, 0, 0),
-            new("dev/tty", CharDevice | 0x1b6, 5, 0, 0, 0),
+            new("dev/null", DevicePlan.CharDevice | 0x1b6, 1, 3, 0, 0),
+            new("dev/zero", DevicePlan.CharDevice | 0x1b6, 1, 5, 0, 0),
+            new("dev/full", DevicePlan.CharDevice | 0x1b6, 1, 7, 0, 0),
+            new("dev/random", DevicePlan.CharDevice | 0x1b6, 1, 8, 0, 0),
+            new("dev/urandom", DevicePlan.CharDevice | 0x1b6, 1, 9, 0, 0),
+            new("dev/tty", DevicePlan.CharDevice | 0x1b6, 5, 0, 0, 0),
         };
         for (int i = 0; i < (extra?.Count ?? 0); i++)
         {
@@ -166,8 +181,8 @@ public static class SpecValidator
             string field = $"linux.devices[{i}]";
             uint kind = d.Type switch
             {
-                "c" or "u" => CharDevice,
-                "b" => BlockDevice,
+                "c" or "u" => DevicePlan.CharDevice,
+                "b" => DevicePlan.BlockDevice,
                 _ => throw AgentException.Invalid($"{field}.type", $"'{d.Type}' is not c, u or b"),
             };
             if (string.IsNullOrEmpty(d.Path) || !d.Path.StartsWith("/dev/", StringComparison.Ordinal) || d.Path.Contains(".."))
