@@ -30,8 +30,12 @@ done
 [ -n "$agent" ] && [ -n "$spool" ] || fail "ksagent= and ksspool= must be on the kernel command line"
 
 step "loading $(wc -l </lib/modules/modules.load) modules"
+# insmod does not read the kernel command line: a module's `name.param=value` words are passed here
+# (modprobe's rule), so L1's module parameters can be set and varied from QEMU's -append.
 while read -r mod; do
-  insmod "/lib/modules/$mod.ko" || echo "ks-l1: warning: insmod $mod failed"
+  params=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^$mod\.//p")
+  # shellcheck disable=SC2086 # one word per parameter
+  insmod "/lib/modules/$mod.ko" $params || echo "ks-l1: warning: insmod $mod $params failed"
 done </lib/modules/modules.load
 
 # Holds one idle VM for L1's life so the tests' VMs never make KVM rewrite kernel text, which
