@@ -69,6 +69,40 @@ public sealed class EngineHarness : IDisposable
         return (exit.ExitCode, outText, errText);
     }
 
+    /// <summary>
+    /// Every process on this machine, running or zombie, in this harness's cgroup subtree: every process
+    /// started for its containers, since ks-spawn joins the container's cgroup before it clones the
+    /// container process (and an exec's). Tests run in parallel in one test process, each with its own
+    /// harness and subtree, so the processes of other tests' containers (children of this same process)
+    /// never count here. A zombie keeps naming its cgroup after the cgroup is removed, so a process nobody
+    /// reaped is found as well as one still running.
+    /// </summary>
+    public List<CgroupMember> ProcessesInItsCgroups()
+    {
+        var members = new List<CgroupMember>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid))
+            {
+                continue;
+            }
+            try
+            {
+                // cgroup v2's line is "0::/path", the path relative to this process's cgroup namespace.
+                string? path = File.ReadLines(Path.Combine(dir, "cgroup")).FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..];
+                if (path is not null && path.Replace(" (deleted)", "").Split('/').Contains(Options.CgroupName))
+                {
+                    members.Add(new CgroupMember(pid, File.ReadAllText(Path.Combine(dir, "comm")).TrimEnd('\n'), path));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended between listing /proc and reading its files.
+            }
+        }
+        return members;
+    }
+
     public static async Task<string> ReadAllAsync(OutputBuffer? buffer)
     {
         if (buffer is null)
