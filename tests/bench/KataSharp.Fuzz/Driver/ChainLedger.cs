@@ -22,9 +22,6 @@ internal sealed class ChainLedger
     /// <summary>Used lengths compared with the chain's writable capacity (intact direct chains only).</summary>
     public long LengthsChecked { get; private set; }
 
-    /// <summary>Used entries seen while untrusted, not checked.</summary>
-    public long Unchecked { get; private set; }
-
     /// <summary>A freshly set-up queue of <paramref name="size"/> descriptors with empty rings.</summary>
     public void Restart(ushort size, bool trusted)
     {
@@ -78,7 +75,6 @@ internal sealed class ChainLedger
     {
         if (!Trusted)
         {
-            Unchecked++;
             return null;
         }
         int at = _outstanding.FindIndex(p => p.Head == id);
