@@ -20,4 +20,8 @@ internal enum FindingKind
 
     /// <summary>A host-side queue, connection count, buffer or heap past its bound.</summary>
     UnboundedGrowth,
+
+    /// <summary>A device-specific rule broken: a used entry for a chain the driver never posted, more bytes claimed
+    /// than the chain holds, a frame handed to the backend that the device should have refused.</summary>
+    BrokenInvariant,
 }

@@ -9,7 +9,7 @@ internal sealed record FuzzOptions
     public const long DefaultIterations = 1_000_000;
 
     public const string Usage = """
-        usage: fuzz.sh [--device blk|vsock|rng|mmio|all] [--iterations N] [--iterations-per-seed K]
+        usage: fuzz.sh [--device blk|vsock|rng|mmio|net|all] [--iterations N] [--iterations-per-seed K]
                        [--first-seed S] [--seed S] [--slow-ms MS] [--hang-ms MS]
           --device               which device model to fuzz (default: all, one after the other)
           --iterations           iterations per device (default 1000000): seeds are run until reached

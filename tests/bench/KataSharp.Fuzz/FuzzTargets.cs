@@ -2,7 +2,7 @@ using KataSharp.Fuzz.Targets;
 
 namespace KataSharp.Fuzz;
 
-/// <summary>Every fuzz target by its --device name. A new device adds one line (virtio-net: "net").</summary>
+/// <summary>Every fuzz target by its --device name. A new device adds one line.</summary>
 internal static class FuzzTargets
 {
     public static readonly IReadOnlyDictionary<string, Func<int, IFuzzTarget>> All = new Dictionary<string, Func<int, IFuzzTarget>>
@@ -11,5 +11,6 @@ internal static class FuzzTargets
         ["vsock"] = _ => new VsockTarget(),
         ["rng"] = _ => new RngTarget(),
         ["mmio"] = _ => new MmioTarget(),
+        ["net"] = seed => new NetTarget(seed),
     };
 }

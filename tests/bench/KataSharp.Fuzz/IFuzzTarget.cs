@@ -2,7 +2,7 @@ namespace KataSharp.Fuzz;
 
 /// <summary>
 /// One device model under fuzz, created fresh for every seed. Everything it does runs on the calling
-/// thread (a manual event loop), so a seed replays the same steps. A new device (virtio-net) plugs in by
+/// thread (a manual event loop), so a seed replays the same steps. A new device plugs in by
 /// implementing this, usually through <see cref="Targets.DeviceTarget"/>, and adding a line to <see cref="FuzzTargets"/>.
 /// </summary>
 internal interface IFuzzTarget : IDisposable

@@ -218,6 +218,44 @@ public sealed class NetDeviceTests
         Assert.Equal(1, guest.Metrics.Dropped(NetDropReason.RxNoRoom));
     }
 
+    /// <summary>
+    /// A guest that keeps publishing RX chains while the device places one mergeable frame (another vCPU refilling
+    /// the ring in a real VM; here one of the frame's own buffers lies over avail.idx, so the device's write moves
+    /// it) must not make the device take more than a ring of chains for that frame. The old code counted chains
+    /// into a 256-entry array without a bound and threw IndexOutOfRangeException on the 257th (found with the
+    /// net fuzz target's rings-overwriting chains); the frame is now dropped once a whole ring's worth of chains
+    /// cannot hold it, and the device stays live.
+    /// </summary>
+    [Fact]
+    public void A_mergeable_frame_takes_at_most_a_ring_of_chains_even_while_the_guest_keeps_publishing()
+    {
+        var backend = new FakeNetBackend { AutoSignal = false };
+        using FakeNetGuest guest = Start(Linux, queueSize: 256, backend: backend);
+        guest.Driver.Loop.Invoke(() => { }); // the activation's receive pass has run (nothing was queued)
+        FakeQueue rx = guest.Rx;
+        const ushort overAvailIdx = 200;
+        guest.PostRx(NetHeader.Size + 1); // the header and the frame's first byte
+        for (int head = 1; head < rx.Size; head++)
+        {
+            ulong address = head == overAvailIdx ? rx.Avail.Value + 2 : guest.Driver.Allocate(1).Value;
+            rx.AddChain((address, 1, true)); // one byte each: the low byte of avail.idx for head 200
+        }
+        Assert.Equal(256, rx.AvailIdx);
+        // Chain n takes frame byte 12 + n: byte 212 turns avail.idx 0x0100 into 0x0164, 100 more chains "published"
+        // (the ring's first 100 heads again) when 201 have been taken, 356 in all.
+        byte[] ethernet = new byte[1000];
+        ethernet[overAvailIdx] = 0x64;
+        backend.Enqueue(FakeNetGuest.WithHeader(ethernet));
+
+        guest.Driver.Transport.ProcessQueueNow(0);
+
+        Assert.True(guest.Driver.Transport.InternalErrors == 0, $"the device threw: {guest.Driver.Transport.LastInternalError}");
+        Assert.False(guest.Device.IsFailed, guest.Device.GuestErrors.Last);
+        Assert.Equal(1, guest.Metrics.Dropped(NetDropReason.RxNoRoom));
+        Assert.Equal(0, rx.UsedIdx);
+        Assert.Empty(guest.Driver.LoopErrors);
+    }
+
     [Theory]
     [InlineData(NetLimits.MaxFrameBytes + 1, NetDropReason.RxOversized)]
     [InlineData(NetLimits.MaxFrameBytes + 5000, NetDropReason.RxOversized)]

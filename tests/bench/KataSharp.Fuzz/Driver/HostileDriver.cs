@@ -11,7 +11,8 @@ namespace KataSharp.Fuzz.Driver;
 /// (mostly correctly, sometimes subtly wrong), pokes random registers with random widths and values, lays
 /// out rings in fixed per-queue areas, and publishes hostile descriptor chains (loops, out-of-range
 /// addresses, huge lengths, wrong directions, bad indirect tables, heads out of range, avail.idx jumps).
-/// Everything is chosen by the caller's <see cref="Random"/>, so a seed replays exactly.
+/// Everything is chosen by the caller's <see cref="Random"/>, so a seed replays exactly. Every chain it
+/// publishes is entered in the queue's <see cref="ChainLedger"/>, for targets that check the used ring.
 /// </summary>
 internal sealed class HostileDriver
 {
@@ -33,6 +34,7 @@ internal sealed class HostileDriver
     private readonly FakeDriver _driver;
     private readonly (GuestAddress Desc, GuestAddress Avail, GuestAddress Used)[] _rings;
     private readonly ushort[] _nextDescriptor;
+    private readonly ChainLedger[] _ledgers;
 
     public HostileDriver(FakeDriver driver)
     {
@@ -47,6 +49,11 @@ internal sealed class HostileDriver
         Arena = driver.Allocate(ArenaBytes, 4096);
         Queues = new FakeQueue?[count];
         _nextDescriptor = new ushort[count];
+        _ledgers = new ChainLedger[count];
+        for (int i = 0; i < count; i++)
+        {
+            _ledgers[i] = new ChainLedger();
+        }
     }
 
     public FakeDriver Fake => _driver;
@@ -60,6 +67,12 @@ internal sealed class HostileDriver
     /// <summary>The driver's view of each queue since the last probe (null: not set up, or set up with a size
     /// the device must refuse).</summary>
     public FakeQueue?[] Queues { get; }
+
+    /// <summary>The chains published on queue <paramref name="index"/> and not yet returned.</summary>
+    public ChainLedger Ledger(int index) => _ledgers[index];
+
+    /// <summary>Where queue <paramref name="index"/>'s rings are laid out (a hostile guest may point buffers there).</summary>
+    public (GuestAddress Desc, GuestAddress Avail, GuestAddress Used) Rings(int index) => _rings[index];
 
     /// <summary>A random address for a buffer: mostly inside the arena, sometimes (one in four; one in
     /// <paramref name="strayOneIn"/> for device-shaped requests that should mostly get through) anywhere: the RAM
@@ -84,24 +97,32 @@ internal sealed class HostileDriver
         _ => (uint)random.Next(1, 4096),
     };
 
-    /// <summary>The Linux probe sequence, with a chance of a subtle mistake at each step.</summary>
-    public void Probe(Random random)
+    /// <summary>The Linux probe sequence, with a chance of a subtle mistake at each step. The driver accepts
+    /// <paramref name="wanted"/> & offered when given (a device target's own feature mixes), else everything offered.</summary>
+    public void Probe(Random random, ulong? wanted = null)
     {
-        _driver.Write(MmioRegister.Status, 0);
+        Reset();
         _driver.Write(MmioRegister.Status, (uint)DeviceStatus.Acknowledge);
         _driver.Write(MmioRegister.Status, (uint)(DeviceStatus.Acknowledge | DeviceStatus.Driver));
         ulong offered = _driver.ReadDeviceFeatures();
+        ulong accepted = offered & (wanted ?? ulong.MaxValue);
         ulong features = random.Next(10) switch
         {
             0 => (ulong)random.NextInt64(),
-            1 => offered & ~(1UL << random.Next(64)),
-            _ => offered,
+            1 => accepted & ~(1UL << random.Next(64)),
+            _ => accepted,
         };
         _driver.WriteDriverFeatures(features);
         _driver.Write(MmioRegister.Status, (uint)(DeviceStatus.Acknowledge | DeviceStatus.Driver | DeviceStatus.FeaturesOk));
+        bool stray = false;
         for (int i = 0; i < _rings.Length; i++)
         {
-            SetUpQueue(random, i);
+            stray |= SetUpQueue(random, i);
+        }
+        if (stray)
+        {
+            // The device reads other descriptors than the driver wrote, or writes used entries anywhere.
+            DistrustAll();
         }
         if (random.Next(20) != 0)
         {
@@ -109,28 +130,50 @@ internal sealed class HostileDriver
         }
     }
 
-    private void SetUpQueue(Random random, int index)
+    /// <summary>Sets up one queue; true when the device was given a ring address other than the driver's own.</summary>
+    private bool SetUpQueue(Random random, int index)
     {
         Queues[index] = null;
         _nextDescriptor[index] = 0;
+        _ledgers[index].Distrust();
         if (random.Next(30) == 0)
         {
-            return; // leave this queue unconfigured
+            return false; // leave this queue unconfigured
         }
         var (desc, avail, used) = _rings[index];
         Memory.Clear(desc, FakeQueue.DescBytes(MaxQueueSize));
         Memory.Clear(avail, FakeQueue.AvailBytes(MaxQueueSize));
         Memory.Clear(used, FakeQueue.UsedBytes(MaxQueueSize));
         ushort size = random.Next(15) == 0 ? (ushort)random.Next(0, 1024) : (ushort)(1 << random.Next(0, 9));
+        GuestAddress deviceDesc = random.Next(30) == 0 ? new GuestAddress(RandomAddress(random, 4096)) : desc;
+        GuestAddress deviceAvail = random.Next(30) == 0 ? new GuestAddress(avail.Value + 1) : avail;
+        GuestAddress deviceUsed = random.Next(30) == 0 ? new GuestAddress(RandomAddress(random, 4096)) : used;
         _driver.Write(MmioRegister.QueueSel, (uint)index);
         _driver.Write(MmioRegister.QueueNum, size);
-        _driver.WriteAddress(MmioRegister.QueueDescLow, random.Next(30) == 0 ? new GuestAddress(RandomAddress(random, 4096)) : desc);
-        _driver.WriteAddress(MmioRegister.QueueDriverLow, random.Next(30) == 0 ? new GuestAddress(avail.Value + 1) : avail);
-        _driver.WriteAddress(MmioRegister.QueueDeviceLow, random.Next(30) == 0 ? new GuestAddress(RandomAddress(random, 4096)) : used);
+        _driver.WriteAddress(MmioRegister.QueueDescLow, deviceDesc);
+        _driver.WriteAddress(MmioRegister.QueueDriverLow, deviceAvail);
+        _driver.WriteAddress(MmioRegister.QueueDeviceLow, deviceUsed);
         _driver.Write(MmioRegister.QueueReady, random.Next(40) == 0 ? 0u : 1u);
         if (size != 0 && size <= MaxQueueSize && (size & (size - 1)) == 0)
         {
             Queues[index] = new FakeQueue(Memory, size, desc, avail, used);
+            _ledgers[index].Restart(size, trusted: true);
+        }
+        return deviceDesc != desc || deviceAvail != avail || deviceUsed != used;
+    }
+
+    /// <summary>Writes status 0: the device forgets every queue, the driver's ledgers stop meaning anything.</summary>
+    public void Reset()
+    {
+        DistrustAll();
+        _driver.Write(MmioRegister.Status, 0);
+    }
+
+    private void DistrustAll()
+    {
+        foreach (ChainLedger ledger in _ledgers)
+        {
+            ledger.Distrust();
         }
     }
 
@@ -151,6 +194,11 @@ internal sealed class HostileDriver
             return;
         }
         random.NextBytes(data);
+        if (!Device.IsActivated || offset < MmioRegister.Status + 4 && offset + (uint)width > MmioRegister.Status)
+        {
+            // Before DRIVER_OK queue fields are writable; a status write may reset: the ledgers may be stale.
+            DistrustAll();
+        }
         if (width == 4 && offset == MmioRegister.Status && random.Next(2) == 0)
         {
             // Status walks are only interesting with plausible values.
@@ -165,10 +213,12 @@ internal sealed class HostileDriver
 
     /// <summary>
     /// Publishes one chain on queue <paramref name="index"/>: <paramref name="buffers"/> in order when given (a
-    /// device-shaped request), otherwise random descriptors. Either way with a chance of hostile shapes.
+    /// device-shaped request), otherwise random descriptors. Either way with a chance of hostile shapes (an
+    /// indirect table, a loop, a stray next or flag, a head out of range), unless <paramref name="clean"/>: long
+    /// runs of chains that must all get through (a ring of tiny buffers one frame spans) are published as given.
     /// Returns the head, or null when the queue is not set up.
     /// </summary>
-    public ushort? PostChain(Random random, int index, IReadOnlyList<(ulong Address, uint Length, bool Writable)>? buffers = null)
+    public ushort? PostChain(Random random, int index, IReadOnlyList<(ulong Address, uint Length, bool Writable)>? buffers = null, bool clean = false)
     {
         if (Queues[index] is not { } queue)
         {
@@ -177,44 +227,86 @@ internal sealed class HostileDriver
         buffers ??= RandomBuffers(random);
         ushort size = queue.Size;
         ushort head = (ushort)(_nextDescriptor[index] % size);
-        if (random.Next(25) == 0)
+        ChainLedger ledger = _ledgers[index];
+        if (ExposesRings(buffers))
+        {
+            DistrustAll(); // the device may write into the rings themselves: heads and indexes become its doing
+        }
+        bool indirect = !clean && random.Next(25) == 0;
+        int count = Math.Min(buffers.Count, size);
+        bool bent = false;
+        ulong capacity = 0;
+        if (indirect)
         {
             PostIndirect(random, queue, head, buffers);
         }
         else
         {
-            int count = Math.Min(buffers.Count, size);
             for (int i = 0; i < count; i++)
             {
                 ushort at = (ushort)((head + i) % size);
                 bool last = i + 1 == count;
                 ushort next = (ushort)((head + i + 1) % size);
                 var flags = (buffers[i].Writable ? DescriptorFlags.Write : DescriptorFlags.None) | (last ? DescriptorFlags.None : DescriptorFlags.Next);
-                switch (random.Next(60))
+                switch (clean ? -1 : random.Next(60))
                 {
                     case 0: // a loop back to the head
                         flags |= DescriptorFlags.Next;
                         next = head;
+                        bent = true;
                         break;
                     case 1: // next out of the table
                         flags |= DescriptorFlags.Next;
                         next = (ushort)random.Next(size, ushort.MaxValue + 1);
+                        bent = true;
                         break;
                     case 2: // a stray INDIRECT flag in a direct chain
                         flags |= DescriptorFlags.Indirect;
+                        bent = true;
+                        if (InRings(buffers[i].Address, buffers[i].Length))
+                        {
+                            DistrustAll(); // a "table" made of ring words: its descriptors may point anywhere
+                        }
                         break;
                 }
                 queue.WriteDescriptor(at, buffers[i].Address, buffers[i].Length, flags, next);
+                capacity += buffers[i].Writable ? buffers[i].Length : 0;
             }
             _nextDescriptor[index] = (ushort)((head + Math.Max(count, 1)) % size);
         }
-        if (random.Next(80) == 0)
+        ushort first = head;
+        if (!clean && random.Next(80) == 0)
         {
             head = (ushort)random.Next(size, ushort.MaxValue + 1); // a head outside the queue
+        }
+        if (indirect)
+        {
+            ledger.PublishedIndirect(head, first);
+        }
+        else
+        {
+            ledger.PublishedDirect(head, first, count, bent ? null : capacity);
         }
         queue.Publish(head);
         return head;
     }
+
+    /// <summary>Could a device-writable buffer among these cover a ring (the rings come first in guest RAM, then the arena)?</summary>
+    private bool ExposesRings(IReadOnlyList<(ulong Address, uint Length, bool Writable)> buffers)
+    {
+        foreach (var (address, length, writable) in buffers)
+        {
+            if (writable && InRings(address, length))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Does [address, address + length) reach into the rings (a range that wraps past 2^64 counts)?</summary>
+    private bool InRings(ulong address, uint length) =>
+        address < Arena.Value && (address >= _rings[0].Desc.Value || address + length > _rings[0].Desc.Value || address + length < address);
 
     private void PostIndirect(Random random, FakeQueue queue, ushort head, IReadOnlyList<(ulong Address, uint Length, bool Writable)> buffers)
     {
@@ -237,7 +329,12 @@ internal sealed class HostileDriver
             _ => (uint)(16 * count),
         };
         var headFlags = DescriptorFlags.Indirect | (random.Next(20) == 0 ? DescriptorFlags.Next : DescriptorFlags.None);
-        ulong address = random.Next(20) == 0 ? RandomAddress(random, length) : table.Value;
+        ulong address = table.Value;
+        if (random.Next(20) == 0)
+        {
+            address = RandomAddress(random, length);
+            DistrustAll(); // a table read from anywhere, the rings included: its descriptors are anyone's
+        }
         queue.WriteDescriptor(head, address, length, headFlags, (ushort)random.Next(0, queue.Size));
         _nextDescriptor[Array.IndexOf(Queues, queue)] = (ushort)((head + 1) % queue.Size);
     }
@@ -269,6 +366,7 @@ internal sealed class HostileDriver
         {
             case 0:
                 queue.SetAvailIdx((ushort)random.Next(0, ushort.MaxValue + 1));
+                _ledgers[index].Distrust(); // the device may now pop stale or never-written avail slots
                 break;
             case 1:
                 queue.SetAvailFlags((ushort)random.Next(0, 4));
@@ -277,8 +375,10 @@ internal sealed class HostileDriver
                 queue.SetUsedEvent((ushort)random.Next(0, ushort.MaxValue + 1));
                 break;
             default:
-                queue.WriteDescriptor((ushort)random.Next(0, queue.Size), (ulong)random.NextInt64(), RandomLength(random),
+                ushort descriptor = (ushort)random.Next(0, queue.Size);
+                queue.WriteDescriptor(descriptor, (ulong)random.NextInt64(), RandomLength(random),
                     (DescriptorFlags)random.Next(0, 8), (ushort)random.Next(0, ushort.MaxValue + 1));
+                _ledgers[index].Overwritten(descriptor);
                 break;
         }
     }

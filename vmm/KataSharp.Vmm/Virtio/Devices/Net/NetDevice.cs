@@ -346,7 +346,8 @@ public sealed class NetDevice : VirtioDevice
     /// <summary>
     /// Places the pending frame in one RX chain (or several with MRG_RXBUF): the data first, then the header
     /// with num_buffers into the first chain, then every chain to the used ring. When the chains run out
-    /// first, the pops are undone and the frame waits; when even the whole ring cannot hold it, it is dropped.
+    /// first, the pops are undone and the frame waits; when even a whole ring of chains cannot hold it, it is
+    /// dropped (the pops undone too).
     /// </summary>
     private RxDelivery Deliver(VirtQueue rx, ref bool returned)
     {
@@ -357,6 +358,15 @@ public sealed class NetDevice : VirtioDevice
         int headerPieces = 0;
         while (placed < length)
         {
+            if (chains == rx.Size)
+            {
+                // Checked before popping, not when the ring runs dry: a guest that keeps publishing while we place
+                // the frame (another vCPU, or our own writes into a buffer over avail.idx) never runs it dry, and
+                // _rxChains holds one ring. A frame that needs more than a ring of chains never fits.
+                UndoPops(rx, chains);
+                Metrics.Drop(NetDropReason.RxNoRoom);
+                return RxDelivery.Dropped;
+            }
             QueuePopResult result = rx.TryPop(out DescriptorChain chain);
             if (result == QueuePopResult.Empty)
             {
@@ -365,15 +375,7 @@ public sealed class NetDevice : VirtioDevice
                     continue;
                 }
                 // avail_event now asks for a kick at the next buffer; undo only after setting it.
-                for (int i = 0; i < chains; i++)
-                {
-                    rx.UndoPop();
-                }
-                if (chains == rx.Size)
-                {
-                    Metrics.Drop(NetDropReason.RxNoRoom);
-                    return RxDelivery.Dropped;
-                }
+                UndoPops(rx, chains);
                 Metrics.RxWaitsForBuffers++;
                 return RxDelivery.NoBuffers;
             }
@@ -429,6 +431,14 @@ public sealed class NetDevice : VirtioDevice
         Metrics.RxFrames++;
         Metrics.RxBytes += length - NetHeader.Size;
         return RxDelivery.Delivered;
+    }
+
+    private static void UndoPops(VirtQueue rx, int chains)
+    {
+        for (int i = 0; i < chains; i++)
+        {
+            rx.UndoPop();
+        }
     }
 
     /// <summary>An RX chain must be device-writable only, and the first of a frame must hold the whole header.</summary>
