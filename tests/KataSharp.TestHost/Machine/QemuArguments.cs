@@ -19,12 +19,9 @@ internal static class QemuArguments
     /// access under QEMU's global lock. L1's KVM reads the clock on every nested guest's exit and
     /// timer, so with 4 guests booting at once L1 stopped for up to 36 s at a time and none of them
     /// came up within 300 s; with the TSC all 4 did (README, "Known limits").
-    /// L1's kvm_amd runs without virtual GIF: twice L1's kernel died taking an interrupt on the
-    /// instruction right after VMRUN, where GIF must still hold interrupts off (README, "Known
-    /// limits"); our L2 guests never run STGI/CLGI, so vGIF gains them nothing and takes QEMU's
-    /// least-exercised path (TCG's V_GIF emulation) out of every nested entry and exit.
+    /// (kvm_amd.vgif=0 was tried against L1's crash after VMRUN and did not prevent it: README, "Known limits".)
     /// </summary>
-    public const string KernelDefaults = "tsc=reliable clocksource=tsc kvm_amd.vgif=0";
+    public const string KernelDefaults = "tsc=reliable clocksource=tsc";
 
     /// <summary>Room for an L2 guest, a tmpfs overlay and containerd.</summary>
     public const int MemoryMiB = 4096;
