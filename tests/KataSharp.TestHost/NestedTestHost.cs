@@ -134,6 +134,10 @@ public sealed class NestedTestHost : IAsyncDisposable
     {
         ModeDecision decision = ModeDetector.Decide(options.Facts);
         options.Log($"mode {decision.Mode}: {decision.Reason}");
+        if (decision.Mode == TestHostMode.Nested)
+        {
+            await QemuVersion.RequireInstalledAsync(ct).ConfigureAwait(false);
+        }
         L1Artifacts? l1 = decision.Mode == TestHostMode.Nested
             ? await L1Artifacts.BuildAsync(options.Layout, options.Log, ct).ConfigureAwait(false)
             : null;

@@ -8,7 +8,7 @@ kernel="$1" initrd="$2" runs="$3" vcpus_list="$4"
 for n in $vcpus_list; do
   for _ in $(seq "$runs"); do
     start=$(date +%s.%N)
-    qemu-system-x86_64 -M microvm -enable-kvm -cpu host -m 256 -smp "$n" -nodefaults -no-user-config \
+    qemu-system-x86_64 -M microvm,acpi=off -enable-kvm -cpu host -m 256 -smp "$n" -nodefaults -no-user-config \
       -nographic -serial stdio -no-reboot -kernel "$kernel/vmlinux" -initrd "$initrd" \
       -append 'console=ttyS0 reboot=t panic=-1' 2>&1 |
     while IFS= read -r line; do

@@ -20,7 +20,7 @@ for _ in $(seq "$runs"); do
     tag=${extra:+/quiet}
     boot "katasharp-vmm$tag" "$vmm" --kernel "$kernel/vmlinux" --initrd "$initrd" --vcpus 1 --memory 128 \
       --cmdline "console=ttyS0 reboot=k panic=-1 $extra"
-    boot "qemu-microvm$tag" qemu-system-x86_64 -M microvm -enable-kvm -cpu host -m 128 -smp 1 -nodefaults -no-user-config \
+    boot "qemu-microvm$tag" qemu-system-x86_64 -M microvm,acpi=off -enable-kvm -cpu host -m 128 -smp 1 -nodefaults -no-user-config \
       -nographic -serial stdio -no-reboot -kernel "$kernel/vmlinux" -initrd "$initrd" -append "console=ttyS0 reboot=t panic=-1 $extra"
   done
 done
