@@ -10,6 +10,10 @@ public sealed record CommandResult(int ExitCode, string Stdout, string Stderr, T
     /// <summary>The shell command that produced this result (for error messages).</summary>
     public string Command { get; init; } = "";
 
+    /// <summary>Why this is the command's second run (on a fresh L1, after the first one's died of the emulator's
+    /// crash after VMRUN: <see cref="TestHostFixture.RunAsync"/>), or null for a first run.</summary>
+    public string? RerunBecause { get; init; }
+
     /// <summary>The machine's console tail captured when the command failed; empty on success.</summary>
     public string ConsoleTailAtExit { get; init; } = "";
 

@@ -85,9 +85,12 @@ public sealed class NestedTestHost : IAsyncDisposable
             {
                 continue;
             }
-            if (KernelFailure.Find(machine.ConsoleTail(400)) is string line)
+            string tail = machine.ConsoleTail(400);
+            if (KernelFailure.Find(tail) is string line)
             {
-                StopBroken(TestHostError.KernelFailed, $"{machine.Description} was stopped: its kernel failed ({line})");
+                KernelFailedAfterVmrun = KernelFailure.IsInterruptAfterVmrun(tail);
+                StopBroken(TestHostError.KernelFailed, $"{machine.Description} was stopped: its kernel failed ({line})"
+                    + (KernelFailedAfterVmrun ? " [the emulator's crash after VMRUN: README, \"Known limits\"]" : ""));
                 return;
             }
         }
@@ -110,6 +113,10 @@ public sealed class NestedTestHost : IAsyncDisposable
                 + $"(raise {TestHostOptions.HeartbeatTimeoutVariable} if it was only slow)");
         }
     }
+
+    /// <summary>True when the machine was stopped because L1's kernel died of the emulator's crash after VMRUN
+    /// (<see cref="KernelFailure.IsInterruptAfterVmrun"/>), not of anything else.</summary>
+    public bool KernelFailedAfterVmrun { get; private set; }
 
     /// <summary>True once the machine died or the channel broke: this host runs nothing more.</summary>
     public bool HasFailed => lifecycle.State == TestHostState.Failed;
@@ -134,10 +141,6 @@ public sealed class NestedTestHost : IAsyncDisposable
     {
         ModeDecision decision = ModeDetector.Decide(options.Facts);
         options.Log($"mode {decision.Mode}: {decision.Reason}");
-        if (decision.Mode == TestHostMode.Nested)
-        {
-            await QemuVersion.RequireInstalledAsync(ct).ConfigureAwait(false);
-        }
         L1Artifacts? l1 = decision.Mode == TestHostMode.Nested
             ? await L1Artifacts.BuildAsync(options.Layout, options.Log, ct).ConfigureAwait(false)
             : null;

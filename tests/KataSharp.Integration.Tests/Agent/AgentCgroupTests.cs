@@ -14,7 +14,7 @@ public sealed class AgentCgroupTests(TestHostFixture fixture)
     private static readonly SharedRun Run = new();
 
     private Task<Dictionary<string, string>> RunAsync() =>
-        Run.ValuesAsync(async () => await fixture.Host.RunAsync(await ScriptAsync(), AgentArtifacts.RunTimeout));
+        Run.ValuesAsync(async () => await fixture.RunAsync(await ScriptAsync(), AgentArtifacts.RunTimeout));
 
     private static async Task<string> ScriptAsync()
     {

@@ -14,7 +14,7 @@ public sealed class AgentVmTests(TestHostFixture fixture)
     private static readonly SharedRun Run = new();
 
     private Task<Dictionary<string, string>> RunAsync() =>
-        Run.ValuesAsync(async () => await fixture.Host.RunAsync(await ScriptAsync(), AgentArtifacts.RunTimeout));
+        Run.ValuesAsync(async () => await fixture.RunAsync(await ScriptAsync(), AgentArtifacts.RunTimeout));
 
     /// <summary>Boots the VM, waits for the agent, runs a scenario through hvsock, powers the guest off.
     /// Shared with the benchmark (tests/bench).</summary>

@@ -22,14 +22,18 @@ internal sealed record ShimScenario(Dictionary<string, string> Values, string Lo
         {
             TestHostMode mode = fixture.Host.Mode;
             string policy = NestedHostRetryPolicy.ScriptArguments(mode);
-            CommandResult first = await fixture.Host.RunAsync(await command() + policy, timeout);
+            CommandResult first = await fixture.RunAsync(await command() + policy, timeout);
+            if (first.RerunBecause is { } l1Crash)
+            {
+                first = first with { Stdout = $"{first.Stdout}\nrerun_because={l1Crash}\n" };
+            }
             if (!NestedHostRetryPolicy.MayRerun(mode) || first.ExitCode != 0
                 || NestedHostRetryPolicy.ScenarioCrash(AgentArtifacts.Values(first.Stdout)) is not { } crash)
             {
                 return first;
             }
             Console.Error.WriteLine($"[testhost] {crash}; running the scenario once more");
-            CommandResult second = await fixture.Host.RunAsync(await command() + policy, timeout);
+            CommandResult second = await fixture.RunAsync(await command() + policy, timeout);
             return second with { Stdout = $"{second.Stdout}\nrerun_because={crash}\n" };
         })).EnsureSuccess(); // names the command, its output and L1's console
         return new ShimScenario(AgentArtifacts.Values(result.Stdout), result.Stderr);

@@ -23,14 +23,13 @@ public sealed partial class VirtioVsockTests(TestHostFixture fixture)
         reboot -f
         """;
 
-    private readonly NestedTestHost _host = fixture.Host;
 
     private static readonly SharedRun Run = new();
 
-    private Task<CommandResult> RunAsync() => Run.GetAsync(() => RunOnceAsync(_host));
+    private Task<CommandResult> RunAsync() => Run.GetAsync(() => RunOnceAsync(fixture));
 
-    private static async Task<CommandResult> RunOnceAsync(NestedTestHost host) =>
-        await host.RunAsync(await HostScriptAsync(), VirtioGuest.RunTimeout);
+    private static async Task<CommandResult> RunOnceAsync(TestHostFixture fixture) =>
+        await fixture.RunAsync(await HostScriptAsync(), VirtioGuest.RunTimeout);
 
     private static async Task<string> HostScriptAsync()
     {

@@ -27,4 +27,21 @@ public sealed class KernelFailureTests
     {
         Assert.Null(KernelFailure.Find("[   13.9] kvm [180]: vcpu0, guest rIP: 0xffffffff81003ebc Unhandled WRMSR(0xc0010007) = 0xffff\nks-agent: killed command c3 (session 412)"));
     }
+
+    [Fact]
+    public void A_kernel_stack_overflow_is_a_failure_at_once()
+    {
+        const string guard = "[  111.0] BUG: TASK stack guard page was hit at ff6f41f6c29efff8 (stack is ff6f41f6c29f0000..ff6f41f6c29f4000)";
+        Assert.Equal(guard, KernelFailure.Find($"[  110.9] kvm [893]: vcpu0, guest rIP: 0xffffffff81003ebc Unhandled WRMSR(0xc0010007) = 0xffff\n{guard}"));
+    }
+
+    [Fact]
+    public void Only_the_frame_after_VMRUN_with_the_stack_overflow_is_the_emulator_crash()
+    {
+        const string frame = "[  599.5] RIP: 0010:__svm_vcpu_run+0x9c/0x210 [kvm_amd]";
+        const string guard = "[  599.5] BUG: TASK stack guard page was hit at ff5f00f1c372bff8";
+        Assert.True(KernelFailure.IsInterruptAfterVmrun($"{guard}\n[  599.5]  asm_sysvec_reschedule_ipi+0x16/0x20\n{frame}"));
+        Assert.False(KernelFailure.IsInterruptAfterVmrun($"{guard}\n[  599.5] RIP: 0010:error_entry+0x17/0x130"));
+        Assert.False(KernelFailure.IsInterruptAfterVmrun($"{frame}\n[  600.1] Kernel panic - not syncing: Fatal exception"));
+    }
 }

@@ -16,12 +16,22 @@ internal static partial class KernelFailure
     [GeneratedRegex(@"soft lockup - CPU#\d+ stuck for (\d+)s!")]
     private static partial Regex SoftLockup();
 
+    /// <summary>
+    /// The frame L1's kernel was in when the emulator crash after VMRUN hit it (README, "Known limits"):
+    /// an interrupt taken on the instruction after <c>vmrun</c> in KVM's <c>__svm_vcpu_run</c>, with the
+    /// guest's GS base still loaded, so the handler's per-CPU accesses fault until the stack runs out.
+    /// </summary>
+    private const string InterruptAfterVmrunFrame = "RIP: 0010:__svm_vcpu_run+";
+
     /// <summary>The first console line that says the kernel is gone, or null.</summary>
     public static string? Find(string console)
     {
         foreach (string line in console.Split('\n'))
         {
-            if (line.Contains("Kernel panic - not syncing", StringComparison.Ordinal))
+            // A kernel stack overflow never recovers; L1 once lived on with it for 22 minutes before
+            // its panic, every command on it hanging meanwhile.
+            if (line.Contains("Kernel panic - not syncing", StringComparison.Ordinal)
+                || line.Contains("BUG: TASK stack guard page was hit", StringComparison.Ordinal))
             {
                 return line.Trim();
             }
@@ -33,4 +43,13 @@ internal static partial class KernelFailure
         }
         return null;
     }
+
+    /// <summary>
+    /// True when <paramref name="console"/> shows the kernel failure as the emulator's crash after VMRUN
+    /// (an interrupted frame in <c>__svm_vcpu_run</c> and the stack overflow it leads to), which
+    /// the test host may answer with one recorded rerun on a fresh L1; any other failure is not.
+    /// </summary>
+    public static bool IsInterruptAfterVmrun(string console) =>
+        console.Contains(InterruptAfterVmrunFrame, StringComparison.Ordinal)
+        && console.Contains("stack guard page was hit", StringComparison.Ordinal);
 }
