@@ -43,5 +43,10 @@ public sealed class KernelFailureTests
         Assert.True(KernelFailure.IsInterruptAfterVmrun($"{guard}\n[  599.5]  asm_sysvec_reschedule_ipi+0x16/0x20\n{frame}"));
         Assert.False(KernelFailure.IsInterruptAfterVmrun($"{guard}\n[  599.5] RIP: 0010:error_entry+0x17/0x130"));
         Assert.False(KernelFailure.IsInterruptAfterVmrun($"{frame}\n[  600.1] Kernel panic - not syncing: Fatal exception"));
+        // The same overflow, where the panic came before the oops printed the frame after VMRUN: the task is a vCPU thread.
+        const string inVcpu = "[   17.345176] CPU: 0 PID: 383 Comm: vcpu1 Not tainted 6.1.0-57-amd64 #1  Debian 6.1.192-3";
+        Assert.True(KernelFailure.IsInterruptAfterVmrun($"{guard}\n[   17.344574] stack guard page: 0000 [#1] PREEMPT SMP NOPTI\n{inVcpu}\n[   17.345434] RIP: 0010:exc_page_fault+0x15/0x170"));
+        Assert.True(KernelFailure.IsInterruptAfterVmrun($"{guard}\n[   17.3] CPU: 1 PID: 912 Comm: CPU 0/KVM Not tainted 6.1.0-57-amd64 #1"));
+        Assert.False(KernelFailure.IsInterruptAfterVmrun($"{guard}\n[   17.3] CPU: 1 PID: 77 Comm: containerd Not tainted 6.1.0-57-amd64 #1"));
     }
 }
