@@ -81,11 +81,13 @@ public sealed class TestHostFixture : IAsyncLifetime
         catch (TestHostException e) when (e.Error == TestHostError.KernelFailed && first.KernelFailedAfterVmrun
             && Interlocked.Increment(ref emulatorCrashReruns) <= MaxEmulatorCrashReruns)
         {
-            string firstLine = e.Message.Split('\n').FirstOrDefault(l => l.Contains("kernel failed", StringComparison.Ordinal)) ?? e.Message.Split('\n')[0];
-            log($"L1's kernel died of the emulator's crash after VMRUN while a command ran ({firstLine.Trim()}); "
+            // The line of the message that names the kernel failure (the others are the command and output tails).
+            string[] lines = e.Message.Split('\n');
+            string failure = (lines.FirstOrDefault(l => l.Contains("kernel failed", StringComparison.Ordinal)) ?? lines[0]).Trim();
+            log($"L1's kernel died of the emulator's crash after VMRUN while a command ran ({failure}); "
                 + $"running it once more on a fresh L1 (rerun {emulatorCrashReruns} of at most {MaxEmulatorCrashReruns} in this test run)");
             CommandResult second = await Host.RunAsync(shellCommand, timeout).ConfigureAwait(false);
-            return second with { RerunBecause = $"L1's kernel died of the emulator's crash after VMRUN in the first run: {firstLine.Trim()}" };
+            return second with { RerunBecause = $"L1's kernel died of the emulator's crash after VMRUN in the first run: {failure}" };
         }
     }
 
