@@ -88,9 +88,9 @@ public sealed class NestedTestHost : IAsyncDisposable
             string tail = machine.ConsoleTail(400);
             if (KernelFailure.Find(tail) is string line)
             {
-                KernelFailedAfterVmrun = KernelFailure.IsInterruptAfterVmrun(tail);
+                KernelFailedOfEmulatorCrash = KernelFailure.IsEmulatorStackOverflow(tail);
                 StopBroken(TestHostError.KernelFailed, $"{machine.Description} was stopped: its kernel failed ({line})"
-                    + (KernelFailedAfterVmrun ? " [the emulator's crash after VMRUN: README, \"Known limits\"]" : ""));
+                    + (KernelFailedOfEmulatorCrash ? " [a kernel stack overflow: the emulator's crash, README \"Known limits\"]" : ""));
                 return;
             }
         }
@@ -114,9 +114,9 @@ public sealed class NestedTestHost : IAsyncDisposable
         }
     }
 
-    /// <summary>True when the machine was stopped because L1's kernel died of the emulator's crash after VMRUN
-    /// (<see cref="KernelFailure.IsInterruptAfterVmrun"/>), not of anything else.</summary>
-    public bool KernelFailedAfterVmrun { get; private set; }
+    /// <summary>True when the machine was stopped because L1's kernel died of the emulator's crash (a kernel stack overflow)
+    /// (<see cref="KernelFailure.IsEmulatorStackOverflow"/>), not of anything else.</summary>
+    public bool KernelFailedOfEmulatorCrash { get; private set; }
 
     /// <summary>True once the machine died or the channel broke: this host runs nothing more.</summary>
     public bool HasFailed => lifecycle.State == TestHostState.Failed;

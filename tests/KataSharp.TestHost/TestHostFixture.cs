@@ -58,14 +58,14 @@ public sealed class TestHostFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>At most this many commands of one test run are run again after the emulator's crash after VMRUN.</summary>
+    /// <summary>At most this many commands of one test run are run again after the emulator's crash (a kernel stack overflow).</summary>
     public const int MaxEmulatorCrashReruns = 2;
 
     private int emulatorCrashReruns;
 
     /// <summary>
     /// Runs <paramref name="shellCommand"/> on the test host (<see cref="NestedTestHost.RunAsync"/>). If L1's own
-    /// kernel dies of the emulator's crash after VMRUN while it runs (README, "Known limits": an interrupt taken
+    /// kernel dies of the emulator's crash (a kernel stack overflow) while it runs (README, "Known limits": an interrupt taken
     /// while the emulated CPU's global interrupt flag is clear, seen under QEMU 7.2 and 10.0 alike, never with the
     /// code under test in its frame), a fresh L1 is booted and the command runs once more, and the result says so
     /// (<see cref="CommandResult.RerunBecause"/>). At most <see cref="MaxEmulatorCrashReruns"/> in a test run;
@@ -78,16 +78,16 @@ public sealed class TestHostFixture : IAsyncLifetime
         {
             return await first.RunAsync(shellCommand, timeout).ConfigureAwait(false);
         }
-        catch (TestHostException e) when (e.Error == TestHostError.KernelFailed && first.KernelFailedAfterVmrun
+        catch (TestHostException e) when (e.Error == TestHostError.KernelFailed && first.KernelFailedOfEmulatorCrash
             && Interlocked.Increment(ref emulatorCrashReruns) <= MaxEmulatorCrashReruns)
         {
             // The line of the message that names the kernel failure (the others are the command and output tails).
             string[] lines = e.Message.Split('\n');
             string failure = (lines.FirstOrDefault(l => l.Contains("kernel failed", StringComparison.Ordinal)) ?? lines[0]).Trim();
-            log($"L1's kernel died of the emulator's crash after VMRUN while a command ran ({failure}); "
+            log($"L1's kernel died of the emulator's crash (a kernel stack overflow) while a command ran ({failure}); "
                 + $"running it once more on a fresh L1 (rerun {emulatorCrashReruns} of at most {MaxEmulatorCrashReruns} in this test run)");
             CommandResult second = await Host.RunAsync(shellCommand, timeout).ConfigureAwait(false);
-            return second with { RerunBecause = $"L1's kernel died of the emulator's crash after VMRUN in the first run: {failure}" };
+            return second with { RerunBecause = $"L1's kernel died of the emulator's crash (a kernel stack overflow) in the first run: {failure}" };
         }
     }
 

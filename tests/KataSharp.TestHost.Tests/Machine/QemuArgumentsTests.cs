@@ -63,6 +63,37 @@ public sealed class QemuArgumentsTests
         Assert.Contains(cpus.Length > 0 ? L1Tuning.CpusVariable : L1Tuning.KernelArgsVariable, e.Message);
     }
 
+    [Fact]
+    public void TheTuningAppendsTcgOptionsAndOpensAMonitorOnlyWhenAsked()
+    {
+        IReadOnlyList<string> plain = QemuArguments.Build("/k", "/i", "/a.sh", "/s", "/c", "/t");
+        Assert.Equal("tcg,thread=multi", After(plain, "-accel"));
+        Assert.Equal("none", After(plain, "-monitor"));
+
+        var tuned = L1Tuning.Default with { ExtraAccelOptions = L1Tuning.ParseAccelOptions(" tb-size=64 "), MonitorSocket = L1Tuning.ParseMonitorSocket("/run/l1.mon") };
+        IReadOnlyList<string> a = QemuArguments.Build("/k", "/i", "/a.sh", "/s", "/c", "/t", tuned);
+        Assert.Equal("tcg,thread=multi,tb-size=64", After(a, "-accel"));
+        Assert.Equal("unix:/run/l1.mon,server,nowait", After(a, "-monitor"));
+    }
+
+    [Theory]
+    [InlineData("tb-size=64 -device x")]
+    [InlineData("tb-size=64;reboot")]
+    public void TcgOptionsThatCouldCarryAnotherArgumentAreRefused(string options)
+    {
+        var e = Assert.Throws<TestHostException>(() => L1Tuning.ParseAccelOptions(options));
+        Assert.Contains(L1Tuning.AccelOptionsVariable, e.Message);
+    }
+
+    [Theory]
+    [InlineData("relative.sock")]
+    [InlineData("/a b.sock")]
+    public void AMonitorSocketMustBeAnAbsolutePathWithoutWhitespace(string path)
+    {
+        var e = Assert.Throws<TestHostException>(() => L1Tuning.ParseMonitorSocket(path));
+        Assert.Contains(L1Tuning.MonitorVariable, e.Message);
+    }
+
     private static string After(IReadOnlyList<string> args, string option)
     {
         int i = args.ToList().IndexOf(option);

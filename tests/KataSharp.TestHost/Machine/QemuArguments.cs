@@ -42,8 +42,8 @@ internal static class QemuArguments
             + (tuning.ExtraKernelArgs.Length > 0 ? " " + tuning.ExtraKernelArgs : "");
         return
         [
-            "-M", "pc", "-accel", "tcg,thread=multi", "-smp", $"{tuning.Cpus}", "-m", $"{MemoryMiB}",
-            "-cpu", "max,+svm,+npt", "-nographic", "-no-reboot", "-monitor", "none",
+            "-M", "pc", "-accel", "tcg,thread=multi" + (tuning.ExtraAccelOptions.Length > 0 ? "," + tuning.ExtraAccelOptions : ""), "-smp", $"{tuning.Cpus}", "-m", $"{MemoryMiB}",
+            "-cpu", "max,+svm,+npt", "-nographic", "-no-reboot", "-monitor", tuning.MonitorSocket.Length > 0 ? $"unix:{Escape(tuning.MonitorSocket)},server,nowait" : "none",
             "-serial", $"file:{Escape(consoleLog)}",
             "-kernel", kernel, "-initrd", initramfs, "-append", cmdline,
             "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
