@@ -125,6 +125,11 @@ public sealed class VmSandboxBackend : ISandboxBackend
             _log.Info($"pod network {namespacePath}: {pod.Name} (MAC {pod.GuestMacText}, MTU {pod.Mtu}, {string.Join(", ", pod.Addresses)}; " +
                 $"routes {(pod.Routes.Count == 0 ? "none" : string.Join(", ", pod.Routes))}) redirected to {pod.Tap.Name}");
         }
+        if (network.Interfaces.Count > 0)
+        {
+            // pod_network_attached / pod_network_detached are what the CRI scenario reads (tests/testhost/shim/cri.sh).
+            _log.Info($"pod network {namespacePath} attached", new LogField("pod_network_attached", TapNames(network)));
+        }
         return network.Interfaces;
     }
 
@@ -474,14 +479,17 @@ public sealed class VmSandboxBackend : ISandboxBackend
             network.Dispose();
             if (network.Interfaces.Count > 0)
             {
-                _log.Info($"pod network {network.NamespacePath} detached: {string.Join(", ", network.Interfaces.Select(p => p.Tap.Name))} and their tc redirects removed");
+                _log.Info($"pod network {network.NamespacePath} detached: {TapNames(network)} and their tc redirects removed",
+                    new LogField("pod_network_detached", TapNames(network)));
             }
         }
         catch (RuntimeException e)
         {
-            _log.Error(e.Message);
+            _log.Error(e.Message, new LogField("pod_network_teardown", "incomplete"));
         }
     }
+
+    private static string TapNames(PodNetwork network) => string.Join(',', network.Interfaces.Select(p => p.Tap.Name));
 
     /// <summary>The guest console's last lines, also after the VM was released.</summary>
     private string ConsoleTail() => _consoleAtExit ?? _machine?.ConsoleTail(30) ?? "(no VM)";

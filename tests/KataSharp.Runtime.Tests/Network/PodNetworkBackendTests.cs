@@ -75,7 +75,9 @@ public sealed class PodNetworkBackendTests : IAsyncLifetime
 
         Assert.True(_vm.Disposed);
         AssertNothingLeft(fixture);
-        Assert.Contains("tap0_kata and their tc redirects removed", LogText());
+        string log = LogText();
+        Assert.Matches(" pod_network_attached=tap0_kata runtime=", log);
+        Assert.Matches(" pod_network_detached=tap0_kata runtime=", log);
     }
 
     [Fact]
