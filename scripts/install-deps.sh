@@ -12,8 +12,9 @@ declare -A groups=(
   # The nested test host: QEMU TCG with SVM, busybox for its initramfs, images for guests, and a
   # static C compiler for its ks-kvm-keeper.
   [testhost]="qemu-system-x86 busybox-static cpio kmod e2fsprogs erofs-utils xz-utils zstd gcc libc6-dev linux-libc-dev"
-  # Real container tooling: containerd + ctr, runc as the baseline, image building.
-  [containers]="containerd runc umoci erofs-utils e2fsprogs"
+  # Real container tooling: containerd + ctr, runc as the baseline, image building, and the CNI
+  # plugins (bridge, host-local, loopback in /usr/lib/cni) for pods on a network through CRI.
+  [containers]="containerd runc umoci erofs-utils e2fsprogs containernetworking-plugins"
 )
 
 wanted=("$@")

@@ -22,14 +22,18 @@ TOML
 
 # ks_containerd_start DIR: starts containerd with everything under DIR (log: DIR/containerd.log);
 # sets KS_CTD_ADDRESS and KS_CTD_PID. The shim is found on PATH (containerd-shim-katasharp-v2)
-# and inherits this environment.
+# and inherits this environment. With KS_CTD_NETNS (a network namespace file) containerd, and so
+# its shims and the CNI plugins it runs, live in that network namespace instead of the caller's.
 ks_containerd_start() {
   local dir="$1" config
   command -v containerd >/dev/null || ks_die "containerd is missing; run scripts/install-deps.sh containers"
   config=$(ks_containerd_config "$dir")
   mkdir -p "$dir/root" "$dir/state"
   KS_CTD_ADDRESS="$dir/containerd.sock"
-  containerd --config "$config" >"$dir/containerd.log" 2>&1 &
+  local netns=()
+  [ -n "${KS_CTD_NETNS:-}" ] && netns=(nsenter "--net=$KS_CTD_NETNS")
+  # nsenter (network namespace only) execs containerd in place: $! is containerd's pid either way.
+  "${netns[@]}" containerd --config "$config" >"$dir/containerd.log" 2>&1 &
   KS_CTD_PID=$!
   local waited=0
   until [ -S "$KS_CTD_ADDRESS" ] && command ctr --address "$KS_CTD_ADDRESS" version >/dev/null 2>&1; do

@@ -86,6 +86,12 @@ public sealed class RuntimeLog : IDisposable
         _queue?.TryEnqueue(Format(LogSeverity.Error, message, SandboxId, null, field));
     }
 
+    /// <summary>An info record with a structured field that readers take instead of the message text (see <see cref="LogField"/>).</summary>
+    public void Info(string message, LogField field)
+    {
+        _queue?.TryEnqueue(Format(LogSeverity.Info, message, SandboxId, null, field));
+    }
+
     /// <summary>One record at <paramref name="severity"/> (debug records only while debug is on). Never blocks.</summary>
     public void Log(LogSeverity severity, string message, string? containerId = null)
     {

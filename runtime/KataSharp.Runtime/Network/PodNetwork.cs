@@ -42,8 +42,12 @@ public sealed class PodNetwork : IDisposable
 
     public string NamespacePath { get; }
 
+    /// <summary>The path names the shim's own network namespace (the host's): nothing was attached, <see cref="Interfaces"/> is empty.</summary>
+    public bool IsHostNamespace { get; private set; }
+
     /// <summary>The connected interfaces, in ifindex order (tap0_kata first). Empty when the namespace has no
-    /// configured interface besides loopback: the VM then gets no network device.</summary>
+    /// configured interface besides loopback, or is the host's own (<see cref="IsHostNamespace"/>): the VM then gets
+    /// no network device.</summary>
     public IReadOnlyList<PodInterface> Interfaces => _interfaces;
 
     /// <summary>
@@ -57,6 +61,14 @@ public sealed class PodNetwork : IDisposable
         var network = new PodNetwork(namespacePath, OpenNamespace(namespacePath));
         try
         {
+            if (network.IsSameAsCaller())
+            {
+                // The host's own network (`ctr run --with-ns network:/proc/1/ns/net`, or any path naming the shim's
+                // namespace) is never taken over: its interfaces are the host's, not a pod's. The VM gets no network
+                // device, as for a host-network pod.
+                network.IsHostNamespace = true;
+                return network;
+            }
             // Every object bound to the pod's namespace (netlink socket, tap fds) is created on a private thread
             // that entered it; the thread ends afterwards and no pool thread ever changes namespace.
             using NetworkNamespaceThread thread = NetworkNamespaceThread.Start(network._namespace, "pod-netns");
@@ -102,6 +114,12 @@ public sealed class PodNetwork : IDisposable
             _netlink?.Dispose();
             _namespace.Dispose();
         }
+    }
+
+    private bool IsSameAsCaller()
+    {
+        using NetworkNamespace own = NetworkNamespace.OpenCurrent();
+        return _namespace.IsSameAs(own);
     }
 
     private static NetworkNamespace OpenNamespace(string path)

@@ -20,8 +20,9 @@ public sealed class OciBundle
     public const int MaxCopiedFileBytes = 1 << 20;
 
     private OciBundle(string path, string specJson, IReadOnlyDictionary<string, string> annotations, IReadOnlyList<(string Source, string Destination, bool ReadOnly)> bindMounts,
-        string? cgroupsPath, long? memoryLimitBytes)
+        string? cgroupsPath, long? memoryLimitBytes, string? networkNamespacePath)
     {
+        NetworkNamespacePath = networkNamespacePath;
         Path = path;
         SpecJson = specJson;
         Annotations = annotations;
@@ -32,6 +33,13 @@ public sealed class OciBundle
 
     /// <summary>linux.cgroupsPath: where runc would put the container (for the sandbox container: the pod's cgroup leaf).</summary>
     public string? CgroupsPath { get; }
+
+    /// <summary>
+    /// The path of the linux.namespaces entry of type network, when it has one: for a CRI pod's sandbox container
+    /// the pod's network namespace (/var/run/netns/cni-…), for its app containers /proc/&lt;sandbox pid&gt;/ns/net,
+    /// for `ctr run --with-ns network:PATH` that PATH. Null when there is no such entry (host network) or no path.
+    /// </summary>
+    public string? NetworkNamespacePath { get; }
 
     /// <summary>linux.resources.memory.limit, when positive.</summary>
     public long? MemoryLimitBytes { get; }
@@ -60,7 +68,8 @@ public sealed class OciBundle
         {
             using var document = JsonDocument.Parse(json);
             JsonElement root = document.RootElement;
-            return new OciBundle(bundlePath, json, ReadAnnotations(root), ReadBindMounts(root), ReadCgroupsPath(root), ReadMemoryLimit(root));
+            return new OciBundle(bundlePath, json, ReadAnnotations(root), ReadBindMounts(root), ReadCgroupsPath(root), ReadMemoryLimit(root),
+                ReadNetworkNamespacePath(root));
         }
         catch (JsonException e)
         {
@@ -111,6 +120,23 @@ public sealed class OciBundle
         && linux.TryGetProperty("cgroupsPath", out var path) && path.ValueKind == JsonValueKind.String && path.GetString() is { Length: > 0 } text
             ? text
             : null;
+
+    private static string? ReadNetworkNamespacePath(JsonElement root)
+    {
+        if (!root.TryGetProperty("linux", out var linux) || linux.ValueKind != JsonValueKind.Object
+            || !linux.TryGetProperty("namespaces", out var namespaces) || namespaces.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+        foreach (JsonElement ns in namespaces.EnumerateArray())
+        {
+            if (ns.ValueKind == JsonValueKind.Object && ns.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "network")
+            {
+                return ns.TryGetProperty("path", out var path) && path.ValueKind == JsonValueKind.String && path.GetString() is { Length: > 0 } text ? text : null;
+            }
+        }
+        return null;
+    }
 
     private static long? ReadMemoryLimit(JsonElement root) =>
         root.TryGetProperty("linux", out var linux) && linux.ValueKind == JsonValueKind.Object

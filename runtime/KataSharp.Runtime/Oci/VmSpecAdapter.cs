@@ -14,6 +14,11 @@ namespace KataSharp.Runtime.Oci;
 /// host directories with the guest (no virtio-fs). Binds of files are left alone (they are copied in).</item>
 /// <item>ipc and uts namespaces given by path (CRI points a pod's containers at /proc/&lt;sandbox pid&gt;/ns/…,
 /// a host process) lose the path: each container gets its own in the guest.</item>
+/// <item>A network namespace given by path loses the path too: it names a host namespace (the pod's CNI netns in
+/// the sandbox container's spec, /proc/&lt;sandbox pid&gt;/ns/net — the shim's own — in every app container's),
+/// which the shim connects to the VM when the pod boots (<see cref="Network.PodNetwork"/>). In the guest that pod
+/// network is the guest's own network namespace, where the agent configured the pod's interfaces, and every
+/// container of the pod runs in it (the agent makes no network namespace for a container).</item>
 /// </list>
 /// A spec that needs none of this is returned verbatim (the same string).
 /// </summary>
@@ -24,7 +29,7 @@ public static class VmSpecAdapter
     /// <summary>containerd's CRI default pod shm size (64 MiB), as tmpfs options.</summary>
     public static readonly string[] ShmOptions = ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"];
 
-    private static readonly string[] NamespacesWithoutPath = ["ipc", "uts"];
+    private static readonly string[] NamespacesWithoutPath = ["ipc", "uts", "network"];
 
     /// <param name="isHostDirectory">Whether a bind source is a directory on the host (Directory.Exists in the shim).</param>
     public static string ForGuest(string specJson, Func<string, bool> isHostDirectory)

@@ -101,7 +101,7 @@ public sealed class SandboxHost : IAsyncDisposable
                 _cgroup = PodCgroup.Join(cgroupsPath, _log);
             }
             Directory.CreateDirectory(StateDirectory);
-            await backend.BootAsync(new SandboxBootRequest(SandboxId, configuration, StateDirectory), cancellationToken);
+            await backend.BootAsync(new SandboxBootRequest(SandboxId, configuration, StateDirectory, placement.NetworkNamespacePath), cancellationToken);
         }
         catch
         {

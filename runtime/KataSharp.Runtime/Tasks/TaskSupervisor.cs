@@ -303,7 +303,8 @@ public sealed class TaskSupervisor : IAsyncDisposable
         OciBundle bundle = OciBundle.Load(command.Bundle);
         // Before the VM boots: a spec the guest cannot honour (a host directory bind) fails at once.
         string guestSpec = VmSpecAdapter.ForGuest(bundle.SpecJson, Directory.Exists);
-        var placement = new ContainerPlacement(command.Id, PodResources.FromAnnotations(bundle.Annotations), bundle.CgroupsPath, bundle.MemoryLimitBytes);
+        var placement = new ContainerPlacement(command.Id, PodResources.FromAnnotations(bundle.Annotations), bundle.CgroupsPath, bundle.MemoryLimitBytes,
+            bundle.NetworkNamespacePath);
         await _sandbox.EnsureRunningAsync(command.ConfigPath, placement, cancellationToken);
         IReadOnlyList<AttachedLayer> layers = await _sandbox.AttachRootfsAsync(command.Id, command.Rootfs, cancellationToken);
         try

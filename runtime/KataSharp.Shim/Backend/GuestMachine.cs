@@ -1,12 +1,14 @@
 using KataSharp.Linux;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Network;
 using KataSharp.Runtime.Tasks;
 using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Kvm;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Virtio.Devices.Block;
+using KataSharp.Vmm.Virtio.Devices.Net;
 using KataSharp.Vmm.Virtio.Devices.Vsock;
 
 namespace KataSharp.Shim.Backend;
@@ -15,8 +17,9 @@ namespace KataSharp.Shim.Backend;
 /// The pod's microVM inside the shim process: the VMM library's machine with the sandbox's devices —
 /// <see cref="BlockSlotPool.Count"/> empty read-only virtio-blk slots for layer images, virtio-vsock
 /// (in-process connections to the agent; its unix socket in the state directory exists only so guest
-/// connections to host ports, the agent's log port, have somewhere to go) and virtio-rng. The same
-/// wiring as katasharp-vmm's --disk empty / --vsock-socket / --rng, through the same device manager.
+/// connections to host ports, the agent's log port, have somewhere to go), virtio-rng, and one virtio-net
+/// device per pod interface (on a duplicate of its tap's fd; MAC and MTU of the pod's veth). The same
+/// wiring as katasharp-vmm's --disk empty / --vsock-socket / --rng / --net fd=, through the same device manager.
 /// </summary>
 public sealed class GuestMachine : IGuestVm
 {
@@ -54,7 +57,9 @@ public sealed class GuestMachine : IGuestVm
     public void AgentLogConnected() => _console.AgentLogConnected();
 
     /// <summary>Creates the VM and its devices and starts the vCPUs. Configuration problems name their key.</summary>
-    public static GuestMachine Start(RuntimeConfiguration configuration, string stateDirectory, RuntimeLog log)
+    /// <param name="podInterfaces">The pod network's interfaces (empty for none). Their taps stay the caller's: each
+    /// net device gets its own duplicate of the fd, closed when the device is disposed (or when this fails).</param>
+    public static GuestMachine Start(RuntimeConfiguration configuration, string stateDirectory, RuntimeLog log, IReadOnlyList<PodInterface> podInterfaces)
     {
         HypervisorSettings hypervisor = configuration.Hypervisor;
         string vsockSocket = Path.Combine(stateDirectory, VsockSocketName);
@@ -90,6 +95,13 @@ public sealed class GuestMachine : IGuestVm
             }
             devices.Attach(new VsockDeviceSpec(VsockOptions.DefaultGuestCid, vsockSocket));
             devices.Attach(new RngDeviceSpec());
+            for (int i = 0; i < podInterfaces.Count; i++)
+            {
+                PodInterface pod = podInterfaces[i];
+                // The spec owns the duplicate from here: the device closes it, and so does a failed Create.
+                devices.Attach(new NetDeviceSpec($"net{i}", pod.GuestMac) { TapDescriptor = pod.Tap.DuplicateDescriptor(), Mtu = (ushort)pod.Mtu });
+                log.Debug($"virtio-net net{i}: {pod.Tap.Name} (pod interface {pod.Name}, MAC {pod.GuestMacText}, MTU {pod.Mtu})");
+            }
             vm.Start();
         }
         catch (Exception e)
@@ -97,7 +109,7 @@ public sealed class GuestMachine : IGuestVm
             devices.Dispose();
             vm.Dispose();
             console.Dispose();
-            if (e is BlockDeviceException or VsockException or KvmException or LinuxException)
+            if (e is BlockDeviceException or VsockException or NetDeviceException or KvmException or LinuxException)
             {
                 throw new RuntimeException(RuntimeError.Unavailable, $"cannot start the sandbox VM: {e.Message}", e);
             }

@@ -4,6 +4,7 @@ using Grpc.Core;
 using KataSharp.Agent.Protocol;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Network;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tasks;
 using KataSharp.Shim.Backend.Agent;
@@ -16,17 +17,21 @@ namespace KataSharp.Shim.Backend;
 /// The shipped <see cref="ISandboxBackend"/>: the pod's VM runs inside the shim (<see cref="GuestMachine"/>)
 /// and every container operation is a call to the guest agent over in-process vsock
 /// (<see cref="AgentConnection"/>). Process identities stay containerd's (container id + exec id).
+/// A pod with a network namespace (<see cref="SandboxBootRequest.NetworkNamespacePath"/>) is connected to it before
+/// the VM is built (<see cref="PodNetwork"/>: a tap per CNI veth, tc redirects both ways), the VM gets a virtio-net
+/// device per tap, and the guest's interfaces, routes and neighbours are set through the agent once it serves.
 /// </summary>
 public sealed class VmSandboxBackend : ISandboxBackend
 {
     private static readonly TimeSpan ConnectRetry = TimeSpan.FromMilliseconds(200);
 
     private readonly RuntimeLog _log;
-    private readonly Func<SandboxBootRequest, IGuestVm> _startVm;
+    private readonly Func<SandboxBootRequest, IReadOnlyList<PodInterface>, IGuestVm> _startVm;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _vmGone = new();
     private readonly Dictionary<string, string> _slotsBySerial = new(StringComparer.Ordinal);
     private IGuestVm? _machine;
+    private PodNetwork? _podNetwork;
     private AgentConnection? _agent;
     private AgentCalls? _calls;
     private GuestLogListener? _guestLog;
@@ -36,12 +41,12 @@ public sealed class VmSandboxBackend : ISandboxBackend
     private int _released;
 
     public VmSandboxBackend(RuntimeLog log)
-        : this(log, request => GuestMachine.Start(request.Configuration, request.StateDirectory, log))
+        : this(log, (request, podInterfaces) => GuestMachine.Start(request.Configuration, request.StateDirectory, log, podInterfaces))
     {
     }
 
-    /// <param name="startVm">Creates and starts the pod's VM (tests hand in a fake one).</param>
-    public VmSandboxBackend(RuntimeLog log, Func<SandboxBootRequest, IGuestVm> startVm)
+    /// <param name="startVm">Creates and starts the pod's VM with a net device per pod interface (tests hand in a fake one).</param>
+    public VmSandboxBackend(RuntimeLog log, Func<SandboxBootRequest, IReadOnlyList<PodInterface>, IGuestVm> startVm)
     {
         _log = log;
         _startVm = startVm;
@@ -59,8 +64,9 @@ public sealed class VmSandboxBackend : ISandboxBackend
     {
         var configuration = request.Configuration;
         var started = DateTime.UtcNow;
+        IReadOnlyList<PodInterface> podInterfaces = AttachPodNetwork(request.NetworkNamespacePath);
         _log.Debug("creating the sandbox VM");
-        IGuestVm machine = _startVm(request);
+        IGuestVm machine = _startVm(request, podInterfaces);
         _machine = machine;
         _whyGone = "still running";
         _log.Debug($"sandbox VM created and started in {(DateTime.UtcNow - started).TotalMilliseconds:0} ms");
@@ -87,6 +93,72 @@ public sealed class VmSandboxBackend : ISandboxBackend
                 $"sandbox {request.SandboxId}: the guest did not come up: {why}\n--- last lines of the guest console ---\n{ConsoleTail()}", e);
         }
         _log.Info($"guest agent ready {(DateTime.UtcNow - started).TotalMilliseconds:0} ms after VM start");
+        await ConfigureGuestNetworkAsync(podInterfaces, cancellationToken);
+    }
+
+    /// <summary>
+    /// Connects the pod's network namespace (before the VM exists: virtio-mmio has no hotplug). No path (host
+    /// network, plain `ctr run`) or the shim's own namespace: no interfaces, the guest has loopback only. Bad input
+    /// (a missing path, not a network namespace, an interface kind other than veth) fails with PodNetwork's message
+    /// naming it; PodNetwork has undone its own steps then. What it attached is removed by <see cref="Release"/>.
+    /// </summary>
+    private IReadOnlyList<PodInterface> AttachPodNetwork(string? namespacePath)
+    {
+        if (namespacePath is null)
+        {
+            _log.Debug("no network namespace in the spec: the guest gets loopback only");
+            return [];
+        }
+        PodNetwork network = PodNetwork.Attach(namespacePath);
+        _podNetwork = network;
+        if (network.IsHostNamespace)
+        {
+            _log.Info($"network namespace {namespacePath} is the host's own: not attached, the guest gets loopback only");
+            return [];
+        }
+        if (network.Interfaces.Count == 0)
+        {
+            _log.Info($"pod network {namespacePath} has no configured interface: the guest gets loopback only");
+        }
+        foreach (PodInterface pod in network.Interfaces)
+        {
+            _log.Info($"pod network {namespacePath}: {pod.Name} (MAC {pod.GuestMacText}, MTU {pod.Mtu}, {string.Join(", ", pod.Addresses)}; " +
+                $"routes {(pod.Routes.Count == 0 ? "none" : string.Join(", ", pod.Routes))}) redirected to {pod.Tap.Name}");
+        }
+        if (network.Interfaces.Count > 0)
+        {
+            // pod_network_attached / pod_network_detached are what the CRI scenario reads (tests/testhost/shim/cri.sh).
+            _log.Info($"pod network {namespacePath} attached", new LogField("pod_network_attached", TapNames(network)));
+        }
+        return network.Interfaces;
+    }
+
+    /// <summary>The agent configures each guest interface like its veth (found by MAC), then the routes and neighbours.</summary>
+    private async Task ConfigureGuestNetworkAsync(IReadOnlyList<PodInterface> podInterfaces, CancellationToken cancellationToken)
+    {
+        if (podInterfaces.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            foreach (PodInterface pod in podInterfaces)
+            {
+                await Calls.RequestAsync($"pod network: configure {pod.Name} in the guest", o => Agent.UpdateInterfaceAsync(GuestNetworkRequests.Interface(pod), o), cancellationToken);
+            }
+            UpdateRoutesRequest routes = GuestNetworkRequests.Routes(podInterfaces);
+            await Calls.RequestAsync("pod network: routes", o => Agent.UpdateRoutesAsync(routes, o), cancellationToken);
+            AddNeighborsRequest neighbours = GuestNetworkRequests.Neighbours(podInterfaces);
+            if (neighbours.Neighbors.Count > 0)
+            {
+                await Calls.RequestAsync("pod network: neighbours", o => Agent.AddNeighborsAsync(neighbours, o), cancellationToken);
+            }
+        }
+        catch (RuntimeException e)
+        {
+            throw new RuntimeException(e.Error, $"the pod network {_podNetwork?.NamespacePath} could not be configured in the guest: {e.Message}", e);
+        }
+        _log.Info($"pod network configured in the guest: {string.Join(", ", podInterfaces.Select(p => p.Name))}");
     }
 
     /// <summary>
@@ -386,10 +458,38 @@ public sealed class VmSandboxBackend : ISandboxBackend
         }
         finally
         {
+            // After the VM: its net devices have stopped using (and closed) their tap fds.
+            DetachPodNetwork();
             _guestLog?.Dispose();
             _exited.TrySetResult();
         }
     }
+
+    /// <summary>Removes the taps and tc filters/qdiscs the pod network added (the namespace itself is CNI's). Never throws:
+    /// what could not be removed is logged, and goes when CNI DEL deletes the veth.</summary>
+    private void DetachPodNetwork()
+    {
+        PodNetwork? network = Interlocked.Exchange(ref _podNetwork, null);
+        if (network is null)
+        {
+            return;
+        }
+        try
+        {
+            network.Dispose();
+            if (network.Interfaces.Count > 0)
+            {
+                _log.Info($"pod network {network.NamespacePath} detached: {TapNames(network)} and their tc redirects removed",
+                    new LogField("pod_network_detached", TapNames(network)));
+            }
+        }
+        catch (RuntimeException e)
+        {
+            _log.Error(e.Message, new LogField("pod_network_teardown", "incomplete"));
+        }
+    }
+
+    private static string TapNames(PodNetwork network) => string.Join(',', network.Interfaces.Select(p => p.Tap.Name));
 
     /// <summary>The guest console's last lines, also after the VM was released.</summary>
     private string ConsoleTail() => _consoleAtExit ?? _machine?.ConsoleTail(30) ?? "(no VM)";

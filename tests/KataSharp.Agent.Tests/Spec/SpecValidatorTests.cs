@@ -85,6 +85,18 @@ public sealed class SpecValidatorTests
         Assert.Equal("linux.namespaces", Assert.Throws<AgentException>(() => Validate(spec)).Field);
     }
 
+    [Theory]
+    [InlineData("network", "/var/run/netns/cni-0a1b")]
+    [InlineData("network", "/proc/1/ns/net")]
+    [InlineData("pid", "/proc/1/ns/pid")]
+    public void NamespacePaths_AreRefusedNamingTheField_TheRuntimeDropsANetworkPath(string type, string path)
+    {
+        JsonObject spec = OciSpecs.Create("true");
+        spec["linux"]!["namespaces"] = new JsonArray(new JsonObject { ["type"] = "mount" }, new JsonObject { ["type"] = type, ["path"] = path });
+        AgentException e = Assert.Throws<AgentException>(() => Validate(spec));
+        Assert.Equal("linux.namespaces[1].path", e.Field);
+    }
+
     [Fact]
     public void Hooks_AreRefused()
     {

@@ -27,6 +27,7 @@ internal static class SandboxVerbs
         Console.WriteLine($"state={CriNames.Of(r.Status.State)}");
         Console.WriteLine($"name={r.Status.Metadata?.Name}");
         Console.WriteLine($"runtime_handler={r.Status.RuntimeHandler}");
+        Console.WriteLine($"ip={r.Status.Network?.Ip}");
         return 0;
     }
 

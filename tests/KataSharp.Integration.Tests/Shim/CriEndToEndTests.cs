@@ -9,8 +9,9 @@ namespace KataSharp.Integration.Tests.Shim;
 /// The Kubernetes path, end to end in the nested test host: containerd 1.6's CRI plugin with the
 /// runtime handler `katasharp` (registered by `katasharp install`), driven by katasharp-criprobe as
 /// the kubelet would (there is no kubelet or crictl here). One pod — its pause container and an app
-/// container — in one L2 microVM. One shared scenario run (tests/testhost/shim/cri.sh) per class;
-/// each fact asserts its own part and shows the shim/guest log when it fails.
+/// container — in one L2 microVM, on a CNI network (Debian's bridge + host-local plugins; the bridge in a
+/// network namespace of the scenario's own, "L1's side"). One shared scenario run (tests/testhost/shim/cri.sh)
+/// per class; each fact asserts its own part and shows the shim/guest log when it fails.
 /// </summary>
 [Collection(TestHostCollection.Name)]
 public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper output)
@@ -131,6 +132,83 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
     {
         ShimScenario s = await RunAsync();
         foreach (string key in new[] { "pods_left", "cri_containers_left", "tasks_left", "containers_left", "shims_left", "state_dirs_left", "shim_sockets_left", "mounts_left", "shm_mounts_left" })
+        {
+            s.Equal("0", key);
+        }
+    }
+
+    /// <summary>host-local's address and the veth's MAC and MTU reach the guest's eth0 (the agent found it by that MAC).</summary>
+    [Fact]
+    public async Task PodOnACniBridge_TheGuestsEth0HasTheHostLocalIp_TheVethsMacAndMtu_AndTheDefaultRoute()
+    {
+        ShimScenario s = await RunAsync();
+        Assert.True(s["pod_netns"].StartsWith("/var/run/netns/cni-", StringComparison.Ordinal), $"pod_netns '{s["pod_netns"]}'\n{s.Log}");
+        Assert.True(s["pod_ip"].StartsWith("10.88.77.", StringComparison.Ordinal), $"pod_ip '{s["pod_ip"]}'\n{s.Log}");
+        s.Equal($"{s["pod_ip"]}/24", "veth_inet");
+        Assert.True(s["veth_mac"].Length == 17, $"veth_mac '{s["veth_mac"]}'\n{s.Log}");
+        s.Equal("0", "guest_net_exit");
+        s.Equal(s["veth_inet"], "guest_eth0_inet");
+        s.Equal(s["veth_mac"], "guest_eth0_mac");
+        s.Equal(s["veth_mtu"], "guest_eth0_mtu");
+        s.Contains("default via 10.88.77.1 dev eth0", "guest_default_route");
+    }
+
+    /// <summary>
+    /// CRI names a network namespace by path in every container's spec; in the guest the path means "the pod's
+    /// network": the app container and the pause container run in the one network namespace holding eth0.
+    /// </summary>
+    [Fact]
+    public async Task ThePodsContainers_ShareTheGuestNetworkNamespace()
+    {
+        ShimScenario s = await RunAsync();
+        Assert.True(s["app_spec_netns"].Length > 0, $"the app container's spec named no network namespace path\n{s.Log}");
+        Assert.True(s["app_netns"].StartsWith("net:[", StringComparison.Ordinal), $"app_netns '{s["app_netns"]}'\n{s.Log}");
+        s.Equal(s["app_netns"], "sandbox_netns");
+    }
+
+    [Fact]
+    public async Task L1ReachesThePodsHttpServer_OverThePodIp_AndThePodReachesTheBridgeAddress()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("ks-pod-http-ok", "host_to_pod_http");
+        s.Equal("0", "pod_to_host_exit");
+        s.Equal("ks-host-http-ok", "pod_to_host_out");
+    }
+
+    /// <summary>Kata's tcfilter model in the pod's namespace: a tap next to the veth, each ingress redirected to the other.</summary>
+    [Fact]
+    public async Task WhileThePodRuns_ItsNamespaceHoldsATap_WithTcRedirectsBothWays()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("1", "netns_held");
+        s.Equal("eth0,lo,tap0_kata", "pod_netns_links");
+        s.Equal("tun type tap", "tap_kind");
+        s.Contains("mirred (Egress Redirect to device tap0_kata)", "eth0_ingress");
+        s.Contains("mirred (Egress Redirect to device eth0)", "tap_ingress");
+        s.Equal("tap0_kata", "pod_network_attached");
+    }
+
+    /// <summary>
+    /// The shim removes what it added (its structured log says so, nothing failed), then CNI DEL deletes the veth and
+    /// containerd the namespace: the namespace, held open by the scenario, ends with loopback only, host-local has the
+    /// address back and the bridge has no port left.
+    /// </summary>
+    [Fact]
+    public async Task AfterStopAndRemove_NoTapFilterOrQdiscIsLeft_AndCniDelRan()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("tap0_kata", "pod_network_detached");
+        s.Equal("", "pod_network_teardown");
+        // The kernel's own account: deleted by request, not with CNI DEL's veth (which reports neither).
+        foreach (string deleted in new[] { "deleted filter dev eth0 ", "deleted qdisc ingress ffff: dev eth0 ",
+                     "deleted filter dev tap0_kata ", "deleted qdisc ingress ffff: dev tap0_kata " })
+        {
+            s.Contains(deleted, "tc_monitor");
+        }
+        s.Equal("lo", "held_netns_links");
+        s.DoesNotContain("ingress", "held_netns_qdiscs");
+        s.DoesNotContain("tap0_kata", "held_netns_qdiscs");
+        foreach (string key in new[] { "pod_netns_path_left", "cni_netns_left", "ipam_addresses_left", "bridge_ports_left" })
         {
             s.Equal("0", key);
         }

@@ -65,6 +65,9 @@ internal sealed record ShimScenario(Dictionary<string, string> Values, string Lo
     public void Contains(string expected, string key) =>
         Assert.True(this[key].Contains(expected, StringComparison.Ordinal), $"{key}: expected to contain '{expected}', got '{this[key]}'{ErrorOf(key)}{VmExitNote}\n{Log}");
 
+    public void DoesNotContain(string unexpected, string key) =>
+        Assert.True(!this[key].Contains(unexpected, StringComparison.Ordinal), $"{key}: expected not to contain '{unexpected}', got '{this[key]}'{ErrorOf(key)}{VmExitNote}\n{Log}");
+
     /// <summary>A comma-separated per-cycle record (e2e.sh's run/delete cycles), one element per cycle.</summary>
     public string[] PerCycle(string key)
     {

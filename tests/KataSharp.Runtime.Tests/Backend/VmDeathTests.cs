@@ -107,7 +107,7 @@ public sealed class VmDeathTests : IAsyncLifetime
             new AgentSettings(5, 30, requestTimeoutSeconds, keepAliveIntervalSeconds, keepAliveTimeoutSeconds),
             new RuntimeSettings(_directory.Combine("layers"), false, 5), "test");
         _log = new RuntimeLog(TextWriter.Synchronized(_logText), debug: true, "sb1");
-        var backend = new VmSandboxBackend(_log, _ => _vm);
+        var backend = new VmSandboxBackend(_log, (_, _) => _vm);
         await backend.BootAsync(new SandboxBootRequest("sb1", configuration, _directory.Path), CancellationToken.None).WaitAsync(Bound);
         return backend;
     }

@@ -62,6 +62,42 @@ public sealed class FakeAgentService : AgentService.AgentServiceBase
     /// <summary>Completes when a WaitProcess call has reached the agent.</summary>
     public Task WaitStarted => _waitStarted.Task;
 
+    /// <summary>UpdateInterface answers INVALID_ARGUMENT (as the agent does for a bad field).</summary>
+    public bool FailUpdateInterface { get; set; }
+
+    /// <summary>The pod-network requests received, in order.</summary>
+    public List<Google.Protobuf.IMessage> NetworkRequests { get; } = [];
+
+    public override Task<UpdateInterfaceResponse> UpdateInterface(UpdateInterfaceRequest request, ServerCallContext context)
+    {
+        Record(request);
+        if (FailUpdateInterface)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "interface.hw_addr: no guest interface has this MAC (fake)"));
+        }
+        return Answer(new UpdateInterfaceResponse { Name = request.Interface.Name }, context);
+    }
+
+    public override Task<UpdateRoutesResponse> UpdateRoutes(UpdateRoutesRequest request, ServerCallContext context)
+    {
+        Record(request);
+        return Answer(new UpdateRoutesResponse(), context);
+    }
+
+    public override Task<AddNeighborsResponse> AddNeighbors(AddNeighborsRequest request, ServerCallContext context)
+    {
+        Record(request);
+        return Answer(new AddNeighborsResponse(), context);
+    }
+
+    private void Record(Google.Protobuf.IMessage request)
+    {
+        lock (NetworkRequests)
+        {
+            NetworkRequests.Add(request);
+        }
+    }
+
     public override Task<CreateSandboxResponse> CreateSandbox(CreateSandboxRequest request, ServerCallContext context) =>
         Answer(new CreateSandboxResponse(), context);
 

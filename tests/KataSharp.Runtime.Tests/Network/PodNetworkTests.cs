@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using KataSharp.Linux.Namespaces;
 using KataSharp.Linux.Netlink;
 using KataSharp.Runtime.Network;
 using KataSharp.Runtime.Tasks;
@@ -204,6 +205,36 @@ public sealed class PodNetworkTests
         using var ns = new ScratchNamespace();
         using PodNetwork network = PodNetwork.Attach(ns.Path);
         Assert.Empty(network.Interfaces);
+    }
+
+    /// <summary>`ctr run --with-ns network:/proc/1/ns/net` and the like: the host's interfaces are never taken over.</summary>
+    [Fact]
+    public void The_callers_own_namespace_is_the_hosts_and_is_not_attached()
+    {
+        using NetworkNamespace own = NetworkNamespace.OpenCurrent();
+        using var probe = new RouteNetlinkInCurrentNamespace();
+        string[] linksBefore = probe.LinkNames();
+
+        foreach (string path in new[] { "/proc/self/ns/net", $"/proc/{Environment.ProcessId}/ns/net" })
+        {
+            using PodNetwork network = PodNetwork.Attach(path);
+            Assert.True(network.IsHostNamespace, path);
+            Assert.Empty(network.Interfaces);
+            Assert.Equal(linksBefore, probe.LinkNames());
+        }
+
+        using var pod = new ScratchNamespace();
+        using PodNetwork other = PodNetwork.Attach(pod.Path);
+        Assert.False(other.IsHostNamespace);
+    }
+
+    private sealed class RouteNetlinkInCurrentNamespace : IDisposable
+    {
+        private readonly RouteNetlink _netlink = RouteNetlink.Open();
+
+        public string[] LinkNames() => _netlink.ListLinks().Select(l => l.Name).Order().ToArray();
+
+        public void Dispose() => _netlink.Dispose();
     }
 
     private static void AssertRedirect(RouteNetlink netlink, int from, int to)

@@ -58,7 +58,7 @@ public class VmSpecAdapterTests
     }
 
     [Fact]
-    public void CriContainerNamespacePaths_IpcAndUtsLoseThePath_OthersAreKept()
+    public void CriContainerNamespacePaths_IpcUtsAndNetworkLoseThePath_TheEntriesStay()
     {
         const string spec = """
             {"linux":{"namespaces":[{"type":"pid"},{"type":"ipc","path":"/proc/4242/ns/ipc"},{"type":"uts","path":"/proc/4242/ns/uts"},
@@ -66,9 +66,20 @@ public class VmSpecAdapterTests
             """;
         JsonElement[] namespaces = JsonDocument.Parse(Adapt(spec)).RootElement.GetProperty("linux").GetProperty("namespaces").EnumerateArray().ToArray();
         Assert.Equal(["pid", "ipc", "uts", "mount", "network"], namespaces.Select(n => n.GetProperty("type").GetString()));
-        Assert.False(namespaces[1].TryGetProperty("path", out _));
+        Assert.All(namespaces, n => Assert.False(n.TryGetProperty("path", out _), $"{n} kept a host path"));
+    }
+
+    /// <summary>The sandbox container's spec names the pod's CNI netns: the VM is connected to it on the host, the guest sees no path.</summary>
+    [Fact]
+    public void CriSandboxNetworkNamespacePath_IsDropped_AndAPidPathIsKept()
+    {
+        const string spec = """
+            {"linux":{"namespaces":[{"type":"pid","path":"/proc/4242/ns/pid"},{"type":"mount"},{"type":"network","path":"/var/run/netns/cni-0a1b"}]}}
+            """;
+        JsonElement[] namespaces = JsonDocument.Parse(Adapt(spec)).RootElement.GetProperty("linux").GetProperty("namespaces").EnumerateArray().ToArray();
+        Assert.Equal("/proc/4242/ns/pid", namespaces[0].GetProperty("path").GetString()); // the agent refuses it, naming the field
         Assert.False(namespaces[2].TryGetProperty("path", out _));
-        Assert.Equal("/proc/4242/ns/net", namespaces[4].GetProperty("path").GetString());
+        Assert.Equal("network", namespaces[2].GetProperty("type").GetString());
     }
 
     [Fact]

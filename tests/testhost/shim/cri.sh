@@ -4,8 +4,11 @@
 # way the kubelet would (there is no kubelet or crictl here): RunPodSandbox → CreateContainer →
 # StartContainer → ExecSync → status → Stop/RemoveContainer → Stop/RemovePodSandbox. The pause
 # (sandbox) container and the app container must share one shim and one VM, and nothing may be left.
-# Host network (no CNI here); the pod's IPC is the pod's, so CRI hands both containers its /dev/shm
-# directory. Prints key=value results; tests/KataSharp.Integration.Tests/Shim/CriEndToEndTests.cs
+# The pod is on a CNI network (Debian's containernetworking-plugins: bridge + host-local, and CRI's
+# own loopback): containerd, its shims and the bridge live in a network namespace of this scenario's
+# own ($HOST_NETNS, "the host side"), so L1's own network is never touched and all traffic stays
+# between that namespace and the pod. The pod's IPC is the pod's, so CRI hands both containers its
+# /dev/shm directory. Prints key=value results; tests/KataSharp.Integration.Tests/Shim/CriEndToEndTests.cs
 # asserts on them. Always exits 0 after cleaning up unless the environment could not start.
 #
 # By hand:  sudo tests/testhost/run.sh --timeout 1800 -- "$PWD/tests/testhost/shim/cri.sh" \
@@ -17,8 +20,16 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 PAUSE_IMAGE=docker.io/katasharp/pause:latest
 POD_LOGS="$KS_CTD_RUN/pod-logs"
+CNI_BIN=/usr/lib/cni # Debian's containernetworking-plugins
+HOST_NETNS="ks-cri-host-$$"
+KS_CTD_NETNS="/run/netns/$HOST_NETNS"
+BRIDGE=kscri0
+POD_SUBNET=10.88.77.0/24
+BRIDGE_IP=10.88.77.1
+POD_HTTP_PORT=8080
+HOST_HTTP_PORT=8081
 # containerd's CRI plugin: our locally built pause image (there is no registry), overlayfs, no
-# AppArmor profile to load, empty CNI directories (host-network pods need no CNI), a free stream port.
+# AppArmor profile to load, Debian's CNI plugins with this scenario's network, a free stream port.
 KS_CTD_EXTRA_TOML=$(cat <<TOML
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
@@ -27,12 +38,39 @@ KS_CTD_EXTRA_TOML=$(cat <<TOML
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "$KS_CTD_RUN/cni/bin"
+    bin_dir = "$CNI_BIN"
     conf_dir = "$KS_CTD_RUN/cni/conf"
 TOML
 )
+# The pod network: a bridge with the gateway address in the host-side namespace, addresses from
+# host-local (its allocations under our directory), a default route through the bridge, no masquerade
+# (no iptables: nothing leaves the host-side namespace). containerd adds the loopback plugin itself.
+cni_conflist() {
+  cat <<JSON
+{
+  "cniVersion": "0.4.0",
+  "name": "ks-cri",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{ "subnet": "$POD_SUBNET", "gateway": "$BRIDGE_IP" }]],
+        "routes": [{ "dst": "0.0.0.0/0" }],
+        "dataDir": "$KS_CTD_RUN/cni/ipam"
+      }
+    }
+  ]
+}
+JSON
+}
 
 kctr() { ctr -n k8s.io "$@"; }
+hostns() { nsenter --net="$KS_CTD_NETNS" "$@"; }     # a command on the host side of the pod network
+in_netns() { local ns="$1"; shift; nsenter --net="$ns" "$@"; }
 probe() { "$KS_BIN/katasharp-criprobe" --socket "$KS_CTD_RUN/containerd.sock" "$@"; }
 rec() { printf '%s=%s\n' "$1" "$2"; }
 flat() { tr -d '\r' | tr '\n' '|' | sed 's/|$//'; }
@@ -64,7 +102,13 @@ cri_stop() {
     for id in $(kctr container ls -q 2>/dev/null); do kctr container delete "$id" >/dev/null 2>&1; done
   fi
   local work="$ks_work" m
+  [ -n "${host_httpd:-}" ] && kill "$host_httpd" 2>/dev/null
+  [ -n "${tc_monitor:-}" ] && kill "$tc_monitor" 2>/dev/null
+  # the pod's namespace this scenario held open (outside $ks_work, which goes next)
+  [ -n "${held_netns:-}" ] && { umount "$held_netns" 2>/dev/null; rm -f "$held_netns"; }
   shim_env_stop 2>/dev/null
+  # the host side with its bridge (and anything CNI left there)
+  ip netns del "$HOST_NETNS" 2>/dev/null
   # CRI's per-pod shm tmpfs and anything else still mounted under our directories (a failed teardown).
   for m in $(awk -v a="$KS_CTD_RUN/" -v b="$work/" 'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/self/mounts | sort -r); do
     umount -l "$m" 2>/dev/null
@@ -74,7 +118,12 @@ cri_stop() {
 trap cri_stop EXIT
 
 start=$(now_ms)
-mkdir -p "$KS_CTD_RUN/cni/bin" "$KS_CTD_RUN/cni/conf" "$POD_LOGS"
+for plugin in bridge host-local loopback; do
+  [ -x "$CNI_BIN/$plugin" ] || { echo "$CNI_BIN/$plugin is missing: run scripts/install-deps.sh containers (containernetworking-plugins)" >&2; exit 1; }
+done
+mkdir -p "$KS_CTD_RUN/cni/conf" "$KS_CTD_RUN/cni/ipam" "$POD_LOGS"
+cni_conflist >"$KS_CTD_RUN/cni/conf/10-ks-cri.conflist"
+ip netns add "$HOST_NETNS" && ip -n "$HOST_NETNS" link set lo up || { echo "cannot create the host-side network namespace $HOST_NETNS" >&2; exit 1; }
 shim_env_start || { echo "the test environment did not start" >&2; exit 1; }
 # The CRI plugin's images live in containerd's k8s.io namespace: busybox for the app and a pause
 # image (busybox whose entrypoint sleeps; CRI kills it with SIGKILL) for the sandbox container.
@@ -99,7 +148,7 @@ run_probe version version
 run_probe pause_image image-status "$PAUSE_IMAGE"
 
 # ---- the pod: its sandbox (pause) container boots the VM ----
-pod=(--name ks-cri-pod --namespace default --uid ks-cri-pod-uid --network node --log-dir "$POD_LOGS")
+pod=(--name ks-cri-pod --namespace default --uid ks-cri-pod-uid --network pod --log-dir "$POD_LOGS")
 run_probe runp runp --handler katasharp "${pod[@]}"
 sid=$(probe pods 2>/dev/null | awk '$3 == "ks-cri-pod" { print $1 }' | head -n1)
 rec sandbox_id "$sid"
@@ -107,8 +156,9 @@ run_probe podstatus podstatus "$sid"
 
 # ---- the app container: same pod, so the same shim and VM ----
 # The shell is pid 1 of its pid namespace: TERM reaches it only through a handler (StopContainer sends TERM).
+# It serves HTTP on the pod network (busybox httpd in the foreground, a child the shell waits for).
 run_probe create create --pod "$sid" "${pod[@]}" --container-name app --image docker.io/library/busybox:latest --log-path app.log \
-  -- sh -c 'trap "exit 143" TERM; echo "app-start $(uname -r)"; sleep 100000 & wait'
+  -- sh -c "trap 'exit 143' TERM; echo \"app-start \$(uname -r)\"; mkdir -p /tmp/www && echo ks-pod-http-ok >/tmp/www/index.html && { busybox httpd -f -p $POD_HTTP_PORT -h /tmp/www & }; sleep 100000 & wait"
 cid=$(probe ps 2>/dev/null | awk -v s="$sid" '$2 == s && $4 == "app" { print $1 }' | head -n1)
 rec container_id "$cid"
 run_probe start start "$cid"
@@ -135,6 +185,59 @@ rec qemu_processes "$(pgrep -c qemu-system)"
 rec sandbox_boot_id "$(kctr task exec --exec-id boot-id "$sid" cat /proc/sys/kernel/random/boot_id 2>&1 </dev/null | flat)"
 run_probe app_boot_id exec-sync "$cid" -- cat /proc/sys/kernel/random/boot_id
 
+# ---- the pod network: CNI bridge → veth eth0 in the pod's namespace → tc → tap → virtio-net → guest ----
+pod_ip=$(probe podstatus "$sid" 2>/dev/null | field ip)
+rec pod_ip "$pod_ip"
+spec_netns() { # container id: the network namespace path in the OCI spec containerd gave the shim
+  grep -o '"type":"network","path":"[^"]*"' "$KS_CTD_RUN/state/io.containerd.runtime.v2.task/k8s.io/$1/config.json" 2>/dev/null | sed 's/.*"path":"//; s/"$//'
+}
+pod_netns=$(spec_netns "$sid")
+rec pod_netns "$pod_netns"
+rec app_spec_netns "$(spec_netns "$cid")" # what CRI gives an app container (the guest spec drops it)
+# Held open by a bind mount, so it can be looked at after CRI has removed it (the teardown checks below).
+held_netns="/run/ks-cri-pod-netns-$$"
+if [ -n "$pod_netns" ] && touch "$held_netns" && mount --bind "$pod_netns" "$held_netns"; then rec netns_held 1; else rec netns_held 0; fi
+link_names() { in_netns "$1" ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | paste -sd, -; }
+eth0_link=$(in_netns "$held_netns" ip -o link show eth0 2>/dev/null)
+rec veth_mac "$(printf '%s' "$eth0_link" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')"
+rec veth_mtu "$(printf '%s' "$eth0_link" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')"
+rec veth_inet "$(in_netns "$held_netns" ip -o -4 addr show dev eth0 2>/dev/null | sed -n 's/.* inet \([0-9.]*\/[0-9]*\) .*/\1/p')"
+rec pod_netns_links "$(link_names "$held_netns")"
+rec tap_kind "$(in_netns "$held_netns" ip -d -o link show tap0_kata 2>/dev/null | grep -o 'tun type tap' | head -n1)"
+rec eth0_ingress "$(in_netns "$held_netns" tc filter show dev eth0 ingress 2>&1 | flat)"
+rec tap_ingress "$(in_netns "$held_netns" tc filter show dev tap0_kata ingress 2>&1 | flat)"
+# The guest's view, from the app container: its eth0 (found by the veth's MAC, renamed like the veth), the
+# default route, and its network namespace, which the pause container shares.
+guest_net=$(probe exec-sync "$cid" -- sh -c 'echo "inet=$(busybox ip -o -4 addr show dev eth0)"; echo "mac=$(cat /sys/class/net/eth0/address)"; echo "mtu=$(cat /sys/class/net/eth0/mtu)"; echo "default=$(busybox ip route show default)"; echo "netns=$(busybox readlink /proc/self/ns/net)"' 2>"$ks_work/guest_net.err")
+rec guest_net_exit $?
+rec guest_net_err "$(flat <"$ks_work/guest_net.err")"
+rec guest_eth0_inet "$(printf '%s\n' "$guest_net" | field inet | sed -n 's/.* inet \([0-9.]*\/[0-9]*\) .*/\1/p')"
+rec guest_eth0_mac "$(printf '%s\n' "$guest_net" | field mac)"
+rec guest_eth0_mtu "$(printf '%s\n' "$guest_net" | field mtu)"
+rec guest_default_route "$(printf '%s\n' "$guest_net" | field default)"
+rec app_netns "$(printf '%s\n' "$guest_net" | field netns)"
+rec sandbox_netns "$(kctr task exec --exec-id netns "$sid" busybox readlink /proc/self/ns/net 2>&1 </dev/null | flat)"
+# L1's side (the bridge's namespace) → the app's HTTP server over the pod IP (httpd may still be starting).
+host_to_pod="" tries=0
+for tries in $(seq 15); do
+  host_to_pod=$(hostns busybox wget -q -T 5 -O - "http://$pod_ip:$POD_HTTP_PORT/index.html" 2>"$ks_work/host_to_pod.err") && break
+  sleep 1
+done
+rec host_to_pod_http "$(printf '%s' "$host_to_pod" | flat)"
+rec host_to_pod_tries "$tries"
+rec host_to_pod_err "$(flat <"$ks_work/host_to_pod.err")"
+rec host_neighbours "$(hostns ip neigh show dev "$BRIDGE" 2>&1 | flat)"
+run_probe guest_listening exec-sync "$cid" -- busybox netstat -ltn
+run_probe guest_self_http exec-sync "$cid" -- busybox wget -q -T 5 -O - "http://127.0.0.1:$POD_HTTP_PORT/index.html"
+# The pod → a server on the bridge's address in L1's side.
+mkdir -p "$ks_work/www" && echo ks-host-http-ok >"$ks_work/www/index.html"
+# nsenter itself, not the hostns function: backgrounded, a function runs in a subshell whose pid is not the server's.
+nsenter --net="$KS_CTD_NETNS" busybox httpd -f -p "$BRIDGE_IP:$HOST_HTTP_PORT" -h "$ks_work/www" &
+host_httpd=$!
+for _ in $(seq 50); do hostns busybox wget -q -T 1 -O /dev/null "http://$BRIDGE_IP:$HOST_HTTP_PORT/index.html" 2>/dev/null && break; sleep 0.1; done
+run_probe pod_to_host exec-sync "$cid" -- busybox wget -q -T 10 -O - "http://$BRIDGE_IP:$HOST_HTTP_PORT/index.html"
+kill "$host_httpd" 2>/dev/null; wait "$host_httpd" 2>/dev/null; host_httpd=""
+
 # A host directory volume cannot be shared into the VM: its container fails to start, naming the mount.
 mkdir -p "$ks_work/volume"
 run_probe vol_create create --pod "$sid" "${pod[@]}" --container-name vol --image docker.io/library/busybox:latest \
@@ -151,6 +254,18 @@ rec app_log "$(flat <"$POD_LOGS/app.log" 2>/dev/null)"
 run_probe stop stop --timeout 10 "$cid"
 run_probe status_after_stop status "$cid"
 run_probe rm rm "$cid"
+# Every tc change in the pod's namespace while the pod stops. The kernel reports a filter or qdisc deleted by
+# request ("deleted filter dev eth0 ...", "deleted qdisc ingress ffff: dev eth0 ..."), not the ones
+# that go with a deleted device (CNI DEL's veth): so this shows what the shim itself removed.
+if [ -e "$held_netns" ]; then
+  nsenter --net="$held_netns" stdbuf -oL tc monitor >"$ks_work/tc-monitor.log" 2>&1 &
+  tc_monitor=$!
+  # listening once tc (nsenter and stdbuf exec it in place) holds its netlink socket
+  for _ in $(seq 100); do
+    [ "$(cat "/proc/$tc_monitor/comm" 2>/dev/null)" = tc ] && ls -l "/proc/$tc_monitor/fd" 2>/dev/null | grep -q 'socket:' && break
+    sleep 0.1
+  done
+fi
 run_probe stopp stopp "$sid"
 run_probe rmp rmp "$sid"
 deadline=$((SECONDS + 60))
@@ -170,6 +285,23 @@ rec shim_sockets_left "$(new_shim_sockets | grep -c .)"
 rec shim_sockets_left_names "$(new_shim_sockets | flat)"
 rec mounts_left "$(grep -c "${sid:-no-sandbox-id}" /proc/self/mounts)"
 rec shm_mounts_left "$(grep -c 'io.containerd.grpc.v1.cri/sandboxes' /proc/self/mounts)"
+# ---- the pod network after StopPodSandbox + RemovePodSandbox ----
+[ -n "${tc_monitor:-}" ] && { kill "$tc_monitor" 2>/dev/null; wait "$tc_monitor" 2>/dev/null; tc_monitor=""; }
+rec tc_monitor "$(flat <"$ks_work/tc-monitor.log" 2>/dev/null)"
+# The shim's own account (structured fields, not message text): what it attached and what it removed.
+shim_field() { grep -a " sandbox=\"$sid\" $1=" "$KS_CTD_RUN/containerd.log" | sed -n "s/.* $1=\\([^ ]*\\) runtime=io\\.containerd\\.katasharp\\.v2\$/\\1/p" | paste -sd, -; }
+rec pod_network_attached "$(shim_field pod_network_attached)"
+rec pod_network_detached "$(shim_field pod_network_detached)"
+rec pod_network_teardown "$(shim_field pod_network_teardown)"
+# CNI DEL ran: the namespace's path is gone, the veth with it, host-local gave the address back, the bridge has no port.
+rec pod_netns_path_left "$( [ -n "$pod_netns" ] && [ -e "$pod_netns" ] && echo 1 || echo 0)"
+rec cni_netns_left "$(ip netns list 2>/dev/null | grep -c '^cni-')"
+rec held_netns_links "$( [ -e "$held_netns" ] && link_names "$held_netns")"
+rec held_netns_qdiscs "$( [ -e "$held_netns" ] && in_netns "$held_netns" tc qdisc show 2>&1 | flat)"
+rec ipam_addresses_left "$(find "$KS_CTD_RUN/cni/ipam" -type f -name '10.*' 2>/dev/null | grep -c .)"
+rec bridge_ports_left "$(hostns ip -o link show master "$BRIDGE" 2>/dev/null | grep -c .)"
+[ -e "$held_netns" ] && { umount "$held_netns"; rm -f "$held_netns"; }
+held_netns=""
 
 echo "--- shim and guest log (containerd's log) ---" >&2
 shim_log_tail 120 >&2

@@ -133,9 +133,12 @@ public static class SpecValidator
                 "time" => throw AgentException.Invalid($"{field}.type", "time namespaces are not supported"),
                 _ => throw AgentException.Invalid($"{field}.type", $"unknown namespace type '{ns.Type}'"),
             };
-            if (!string.IsNullOrEmpty(ns.Path) && ns.Type != "network")
+            if (!string.IsNullOrEmpty(ns.Path))
             {
-                throw AgentException.Invalid($"{field}.path", "joining an existing namespace by path is not supported; containers get their own");
+                // A path comes from the host's spec and names a host namespace; nothing in the guest answers to it.
+                throw AgentException.Invalid($"{field}.path", ns.Type == "network"
+                    ? "a network namespace path names a host namespace; the pod's containers share the guest's network namespace (the runtime connects the VM to the pod network and must drop the path)"
+                    : "joining an existing namespace by path is not supported; containers get their own");
             }
             set |= flag;
         }
