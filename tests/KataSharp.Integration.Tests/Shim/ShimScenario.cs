@@ -16,7 +16,9 @@ internal sealed record ShimScenario(Dictionary<string, string> Values, string Lo
     /// <see cref="NestedHostRetryPolicy"/>'s to say; the facts then see the second run, and
     /// <see cref="RerunBecause"/> says why.
     /// </summary>
-    public static async Task<ShimScenario> RunAsync(SharedRun run, TestHostFixture fixture, Func<Task<string>> command, TimeSpan timeout)
+    /// <param name="intendedVmExits">The VM exits the scenario causes on purpose (one each), which do not stop a rerun.</param>
+    public static async Task<ShimScenario> RunAsync(SharedRun run, TestHostFixture fixture, Func<Task<string>> command, TimeSpan timeout,
+        IReadOnlyList<string>? intendedVmExits = null)
     {
         CommandResult result = (await run.GetAsync(async () =>
         {
@@ -28,7 +30,7 @@ internal sealed record ShimScenario(Dictionary<string, string> Values, string Lo
                 first = first with { Stdout = $"{first.Stdout}\nrerun_because={l1Crash}\n" };
             }
             if (!NestedHostRetryPolicy.MayRerun(mode) || first.ExitCode != 0
-                || NestedHostRetryPolicy.ScenarioCrash(AgentArtifacts.Values(first.Stdout)) is not { } crash)
+                || NestedHostRetryPolicy.ScenarioCrash(AgentArtifacts.Values(first.Stdout), intendedVmExits) is not { } crash)
             {
                 return first;
             }

@@ -50,5 +50,15 @@ public sealed class ShimScenarioTests
     }
 
     [Fact]
+    public void TheScenariosOwnExit_DoesNotStopARerun_ButMustHaveHappened()
+    {
+        string[] panic = ["GuestPanic"];
+        Assert.NotNull(NestedHostRetryPolicy.ScenarioCrash(Record("2", "GuestPanic,GuestShutdown"), panic));
+        Assert.Null(NestedHostRetryPolicy.ScenarioCrash(Record("1", "GuestPanic"), panic));
+        Assert.Null(NestedHostRetryPolicy.ScenarioCrash(Record("2", "GuestShutdown,GuestShutdown"), panic));
+        Assert.Null(NestedHostRetryPolicy.ScenarioCrash(Record("3", "GuestPanic,GuestPanic,GuestShutdown"), panic));
+    }
+
+    [Fact]
     public void AnIncompleteRecord_IsNoCrash() => Assert.Null(NestedHostRetryPolicy.ScenarioCrash(Record("2", "GuestShutdown")));
 }
