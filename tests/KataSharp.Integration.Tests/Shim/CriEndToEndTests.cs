@@ -171,8 +171,8 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
     {
         ShimScenario s = await RunAsync();
         s.Equal("ks-pod-http-ok", "host_to_pod_http");
-        s.Equal("0", "pod_to_host_exit");
-        s.Equal("ks-host-http-ok", "pod_to_host_out");
+        s.Equal("0", "guest_net_exit");
+        s.Equal("ks-host-http-ok", "pod_to_host_http");
     }
 
     /// <summary>Kata's tcfilter model in the pod's namespace: a tap next to the veth, each ingress redirected to the other.</summary>

@@ -186,11 +186,19 @@ rec sandbox_boot_id "$(kctr task exec --exec-id boot-id "$sid" cat /proc/sys/ker
 run_probe app_boot_id exec-sync "$cid" -- cat /proc/sys/kernel/random/boot_id
 
 # ---- the pod network: CNI bridge → veth eth0 in the pod's namespace → tc → tap → virtio-net → guest ----
+# (few processes: forks are slow in L1 under TCG, so the pod namespace is read with one nsenter and parsed in bash)
 net_start=$(now_ms)
+# A server on the bridge's address in L1's side for the pod to reach, started first so it is up when asked.
+# nsenter itself, not the hostns function: backgrounded, a function runs in a subshell whose pid is not the server's.
+mkdir -p "$ks_work/www" && echo ks-host-http-ok >"$ks_work/www/index.html"
+nsenter --net="$KS_CTD_NETNS" busybox httpd -f -p "$BRIDGE_IP:$HOST_HTTP_PORT" -h "$ks_work/www" &
+host_httpd=$!
 pod_ip=$(probe podstatus "$sid" 2>/dev/null | field ip)
 rec pod_ip "$pod_ip"
 spec_netns() { # container id: the network namespace path in the OCI spec containerd gave the shim
-  grep -o '"type":"network","path":"[^"]*"' "$KS_CTD_RUN/state/io.containerd.runtime.v2.task/k8s.io/$1/config.json" 2>/dev/null | sed 's/.*"path":"//; s/"$//'
+  local spec
+  spec=$(<"$KS_CTD_RUN/state/io.containerd.runtime.v2.task/k8s.io/$1/config.json") 2>/dev/null
+  [[ $spec =~ \"type\":\"network\",\"path\":\"([^\"]*)\" ]] && printf '%s' "${BASH_REMATCH[1]}"
 }
 pod_netns=$(spec_netns "$sid")
 rec pod_netns "$pod_netns"
@@ -198,28 +206,47 @@ rec app_spec_netns "$(spec_netns "$cid")" # what CRI gives an app container (the
 # Held open by a bind mount, so it can be looked at after CRI has removed it (the teardown checks below).
 held_netns="/run/ks-cri-pod-netns-$$"
 if [ -n "$pod_netns" ] && touch "$held_netns" && mount --bind "$pod_netns" "$held_netns"; then rec netns_held 1; else rec netns_held 0; fi
-link_names() { in_netns "$1" ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort | paste -sd, -; }
-eth0_link=$(in_netns "$held_netns" ip -o link show eth0 2>/dev/null)
-rec veth_mac "$(printf '%s' "$eth0_link" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')"
-rec veth_mtu "$(printf '%s' "$eth0_link" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p')"
-rec veth_inet "$(in_netns "$held_netns" ip -o -4 addr show dev eth0 2>/dev/null | sed -n 's/.* inet \([0-9.]*\/[0-9]*\) .*/\1/p')"
-rec pod_netns_links "$(link_names "$held_netns")"
-rec tap_kind "$(in_netns "$held_netns" ip -d -o link show tap0_kata 2>/dev/null | grep -o 'tun type tap' | head -n1)"
-rec eth0_ingress "$(in_netns "$held_netns" tc filter show dev eth0 ingress 2>&1 | flat)"
-rec tap_ingress "$(in_netns "$held_netns" tc filter show dev tap0_kata ingress 2>&1 | flat)"
+# `ip -o link` lines → "eth0,lo,tap0_kata" (sorted link names)
+link_names() {
+  local line names=()
+  while IFS= read -r line; do [[ $line =~ ^[0-9]+:\ ([^:@]+) ]] && names+=("${BASH_REMATCH[1]}"); done <<<"$1"
+  [ ${#names[@]} -gt 0 ] && printf '%s\n' "${names[@]}" | sort | paste -sd, -
+}
+section() { # name, text of "--- name" sections: that section's lines
+  local line on=0
+  while IFS= read -r line; do
+    if [[ $line == "--- "* ]]; then [[ $line == "--- $1" ]] && on=1 || on=0; elif [ "$on" = 1 ]; then printf '%s\n' "$line"; fi
+  done <<<"$2"
+}
+pod_side=$(nsenter --net="$held_netns" sh -c 'echo "--- links"; ip -o link; echo "--- inet"; ip -o -4 addr show dev eth0; echo "--- tap"; ip -d -o link show tap0_kata
+  echo "--- eth0 ingress"; tc filter show dev eth0 ingress; echo "--- tap ingress"; tc filter show dev tap0_kata ingress' 2>&1)
+links=$(section links "$pod_side")
+[[ $links =~ [0-9]+:\ eth0@[^$'\n']*mtu\ ([0-9]+)[^$'\n']*link/ether\ ([0-9a-f:]+) ]] && { veth_mtu=${BASH_REMATCH[1]} veth_mac=${BASH_REMATCH[2]}; }
+rec veth_mac "${veth_mac:-}"
+rec veth_mtu "${veth_mtu:-}"
+[[ $(section inet "$pod_side") =~ \ inet\ ([0-9.]+/[0-9]+)\  ]] && rec veth_inet "${BASH_REMATCH[1]}" || rec veth_inet ""
+rec pod_netns_links "$(link_names "$links")"
+[[ $(section tap "$pod_side") == *"tun type tap"* ]] && rec tap_kind "tun type tap" || rec tap_kind "$(section tap "$pod_side" | flat)"
+rec eth0_ingress "$(section "eth0 ingress" "$pod_side" | flat)"
+rec tap_ingress "$(section "tap ingress" "$pod_side" | flat)"
 # The guest's view, from the app container: its eth0 (found by the veth's MAC, renamed like the veth), the
-# default route, and its network namespace, which the pause container shares.
-guest_net=$(probe exec-sync "$cid" -- sh -c 'echo "inet=$(busybox ip -o -4 addr show dev eth0)"; echo "mac=$(cat /sys/class/net/eth0/address)"; echo "mtu=$(cat /sys/class/net/eth0/mtu)"; echo "default=$(busybox ip route show default)"; echo "netns=$(busybox readlink /proc/self/ns/net)"' 2>"$ks_work/guest_net.err")
+# default route, its network namespace (which the pause container shares), and the pod → L1 request: an
+# HTTP/1.0 GET to the bridge's address with busybox nc, the body's last line (Debian's static busybox wget
+# segfaults, exit 139 before it connects: measured in L1, in the guest and on the build machine).
+for _ in $(seq 50); do hostns ss -Hltn "sport = :$HOST_HTTP_PORT" 2>/dev/null | grep -q . && break; sleep 0.1; done
+guest_net=$(probe exec-sync "$cid" -- sh -c "echo \"inet=\$(busybox ip -o -4 addr show dev eth0)\"; echo \"mac=\$(cat /sys/class/net/eth0/address)\"
+  echo \"mtu=\$(cat /sys/class/net/eth0/mtu)\"; echo \"default=\$(busybox ip route | busybox grep '^default')\"; echo \"netns=\$(busybox readlink /proc/self/ns/net)\"
+  echo \"http=\$(printf 'GET /index.html HTTP/1.0\r\n\r\n' | busybox nc -w 10 $BRIDGE_IP $HOST_HTTP_PORT | busybox tr -d '\r' | busybox tail -n 1)\"" 2>"$ks_work/guest_net.err")
 rec guest_net_exit $?
 rec guest_net_err "$(flat <"$ks_work/guest_net.err")"
-rec guest_eth0_inet "$(printf '%s\n' "$guest_net" | field inet | sed -n 's/.* inet \([0-9.]*\/[0-9]*\) .*/\1/p')"
+[[ $(printf '%s\n' "$guest_net" | field inet) =~ \ inet\ ([0-9.]+/[0-9]+)\  ]] && rec guest_eth0_inet "${BASH_REMATCH[1]}" || rec guest_eth0_inet ""
 rec guest_eth0_mac "$(printf '%s\n' "$guest_net" | field mac)"
 rec guest_eth0_mtu "$(printf '%s\n' "$guest_net" | field mtu)"
 rec guest_default_route "$(printf '%s\n' "$guest_net" | field default)"
 rec app_netns "$(printf '%s\n' "$guest_net" | field netns)"
+rec pod_to_host_http "$(printf '%s\n' "$guest_net" | field http)"
+kill "$host_httpd" 2>/dev/null; wait "$host_httpd" 2>/dev/null; host_httpd=""
 rec sandbox_netns "$(kctr task exec --exec-id netns "$sid" busybox readlink /proc/self/ns/net 2>&1 </dev/null | flat)"
-# HTTP/1.0 GETs go through busybox nc, and the body's last line is compared: Debian's static busybox wget
-# segfaults (exit 139, before it connects; measured in L1, in the guest and on the build machine).
 # L1's side (the bridge's namespace) → the app's HTTP server over the pod IP (httpd may still be starting).
 host_to_pod="" tries=0
 for tries in $(seq 15); do
@@ -230,14 +257,6 @@ done
 rec host_to_pod_http "$host_to_pod"
 rec host_to_pod_tries "$tries"
 rec host_to_pod_err "$(flat <"$ks_work/host_to_pod.err")"
-# The pod → a server on the bridge's address in L1's side.
-mkdir -p "$ks_work/www" && echo ks-host-http-ok >"$ks_work/www/index.html"
-# nsenter itself, not the hostns function: backgrounded, a function runs in a subshell whose pid is not the server's.
-nsenter --net="$KS_CTD_NETNS" busybox httpd -f -p "$BRIDGE_IP:$HOST_HTTP_PORT" -h "$ks_work/www" &
-host_httpd=$!
-for _ in $(seq 50); do hostns ss -Hltn "sport = :$HOST_HTTP_PORT" 2>/dev/null | grep -q . && break; sleep 0.1; done
-run_probe pod_to_host exec-sync "$cid" -- sh -c "printf 'GET /index.html HTTP/1.0\r\n\r\n' | busybox nc -w 10 $BRIDGE_IP $HOST_HTTP_PORT | busybox tr -d '\r' | busybox tail -n 1"
-kill "$host_httpd" 2>/dev/null; wait "$host_httpd" 2>/dev/null; host_httpd=""
 rec net_checks_ms $(( $(now_ms) - net_start ))
 
 # A host directory volume cannot be shared into the VM: its container fails to start, naming the mount.
@@ -298,8 +317,9 @@ rec pod_network_teardown "$(shim_field pod_network_teardown)"
 # CNI DEL ran: the namespace's path is gone, the veth with it, host-local gave the address back, the bridge has no port.
 rec pod_netns_path_left "$( [ -n "$pod_netns" ] && [ -e "$pod_netns" ] && echo 1 || echo 0)"
 rec cni_netns_left "$(ip netns list 2>/dev/null | grep -c '^cni-')"
-rec held_netns_links "$( [ -e "$held_netns" ] && link_names "$held_netns")"
-rec held_netns_qdiscs "$( [ -e "$held_netns" ] && in_netns "$held_netns" tc qdisc show 2>&1 | flat)"
+after=$( [ -e "$held_netns" ] && nsenter --net="$held_netns" sh -c 'echo "--- links"; ip -o link; echo "--- qdiscs"; tc qdisc show' 2>&1)
+rec held_netns_links "$(link_names "$(section links "$after")")"
+rec held_netns_qdiscs "$(section qdiscs "$after" | flat)"
 rec ipam_addresses_left "$(find "$KS_CTD_RUN/cni/ipam" -type f -name '10.*' 2>/dev/null | grep -c .)"
 rec bridge_ports_left "$(hostns ip -o link show master "$BRIDGE" 2>/dev/null | grep -c .)"
 [ -e "$held_netns" ] && { umount "$held_netns"; rm -f "$held_netns"; }
