@@ -48,6 +48,10 @@ public sealed class KernelFailureTests
         const string irq = "[  511.36] BUG: IRQ stack guard page was hit at ff63289c430a3ff8 (stack is ff63289c430a4000..ff63289c430a8000)";
         Assert.True(KernelFailure.IsEmulatorStackOverflow($"{irq}\n[  511.36] CPU: 1 PID: 77 Comm: containerd Not tainted 6.1.0-57-amd64 #1\n[  511.37] Kernel panic - not syncing: Fatal exception in interrupt"));
         Assert.Equal(irq.Trim(), KernelFailure.Find($"[  511.0] ok\n{irq}"));
+        // The overflow found by the scheduler instead of the guard page (a full run of 2026-12-04, 4-vCPU katasharp-vmm guest).
+        const string stackEnd = "[  113.872411] Kernel panic - not syncing: corrupted stack end detected inside scheduler";
+        Assert.Equal(stackEnd.Trim(), KernelFailure.Find($"[  113.0] ok\n{stackEnd}\n[  113.877798] CPU: 0 PID: 810 Comm: vcpu2 Not tainted 6.1.0-57-amd64 #1"));
+        Assert.True(KernelFailure.IsEmulatorStackOverflow($"{stackEnd}\n[  113.877798] CPU: 0 PID: 810 Comm: vcpu2 Not tainted 6.1.0-57-amd64 #1"));
         // Anything else is not: a panic without an overflow, an oops in the frame after VMRUN without one.
         Assert.False(KernelFailure.IsEmulatorStackOverflow($"{frame}\n[  600.1] Kernel panic - not syncing: Fatal exception"));
         Assert.False(KernelFailure.IsEmulatorStackOverflow("[  600.1] Kernel panic - not syncing: Out of memory and no killable processes..."));

@@ -45,11 +45,16 @@ internal static partial class KernelFailure
     /// </summary>
     private const string StackOverflow = "stack guard page was hit";
 
+    /// <summary>The other form of the same overflow: the stack's end marker found overwritten at a context switch,
+    /// without the guard page having been hit first (seen 2026-12-04 in a vCPU thread of a 4-vCPU guest).</summary>
+    private const string StackEndCorrupted = "corrupted stack end detected";
+
     /// <summary>
     /// True when <paramref name="console"/> shows the kernel failure as the emulator's crash (a kernel stack
     /// overflow, in whatever task or interrupt it ended: seen in a vCPU thread right after VMRUN, and in
     /// interrupt context on a CPU running containerd), which the test host may answer with one recorded rerun
     /// on a fresh L1; any other failure (a plain panic, an oops, a lockup) is not.
     /// </summary>
-    public static bool IsEmulatorStackOverflow(string console) => console.Contains(StackOverflow, StringComparison.Ordinal);
+    public static bool IsEmulatorStackOverflow(string console) =>
+        console.Contains(StackOverflow, StringComparison.Ordinal) || console.Contains(StackEndCorrupted, StringComparison.Ordinal);
 }
