@@ -115,15 +115,22 @@ public sealed class OciBundle
         return files;
     }
 
-    private static string? ReadCgroupsPath(JsonElement root) =>
-        root.TryGetProperty("linux", out var linux) && linux.ValueKind == JsonValueKind.Object
-        && linux.TryGetProperty("cgroupsPath", out var path) && path.ValueKind == JsonValueKind.String && path.GetString() is { Length: > 0 } text
+    /// <summary>The spec's <c>linux</c> object, when there is one: the readers below all start from it.</summary>
+    private static bool TryGetLinux(JsonElement root, out JsonElement linux) =>
+        root.TryGetProperty("linux", out linux) && linux.ValueKind == JsonValueKind.Object;
+
+    /// <summary>A non-empty string property, or null.</summary>
+    private static string? NonEmptyString(JsonElement parent, string name) =>
+        parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
             ? text
             : null;
 
+    private static string? ReadCgroupsPath(JsonElement root) =>
+        TryGetLinux(root, out var linux) ? NonEmptyString(linux, "cgroupsPath") : null;
+
     private static string? ReadNetworkNamespacePath(JsonElement root)
     {
-        if (!root.TryGetProperty("linux", out var linux) || linux.ValueKind != JsonValueKind.Object
+        if (!TryGetLinux(root, out var linux)
             || !linux.TryGetProperty("namespaces", out var namespaces) || namespaces.ValueKind != JsonValueKind.Array)
         {
             return null;
@@ -132,14 +139,14 @@ public sealed class OciBundle
         {
             if (ns.ValueKind == JsonValueKind.Object && ns.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "network")
             {
-                return ns.TryGetProperty("path", out var path) && path.ValueKind == JsonValueKind.String && path.GetString() is { Length: > 0 } text ? text : null;
+                return NonEmptyString(ns, "path");
             }
         }
         return null;
     }
 
     private static long? ReadMemoryLimit(JsonElement root) =>
-        root.TryGetProperty("linux", out var linux) && linux.ValueKind == JsonValueKind.Object
+        TryGetLinux(root, out var linux)
         && linux.TryGetProperty("resources", out var resources) && resources.ValueKind == JsonValueKind.Object
         && resources.TryGetProperty("memory", out var memory) && memory.ValueKind == JsonValueKind.Object
         && memory.TryGetProperty("limit", out var limit) && limit.ValueKind == JsonValueKind.Number && limit.TryGetInt64(out long bytes) && bytes > 0
