@@ -34,8 +34,7 @@ public sealed class NestedTestHost : IAsyncDisposable
         this.run = run;
         this.machine = machine;
         spool = new CommandSpool(run.Spool);
-        agent = new AgentConnection(machine.FromAgent, machine.ToAgent,
-            reason => new TestHostException(stopReason?.Error ?? TestHostError.MachineExited, reason + FailureContext()));
+        agent = new AgentConnection(machine.FromAgent, machine.ToAgent, DescribeLoss);
         killOnProcessExit = (_, _) => machine.Kill();
         AppDomain.CurrentDomain.ProcessExit += killOnProcessExit;
         _ = machine.Exited.ContinueWith(_ =>
@@ -59,7 +58,7 @@ public sealed class NestedTestHost : IAsyncDisposable
     /// </summary>
     private void StopBroken(TestHostError error, string reason)
     {
-        if (Interlocked.CompareExchange(ref stopReason, new StopReason(error, reason), null) is not null)
+        if (!TryRecordStopReason(error, reason))
         {
             return;
         }
@@ -67,6 +66,42 @@ public sealed class NestedTestHost : IAsyncDisposable
         lifecycle.TryMove(TestHostState.Failed);
         agent.Lose(reason);
         machine.Kill();
+    }
+
+    private bool TryRecordStopReason(TestHostError error, string reason) =>
+        Interlocked.CompareExchange(ref stopReason, new StopReason(error, reason), null) is null;
+
+    /// <summary>
+    /// The error every waiting command gets when the channel to the machine is lost. L1 reboots at once on a panic
+    /// (<c>panic=-1</c>) and QEMU then exits (<c>-no-reboot</c>), so the channel usually closes before
+    /// <see cref="WatchKernelAsync"/> looks at the console again: the console is read here too, and a dead kernel
+    /// is named as the reason (and may earn the command its rerun) instead of "the channel closed" (CI, 2026-12-04:
+    /// an IRQ-stack overflow in L1 at 668 s reached the tests as a closed channel, so no rerun).
+    /// </summary>
+    private TestHostException DescribeLoss(string reason)
+    {
+        if (stopReason is null && KernelFailureReason(machine.ConsoleTail(KernelFailureConsoleLines)) is { } dead)
+        {
+            TryRecordStopReason(TestHostError.KernelFailed, dead);
+        }
+        StopReason? stop = stopReason;
+        string text = stop is null || stop.Reason == reason ? reason : $"{stop.Reason} ({reason})";
+        return new TestHostException(stop?.Error ?? TestHostError.MachineExited, text + FailureContext());
+    }
+
+    /// <summary>How much of the console's end is searched for a dead kernel.</summary>
+    private const int KernelFailureConsoleLines = 400;
+
+    /// <summary>Why the machine is gone if its console shows a dead kernel (also sets <see cref="KernelFailedOfEmulatorCrash"/>), else null.</summary>
+    private string? KernelFailureReason(string consoleTail)
+    {
+        if (KernelFailure.Find(consoleTail) is not string line)
+        {
+            return null;
+        }
+        KernelFailedOfEmulatorCrash = KernelFailure.IsEmulatorStackOverflow(consoleTail);
+        return $"{machine.Description} was stopped: its kernel failed ({line})"
+            + (KernelFailedOfEmulatorCrash ? " [a kernel stack overflow: the emulator's crash, README \"Known limits\"]" : "");
     }
 
     /// <summary>How often the console is read for a dead kernel while the machine is up.</summary>
@@ -81,16 +116,17 @@ public sealed class NestedTestHost : IAsyncDisposable
         while (!machine.Exited.IsCompleted)
         {
             await Task.WhenAny(machine.Exited, Task.Delay(ConsoleCheckInterval)).ConfigureAwait(false);
+            if (machine.Exited.IsCompleted)
+            {
+                return; // a machine that is gone is judged once, when its loss is described (DescribeLoss)
+            }
             if (lifecycle.State != TestHostState.Ready)
             {
                 continue;
             }
-            string tail = machine.ConsoleTail(400);
-            if (KernelFailure.Find(tail) is string line)
+            if (KernelFailureReason(machine.ConsoleTail(KernelFailureConsoleLines)) is { } dead)
             {
-                KernelFailedOfEmulatorCrash = KernelFailure.IsEmulatorStackOverflow(tail);
-                StopBroken(TestHostError.KernelFailed, $"{machine.Description} was stopped: its kernel failed ({line})"
-                    + (KernelFailedOfEmulatorCrash ? " [a kernel stack overflow: the emulator's crash, README \"Known limits\"]" : ""));
+                StopBroken(TestHostError.KernelFailed, dead);
                 return;
             }
         }
