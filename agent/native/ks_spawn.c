@@ -279,7 +279,10 @@ static void make_root_mount_private(void) {
     }
 }
 
-static void setup_filesystem(void) {
+/* The container's mounts and its new root: everything up to pivot_root. What protects paths inside
+ * it (masked, read-only, a read-only root) comes later, in protect_paths: runc writes hostname and
+ * sysctls in between, through the container's own /proc, and /proc/sys is one of CRI's read-only paths. */
+static void enter_root(void) {
     CHECK(mount(NULL, "/", NULL, MS_REC | (plan.root_propagation ? plan.root_propagation : MS_SLAVE), NULL), KS_STEP_ROOT_PROPAGATION, 0);
     make_root_mount_private();
     CHECK(mount(plan.rootfs, plan.rootfs, NULL, MS_BIND | MS_REC, NULL), KS_STEP_ROOTFS_BIND, 0);
@@ -298,6 +301,9 @@ static void setup_filesystem(void) {
     CHECK(mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL), KS_STEP_PIVOT_ROOT, 2);
     CHECK(umount2(".", MNT_DETACH), KS_STEP_PIVOT_ROOT, 2);
     CHECK(chdir("/"), KS_STEP_PIVOT_ROOT, 3);
+}
+
+static void protect_paths(void) {
     /* Masked files get /dev/null bound over them, so it must be the null device and not whatever
      * the image put there. Nothing else runs in this mount namespace yet: the check holds for the binds. */
     if (plan.n_masked > 0) {
@@ -400,15 +406,19 @@ static void make_terminal(void) {
 }
 
 static void child(void) {
-    if (plan.mode == KS_MODE_CREATE && (plan.clone_flags & CLONE_NEWNS)) setup_filesystem();
+    int new_root = plan.mode == KS_MODE_CREATE && (plan.clone_flags & CLONE_NEWNS);
+    if (new_root) enter_root();
     if (plan.hostname && (plan.clone_flags & CLONE_NEWUTS))
         CHECK(sethostname(plan.hostname, strlen(plan.hostname)), KS_STEP_HOSTNAME, 0);
+    /* runc's order: after pivot_root (the container's /proc, hence its namespaces), before the
+     * read-only paths (/proc/sys) and masks. */
     for (int i = 0; i < plan.n_sysctls; i++) {
         const char *key = (const char *)plan.sysctls[i].p, *value = key + strlen(key) + 1;
         char path[512];
         snprintf(path, sizeof path, "/proc/sys/%s", key);
         write_file(path, value, KS_STEP_SYSCTL, i);
     }
+    if (new_root) protect_paths();
     for (int i = 0; i < plan.n_rlimits; i++) {
         const uint8_t *p = plan.rlimits[i].p;
         struct rlimit rl = { u64_at(p + 8), u64_at(p + 16) };

@@ -142,6 +142,18 @@ public sealed class ProcessAttributesTests : IDisposable
         Assert.Equal("in-the-root\n", stdout);
     }
 
+    /// <summary>CRI's specs make /proc/sys read-only; its sysctls must still be written (runc writes them first).</summary>
+    [Fact]
+    public async Task NamespacedSysctls_AreWrittenBeforeProcSysBecomesReadOnly()
+    {
+        // The old order failed Create: "linux.sysctl: container setup step Sysctl (item 0) failed: EROFS".
+        var (code, stdout, stderr) = await Sh(
+            "cat /proc/sys/kernel/shm_rmid_forced /proc/sys/kernel/msgmax; echo 1 > /proc/sys/kernel/msgmnb 2>/dev/null && echo writable || echo read-only",
+            spec => spec["linux"]!["sysctl"] = new JsonObject { ["kernel.shm_rmid_forced"] = "1", ["kernel.msgmax"] = "12345" });
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        Assert.Equal(["1", "12345", "read-only"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public async Task ExitCode_IsTheStatus()
     {
