@@ -6,7 +6,7 @@
 /* Plan records: u32 tag, u32 length, payload. Strings are NUL-terminated. */
 #define KS_TAG_MODE 1            /* u32 KS_MODE_* */
 #define KS_TAG_CLONE_FLAGS 2     /* u64 CLONE_NEW* (create mode) */
-#define KS_TAG_JOIN_NS 3         /* u32 nstype, path (exec mode) */
+#define KS_TAG_JOIN_NS 3         /* u32 nstype, path: joined before the clone (exec; create: a pod's shared ones) */
 #define KS_TAG_CGROUP_PROCS 4    /* path of the cgroup.procs to join first */
 #define KS_TAG_ROOTFS 5          /* path of the prepared root filesystem */
 #define KS_TAG_ROOT_READONLY 6   /* u32 */

@@ -58,11 +58,13 @@ public sealed class ContainerEngine : IDisposable
 
     private string ContainersDir => Path.Combine(_options.StateDir, "containers");
 
-    public async Task<int> CreateAsync(string id, ReadOnlyMemory<byte> specJson, RootfsRequest? rootfsSpec, StdioRequest io, CancellationToken cancellationToken)
+    /// <param name="join">Namespaces to join from another container of the sandbox (a pod's sandbox container), or null.</param>
+    public async Task<int> CreateAsync(string id, ReadOnlyMemory<byte> specJson, RootfsRequest? rootfsSpec, StdioRequest io, CancellationToken cancellationToken,
+        NamespaceJoinRequest? join = null)
     {
         ValidateId(id, "container_id");
         OciSpec spec = OciJson.ParseSpec(specJson.Span);
-        ContainerPlan plan = SpecValidator.Validate(id, spec, DefaultHostname, GuestPathKind);
+        ContainerPlan plan = SpecValidator.Validate(id, spec, DefaultHostname, GuestPathKind, join?.Types ?? NamespaceSet.None);
         plan = plan with { Devices = GuestDevicesFor(id, plan) };
         if (_containers.ContainsKey(id) || !_creating.TryAdd(id, 0))
         {
@@ -71,8 +73,18 @@ public sealed class ContainerEngine : IDisposable
         ContainerRootfs? rootfs = null;
         ContainerCgroup? cgroup = null;
         ProcessStdio? stdio = null;
+        // The container whose namespaces are joined stays unremovable (its gate) until ks-spawn has joined them.
+        Container? owner = null;
         try
         {
+            IReadOnlyList<(NamespaceSet, string)> joins = [];
+            if (join is not null)
+            {
+                Container named = NamespaceOwner(id, join);
+                await named.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                owner = named;
+                joins = OwnedNamespaces(owner, join.Types);
+            }
             rootfs = ContainerRootfs.Create(Path.Combine(ContainersDir, id), rootfsSpec, _layers);
             plan = plan with { Process = UserResolver.Resolve(plan.Process, rootfs.Path, "process") };
             if (Cgroups.IsAvailable)
@@ -85,7 +97,7 @@ public sealed class ContainerEngine : IDisposable
                 throw AgentException.FailedPrecondition($"linux.resources needs cgroup v2, which is not mounted at {Cgroups.MountPoint}");
             }
             stdio = ProcessStdio.Create(Poller, io.Stdin, io.Stdout, io.Stderr, plan.Process.Terminal, plan.Process.ConsoleSize);
-            byte[] encoded = PlanEncoder.ForCreate(plan, rootfs.Path, cgroup?.ProcsFile);
+            byte[] encoded = PlanEncoder.ForCreate(plan, rootfs.Path, cgroup?.ProcsFile, joins);
             SpawnedProcess spawned = await Launcher.LaunchAsync(encoded, stdio.ChildStdin, stdio.ChildStdout, stdio.ChildStderr,
                 stdio.ChildTerminalSocket, waitForStart: true, fieldPrefix: "", cancellationToken).ConfigureAwait(false);
             stdio.ReleaseChildEnds();
@@ -112,6 +124,7 @@ public sealed class ContainerEngine : IDisposable
         }
         finally
         {
+            owner?.Gate.Release();
             _creating.TryRemove(id, out _);
         }
     }
@@ -312,6 +325,40 @@ public sealed class ContainerEngine : IDisposable
 
     private Container Get(string id) =>
         _containers.TryGetValue(id, out Container? c) ? c : throw AgentException.NotFound($"no container '{id}'");
+
+    /// <summary>The container a join names: one of this sandbox's (the agent serves one pod), not the new container itself.</summary>
+    private Container NamespaceOwner(string id, NamespaceJoinRequest join)
+    {
+        if (join.ContainerId == id)
+        {
+            throw AgentException.Invalid("join_namespaces.container_id", $"container '{id}' cannot join its own namespaces");
+        }
+        return _containers.TryGetValue(join.ContainerId, out Container? owner)
+            ? owner
+            : throw AgentException.NotFound($"join_namespaces.container_id: no container '{join.ContainerId}' in this sandbox to join the namespaces of");
+    }
+
+    /// <summary>
+    /// The /proc/&lt;pid&gt;/ns entries of <paramref name="owner"/>'s init for <paramref name="types"/> (call with its gate held).
+    /// Only namespaces the owner made itself: one it did not make is the guest's, i.e. the agent's own, and one it joined
+    /// is shared already and must be joined at its source. The init must be running: a created container's namespaces
+    /// hold a process that has not been started yet, a stopped one's are gone.
+    /// </summary>
+    private static List<(NamespaceSet, string)> OwnedNamespaces(Container owner, NamespaceSet types)
+    {
+        ContainerState state = owner.State;
+        if (state is not (ContainerState.Running or ContainerState.Paused))
+        {
+            throw AgentException.FailedPrecondition($"join_namespaces.container_id: container '{owner.Id}' is {state}; its namespaces can be joined only while it runs");
+        }
+        NamespaceSet notOwned = types & ~owner.Plan.Owned;
+        if (notOwned != NamespaceSet.None)
+        {
+            throw AgentException.FailedPrecondition(
+                $"join_namespaces.namespace_types: container '{owner.Id}' has no {notOwned} namespace of its own to share (it runs in the guest's or another container's)");
+        }
+        return NamespaceJoins(owner.Init.Pid, types);
+    }
 
     private static List<(NamespaceSet, string)> NamespaceJoins(int pid, NamespaceSet namespaces)
     {

@@ -99,7 +99,8 @@ public sealed class AgentGrpcService(ContainerEngine engine, SandboxState sandbo
 
     public override async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context)
     {
-        int pid = await engine.CreateAsync(request.ContainerId, request.OciSpecJson.Memory, ToDomain(request.Rootfs), ToDomain(request.Io), context.CancellationToken);
+        int pid = await engine.CreateAsync(request.ContainerId, request.OciSpecJson.Memory, ToDomain(request.Rootfs), ToDomain(request.Io), context.CancellationToken,
+            ToDomain(request.JoinNamespaces));
         return new CreateContainerResponse { Pid = (uint)pid };
     }
 

@@ -1,5 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
+using KataSharp.Agent.Engine;
 using KataSharp.Agent.Engine.Cgroups;
+using KataSharp.Agent.Engine.Containers;
+using KataSharp.Agent.Engine.Plans;
 using KataSharp.Agent.Engine.Processes;
 using KataSharp.Agent.Engine.Rootfs;
 using KataSharp.Agent.Protocol;
@@ -19,6 +22,35 @@ public static class ProtocolTranslation
             l.SourceCase == Layer.SourceOneofCase.BlockSerial ? l.BlockSerial : null,
             l.SourceCase == Layer.SourceOneofCase.GuestDirectory ? l.GuestDirectory : null,
             l.Fstype)).ToList(), rootfs.ScratchSizeBytes);
+
+    /// <summary>Null without a join; an empty container id or an unknown or unspecified type is INVALID_ARGUMENT naming it.</summary>
+    public static NamespaceJoinRequest? ToDomain(NamespaceJoin? join)
+    {
+        if (join is null)
+        {
+            return null;
+        }
+        if (join.ContainerId.Length == 0)
+        {
+            throw AgentException.Invalid("join_namespaces.container_id", "names no container");
+        }
+        NamespaceSet types = NamespaceSet.None;
+        for (int i = 0; i < join.NamespaceTypes.Count; i++)
+        {
+            types |= join.NamespaceTypes[i] switch
+            {
+                SharedNamespace.Ipc => NamespaceSet.Ipc,
+                SharedNamespace.Uts => NamespaceSet.Uts,
+                SharedNamespace.Pid => NamespaceSet.Pid,
+                SharedNamespace other => throw AgentException.Invalid($"join_namespaces.namespace_types[{i}]", $"{other} is not a namespace type that can be joined (ipc, uts, pid)"),
+            };
+        }
+        if (types == NamespaceSet.None)
+        {
+            throw AgentException.Invalid("join_namespaces.namespace_types", "lists no namespace to join");
+        }
+        return new NamespaceJoinRequest(join.ContainerId, types);
+    }
 
     public static Protocol.ContainerState ToProtocol(DomainContainerState state) => state switch
     {

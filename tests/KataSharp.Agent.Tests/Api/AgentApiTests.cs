@@ -181,6 +181,40 @@ public sealed class AgentApiTests(AgentProcess agent) : IClassFixture<AgentProce
         await Client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = id });
     }
 
+    [Fact]
+    public async Task JoinNamespaces_JoinsTheNamedContainers_AndABadJoinIsRefusedNamingIt()
+    {
+        string sandbox = NewId();
+        await CreateAsync(sandbox, OciSpecs.Create("sleep", "1000"));
+        await Client.StartContainerAsync(new StartContainerRequest { ContainerId = sandbox });
+        uint sandboxPid = (await Client.ListContainersAsync(new ListContainersRequest())).Containers.Single(c => c.ContainerId == sandbox).Pid;
+        RpcException unspecified = await Assert.ThrowsAsync<RpcException>(() => CreateJoiningAsync(NewId(), sandbox, SharedNamespace.Ipc, SharedNamespace.Unspecified));
+        Assert.Equal(StatusCode.InvalidArgument, unspecified.StatusCode);
+        Assert.Equal("join_namespaces.namespace_types[1]", Field(unspecified));
+        RpcException unknown = await Assert.ThrowsAsync<RpcException>(() => CreateJoiningAsync(NewId(), "ghost-sandbox", SharedNamespace.Ipc));
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("'ghost-sandbox'", unknown.Status.Detail);
+        string app = NewId();
+        CreateContainerResponse created = await CreateJoiningAsync(app, sandbox, SharedNamespace.Ipc, SharedNamespace.Pid);
+        Assert.Equal(new FileInfo($"/proc/{sandboxPid}/ns/ipc").LinkTarget, new FileInfo($"/proc/{created.Pid}/ns/ipc").LinkTarget);
+        Assert.Equal(new FileInfo($"/proc/{sandboxPid}/ns/pid").LinkTarget, new FileInfo($"/proc/{created.Pid}/ns/pid").LinkTarget);
+        Assert.NotEqual(new FileInfo($"/proc/{sandboxPid}/ns/uts").LinkTarget, new FileInfo($"/proc/{created.Pid}/ns/uts").LinkTarget);
+        await Client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = app });
+        await Client.RemoveContainerAsync(new RemoveContainerRequest { ContainerId = sandbox });
+    }
+
+    private Task<CreateContainerResponse> CreateJoiningAsync(string id, string owner, params SharedNamespace[] types)
+    {
+        JsonObject spec = OciSpecs.Create("sleep", "1000");
+        spec.Remove("hostname");
+        var join = new NamespaceJoin { ContainerId = owner };
+        join.NamespaceTypes.Add(types);
+        return Client.CreateContainerAsync(new CreateContainerRequest
+        {
+            ContainerId = id, OciSpecJson = ByteString.CopyFromUtf8(spec.ToJsonString()), Rootfs = Rootfs, JoinNamespaces = join,
+        }).ResponseAsync;
+    }
+
     private Task CreateAsync(string id, JsonObject spec) => Client.CreateContainerAsync(new CreateContainerRequest
     {
         ContainerId = id, OciSpecJson = ByteString.CopyFromUtf8(spec.ToJsonString()), Rootfs = Rootfs,

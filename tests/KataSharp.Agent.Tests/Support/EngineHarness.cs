@@ -1,5 +1,6 @@
 using System.Text;
 using KataSharp.Agent.Engine;
+using KataSharp.Agent.Engine.Containers;
 using KataSharp.Agent.Engine.Processes;
 using KataSharp.Agent.Engine.Rootfs;
 using KataSharp.AgentCtl.Scenarios;
@@ -51,13 +52,14 @@ public sealed class EngineHarness : IDisposable
     /// <summary>Busybox with <paramref name="upper"/> (a directory of extra or replaced files, e.g. a hostile image's) on top.</summary>
     public static RootfsRequest BusyboxWith(string upper) => new([new LayerSpec(null, BusyboxRootfs.Path), new LayerSpec(null, upper)]);
 
-    public Task<int> CreateAsync(string id, System.Text.Json.Nodes.JsonObject spec, StdioRequest? io = null, RootfsRequest? rootfs = null) =>
-        Engine.CreateAsync(id, OciSpecs.Bytes(spec), rootfs ?? Busybox, io ?? new StdioRequest(false, true, true), Deadline.Token(60));
+    public Task<int> CreateAsync(string id, System.Text.Json.Nodes.JsonObject spec, StdioRequest? io = null, RootfsRequest? rootfs = null, NamespaceJoinRequest? join = null) =>
+        Engine.CreateAsync(id, OciSpecs.Bytes(spec), rootfs ?? Busybox, io ?? new StdioRequest(false, true, true), Deadline.Token(60), join);
 
     /// <summary>Creates and starts a container, collects stdout and stderr to the end, and waits for its exit.</summary>
-    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string id, System.Text.Json.Nodes.JsonObject spec, RootfsRequest? rootfs = null)
+    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string id, System.Text.Json.Nodes.JsonObject spec, RootfsRequest? rootfs = null,
+        NamespaceJoinRequest? join = null)
     {
-        await CreateAsync(id, spec, rootfs: rootfs);
+        await CreateAsync(id, spec, rootfs: rootfs, join: join);
         await Engine.StartAsync(id, Deadline.Token(30));
         ContainerProcess init = Engine.GetProcess(id, "");
         Task<string> stdout = ReadAllAsync(init.Stdio.Stdout);

@@ -11,8 +11,12 @@ public sealed record ContainerPlan
 {
     public required string Id { get; init; }
     public required ProcessPlan Process { get; init; }
-    /// <summary>CLONE_NEW* flags of the namespaces the container gets.</summary>
+    /// <summary>CLONE_NEW* flags of the namespaces the container has, its own and joined ones (what an exec joins).</summary>
     public required NamespaceSet Namespaces { get; init; }
+    /// <summary>The part of <see cref="Namespaces"/> joined from another container of the pod rather than made.</summary>
+    public NamespaceSet Joined { get; init; }
+    /// <summary>The namespaces the container makes itself: the clone flags of its init.</summary>
+    public NamespaceSet Owned => Namespaces & ~Joined;
     public string? Hostname { get; init; }
     public IReadOnlyList<MountPlan> Mounts { get; init; } = [];
     public IReadOnlyList<DevicePlan> Devices { get; init; } = [];

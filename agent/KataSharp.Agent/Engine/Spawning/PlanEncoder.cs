@@ -7,16 +7,18 @@ namespace KataSharp.Agent.Engine.Spawning;
 /// <summary>Turns plans into ks-spawn records: one method per mode.</summary>
 public static class PlanEncoder
 {
-    /// <summary>A new container: namespaces, root filesystem at <paramref name="rootfs"/>, init process.</summary>
-    public static byte[] ForCreate(ContainerPlan plan, string rootfs, string? cgroupProcs)
+    /// <summary>A new container: namespaces (its own, and <paramref name="joins"/>: nstype, /proc/pid/ns path of another
+    /// container's), root filesystem at <paramref name="rootfs"/>, init process.</summary>
+    public static byte[] ForCreate(ContainerPlan plan, string rootfs, string? cgroupProcs, IReadOnlyList<(NamespaceSet Type, string Path)> joins)
     {
         var w = new PlanWriter();
         w.U32(Tag.Mode, Mode.Create);
-        w.U64(Tag.CloneFlags, (ulong)plan.Namespaces);
+        w.U64(Tag.CloneFlags, (ulong)plan.Owned);
         if (cgroupProcs is not null)
         {
             w.Text(Tag.CgroupProcs, cgroupProcs);
         }
+        WriteJoins(w, joins);
         w.Text(Tag.Rootfs, rootfs);
         w.U32(Tag.RootReadonly, plan.RootReadonly ? 1u : 0u);
         w.U64(Tag.RootPropagation, (ulong)plan.RootPropagation);
@@ -71,12 +73,7 @@ public static class PlanEncoder
         {
             w.Text(Tag.CgroupProcs, cgroupProcs);
         }
-        foreach ((NamespaceSet type, string path) in joins)
-        {
-            Span<byte> numbers = new byte[4];
-            BinaryPrimitives.WriteUInt32LittleEndian(numbers, (uint)type);
-            w.Composite(Tag.JoinNamespace, numbers, path);
-        }
+        WriteJoins(w, joins);
         WriteProcess(w, process, seccomp);
         return w.ToArray();
     }
@@ -88,6 +85,17 @@ public static class PlanEncoder
         w.U32(Tag.Mode, Mode.Host);
         WriteProcess(w, process, null);
         return w.ToArray();
+    }
+
+    /// <summary>ks-spawn opens every path first, then setns()s in this order, before it clones.</summary>
+    private static void WriteJoins(PlanWriter w, IReadOnlyList<(NamespaceSet Type, string Path)> joins)
+    {
+        foreach ((NamespaceSet type, string path) in joins)
+        {
+            Span<byte> numbers = new byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(numbers, (uint)type);
+            w.Composite(Tag.JoinNamespace, numbers, path);
+        }
     }
 
     private static void WriteProcess(PlanWriter w, ProcessPlan p, byte[]? seccomp)

@@ -15,7 +15,10 @@ public static class SpecValidator
     private static readonly string[] IpcSysctls =
         ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"];
 
-    public static ContainerPlan Validate(string id, OciSpec spec, string? defaultHostname, Func<string, bool?> guestPathKind)
+    /// <param name="joined">Namespaces the container joins from another container (<see cref="Containers.NamespaceJoinRequest"/>);
+    /// the spec must list each of them, without a path.</param>
+    public static ContainerPlan Validate(string id, OciSpec spec, string? defaultHostname, Func<string, bool?> guestPathKind,
+        NamespaceSet joined = NamespaceSet.None)
     {
         if (spec.Hooks is { ValueKind: System.Text.Json.JsonValueKind.Object } hooks && hooks.EnumerateObject().Any(p => p.Value.GetArrayLength() > 0))
         {
@@ -23,13 +26,22 @@ public static class SpecValidator
         }
         ProcessPlan process = ProcessValidator.Validate(spec.Process);
         NamespaceSet namespaces = Namespaces(spec.Linux);
+        RequireListed(joined, namespaces);
         if (spec.Linux?.UidMappings is { Count: > 0 } || spec.Linux?.GidMappings is { Count: > 0 })
         {
             throw AgentException.Invalid("linux.uidMappings", "user namespaces are not supported (the VM is the isolation boundary)");
         }
 
         string? hostname = null;
-        if (namespaces.HasFlag(NamespaceSet.Uts))
+        if (joined.HasFlag(NamespaceSet.Uts))
+        {
+            // runc's rule: no hostname without a private uts namespace. The pod's hostname is the sandbox container's.
+            if (!string.IsNullOrEmpty(spec.Hostname))
+            {
+                throw AgentException.Invalid("hostname", "needs a uts namespace of its own; this container joins the pod's uts namespace, whose hostname is the sandbox container's");
+            }
+        }
+        else if (namespaces.HasFlag(NamespaceSet.Uts))
         {
             hostname = string.IsNullOrEmpty(spec.Hostname) ? defaultHostname : spec.Hostname;
             if (hostname is { Length: > 64 })
@@ -97,6 +109,7 @@ public static class SpecValidator
             Id = id,
             Process = process,
             Namespaces = namespaces,
+            Joined = joined,
             Hostname = hostname,
             Mounts = mounts,
             Devices = Devices(spec.Linux?.Devices),
@@ -110,6 +123,19 @@ public static class SpecValidator
             Seccomp = spec.Linux?.Seccomp is { } profile ? SeccompCompiler.Compile(profile) : null,
             Resources = spec.Linux?.Resources,
         };
+    }
+
+    private static void RequireListed(NamespaceSet joined, NamespaceSet namespaces)
+    {
+        if ((joined & ~Containers.NamespaceJoinRequest.Joinable) != NamespaceSet.None)
+        {
+            throw AgentException.Invalid("join_namespaces.namespace_types", $"{joined & ~Containers.NamespaceJoinRequest.Joinable} cannot be joined from another container (only ipc, uts and pid)");
+        }
+        NamespaceSet unlisted = joined & ~namespaces;
+        if (unlisted != NamespaceSet.None)
+        {
+            throw AgentException.Invalid("join_namespaces.namespace_types", $"joins {unlisted}, which linux.namespaces does not list (a container joins only namespaces its spec has)");
+        }
     }
 
     private static NamespaceSet Namespaces(OciLinux? linux)
@@ -138,7 +164,7 @@ public static class SpecValidator
                 // A path comes from the host's spec and names a host namespace; nothing in the guest answers to it.
                 throw AgentException.Invalid($"{field}.path", ns.Type == "network"
                     ? "a network namespace path names a host namespace; the pod's containers share the guest's network namespace (the runtime connects the VM to the pod network and must drop the path)"
-                    : "joining an existing namespace by path is not supported; containers get their own");
+                    : "joining a namespace by path is not supported (a path names a host namespace); to share another container's namespaces the runtime sends CreateContainerRequest.join_namespaces");
             }
             set |= flag;
         }
