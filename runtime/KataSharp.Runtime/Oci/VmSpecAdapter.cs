@@ -12,8 +12,8 @@ namespace KataSharp.Runtime.Oci;
 /// for host IPC) becomes a fresh tmpfs of CRI's default pod shm size in the guest, one per container.</item>
 /// <item>Any other bind of a host directory fails with NotImplemented naming the mount: nothing shares
 /// host directories with the guest (no virtio-fs). Binds of files are left alone (they are copied in).</item>
-/// <item>ipc and uts namespaces given by path (CRI points a pod's containers at /proc/&lt;sandbox pid&gt;/ns/…,
-/// a host process) lose the path: each container gets its own in the guest.</item>
+/// <item>ipc, uts and pid namespace paths are <see cref="PodNamespaces"/>' (run before this): they become a join of the
+/// pod's sandbox container.</item>
 /// <item>A network namespace given by path loses the path too: it names a host namespace (the pod's CNI netns in
 /// the sandbox container's spec, /proc/&lt;sandbox pid&gt;/ns/net — the shim's own — in every app container's),
 /// which the shim connects to the VM when the pod boots (<see cref="Network.PodNetwork"/>). In the guest that pod
@@ -29,7 +29,6 @@ public static class VmSpecAdapter
     /// <summary>containerd's CRI default pod shm size (64 MiB), as tmpfs options.</summary>
     public static readonly string[] ShmOptions = ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"];
 
-    private static readonly string[] NamespacesWithoutPath = ["ipc", "uts", "network"];
 
     /// <param name="isHostDirectory">Whether a bind source is a directory on the host (Directory.Exists in the shim).</param>
     public static string ForGuest(string specJson, Func<string, bool> isHostDirectory)
@@ -45,7 +44,7 @@ public static class VmSpecAdapter
             throw new RuntimeException(RuntimeError.InvalidArgument, $"config.json is not valid JSON: {e.Message}");
         }
         bool changed = AdaptMounts(spec, isHostDirectory);
-        changed |= DropNamespacePaths(spec);
+        changed |= DropNetworkNamespacePath(spec);
         return changed ? spec.ToJsonString() : specJson;
     }
 
@@ -88,7 +87,7 @@ public static class VmSpecAdapter
         return changed;
     }
 
-    private static bool DropNamespacePaths(JsonObject spec)
+    private static bool DropNetworkNamespacePath(JsonObject spec)
     {
         if (spec["linux"] is not JsonObject linux || linux["namespaces"] is not JsonArray namespaces)
         {
@@ -97,7 +96,7 @@ public static class VmSpecAdapter
         bool changed = false;
         foreach (JsonObject ns in namespaces.OfType<JsonObject>())
         {
-            if (NamespacesWithoutPath.Contains(Text(ns["type"])) && !string.IsNullOrEmpty(Text(ns["path"])))
+            if (Text(ns["type"]) == "network" && !string.IsNullOrEmpty(Text(ns["path"])))
             {
                 ns.Remove("path");
                 changed = true;

@@ -301,15 +301,17 @@ public sealed class TaskSupervisor : IAsyncDisposable
     private async Task<uint> CreateInSandboxAsync(CreateTaskCommand command, CancellationToken cancellationToken)
     {
         OciBundle bundle = OciBundle.Load(command.Bundle);
-        // Before the VM boots: a spec the guest cannot honour (a host directory bind) fails at once.
-        string guestSpec = VmSpecAdapter.ForGuest(bundle.SpecJson, Directory.Exists);
+        // Before the VM boots: a spec the guest cannot honour (a host directory bind, a host pid namespace) fails at once.
+        var (podSpec, join) = PodNamespaces.ForGuest(bundle.SpecJson, bundle.Annotations);
+        RequirePodContainer(command.Id, join);
+        string guestSpec = VmSpecAdapter.ForGuest(podSpec, Directory.Exists);
         var placement = new ContainerPlacement(command.Id, PodResources.FromAnnotations(bundle.Annotations), bundle.CgroupsPath, bundle.MemoryLimitBytes,
             bundle.NetworkNamespacePath);
         await _sandbox.EnsureRunningAsync(command.ConfigPath, placement, cancellationToken);
         IReadOnlyList<AttachedLayer> layers = await _sandbox.AttachRootfsAsync(command.Id, command.Rootfs, cancellationToken);
         try
         {
-            var launch = new ContainerLaunch(command.Id, guestSpec, layers, bundle.ReadBindMountedFiles(), command.Stdio);
+            var launch = new ContainerLaunch(command.Id, guestSpec, layers, bundle.ReadBindMountedFiles(), command.Stdio, join);
             await _sandbox.Backend.CreateContainerAsync(launch, cancellationToken);
         }
         catch
@@ -325,6 +327,17 @@ public sealed class TaskSupervisor : IAsyncDisposable
         Persist();
         _log.Info("container created", command.Id);
         return Pid;
+    }
+
+    /// <summary>A container joins only namespaces of a container this shim runs, i.e. of its own pod.</summary>
+    private void RequirePodContainer(string containerId, NamespaceJoin? join)
+    {
+        if (join is not null && !HasContainer(join.ContainerId))
+        {
+            throw new RuntimeException(RuntimeError.NotFound,
+                $"container {containerId}: shares the {string.Join(", ", join.Namespaces).ToLowerInvariant()} namespaces of its pod's sandbox {join.ContainerId} " +
+                $"({OciBundle.SandboxIdAnnotation}), which is not a container of this pod");
+        }
     }
 
     private async Task<(uint, ExitStatus)> DeleteContainerAsync(TaskContainer container, CancellationToken cancellationToken)

@@ -241,6 +241,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
             OciSpecJson = ByteString.CopyFromUtf8(GuestSpec.RewriteBindSources(launch.SpecJson, guestSources)),
             Rootfs = new RootFilesystem(),
             Io = new ProcessIo { Stdin = launch.Stdio.Stdin is not null, Stdout = launch.Stdio.Stdout is not null, Stderr = launch.Stdio.Stderr is not null },
+            JoinNamespaces = GuestNamespaceJoin.ToProtocol(launch.JoinNamespaces),
         };
         // The runtime lists layers topmost first (lowerdir order); the agent wants the base first.
         foreach (AttachedLayer layer in launch.Layers.Reverse())

@@ -57,27 +57,28 @@ public class VmSpecAdapterTests
         Assert.Contains("shares no host directories", e.Message);
     }
 
+    /// <summary>CRI gives an app container the shim's own netns (/proc/&lt;sandbox pid&gt;/ns/net): the pod's containers share the guest's.
+    /// Its ipc/uts paths are <see cref="PodNamespaces"/>' to translate (run before this), not dropped here.</summary>
     [Fact]
-    public void CriContainerNamespacePaths_IpcUtsAndNetworkLoseThePath_TheEntriesStay()
+    public void CriContainerNetworkNamespacePath_LosesThePath_TheEntryStays()
     {
         const string spec = """
-            {"linux":{"namespaces":[{"type":"pid"},{"type":"ipc","path":"/proc/4242/ns/ipc"},{"type":"uts","path":"/proc/4242/ns/uts"},
-              {"type":"mount"},{"type":"network","path":"/proc/4242/ns/net"}]}}
+            {"linux":{"namespaces":[{"type":"pid"},{"type":"ipc","path":"/proc/4242/ns/ipc"},{"type":"mount"},{"type":"network","path":"/proc/4242/ns/net"}]}}
             """;
         JsonElement[] namespaces = JsonDocument.Parse(Adapt(spec)).RootElement.GetProperty("linux").GetProperty("namespaces").EnumerateArray().ToArray();
-        Assert.Equal(["pid", "ipc", "uts", "mount", "network"], namespaces.Select(n => n.GetProperty("type").GetString()));
-        Assert.All(namespaces, n => Assert.False(n.TryGetProperty("path", out _), $"{n} kept a host path"));
+        Assert.Equal(["pid", "ipc", "mount", "network"], namespaces.Select(n => n.GetProperty("type").GetString()));
+        Assert.False(namespaces[3].TryGetProperty("path", out _));
+        Assert.Equal("/proc/4242/ns/ipc", namespaces[1].GetProperty("path").GetString());
     }
 
     /// <summary>The sandbox container's spec names the pod's CNI netns: the VM is connected to it on the host, the guest sees no path.</summary>
     [Fact]
-    public void CriSandboxNetworkNamespacePath_IsDropped_AndAPidPathIsKept()
+    public void CriSandboxNetworkNamespacePath_IsDropped()
     {
         const string spec = """
-            {"linux":{"namespaces":[{"type":"pid","path":"/proc/4242/ns/pid"},{"type":"mount"},{"type":"network","path":"/var/run/netns/cni-0a1b"}]}}
+            {"linux":{"namespaces":[{"type":"pid"},{"type":"mount"},{"type":"network","path":"/var/run/netns/cni-0a1b"}]}}
             """;
         JsonElement[] namespaces = JsonDocument.Parse(Adapt(spec)).RootElement.GetProperty("linux").GetProperty("namespaces").EnumerateArray().ToArray();
-        Assert.Equal("/proc/4242/ns/pid", namespaces[0].GetProperty("path").GetString()); // the agent refuses it, naming the field
         Assert.False(namespaces[2].TryGetProperty("path", out _));
         Assert.Equal("network", namespaces[2].GetProperty("type").GetString());
     }

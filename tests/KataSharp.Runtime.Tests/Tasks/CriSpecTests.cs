@@ -1,4 +1,5 @@
 using KataSharp.Runtime.Containerd.Wire;
+using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tests.Fakes;
 using KataSharp.Runtime.Ttrpc;
 using Xunit;
@@ -29,6 +30,45 @@ public class CriSpecTests
         Assert.DoesNotContain(shm, launch.SpecJson);
         var file = Assert.Single(launch.Files);
         Assert.Equal("/etc/resolv.conf", file.Destination);
+    }
+
+    /// <summary>shareProcessNamespace: CRI points the app container's ipc, uts and pid at the host's view of the sandbox (this shim's pid).</summary>
+    [Fact]
+    public async Task CriAppContainer_JoinsItsSandboxsNamespacesByContainerId()
+    {
+        await using var h = TaskHarness.Start();
+        await h.Call("Create", CriRequest(h, "s1", "sandbox", "s1", ""), CreateTaskResponse.Parser);
+        await h.Call("Create", CriRequest(h, "c1", "container", "s1", PodNamespacePaths), CreateTaskResponse.Parser);
+        Assert.Null(h.Backend.Containers["s1"].JoinNamespaces);
+        var launch = h.Backend.Containers["c1"];
+        Assert.Equal("s1", launch.JoinNamespaces!.ContainerId);
+        Assert.Equal([PodNamespace.Pid, PodNamespace.Ipc, PodNamespace.Uts], launch.JoinNamespaces.Namespaces);
+        Assert.DoesNotContain("/proc/4242/ns", launch.SpecJson);
+    }
+
+    [Fact]
+    public async Task CriAppContainer_OfASandboxThisShimDoesNotRun_FailsNamingIt()
+    {
+        await using var h = TaskHarness.Start();
+        await h.Call("Create", CriRequest(h, "s1", "sandbox", "s1", ""), CreateTaskResponse.Parser);
+        var error = await h.CallFails("Create", CriRequest(h, "c1", "container", "other-pod", PodNamespacePaths), CreateTaskResponse.Parser);
+        Assert.Equal(TtrpcStatusCode.NotFound, error.Code);
+        Assert.Contains("other-pod", error.Message);
+        Assert.False(h.Backend.Containers.ContainsKey("c1"));
+    }
+
+    private const string PodNamespacePaths = """
+        "linux":{"namespaces":[{"type":"pid","path":"/proc/4242/ns/pid"},{"type":"ipc","path":"/proc/4242/ns/ipc"},{"type":"uts","path":"/proc/4242/ns/uts"},{"type":"mount"}]},
+        """;
+
+    private static CreateTaskRequest CriRequest(TaskHarness h, string id, string type, string sandboxId, string linux)
+    {
+        var request = h.CreateRequest(id);
+        File.WriteAllText(Path.Combine(request.Bundle, "config.json"), $$$"""
+            {"ociVersion":"1.0.2","process":{"args":["/bin/sleep","1000"]},{{{linux}}}
+             "annotations":{"io.kubernetes.cri.container-type":"{{{type}}}","io.kubernetes.cri.sandbox-id":"{{{sandboxId}}}"}}
+            """);
+        return request;
     }
 
     [Fact]
