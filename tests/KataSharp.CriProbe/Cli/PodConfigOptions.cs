@@ -10,7 +10,8 @@ internal static class PodConfigOptions
 {
     public const string Help =
         "  pod flags: --name N (required) [--namespace NS] [--uid U] [--attempt N] [--hostname H] [--log-dir DIR]\n" +
-        "             [--network pod|node] [--ipc pod|node] [--pid pod|container|node] [--label k=v]... [--pod-annotation k=v]...";
+        "             [--network pod|node] [--ipc pod|node] [--pid pod|container|node] [--label k=v]... [--pod-annotation k=v]...\n" +
+        "             [--sysctl k=v]...";
 
     public static PodSandboxConfig Read(ProbeArguments args)
     {
@@ -40,6 +41,7 @@ internal static class PodConfigOptions
                 },
             },
         };
+        config.Linux.Sysctls.Add(args.Pairs("sysctl"));
         config.Labels.Add(args.Pairs("label"));
         config.Annotations.Add(args.Pairs("pod-annotation"));
         return config;

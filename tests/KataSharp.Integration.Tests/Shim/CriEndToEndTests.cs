@@ -166,6 +166,44 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
         s.Equal(s["app_netns"], "sandbox_netns");
     }
 
+    /// <summary>
+    /// CRI points the app container at /proc/&lt;sandbox pid&gt;/ns/{ipc,uts,pid} (the pod has shareProcessNamespace); in the
+    /// guest it joined the pause container's namespaces: the same namespaces, the pod's hostname, a message queue the pause
+    /// container made, and the pause process as its pid 1.
+    /// </summary>
+    [Fact]
+    public async Task TheAppContainer_SharesThePauseContainersIpcUtsAndPidNamespaces()
+    {
+        ShimScenario s = await RunAsync();
+        foreach (string ns in new[] { "ipc", "uts", "pid" })
+        {
+            Assert.True(s[$"sandbox_ns_{ns}"].StartsWith($"{ns}:[", StringComparison.Ordinal), $"sandbox_ns_{ns} '{s[$"sandbox_ns_{ns}"]}'\n{s.Log}");
+            s.Equal(s[$"sandbox_ns_{ns}"], $"app_ns_{ns}");
+        }
+        s.Equal("ks-cri-pod-host", "sandbox_ns_host");
+        s.Equal("ks-cri-pod-host", "app_ns_host");
+        s.Equal("made", "sandbox_ns_mq");
+        s.Equal("ks-pod-queue", "app_ns_mq");
+        s.Equal("sleep", "app_ns_pid1");
+        s.Contains("2147483647", "app_ns_ps"); // the pause process (sleep 2147483647)...
+        s.Contains("httpd", "app_ns_ps"); // ...next to the app's own
+    }
+
+    /// <summary>The pod sandbox's sysctls are written in the pause container (they used to fail Create with EROFS); the app
+    /// container sees the ipc ones through the ipc namespace it joined, and the net one in the pod's network namespace.</summary>
+    [Fact]
+    public async Task ThePodsSysctls_AreSetInThePauseContainer_AndSeenByTheAppContainer()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("0", "runp_exit");
+        foreach (string who in new[] { "sandbox", "app" })
+        {
+            s.Equal("1", $"{who}_ns_shm_rmid_forced");
+            s.Equal("12345", $"{who}_ns_msgmax");
+            s.Equal("1000", $"{who}_ns_port_start");
+        }
+    }
+
     [Fact]
     public async Task L1ReachesThePodsHttpServer_OverThePodIp_AndThePodReachesTheBridgeAddress()
     {

@@ -148,7 +148,9 @@ run_probe version version
 run_probe pause_image image-status "$PAUSE_IMAGE"
 
 # ---- the pod: its sandbox (pause) container boots the VM ----
-pod=(--name ks-cri-pod --namespace default --uid ks-cri-pod-uid --network pod --log-dir "$POD_LOGS")
+# shareProcessNamespace (--pid pod), a hostname, and sysctls (safe, allowed-unsafe ipc, a net one) on the pod sandbox.
+pod=(--name ks-cri-pod --namespace default --uid ks-cri-pod-uid --network pod --log-dir "$POD_LOGS" --pid pod --hostname ks-cri-pod-host
+  --sysctl kernel.shm_rmid_forced=1 --sysctl kernel.msgmax=12345 --sysctl net.ipv4.ip_unprivileged_port_start=1000)
 run_probe runp runp --handler katasharp "${pod[@]}"
 sid=$(probe pods 2>/dev/null | awk '$3 == "ks-cri-pod" { print $1 }' | head -n1)
 rec sandbox_id "$sid"
@@ -184,6 +186,18 @@ rec qemu_processes "$(pgrep -c qemu-system)"
 # Both containers see the same guest kernel boot: the pause container through ctr, the app through CRI.
 rec sandbox_boot_id "$(kctr task exec --exec-id boot-id "$sid" cat /proc/sys/kernel/random/boot_id 2>&1 </dev/null | flat)"
 run_probe app_boot_id exec-sync "$cid" -- cat /proc/sys/kernel/random/boot_id
+
+# ---- the pod's shared namespaces: the app container joined the pause container's ipc, uts and pid namespaces ----
+# One exec in each (forks are slow here), each printing key=value lines. The pause container makes a POSIX message
+# queue (an object of its ipc namespace) first; the app container then lists it.
+podns_script='echo "ipc=$(readlink /proc/self/ns/ipc)"; echo "uts=$(readlink /proc/self/ns/uts)"; echo "pid=$(readlink /proc/self/ns/pid)"
+  echo "host=$(hostname)"; echo "shm_rmid_forced=$(cat /proc/sys/kernel/shm_rmid_forced)"; echo "msgmax=$(cat /proc/sys/kernel/msgmax)"
+  echo "port_start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)"'
+podns_keys="ipc uts pid host shm_rmid_forced msgmax port_start"
+sandbox_ns=$(kctr task exec --exec-id podns "$sid" sh -c "$podns_script; touch /dev/mqueue/ks-pod-queue && echo mq=made" 2>&1 </dev/null)
+for k in $podns_keys mq; do rec "sandbox_ns_$k" "$(printf '%s\n' "$sandbox_ns" | field "$k")"; done
+app_ns=$(probe exec-sync "$cid" -- sh -c "$podns_script; echo \"mq=\$(ls /dev/mqueue)\"; echo \"pid1=\$(cat /proc/1/comm)\"; echo \"ps=\$(ps -o pid,args | tr '\\n' '|')\"" 2>&1 </dev/null)
+for k in $podns_keys mq pid1 ps; do rec "app_ns_$k" "$(printf '%s\n' "$app_ns" | field "$k")"; done
 
 # ---- the pod network: CNI bridge → veth eth0 in the pod's namespace → tc → tap → virtio-net → guest ----
 # (few processes: forks are slow in L1 under TCG, so the pod namespace is read with one nsenter and parsed in bash)
