@@ -157,7 +157,7 @@ rec sandbox_id "$sid"
 run_probe podstatus podstatus "$sid"
 
 # ---- the app container: same pod, so the same shim and VM ----
-# The shell is pid 1 of its pid namespace: TERM reaches it only through a handler (StopContainer sends TERM).
+# The shell traps TERM (StopContainer sends TERM; a shell as pid 1 of a pid namespace, without --pid pod, gets it only through a handler).
 # It serves HTTP on the pod network (busybox httpd in the foreground, a child the shell waits for).
 run_probe create create --pod "$sid" "${pod[@]}" --container-name app --image docker.io/library/busybox:latest --log-path app.log \
   -- sh -c "trap 'exit 143' TERM; echo \"app-start \$(uname -r)\"; mkdir -p /tmp/www && echo ks-pod-http-ok >/tmp/www/index.html && { busybox httpd -f -p $POD_HTTP_PORT -h /tmp/www & }; sleep 100000 & wait"
