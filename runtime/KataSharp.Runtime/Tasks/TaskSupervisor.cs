@@ -302,14 +302,14 @@ public sealed class TaskSupervisor : IAsyncDisposable
     {
         OciBundle bundle = OciBundle.Load(command.Bundle);
         // Before the VM boots: a spec the guest cannot honour (a host directory bind) fails at once.
-        string guestSpec = VmSpecAdapter.ForGuest(bundle.SpecJson, Directory.Exists);
+        string guestSpec = VmSpecAdapter.ForGuest(bundle.SpecJson, Directory.Exists, out var hostDirectories);
         var placement = new ContainerPlacement(command.Id, PodResources.FromAnnotations(bundle.Annotations), bundle.CgroupsPath, bundle.MemoryLimitBytes,
             bundle.NetworkNamespacePath);
         await _sandbox.EnsureRunningAsync(command.ConfigPath, placement, cancellationToken);
         IReadOnlyList<AttachedLayer> layers = await _sandbox.AttachRootfsAsync(command.Id, command.Rootfs, cancellationToken);
         try
         {
-            var launch = new ContainerLaunch(command.Id, guestSpec, layers, bundle.ReadBindMountedFiles(), command.Stdio);
+            var launch = new ContainerLaunch(command.Id, guestSpec, layers, bundle.ReadBindMountedFiles(), command.Stdio, hostDirectories);
             await _sandbox.Backend.CreateContainerAsync(launch, cancellationToken);
         }
         catch
