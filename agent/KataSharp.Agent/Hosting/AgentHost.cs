@@ -53,7 +53,8 @@ public static class AgentHost
 
         using (engine)
         {
-            var sandbox = new SandboxState(new GuestSettings(options.EtcDir), new SharedFiles(Path.Combine(options.StateDir, "shared")));
+            var sandbox = new SandboxState(new GuestSettings(options.EtcDir), new SharedFiles(Path.Combine(options.StateDir, "shared")),
+                new PodVolumes(Path.Combine(options.StateDir, "volumes")));
             Directory.CreateDirectory(sandbox.Files.Root);
             WebApplication app = Build(options, engine, sandbox, loggers);
             app.Lifetime.ApplicationStarted.Register(() =>

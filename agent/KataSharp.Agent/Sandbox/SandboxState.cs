@@ -2,8 +2,9 @@ using KataSharp.Agent.Engine;
 
 namespace KataSharp.Agent.Sandbox;
 
-/// <summary>The guest's one sandbox: its id (set once by CreateSandbox), the shared-files directory and guest settings.</summary>
-public sealed class SandboxState(GuestSettings settings, SharedFiles files)
+/// <summary>The guest's one sandbox: its id (set once by CreateSandbox), the shared-files directory, the pod's shared volumes
+/// and guest settings.</summary>
+public sealed class SandboxState(GuestSettings settings, SharedFiles files, PodVolumes volumes)
 {
     private readonly object _lock = new();
 
@@ -12,6 +13,8 @@ public sealed class SandboxState(GuestSettings settings, SharedFiles files)
     public GuestSettings Settings { get; } = settings;
 
     public SharedFiles Files { get; } = files;
+
+    public PodVolumes Volumes { get; } = volumes;
 
     /// <summary>When the gRPC server started serving, in milliseconds since boot.</summary>
     public ulong ReadyAtBootMs { get; set; }

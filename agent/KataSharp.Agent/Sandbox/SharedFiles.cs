@@ -1,29 +1,69 @@
 using KataSharp.Agent.Engine;
+using KataSharp.Linux;
+using KataSharp.Linux.Files;
 
 namespace KataSharp.Agent.Sandbox;
 
 /// <summary>
-/// CopyFile's destination: small files (hosts, resolv.conf, configmaps, secrets) written under one
-/// guest directory, in chunks, appearing atomically (rename) once complete. Paths cannot leave it.
+/// CopyFile's destination: small files (hosts, resolv.conf) and whole copied volumes (configmap, secret,
+/// projected, downward API trees) written under one guest directory — files in chunks, appearing atomically
+/// (rename) once complete; symlinks renamed into place, so kubelet's <c>..data</c> swap stays atomic in the guest;
+/// and removals of entries that vanished on the host. Paths cannot leave it: each is checked by
+/// <see cref="SharedPath"/> and walked with <see cref="DirectoryHandle"/>, never through a symlink, because a
+/// container with a writable bind of a copied volume may have replaced any directory below it by a symlink.
 /// </summary>
 public sealed class SharedFiles(string root)
 {
     private const long MaxFileSize = 64L << 20;
+    private const UnixFileMode DefaultFileMode = (UnixFileMode)0x1a4, DefaultDirectoryMode = (UnixFileMode)0x1ed; // 0644, 0755
+    private const string PartialSuffix = ".ks-partial", LinkSuffix = ".ks-link";
 
     public string Root { get; } = root;
 
-    public string Write(string relative, ReadOnlySpan<byte> data, ulong offset, ulong fileSize, uint mode, uint dirMode, uint uid, uint gid, string symlinkTarget)
+    /// <summary>Writes one chunk of a file, a whole symlink (<paramref name="symlinkTarget"/>) or a directory; returns the guest path.</summary>
+    public string Write(string relative, ReadOnlySpan<byte> data, ulong offset, ulong fileSize, uint mode, uint dirMode, uint uid, uint gid,
+        string symlinkTarget, bool directory = false)
     {
-        string path = Resolve(relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!, (UnixFileMode)(dirMode == 0 ? 0x1ed : dirMode & 0xfff));
-        if (symlinkTarget.Length > 0)
+        string[] parts = SharedPath.Split(relative, "path");
+        string name = parts[^1];
+        using DirectoryHandle parent = OpenParent(parts, create: true, dirMode == 0 ? DefaultDirectoryMode : (UnixFileMode)(dirMode & 0xfff))!;
+        if (directory)
         {
-            string temp = path + ".ks-link";
-            File.Delete(temp);
-            File.CreateSymbolicLink(temp, symlinkTarget);
-            File.Move(temp, path, overwrite: true);
-            return path;
+            ReplaceUnless(parent, name, DirectoryEntryKind.Directory);
+            using DirectoryHandle made = parent.OpenOrCreateDirectory(name, DefaultDirectoryMode);
+            made.SetModeAndOwner(mode == 0 ? DefaultDirectoryMode : (UnixFileMode)(mode & 0xfff), uid, gid);
         }
+        else if (symlinkTarget.Length > 0)
+        {
+            if (symlinkTarget.Contains('\0') || symlinkTarget.Length > SharedPath.MaxPathBytes)
+            {
+                throw AgentException.Invalid("symlink_target", "must be at most 4096 characters without NUL");
+            }
+            // The target is text for the container's view; the agent never resolves it.
+            string temp = name + LinkSuffix;
+            parent.Remove(temp);
+            parent.CreateSymlink(temp, symlinkTarget);
+            ReplaceUnless(parent, name, DirectoryEntryKind.Symlink);
+            parent.Rename(temp, name);
+        }
+        else
+        {
+            WriteChunk(parent, relative, name, data, offset, fileSize, mode, uid, gid);
+        }
+        return Path.Combine(Root, relative);
+    }
+
+    /// <summary>Removes a file, symlink or directory tree below the shared directory, following no symlink; false when it was not there.</summary>
+    public bool Remove(string relative)
+    {
+        string[] parts = SharedPath.Split(relative, "path");
+        using DirectoryHandle? parent = OpenParent(parts, create: false, DefaultDirectoryMode);
+        return parent is not null && parent.Remove(parts[^1]);
+    }
+
+    private static void WriteChunk(DirectoryHandle parent, string relative, string name, ReadOnlySpan<byte> data, ulong offset, ulong fileSize,
+        uint mode, uint uid, uint gid)
+    {
         if (fileSize > MaxFileSize)
         {
             throw AgentException.Invalid("file_size", $"{fileSize} bytes is above the {MaxFileSize >> 20} MiB CopyFile limit");
@@ -32,37 +72,79 @@ public sealed class SharedFiles(string root)
         {
             throw AgentException.Invalid("offset", $"chunk [{offset}, +{data.Length}) runs past file_size {fileSize}");
         }
-        string partial = path + ".ks-partial";
+        string partial = name + PartialSuffix;
+        FileDescriptor file;
         if (offset == 0)
         {
-            File.Delete(partial);
+            parent.Remove(partial);
+            file = parent.CreateFile(partial, DefaultFileMode);
         }
-        else if (!File.Exists(partial) || (ulong)new FileInfo(partial).Length != offset)
+        else if (parent.KindOf(partial, out long size) != DirectoryEntryKind.File || (ulong)size != offset)
         {
             throw AgentException.FailedPrecondition($"chunk at offset {offset} of {relative} does not follow the previous chunk; resend from offset 0");
         }
-        using (var stream = new FileStream(partial, FileMode.Append, FileAccess.Write))
+        else
         {
-            stream.Write(data);
+            file = parent.OpenForAppend(partial);
         }
-        if (offset + (ulong)data.Length == fileSize)
+        using (file)
         {
-            File.SetUnixFileMode(partial, (UnixFileMode)(mode == 0 ? 0x1a4 : mode & 0xfff));
-            if (uid != 0 || gid != 0)
+            file.WriteAll(data);
+            if (offset + (ulong)data.Length != fileSize)
             {
-                Linux.Files.Ownership.Change(partial, uid, gid);
+                return;
             }
-            File.Move(partial, path, overwrite: true);
+            DirectoryHandle.SetModeAndOwner(file, mode == 0 ? DefaultFileMode : (UnixFileMode)(mode & 0xfff), uid, gid);
         }
-        return path;
+        ReplaceUnless(parent, name, DirectoryEntryKind.File);
+        parent.Rename(partial, name);
     }
 
-    private string Resolve(string relative)
+    /// <summary>rename(2) replaces a file or symlink atomically, but not a directory by a non-directory (or back):
+    /// an entry whose kind changed on the host is removed first.</summary>
+    private static void ReplaceUnless(DirectoryHandle parent, string name, DirectoryEntryKind kind)
     {
-        if (relative.Length == 0 || relative.StartsWith('/') || relative.Split('/').Any(p => p is ".." or "." || p.Length == 0) || relative.Contains('\0'))
+        DirectoryEntryKind? existing = parent.KindOf(name, out _);
+        bool compatible = existing is null || (existing == DirectoryEntryKind.Directory) == (kind == DirectoryEntryKind.Directory);
+        if (!compatible)
         {
-            throw AgentException.Invalid("path", $"'{relative}' must be a relative path below the shared directory, without '.', '..' or empty parts");
+            parent.Remove(name);
         }
-        return Path.Combine(Root, relative);
+    }
+
+    /// <summary>The directory holding the last component, walked from the root without following symlinks; null when a part
+    /// is missing and <paramref name="create"/> is false.</summary>
+    private DirectoryHandle? OpenParent(string[] parts, bool create, UnixFileMode dirMode)
+    {
+        Directory.CreateDirectory(Root);
+        DirectoryHandle current = DirectoryHandle.Open(Root);
+        try
+        {
+            foreach (string part in parts[..^1])
+            {
+                DirectoryHandle next;
+                try
+                {
+                    next = create ? current.OpenOrCreateDirectory(part, dirMode) : current.OpenDirectory(part);
+                }
+                catch (LinuxException e) when (!create && e.Errno == Errno.ENOENT)
+                {
+                    current.Dispose();
+                    return null;
+                }
+                catch (LinuxException e) when (e.Errno is Errno.ELOOP or Errno.ENOTDIR)
+                {
+                    throw AgentException.FailedPrecondition($"{Path.Combine(current.Path, part)} is not a directory (a symlink or file is there); nothing is written through it");
+                }
+                current.Dispose();
+                current = next;
+            }
+            return current;
+        }
+        catch
+        {
+            current.Dispose();
+            throw;
+        }
     }
 }

@@ -74,8 +74,22 @@ public sealed class AgentGrpcService(ContainerEngine engine, SandboxState sandbo
     public override Task<CopyFileResponse> CopyFile(CopyFileRequest request, ServerCallContext context)
     {
         string path = sandbox.Files.Write(request.Path, request.Data.Span, request.Offset, request.FileSize, request.Mode, request.DirMode,
-            request.Uid, request.Gid, request.SymlinkTarget);
+            request.Uid, request.Gid, request.SymlinkTarget, request.Directory);
         return Task.FromResult(new CopyFileResponse { GuestPath = path });
+    }
+
+    public override Task<RemoveFileResponse> RemoveFile(RemoveFileRequest request, ServerCallContext context) =>
+        Task.FromResult(new RemoveFileResponse { Removed = sandbox.Files.Remove(request.Path) });
+
+    public override Task<PrepareVolumeResponse> PrepareVolume(PrepareVolumeRequest request, ServerCallContext context)
+    {
+        PodVolumeMedium medium = request.Medium switch
+        {
+            VolumeMedium.Directory => PodVolumeMedium.Directory,
+            VolumeMedium.Tmpfs => PodVolumeMedium.Tmpfs,
+            _ => throw AgentException.Invalid("medium", $"unknown volume medium {request.Medium}"),
+        };
+        return Task.FromResult(new PrepareVolumeResponse { GuestPath = sandbox.Volumes.Prepare(request.Name, medium, request.SizeBytes) });
     }
 
     // ---- pod network

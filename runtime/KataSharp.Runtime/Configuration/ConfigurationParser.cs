@@ -93,7 +93,10 @@ public static class ConfigurationParser
             LayerCacheDir: r.String("layer_cache_dir", "/var/lib/katasharp/layers"),
             Debug: r.Bool("debug", false),
             IoDrainTimeoutSeconds: r.Int("io_drain_timeout_seconds", 5, 0, 600),
-            SandboxCgroup: r.Bool("sandbox_cgroup", true));
+            SandboxCgroup: r.Bool("sandbox_cgroup", true),
+            VolumeMaxMib: r.Int("volume_max_mib", 16, 1, 1024),
+            VolumeMaxEntries: r.Int("volume_max_entries", 1024, 1, 1 << 20),
+            VolumeSyncIntervalMs: r.Int("volume_sync_interval_ms", 1000, 100, 60_000));
         r.RejectUnknownKeys();
         if (!Path.IsPathFullyQualified(settings.LayerCacheDir))
         {

@@ -2,4 +2,8 @@ namespace KataSharp.Runtime.Configuration;
 
 /// <summary>[runtime]: host-side behaviour of the shim.</summary>
 /// <param name="SandboxCgroup">Whether the shim (VMM threads and guest RAM) moves into the pod's cgroup.</param>
-public sealed record RuntimeSettings(string LayerCacheDir, bool Debug, int IoDrainTimeoutSeconds, bool SandboxCgroup = true);
+/// <param name="VolumeMaxMib">Per copied kubelet volume (configmap, secret, projected, downward API): most MiB of files.</param>
+/// <param name="VolumeMaxEntries">Per copied volume: most files, directories and symlinks.</param>
+/// <param name="VolumeSyncIntervalMs">How often the shim polls a copied volume's host directory for kubelet's updates.</param>
+public sealed record RuntimeSettings(string LayerCacheDir, bool Debug, int IoDrainTimeoutSeconds, bool SandboxCgroup = true,
+    int VolumeMaxMib = 16, int VolumeMaxEntries = 1024, int VolumeSyncIntervalMs = 1000);

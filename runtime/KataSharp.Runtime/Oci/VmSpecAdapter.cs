@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Volumes;
 
 namespace KataSharp.Runtime.Oci;
 
@@ -8,10 +9,11 @@ namespace KataSharp.Runtime.Oci;
 /// What a spec written for a host runtime (containerd's CRI plugin, ctr) means inside the pod's VM,
 /// where host directories and host namespaces do not exist:
 /// <list type="bullet">
-/// <item>A bind of a host <em>directory</em> at /dev/shm (CRI's per-pod shm tmpfs, or the host's /dev/shm
-/// for host IPC) becomes a fresh tmpfs of CRI's default pod shm size in the guest, one per container.</item>
-/// <item>Any other bind of a host directory fails with NotImplemented naming the mount: nothing shares
-/// host directories with the guest (no virtio-fs). Binds of files are left alone (they are copied in).</item>
+/// <item>Binds of host <em>directories</em> are classified (<see cref="HostDirectoryClassifier"/>): kubelet's configmap,
+/// secret, projected, downward-API and emptyDir volumes and the pod's /dev/shm stay binds, listed for the backend,
+/// which points them at their guest directories; the host's own /dev/shm (host IPC) becomes a fresh tmpfs of CRI's
+/// default pod shm size, one per container; any other directory fails with NotImplemented naming the mount: nothing
+/// shares host directories with the guest (no virtio-fs). Binds of files are left alone (they are copied in).</item>
 /// <item>ipc, uts and pid namespace paths are <see cref="PodNamespaces"/>' (run before this): they become a join of the
 /// pod's sandbox container.</item>
 /// <item>A network namespace given by path loses the path too: it names a host namespace (the pod's CNI netns in
@@ -24,14 +26,17 @@ namespace KataSharp.Runtime.Oci;
 /// </summary>
 public static class VmSpecAdapter
 {
-    public const string ShmDestination = "/dev/shm";
+    public const string ShmDestination = HostDirectoryClassifier.ShmDestination;
 
     /// <summary>containerd's CRI default pod shm size (64 MiB), as tmpfs options.</summary>
     public static readonly string[] ShmOptions = ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"];
 
 
     /// <param name="isHostDirectory">Whether a bind source is a directory on the host (Directory.Exists in the shim).</param>
-    public static string ForGuest(string specJson, Func<string, bool> isHostDirectory)
+    public static string ForGuest(string specJson, Func<string, bool> isHostDirectory) => ForGuest(specJson, isHostDirectory, out _);
+
+    /// <param name="volumes">The host-directory binds the backend must provide in the guest (kubelet volumes, the pod's /dev/shm).</param>
+    public static string ForGuest(string specJson, Func<string, bool> isHostDirectory, out IReadOnlyList<HostDirectoryMount> volumes)
     {
         JsonObject spec;
         try
@@ -43,12 +48,14 @@ public static class VmSpecAdapter
         {
             throw new RuntimeException(RuntimeError.InvalidArgument, $"config.json is not valid JSON: {e.Message}");
         }
-        bool changed = AdaptMounts(spec, isHostDirectory);
+        var found = new List<HostDirectoryMount>();
+        bool changed = AdaptMounts(spec, isHostDirectory, found);
+        volumes = found;
         changed |= DropNetworkNamespacePath(spec);
         return changed ? spec.ToJsonString() : specJson;
     }
 
-    private static bool AdaptMounts(JsonObject spec, Func<string, bool> isHostDirectory)
+    private static bool AdaptMounts(JsonObject spec, Func<string, bool> isHostDirectory, List<HostDirectoryMount> volumes)
     {
         if (spec["mounts"] is not JsonArray mounts)
         {
@@ -67,13 +74,13 @@ public static class VmSpecAdapter
             {
                 continue; // a file is copied in; a missing source is the agent's to report
             }
-            if (destination.TrimEnd('/') != ShmDestination)
-            {
-                throw new RuntimeException(RuntimeError.NotImplemented,
-                    $"mounts[{i}]: bind mount of the host directory {source} → {destination}: katasharp shares no host directories with the VM " +
-                    "(no virtio-fs); only small files are copied in and /dev/shm becomes a tmpfs in the guest. Use an emptyDir-like tmpfs mount or bake the data into the image");
-            }
             bool readOnly = mount["options"] is JsonArray options && options.Any(o => Text(o) == "ro");
+            HostDirectoryMount classified = HostDirectoryClassifier.Classify(i, source, destination, readOnly);
+            if (classified.Use != HostDirectoryUse.HostShm)
+            {
+                volumes.Add(classified); // stays a bind; the backend points it at the guest directory
+                continue;
+            }
             string[] tmpfsOptions = readOnly ? [.. ShmOptions, "ro"] : ShmOptions;
             mounts[i] = new JsonObject
             {

@@ -1,4 +1,5 @@
 using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Volumes;
 
 namespace KataSharp.Runtime.Sandbox;
 
@@ -7,6 +8,10 @@ namespace KataSharp.Runtime.Sandbox;
 /// <param name="Layers">Read-only layers, topmost first (overlayfs lowerdir order).</param>
 /// <param name="Files">Small host files bind-mounted by the spec (hosts, resolv.conf, hostname), copied in.</param>
 /// <param name="Stdio">The init's stdio: the guest wires only the streams that will be attached (the rest is /dev/null).</param>
+/// <param name="Volumes">Binds of host directories the guest provides: copied kubelet volumes, emptyDirs, the pod's /dev/shm.</param>
 /// <param name="JoinNamespaces">The pod sandbox container's namespaces this container shares (<see cref="Oci.PodNamespaces"/>), or null.</param>
 public sealed record ContainerLaunch(string ContainerId, string SpecJson, IReadOnlyList<AttachedLayer> Layers, IReadOnlyList<ContainerFile> Files, ProcessStdio Stdio,
-    NamespaceJoin? JoinNamespaces = null);
+    IReadOnlyList<HostDirectoryMount>? Volumes = null, NamespaceJoin? JoinNamespaces = null)
+{
+    public IReadOnlyList<HostDirectoryMount> HostDirectories => Volumes ?? [];
+}

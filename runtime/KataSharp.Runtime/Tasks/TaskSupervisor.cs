@@ -304,14 +304,14 @@ public sealed class TaskSupervisor : IAsyncDisposable
         // Before the VM boots: a spec the guest cannot honour (a host directory bind, a host pid namespace) fails at once.
         var (podSpec, join) = PodNamespaces.ForGuest(bundle.SpecJson, bundle.Annotations);
         RequirePodContainer(command.Id, join);
-        string guestSpec = VmSpecAdapter.ForGuest(podSpec, Directory.Exists);
+        string guestSpec = VmSpecAdapter.ForGuest(podSpec, Directory.Exists, out var hostDirectories);
         var placement = new ContainerPlacement(command.Id, PodResources.FromAnnotations(bundle.Annotations), bundle.CgroupsPath, bundle.MemoryLimitBytes,
             bundle.NetworkNamespacePath);
         await _sandbox.EnsureRunningAsync(command.ConfigPath, placement, cancellationToken);
         IReadOnlyList<AttachedLayer> layers = await _sandbox.AttachRootfsAsync(command.Id, command.Rootfs, cancellationToken);
         try
         {
-            var launch = new ContainerLaunch(command.Id, guestSpec, layers, bundle.ReadBindMountedFiles(), command.Stdio, join);
+            var launch = new ContainerLaunch(command.Id, guestSpec, layers, bundle.ReadBindMountedFiles(), command.Stdio, hostDirectories, join);
             await _sandbox.Backend.CreateContainerAsync(launch, cancellationToken);
         }
         catch

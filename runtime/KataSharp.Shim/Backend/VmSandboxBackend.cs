@@ -7,6 +7,7 @@ using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Network;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Volumes;
 using KataSharp.Shim.Backend.Agent;
 using KataSharp.Vmm.Machine;
 using ContainerStats = KataSharp.Runtime.Tasks.ContainerStats;
@@ -35,6 +36,8 @@ public sealed class VmSandboxBackend : ISandboxBackend
     private AgentConnection? _agent;
     private AgentCalls? _calls;
     private GuestLogListener? _guestLog;
+    private PodVolumeSet? _volumes;
+    private Task _volumesStopped = Task.CompletedTask;
     private string _whyGone = "not started";
     private string? _consoleAtExit;
     private string? _failure;
@@ -93,6 +96,10 @@ public sealed class VmSandboxBackend : ISandboxBackend
                 $"sandbox {request.SandboxId}: the guest did not come up: {why}\n--- last lines of the guest console ---\n{ConsoleTail()}", e);
         }
         _log.Info($"guest agent ready {(DateTime.UtcNow - started).TotalMilliseconds:0} ms after VM start");
+        RuntimeSettings runtime = configuration.Runtime;
+        _volumes = new PodVolumeSet(new AgentGuestVolumes(Agent, Calls),
+            new VolumeLimits((long)runtime.VolumeMaxMib << 20, runtime.VolumeMaxEntries, configuration.SourcePath),
+            TimeSpan.FromMilliseconds(runtime.VolumeSyncIntervalMs), _log);
         await ConfigureGuestNetworkAsync(podInterfaces, cancellationToken);
     }
 
@@ -235,6 +242,11 @@ public sealed class VmSandboxBackend : ISandboxBackend
             }, o), cancellationToken);
             guestSources[file.Destination] = copied.GuestPath;
         }
+        PodVolumeSet volumes = _volumes ?? throw new RuntimeException(RuntimeError.Unavailable, "the sandbox VM is not running");
+        foreach ((string destination, string guestPath) in await volumes.AttachAsync(launch.ContainerId, launch.HostDirectories, cancellationToken))
+        {
+            guestSources[destination] = guestPath;
+        }
         var request = new CreateContainerRequest
         {
             ContainerId = launch.ContainerId,
@@ -248,7 +260,15 @@ public sealed class VmSandboxBackend : ISandboxBackend
         {
             request.Rootfs.Layers.Add(new Layer { BlockSerial = layer.Serial, Fstype = "erofs" });
         }
-        await Calls.RequestAsync($"container {launch.ContainerId}: create", o => Agent.CreateContainerAsync(request, o), cancellationToken);
+        try
+        {
+            await Calls.RequestAsync($"container {launch.ContainerId}: create", o => Agent.CreateContainerAsync(request, o), cancellationToken);
+        }
+        catch
+        {
+            await volumes.DetachAsync(launch.ContainerId, CancellationToken.None);
+            throw;
+        }
     }
 
     public async Task<ProcessStreams> StartProcessAsync(ProcessLaunch launch, CancellationToken cancellationToken)
@@ -363,9 +383,16 @@ public sealed class VmSandboxBackend : ISandboxBackend
         Calls.RequestAsync($"container {containerId}: update", o => Agent.UpdateContainerAsync(
             new UpdateContainerRequest { ContainerId = containerId, ResourcesJson = ByteString.CopyFromUtf8(resourcesJson) }, o), cancellationToken);
 
-    public Task RemoveContainerAsync(string containerId, CancellationToken cancellationToken) =>
-        RemoveUnlessGoneAsync($"container {containerId}: remove", () => Calls.RequestAsync($"container {containerId}: remove", o => Agent.RemoveContainerAsync(
+    public async Task RemoveContainerAsync(string containerId, CancellationToken cancellationToken)
+    {
+        await RemoveUnlessGoneAsync($"container {containerId}: remove", () => Calls.RequestAsync($"container {containerId}: remove", o => Agent.RemoveContainerAsync(
             new RemoveContainerRequest { ContainerId = containerId }, o), cancellationToken), containerId);
+        // Its copied volumes stop being watched (and leave the guest) unless another container of the pod uses them.
+        if (_volumes is { } volumes && !_vmGone.IsCancellationRequested)
+        {
+            await volumes.DetachAsync(containerId, cancellationToken);
+        }
+    }
 
     /// <summary>
     /// A removal in a VM that is gone has nothing left to remove: the processes and containers went
@@ -405,11 +432,11 @@ public sealed class VmSandboxBackend : ISandboxBackend
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         // No graceful guest shutdown: guest state is thrown away with the VM, and stopping the vCPUs is immediate.
         Release("stopped by the shim");
-        return Task.CompletedTask;
+        await _volumesStopped; // no volume watcher outlives the sandbox
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
@@ -452,6 +479,8 @@ public sealed class VmSandboxBackend : ISandboxBackend
         }
         _whyGone = why;
         _vmGone.Cancel();
+        // The volume watchers stop polling the host; their guest copies go with the VM.
+        _volumesStopped = _volumes?.DisposeAsync().AsTask() ?? Task.CompletedTask;
         _agent?.Dispose();
         try
         {

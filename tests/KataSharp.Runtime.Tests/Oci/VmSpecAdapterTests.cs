@@ -1,6 +1,7 @@
 using System.Text.Json;
 using KataSharp.Runtime.Oci;
 using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Volumes;
 using Xunit;
 
 namespace KataSharp.Runtime.Tests.Oci;
@@ -18,7 +19,7 @@ public class VmSpecAdapterTests
         JsonDocument.Parse(spec).RootElement.GetProperty("mounts").EnumerateArray().Single(m => m.GetProperty("destination").GetString() == destination);
 
     [Fact]
-    public void CriSandboxShm_BecomesAGuestTmpfs_KeepingReadOnly_AndFileBindsStay()
+    public void CriPodShm_StaysABind_ListedForThePodTmpfs_AndFileBindsStay()
     {
         string spec = $$"""
             {"ociVersion":"1.0.2","process":{"args":["/pause"]},"mounts":[
@@ -26,15 +27,22 @@ public class VmSpecAdapterTests
               {"destination":"/dev/shm","type":"bind","source":"{{ShmDir}}","options":["rbind","ro"]},
               {"destination":"/etc/resolv.conf","type":"bind","source":"/run/x/resolv.conf","options":["rbind","ro"]}]}
             """;
-        string adapted = Adapt(spec);
-        JsonElement shm = MountAt(adapted, "/dev/shm");
-        Assert.Equal("tmpfs", shm.GetProperty("type").GetString());
-        Assert.Equal("shm", shm.GetProperty("source").GetString());
-        string[] options = shm.GetProperty("options").EnumerateArray().Select(o => o.GetString()!).ToArray();
-        Assert.Equal([.. VmSpecAdapter.ShmOptions, "ro"], options);
-        Assert.Equal("/run/x/resolv.conf", MountAt(adapted, "/etc/resolv.conf").GetProperty("source").GetString());
-        Assert.Equal("proc", MountAt(adapted, "/proc").GetProperty("type").GetString());
-        Assert.Equal("/pause", JsonDocument.Parse(adapted).RootElement.GetProperty("process").GetProperty("args")[0].GetString());
+        string adapted = VmSpecAdapter.ForGuest(spec, HostDirectories.Contains, out var volumes);
+        Assert.Same(spec, adapted);
+        HostDirectoryMount shm = Assert.Single(volumes);
+        Assert.Equal((1, HostDirectoryUse.PodShm, ShmDir, "/dev/shm", true), (shm.Index, shm.Use, shm.Source, shm.Destination, shm.ReadOnly));
+    }
+
+    [Fact]
+    public void KubeletVolumes_StayBinds_AndAreListed()
+    {
+        const string spec = """
+            {"mounts":[{"destination":"/etc/cfg","type":"bind","source":"/var/lib/kubelet/pods/p/volumes/kubernetes.io~configmap/cfg","options":["rbind","ro"]},
+              {"destination":"/cache","type":"bind","source":"/var/lib/kubelet/pods/p/volumes/kubernetes.io~empty-dir/cache","options":["rbind"]}]}
+            """;
+        Assert.Same(spec, VmSpecAdapter.ForGuest(spec, _ => true, out var volumes));
+        Assert.Equal([HostDirectoryUse.CopiedVolume, HostDirectoryUse.EmptyDir], volumes.Select(v => v.Use));
+        Assert.Equal(["cfg", "cache"], volumes.Select(v => v.VolumeName));
     }
 
     [Fact]
@@ -43,6 +51,7 @@ public class VmSpecAdapterTests
         const string spec = """{"mounts":[{"destination":"/dev/shm","source":"/dev/shm","options":["rbind","rw"]}]}""";
         JsonElement shm = MountAt(Adapt(spec), "/dev/shm");
         Assert.Equal("tmpfs", shm.GetProperty("type").GetString());
+        Assert.Equal(VmSpecAdapter.ShmOptions, shm.GetProperty("options").EnumerateArray().Select(o => o.GetString()!));
         Assert.DoesNotContain("ro", shm.GetProperty("options").EnumerateArray().Select(o => o.GetString()));
     }
 
@@ -54,7 +63,7 @@ public class VmSpecAdapterTests
         Assert.Equal(RuntimeError.NotImplemented, e.Error);
         Assert.Contains("mounts[0]", e.Message);
         Assert.Contains("/var/lib/kubelet/pods/p/volumes/data → /data", e.Message);
-        Assert.Contains("shares no host directories", e.Message);
+        Assert.Contains("shares no host directory", e.Message);
     }
 
     /// <summary>CRI gives an app container the shim's own netns (/proc/&lt;sandbox pid&gt;/ns/net): the pod's containers share the guest's.

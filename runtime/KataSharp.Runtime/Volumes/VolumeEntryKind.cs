@@ -1,0 +1,8 @@
+namespace KataSharp.Runtime.Volumes;
+
+public enum VolumeEntryKind
+{
+    Directory,
+    File,
+    Symlink,
+}
