@@ -109,10 +109,64 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
         ShimScenario s = await RunAsync();
         s.Equal("0", "vol_create_exit");
         Assert.NotEqual("0", s["vol_start_exit"]);
-        Assert.True(s["vol_start_err"].Contains("→ /data", StringComparison.Ordinal) && s["vol_start_err"].Contains("shares no host directories", StringComparison.Ordinal),
+        Assert.True(s["vol_start_err"].Contains("→ /data", StringComparison.Ordinal) && s["vol_start_err"].Contains("shares no host directory", StringComparison.Ordinal),
             $"vol_start_err: {s["vol_start_err"]}\n{s.Log}");
         s.Equal("0", "vol_rm_exit");
         s.Equal("still-here", "after_vol_out");
+    }
+
+    /// <summary>
+    /// kubelet's configmap, secret and projected (service-account token) volumes, laid out by its atomic writer, are in the
+    /// container with that layout, their content and modes, read-only as mounted: copied in, there being no shared filesystem.
+    /// </summary>
+    [Fact]
+    public async Task KubeletVolumes_AreCopiedIn_WithKubeletsLayout_AndReadOnlyAsMounted()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("0", "create_exit");
+        s.Equal("0", "vol_app_exit");
+        s.Equal("hello-v1", "vol_app_greeting");
+        s.Equal("blue", "vol_app_mode");
+        s.Equal("..2026_12_05_00_00_01.1", "vol_app_data_link");
+        s.Equal("..data/greeting", "vol_app_key_link");
+        s.Equal("s3cret", "vol_app_password");
+        s.Equal("600", "vol_app_password_mode");
+        s.Equal("ks-token", "vol_app_token");
+        s.Equal("default", "vol_app_sa_namespace");
+        s.Equal("1", "vol_app_config_ro");
+    }
+
+    /// <summary>kubelet's update (a new generation, the ..data switch, the old generation removed) reaches the running container.</summary>
+    [Fact]
+    public async Task AConfigmapUpdate_ByKubeletsDataSwitch_ReachesTheRunningContainer()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("0", "vol_update_exit");
+        s.Equal("hello-v2,green,..2026_12_05_00_00_02.2", "vol_update_out");
+    }
+
+    /// <summary>Two containers of the pod share an emptyDir and the pod's /dev/shm (one tmpfs per pod in the guest).</summary>
+    [Fact]
+    public async Task EmptyDirAndDevShm_AreSharedByThePodsContainers()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("1", "vol_app_written");
+        s.Equal("0", "peer_create_exit");
+        s.Equal("0", "peer_start_exit");
+        s.Equal("0", "peer_reads_exit");
+        s.Equal("from-app,from-app-shm", "peer_reads_out");
+        s.Equal("0", "peer_rm_exit");
+    }
+
+    [Fact]
+    public async Task AVolumeOverThePerVolumeLimit_FailsStartNamingTheVolumeAndTheKey()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("0", "big_create_exit");
+        Assert.NotEqual("0", s["big_start_exit"]);
+        Assert.True(s["big_start_err"].Contains("too-big", StringComparison.Ordinal) && s["big_start_err"].Contains("volume_max_mib", StringComparison.Ordinal),
+            $"big_start_err: {s["big_start_err"]}\n{s.Log}");
+        s.Equal("0", "big_rm_exit");
     }
 
     [Fact]

@@ -156,10 +156,29 @@ sid=$(probe pods 2>/dev/null | awk '$3 == "ks-cri-pod" { print $1 }' | head -n1)
 rec sandbox_id "$sid"
 run_probe podstatus podstatus "$sid"
 
+# ---- kubelet's volumes for the pod, laid out as kubelet does (its atomic writer: key -> ..data/key, ..data -> ..<generation>/) ----
+kube_volumes="$ks_work/kubelet/pods/ks-cri-pod-uid/volumes"
+kubelet_volume() { # kind name generation key=value...: write a generation and switch ..data to it, as kubelet does
+  local dir="$kube_volumes/kubernetes.io~$1/$2" gen="..$3" kv; shift 3
+  mkdir -p "$dir/$gen"
+  for kv in "$@"; do printf '%s' "${kv#*=}" >"$dir/$gen/${kv%%=*}"; done
+  ln -sfn "$gen" "$dir/..data_tmp" && mv -T "$dir/..data_tmp" "$dir/..data"
+  for kv in "$@"; do [ -L "$dir/${kv%%=*}" ] || ln -s "..data/${kv%%=*}" "$dir/${kv%%=*}"; done
+}
+kubelet_volume configmap app-config 2026_12_05_00_00_01.1 greeting=hello-v1 mode=blue
+kubelet_volume secret app-secret 2026_12_05_00_00_01.1 password=s3cret
+chmod 0600 "$kube_volumes/kubernetes.io~secret/app-secret/..2026_12_05_00_00_01.1/password"
+kubelet_volume projected kube-api-access-ks 2026_12_05_00_00_01.1 token=ks-token namespace=default ca.crt=ks-ca
+mkdir -p "$kube_volumes/kubernetes.io~empty-dir/scratch"
+volume_mounts=(--mount "$kube_volumes/kubernetes.io~configmap/app-config:/etc/app-config:ro"
+  --mount "$kube_volumes/kubernetes.io~secret/app-secret:/etc/app-secret:ro"
+  --mount "$kube_volumes/kubernetes.io~projected/kube-api-access-ks:/var/run/secrets/kubernetes.io/serviceaccount:ro"
+  --mount "$kube_volumes/kubernetes.io~empty-dir/scratch:/scratch")
+
 # ---- the app container: same pod, so the same shim and VM ----
 # The shell traps TERM (StopContainer sends TERM; a shell as pid 1 of a pid namespace, without --pid pod, gets it only through a handler).
 # It serves HTTP on the pod network (busybox httpd in the foreground, a child the shell waits for).
-run_probe create create --pod "$sid" "${pod[@]}" --container-name app --image docker.io/library/busybox:latest --log-path app.log \
+run_probe create create --pod "$sid" "${pod[@]}" --container-name app --image docker.io/library/busybox:latest --log-path app.log "${volume_mounts[@]}" \
   -- sh -c "trap 'exit 143' TERM; echo \"app-start \$(uname -r)\"; mkdir -p /tmp/www && echo ks-pod-http-ok >/tmp/www/index.html && { busybox httpd -f -p $POD_HTTP_PORT -h /tmp/www & }; sleep 100000 & wait"
 cid=$(probe ps 2>/dev/null | awk -v s="$sid" '$2 == s && $4 == "app" { print $1 }' | head -n1)
 rec container_id "$cid"
@@ -273,6 +292,44 @@ rec host_to_pod_tries "$tries"
 rec host_to_pod_err "$(flat <"$ks_work/host_to_pod.err")"
 rec net_checks_ms $(( $(now_ms) - net_start ))
 
+# ---- kubelet volumes in the guest: copied in, read-only where asked, kept in sync; emptyDir and /dev/shm shared by the pod ----
+vol_start=$(now_ms)
+vol_app=$(probe exec-sync "$cid" -- sh -c 'echo "greeting=$(cat /etc/app-config/greeting)"; echo "mode=$(cat /etc/app-config/mode)"
+  echo "data_link=$(readlink /etc/app-config/..data)"; echo "key_link=$(readlink /etc/app-config/greeting)"
+  echo "password=$(cat /etc/app-secret/password)"; echo "password_mode=$(stat -L -c %a /etc/app-secret/password)"
+  echo "token=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token)"; echo "sa_namespace=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)"
+  if touch /etc/app-config/new 2>/dev/null; then echo config_ro=0; else echo config_ro=1; fi
+  echo from-app >/scratch/note && echo from-app-shm >/dev/shm/ks-pod-note && echo written=1' 2>"$ks_work/vol_app.err")
+rec vol_app_exit $?
+rec vol_app_err "$(flat <"$ks_work/vol_app.err")"
+for k in greeting mode data_link key_link password password_mode token sa_namespace config_ro written; do rec "vol_app_$k" "$(printf '%s\n' "$vol_app" | field "$k")"; done
+# A second app container with the same emptyDir: it sees what the first wrote there and in the pod's /dev/shm.
+run_probe peer_create create --pod "$sid" "${pod[@]}" --container-name peer --image docker.io/library/busybox:latest \
+  --mount "$kube_volumes/kubernetes.io~empty-dir/scratch:/scratch" -- sleep 100000
+peer=$(probe ps 2>/dev/null | awk -v s="$sid" '$2 == s && $4 == "peer" { print $1 }' | head -n1)
+run_probe peer_start start "$peer"
+run_probe peer_reads exec-sync "$peer" -- sh -c 'echo "$(cat /scratch/note),$(cat /dev/shm/ks-pod-note)"'
+# kubelet updates the configmap: a new generation, ..data switched to it, the old generation removed. The container
+# sees the new data through the same mount within seconds (waited for in the guest, at most 30 s).
+kubelet_volume configmap app-config 2026_12_05_00_00_02.2 greeting=hello-v2 mode=green
+rm -rf "$kube_volumes/kubernetes.io~configmap/app-config/..2026_12_05_00_00_01.1"
+update_ms=$(now_ms)
+run_probe vol_update exec-sync "$cid" -- sh -c 'i=0; while [ $i -lt 300 ]; do
+    if [ "$(cat /etc/app-config/greeting)" = hello-v2 ] && [ ! -e /etc/app-config/..2026_12_05_00_00_01.1 ]; then
+      echo "$(cat /etc/app-config/greeting),$(cat /etc/app-config/mode),$(readlink /etc/app-config/..data)"; exit 0; fi
+    sleep 0.1; i=$((i + 1)); done; echo "never: $(cat /etc/app-config/greeting) $(ls -a /etc/app-config | tr "\n" " ")"; exit 1'
+rec vol_update_seen_ms $(( $(now_ms) - update_ms ))
+# A configmap over the per-volume limit ([runtime] volume_max_mib, 16 by default): its container fails to start, naming it.
+kubelet_volume configmap too-big 2026_12_05_00_00_01.1 small=x
+head -c $((17 * 1024 * 1024)) /dev/zero >"$kube_volumes/kubernetes.io~configmap/too-big/..2026_12_05_00_00_01.1/big"
+ln -s ..data/big "$kube_volumes/kubernetes.io~configmap/too-big/big"
+run_probe big_create create --pod "$sid" "${pod[@]}" --container-name big --image docker.io/library/busybox:latest \
+  --mount "$kube_volumes/kubernetes.io~configmap/too-big:/etc/too-big:ro" -- sleep 100000
+big=$(probe ps 2>/dev/null | awk -v s="$sid" '$2 == s && $4 == "big" { print $1 }' | head -n1)
+run_probe big_start start "$big"
+run_probe big_rm rm "$big"
+rec vol_checks_ms $(( $(now_ms) - vol_start ))
+
 # A host directory volume cannot be shared into the VM: its container fails to start, naming the mount.
 mkdir -p "$ks_work/volume"
 run_probe vol_create create --pod "$sid" "${pod[@]}" --container-name vol --image docker.io/library/busybox:latest \
@@ -286,6 +343,8 @@ run_probe after_vol exec-sync "$cid" -- echo still-here
 rec app_log "$(flat <"$POD_LOGS/app.log" 2>/dev/null)"
 
 # ---- teardown as the kubelet does it ----
+run_probe peer_stop stop --timeout 10 "$peer"
+run_probe peer_rm rm "$peer"
 run_probe stop stop --timeout 10 "$cid"
 run_probe status_after_stop status "$cid"
 run_probe rm rm "$cid"
