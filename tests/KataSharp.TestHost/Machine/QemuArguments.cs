@@ -23,6 +23,15 @@ internal static class QemuArguments
     /// </summary>
     public const string KernelDefaults = "tsc=reliable clocksource=tsc";
 
+    /// <summary>
+    /// The emulated CPU: everything TCG offers, with AMD SVM and nested paging so kvm_amd loads in L1, but 4-level
+    /// paging (<c>-la57</c>). With <c>max</c>'s LA57, L1's kernel ran with 5-level paging and its KVM gave the nested
+    /// guests 5-level nested page tables: the AMD hosts KVM is mostly run on (before Zen 4) have neither, so those are
+    /// emulator paths few have exercised, and every L1 crash on record was a stack pointer gone wrong around a
+    /// nested guest's entry or exit (README, "Known limits").
+    /// </summary>
+    public const string CpuModel = "max,+svm,+npt,-la57";
+
     /// <summary>Room for an L2 guest, a tmpfs overlay and containerd.</summary>
     public const int MemoryMiB = 4096;
 
@@ -43,7 +52,7 @@ internal static class QemuArguments
         return
         [
             "-M", "pc", "-accel", "tcg,thread=multi" + (tuning.ExtraAccelOptions.Length > 0 ? "," + tuning.ExtraAccelOptions : ""), "-smp", $"{tuning.Cpus}", "-m", $"{MemoryMiB}",
-            "-cpu", "max,+svm,+npt", "-nographic", "-no-reboot", "-monitor", tuning.MonitorSocket.Length > 0 ? $"unix:{Escape(tuning.MonitorSocket)},server,nowait" : "none",
+            "-cpu", CpuModel, "-nographic", "-no-reboot", "-monitor", tuning.MonitorSocket.Length > 0 ? $"unix:{Escape(tuning.MonitorSocket)},server,nowait" : "none",
             "-serial", $"file:{Escape(consoleLog)}",
             "-kernel", kernel, "-initrd", initramfs, "-append", cmdline,
             "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap",
