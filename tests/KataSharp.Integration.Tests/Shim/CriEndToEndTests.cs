@@ -116,6 +116,27 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
     }
 
     /// <summary>
+    /// Mixed RuntimeClasses on one CNI bridge: a runc pod (containerd's default handler, on L1's kernel) and the katasharp
+    /// pod (in its VM) reach each other's HTTP servers over their pod IPs, and the runc pod goes away cleanly.
+    /// </summary>
+    [Fact]
+    public async Task ARuncPodAndTheKatasharpPod_OnOneBridge_ReachEachOther()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("0", "runc_runp_exit");
+        Assert.Matches(@"^10\.88\.77\.\d+$", s["runc_pod_ip"]);
+        Assert.NotEqual(s["pod_ip"], s["runc_pod_ip"]);
+        s.Equal("0", "runc_start_exit");
+        s.Equal(s["l1_kernel_release"], "runc_uname_out");
+        s.Equal("0", "kata_to_runc_exit");
+        s.Equal("ks-runc-pod-http-ok", "kata_to_runc_out");
+        s.Equal("0", "runc_to_kata_exit");
+        s.Equal("ks-pod-http-ok", "runc_to_kata_out");
+        s.Equal("0", "runc_rm_exit");
+        s.Equal("0", "runc_rmp_exit");
+    }
+
+    /// <summary>
     /// kubelet's configmap, secret and projected (service-account token) volumes, laid out by its atomic writer, are in the
     /// container with that layout, their content and modes, read-only as mounted: copied in, there being no shared filesystem.
     /// </summary>

@@ -292,6 +292,29 @@ rec host_to_pod_tries "$tries"
 rec host_to_pod_err "$(flat <"$ks_work/host_to_pod.err")"
 rec net_checks_ms $(( $(now_ms) - net_start ))
 
+# ---- mixed RuntimeClasses: a runc pod on the same bridge, reached from the katasharp pod and reaching it over TCP ----
+# (containerd's default handler is runc; the katasharp pod's HTTP server is the app's, the runc pod serves its own)
+runc_pod=(--name ks-cri-runc-pod --namespace default --uid ks-cri-runc-pod-uid --network pod --log-dir "$POD_LOGS")
+run_probe runc_runp runp "${runc_pod[@]}"
+runc_sid=$(probe pods 2>/dev/null | awk '$3 == "ks-cri-runc-pod" { print $1 }' | head -n1)
+run_probe runc_podstatus podstatus "$runc_sid"
+runc_ip=$(probe podstatus "$runc_sid" 2>/dev/null | field ip)
+rec runc_pod_ip "$runc_ip"
+run_probe runc_create create --pod "$runc_sid" "${runc_pod[@]}" --container-name web --image docker.io/library/busybox:latest \
+  -- sh -c "mkdir -p /tmp/www && echo ks-runc-pod-http-ok >/tmp/www/index.html && exec busybox httpd -f -p $POD_HTTP_PORT -h /tmp/www"
+runc_cid=$(probe ps 2>/dev/null | awk -v s="$runc_sid" '$2 == s && $4 == "web" { print $1 }' | head -n1)
+run_probe runc_start start "$runc_cid"
+# One HTTP/1.0 GET with busybox nc, tried until the server answers (it may still be starting), at most 15 times.
+http_get_script='for i in $(seq 15); do body=$(printf "GET /index.html HTTP/1.0\r\n\r\n" | busybox nc -w 5 "$0" "$1" | busybox tr -d "\r" | busybox tail -n 1)
+  [ -n "$body" ] && { echo "$body"; exit 0; }; sleep 1; done; echo "no answer from $0:$1"; exit 1'
+run_probe kata_to_runc exec-sync "$cid" -- sh -c "$http_get_script" "$runc_ip" "$POD_HTTP_PORT"
+run_probe runc_to_kata exec-sync "$runc_cid" -- sh -c "$http_get_script" "$pod_ip" "$POD_HTTP_PORT"
+run_probe runc_uname exec-sync "$runc_cid" -- uname -r # L1's kernel: runc's pod is no VM
+run_probe runc_stop stop --timeout 10 "$runc_cid"
+run_probe runc_rm rm "$runc_cid"
+run_probe runc_stopp stopp "$runc_sid"
+run_probe runc_rmp rmp "$runc_sid"
+
 # ---- kubelet volumes in the guest: copied in, read-only where asked, kept in sync; emptyDir and /dev/shm shared by the pod ----
 vol_start=$(now_ms)
 vol_app=$(probe exec-sync "$cid" -- sh -c 'echo "greeting=$(cat /etc/app-config/greeting)"; echo "mode=$(cat /etc/app-config/mode)"
