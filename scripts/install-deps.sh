@@ -14,7 +14,7 @@ declare -A groups=(
   [testhost]="qemu-system-x86 busybox-static cpio kmod e2fsprogs erofs-utils xz-utils zstd gcc libc6-dev linux-libc-dev"
   # Real container tooling: containerd + ctr, runc as the baseline, image building, and the CNI
   # plugins (bridge, host-local, loopback in /usr/lib/cni) for pods on a network through CRI.
-  [containers]="containerd runc umoci erofs-utils e2fsprogs containernetworking-plugins"
+  [containers]="containerd runc umoci erofs-utils e2fsprogs containernetworking-plugins iptables"
 )
 
 wanted=("$@")

@@ -11,7 +11,7 @@ internal static class PodConfigOptions
     public const string Help =
         "  pod flags: --name N (required) [--namespace NS] [--uid U] [--attempt N] [--hostname H] [--log-dir DIR]\n" +
         "             [--network pod|node] [--ipc pod|node] [--pid pod|container|node] [--label k=v]... [--pod-annotation k=v]...\n" +
-        "             [--sysctl k=v]...";
+        "             [--sysctl k=v]... [--port HOSTPORT:CONTAINERPORT]... (TCP hostPorts)";
 
     public static PodSandboxConfig Read(ProbeArguments args)
     {
@@ -42,6 +42,10 @@ internal static class PodConfigOptions
             },
         };
         config.Linux.Sysctls.Add(args.Pairs("sysctl"));
+        foreach (string port in args.All("port"))
+        {
+            config.PortMappings.Add(ParsePort(port));
+        }
         config.Labels.Add(args.Pairs("label"));
         config.Annotations.Add(args.Pairs("pod-annotation"));
         return config;
@@ -50,6 +54,16 @@ internal static class PodConfigOptions
     /// <summary>The same namespace modes for a container of that pod (CRI reads them per container too).</summary>
     public static NamespaceOption ContainerNamespaces(PodSandboxConfig pod) =>
         pod.Linux.SecurityContext.NamespaceOptions.Clone();
+
+    private static PortMapping ParsePort(string text)
+    {
+        string[] parts = text.Split(':');
+        if (parts.Length != 2 || !ushort.TryParse(parts[0], out ushort host) || !ushort.TryParse(parts[1], out ushort container) || host == 0 || container == 0)
+        {
+            throw new ProbeException($"--port '{text}' must be HOSTPORT:CONTAINERPORT, both 1-65535");
+        }
+        return new PortMapping { Protocol = Protocol.Tcp, HostPort = host, ContainerPort = container };
+    }
 
     private static NamespaceMode Mode(ProbeArguments args, string name, NamespaceMode fallback) =>
         args.Optional(name) switch

@@ -115,6 +115,16 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
         s.Equal("still-here", "after_vol_out");
     }
 
+    /// <summary>A hostPort (CNI portmap's DNAT on L1's side) reaches the app's server in the VM; RemovePodSandbox takes the rules away.</summary>
+    [Fact]
+    public async Task AHostPort_ReachesTheAppsServerInTheVm_AndItsRulesGoWithThePod()
+    {
+        ShimScenario s = await RunAsync();
+        Assert.True(int.TryParse(s["host_port_dnat"], out int rules) && rules >= 1, $"host_port_dnat '{s["host_port_dnat"]}': no DNAT rule to the pod\n{s.Log}");
+        s.Equal("ks-pod-http-ok", "host_port_http");
+        s.Equal("0", "host_port_dnat_left");
+    }
+
     /// <summary>
     /// Mixed RuntimeClasses on one CNI bridge: a runc pod (containerd's default handler, on L1's kernel) and the katasharp
     /// pod (in its VM) reach each other's HTTP servers over their pod IPs, and the runc pod goes away cleanly.

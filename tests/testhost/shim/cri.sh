@@ -28,6 +28,7 @@ POD_SUBNET=10.88.77.0/24
 BRIDGE_IP=10.88.77.1
 POD_HTTP_PORT=8080
 HOST_HTTP_PORT=8081
+POD_HOST_PORT=18080 # the pod's hostPort (CNI portmap) for POD_HTTP_PORT
 # containerd's CRI plugin: our locally built pause image (there is no registry), overlayfs, no
 # AppArmor profile to load, Debian's CNI plugins with this scenario's network, a free stream port.
 KS_CTD_EXTRA_TOML=$(cat <<TOML
@@ -44,7 +45,8 @@ TOML
 )
 # The pod network: a bridge with the gateway address in the host-side namespace, addresses from
 # host-local (its allocations under our directory), a default route through the bridge, no masquerade
-# (no iptables: nothing leaves the host-side namespace). containerd adds the loopback plugin itself.
+# (nothing leaves the host-side namespace), and portmap for hostPorts (its iptables DNAT rules live in the
+# host-side namespace too). containerd adds the loopback plugin itself.
 cni_conflist() {
   cat <<JSON
 {
@@ -62,7 +64,8 @@ cni_conflist() {
         "routes": [{ "dst": "0.0.0.0/0" }],
         "dataDir": "$KS_CTD_RUN/cni/ipam"
       }
-    }
+    },
+    { "type": "portmap", "capabilities": { "portMappings": true } }
   ]
 }
 JSON
@@ -118,7 +121,7 @@ cri_stop() {
 trap cri_stop EXIT
 
 start=$(now_ms)
-for plugin in bridge host-local loopback; do
+for plugin in bridge host-local loopback portmap; do
   [ -x "$CNI_BIN/$plugin" ] || { echo "$CNI_BIN/$plugin is missing: run scripts/install-deps.sh containers (containernetworking-plugins)" >&2; exit 1; }
 done
 mkdir -p "$KS_CTD_RUN/cni/conf" "$KS_CTD_RUN/cni/ipam" "$POD_LOGS"
@@ -149,7 +152,7 @@ run_probe pause_image image-status "$PAUSE_IMAGE"
 
 # ---- the pod: its sandbox (pause) container boots the VM ----
 # shareProcessNamespace (--pid pod), a hostname, and sysctls (safe, allowed-unsafe ipc, a net one) on the pod sandbox.
-pod=(--name ks-cri-pod --namespace default --uid ks-cri-pod-uid --network pod --log-dir "$POD_LOGS" --pid pod --hostname ks-cri-pod-host
+pod=(--name ks-cri-pod --namespace default --uid ks-cri-pod-uid --network pod --log-dir "$POD_LOGS" --pid pod --hostname ks-cri-pod-host --port "$POD_HOST_PORT:$POD_HTTP_PORT"
   --sysctl kernel.shm_rmid_forced=1 --sysctl kernel.msgmax=12345 --sysctl net.ipv4.ip_unprivileged_port_start=1000)
 run_probe runp runp --handler katasharp "${pod[@]}"
 sid=$(probe pods 2>/dev/null | awk '$3 == "ks-cri-pod" { print $1 }' | head -n1)
@@ -290,6 +293,11 @@ done
 rec host_to_pod_http "$host_to_pod"
 rec host_to_pod_tries "$tries"
 rec host_to_pod_err "$(flat <"$ks_work/host_to_pod.err")"
+# The hostPort: L1's side asks its own address (the bridge's) on POD_HOST_PORT; portmap's DNAT sends it to the pod.
+host_port_http=$(printf 'GET /index.html HTTP/1.0\r\n\r\n' | hostns busybox nc -w 5 "$BRIDGE_IP" "$POD_HOST_PORT" 2>"$ks_work/host_port.err" | tr -d '\r' | tail -n 1)
+rec host_port_http "$host_port_http"
+rec host_port_err "$(flat <"$ks_work/host_port.err")"
+rec host_port_dnat "$(hostns iptables -t nat -S 2>/dev/null | grep -c -- "--to-destination $pod_ip:$POD_HTTP_PORT")"
 rec net_checks_ms $(( $(now_ms) - net_start ))
 
 # ---- mixed RuntimeClasses: a runc pod on the same bridge, reached from the katasharp pod and reaching it over TCP ----
@@ -418,6 +426,7 @@ rec held_netns_links "$(link_names "$(section links "$after")")"
 rec held_netns_qdiscs "$(section qdiscs "$after" | flat)"
 rec ipam_addresses_left "$(find "$KS_CTD_RUN/cni/ipam" -type f -name '10.*' 2>/dev/null | grep -c .)"
 rec bridge_ports_left "$(hostns ip -o link show master "$BRIDGE" 2>/dev/null | grep -c .)"
+rec host_port_dnat_left "$(hostns iptables -t nat -S 2>/dev/null | grep -c -- "--to-destination")"
 [ -e "$held_netns" ] && { umount "$held_netns"; rm -f "$held_netns"; }
 held_netns=""
 rec scenario_ms $(( $(now_ms) - start ))
