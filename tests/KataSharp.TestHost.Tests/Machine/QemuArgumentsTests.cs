@@ -10,7 +10,7 @@ public sealed class QemuArgumentsTests
     {
         IReadOnlyList<string> a = QemuArguments.Build("/c/vmlinuz", "/c/initramfs.cpio.gz", "/repo/tests/testhost/agent.sh",
             "/cache/runs/1/spool", "/cache/runs/1/console.log", "/cache/runs/1/ctl.sock");
-        Assert.Equal("max,+svm,+npt,-la57", After(a, "-cpu"));
+        Assert.Equal("max,+svm,+npt", After(a, "-cpu"));
         Assert.Equal("tcg,thread=multi", After(a, "-accel"));
         Assert.Equal("pc", After(a, "-M"));
         Assert.Contains("-no-reboot", a);
