@@ -16,7 +16,7 @@ public sealed class AgentIsolationVmTests(TestHostFixture fixture)
     private static readonly SharedRun Run = new();
 
     private Task<Dictionary<string, string>> RunAsync() =>
-        Run.ValuesAsync(async () => await fixture.RunAsync(await AgentVmTests.ScriptAsync($"isolation-check {await ProbeAsync()}"), AgentArtifacts.RunTimeout));
+        Run.ValuesAsync(async () => await BareVmRun.RunAsync(fixture, await AgentVmTests.ScriptAsync($"isolation-check {await ProbeAsync()}"), AgentArtifacts.RunTimeout));
 
     private static async Task<string> ProbeAsync()
     {

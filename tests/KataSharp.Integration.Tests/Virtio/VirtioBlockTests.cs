@@ -44,7 +44,7 @@ public sealed partial class VirtioBlockTests(TestHostFixture fixture)
     private Task<CommandResult> RunAsync() => Run.GetAsync(() => RunOnceAsync(fixture));
 
     private static async Task<CommandResult> RunOnceAsync(TestHostFixture fixture) =>
-        await VirtioGuest.RunAsync(fixture, await HostScriptAsync());
+        await BareVmRun.RunAsync(fixture, await HostScriptAsync(), VirtioGuest.RunTimeout);
 
     private static async Task<string> HostScriptAsync()
     {

@@ -53,34 +53,6 @@ internal static class VirtioGuest
         }
     }
 
-    /// <summary>
-    /// Runs a virtio scenario (its host script) on the test host. In the nested test host only, a run whose bare guest
-    /// triple-faulted (<see cref="TripleFaulted"/>; README, "Known limits": seen there under heavy interrupt traffic, e.g.
-    /// the 100 concurrent vsock streams, never on hardware KVM) runs once more, recorded in
-    /// <see cref="CommandResult.RerunBecause"/> and on stderr, as the shim scenarios do (NestedHostRetryPolicy); a second
-    /// such run fails as any other failure does.
-    /// </summary>
-    public static async Task<CommandResult> RunAsync(TestHostFixture fixture, string hostScript)
-    {
-        CommandResult first = await fixture.RunAsync(hostScript, RunTimeout);
-        if (fixture.Host.Mode != TestHostMode.Nested || !TripleFaulted(first.Stderr))
-        {
-            return first;
-        }
-        string because = $"the guest triple-faulted in the nested test host ({FirstLineWith(first.Stderr, TripleFault)})";
-        Console.Error.WriteLine($"virtio scenario: {because}; running it once more");
-        CommandResult second = await fixture.RunAsync(hostScript, RunTimeout);
-        return second with { RerunBecause = because };
-    }
-
-    private const string TripleFault = "the guest triple-faulted (KVM_EXIT_SHUTDOWN)";
-
-    /// <summary>katasharp-vmm said its guest triple-faulted (VcpuThread's exit reason on stderr).</summary>
-    public static bool TripleFaulted(string vmmStderr) => vmmStderr.Contains(TripleFault, StringComparison.Ordinal);
-
-    private static string FirstLineWith(string text, string part) =>
-        text.Split('\n').FirstOrDefault(l => l.Contains(part, StringComparison.Ordinal))?.Trim() ?? part;
-
     /// <summary>The rest of the first output line starting with <paramref name="prefix"/>; fails showing the
     /// whole run when there is none.</summary>
     public static string Line(CommandResult r, string prefix)

@@ -43,7 +43,7 @@ public sealed class VirtioNetTests(TestHostFixture fixture)
 
     /// <summary>The one guest run every fact reads (made by the first fact that asks).</summary>
     private Task<CommandResult> RunAsync() =>
-        Run.GetAsync(async () => await VirtioGuest.RunAsync(fixture, await HostScriptAsync()));
+        Run.GetAsync(async () => await BareVmRun.RunAsync(fixture, await HostScriptAsync(), VirtioGuest.RunTimeout));
 
     /// <summary>L1's side: the tap and its address, the TCP peers, katasharp-vmm with --net.</summary>
     private static async Task<string> HostScriptAsync()

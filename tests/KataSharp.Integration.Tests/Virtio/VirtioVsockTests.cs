@@ -29,7 +29,7 @@ public sealed partial class VirtioVsockTests(TestHostFixture fixture)
     private Task<CommandResult> RunAsync() => Run.GetAsync(() => RunOnceAsync(fixture));
 
     private static async Task<CommandResult> RunOnceAsync(TestHostFixture fixture) =>
-        await VirtioGuest.RunAsync(fixture, await HostScriptAsync());
+        await BareVmRun.RunAsync(fixture, await HostScriptAsync(), VirtioGuest.RunTimeout);
 
     private static async Task<string> HostScriptAsync()
     {

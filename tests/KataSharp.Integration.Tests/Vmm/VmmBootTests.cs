@@ -26,7 +26,7 @@ public sealed partial class VmmBootTests(TestHostFixture fixture)
         string release = File.ReadAllText(Path.Combine(kernel, "kernel.release")).Trim();
         string initrd = await VmmArtifacts.MarkerInitrdAsync();
 
-        CommandResult r = await fixture.RunAsync($"{vmm} --kernel {kernel}/vmlinux --initrd {initrd} --vcpus {vcpus} --memory 256", BootTimeout);
+        CommandResult r = await BareVmRun.RunAsync(fixture, $"{vmm} --kernel {kernel}/vmlinux --initrd {initrd} --vcpus {vcpus} --memory 256", BootTimeout);
 
         Assert.True(r.ExitCode == 0, $"katasharp-vmm exited with {r.ExitCode}:\n{r.Stderr}\n--- console ---\n{r.Stdout}");
         Match marker = Marker().Match(r.Stdout);
@@ -44,7 +44,7 @@ public sealed partial class VmmBootTests(TestHostFixture fixture)
         // PID 1 exiting makes the kernel panic ("Attempted to kill init!"); panic=-1 then resets.
         string initrd = await VmmArtifacts.InitrdWithInitAsync("#!/bin/sh\necho KATASHARP-INIT-GIVES-UP\nexit 3\n");
 
-        CommandResult r = await fixture.RunAsync($"{vmm} --kernel {kernel}/vmlinux --initrd {initrd} --memory 256", BootTimeout);
+        CommandResult r = await BareVmRun.RunAsync(fixture, $"{vmm} --kernel {kernel}/vmlinux --initrd {initrd} --memory 256", BootTimeout);
 
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("the guest kernel panicked: Kernel panic - not syncing: Attempted to kill init!", r.Stderr);
