@@ -52,7 +52,15 @@ public sealed class KernelFailureTests
         const string stackEnd = "[  113.872411] Kernel panic - not syncing: corrupted stack end detected inside scheduler";
         Assert.Equal(stackEnd.Trim(), KernelFailure.Find($"[  113.0] ok\n{stackEnd}\n[  113.877798] CPU: 0 PID: 810 Comm: vcpu2 Not tainted 6.1.0-57-amd64 #1"));
         Assert.True(KernelFailure.IsEmulatorStackOverflow($"{stackEnd}\n[  113.877798] CPU: 0 PID: 810 Comm: vcpu2 Not tainted 6.1.0-57-amd64 #1"));
-        // Anything else is not: a panic without an overflow, an oops in the frame after VMRUN without one.
+        // A per-CPU (GS-prefixed) access that faulted in the interrupt entry: the wrong GS base, before any overflow.
+        const string gsOops = "[  980.266453] RIP: 0010:irqentry_enter+0x9/0x50\n"
+            + "[  980.266462] Code: 00 65 48 03 05 30 11 dd 66 8b 00 83 e0 03 83 f8 02 74 e0 0f 0b eb dc bf 02 00 00 00 e9 70 03 00 00 f6 87 88 00 00 00 03 75 24 <65> 48 8b 04 25 80 fb 01 00 f6 40 2c 02\n"
+            + "[  980.410202] Kernel panic - not syncing: Fatal exception in interrupt";
+        Assert.True(KernelFailure.IsEmulatorStackOverflow(gsOops));
+        // Anything else is not: a panic without an overflow, an oops in the frame after VMRUN without one,
+        // an oops at an ordinary instruction (a GS prefix elsewhere on the Code: line does not count).
+        Assert.False(KernelFailure.IsEmulatorStackOverflow(
+            "[  980.2] Code: 00 65 48 03 05 30 11 dd 66 <8b> 00 83 e0 03\n[  980.4] Kernel panic - not syncing: Fatal exception"));
         Assert.False(KernelFailure.IsEmulatorStackOverflow($"{frame}\n[  600.1] Kernel panic - not syncing: Fatal exception"));
         Assert.False(KernelFailure.IsEmulatorStackOverflow("[  600.1] Kernel panic - not syncing: Out of memory and no killable processes..."));
     }

@@ -56,5 +56,15 @@ internal static partial class KernelFailure
     /// on a fresh L1; any other failure (a plain panic, an oops, a lockup) is not.
     /// </summary>
     public static bool IsEmulatorStackOverflow(string console) =>
-        console.Contains(StackOverflow, StringComparison.Ordinal) || console.Contains(StackEndCorrupted, StringComparison.Ordinal);
+        console.Contains(StackOverflow, StringComparison.Ordinal) || console.Contains(StackEndCorrupted, StringComparison.Ordinal)
+        || PerCpuAccessFaulted().IsMatch(console);
+
+    /// <summary>
+    /// The same crash one step earlier: an oops whose faulting instruction (the byte in &lt;&gt; of the "Code:" line) is a
+    /// GS-prefixed (0x65) per-CPU access in kernel mode. A per-CPU access faults only when GS holds the wrong base, which
+    /// is what an interrupt taken with the nested guest's GS loaded gives (README, "Known limits"); the final run of
+    /// 2026-12-05 died so at <c>irqentry_enter+0x9</c> ("Fatal exception in interrupt") without reaching a guard page.
+    /// </summary>
+    [GeneratedRegex(@"Code: (?:[0-9a-f]{2} )*<65>")]
+    private static partial Regex PerCpuAccessFaulted();
 }
