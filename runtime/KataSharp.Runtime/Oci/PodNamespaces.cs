@@ -40,8 +40,8 @@ public static class PodNamespaces
         bool changed = false;
         for (int i = 0; i < namespaces.Count; i++)
         {
-            if (namespaces[i] is not JsonObject ns || Text(ns["type"]) is not { } type || !Shareable.TryGetValue(type, out PodNamespace shared)
-                || Text(ns["path"]) is not { Length: > 0 } path)
+            if (namespaces[i] is not JsonObject ns || JsonText.Of(ns["type"]) is not { } type || !Shareable.TryGetValue(type, out PodNamespace shared)
+                || JsonText.Of(ns["path"]) is not { Length: > 0 } path)
             {
                 continue;
             }
@@ -84,5 +84,4 @@ public static class PodNamespaces
         }
     }
 
-    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
 }

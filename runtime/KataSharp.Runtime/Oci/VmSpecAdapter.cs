@@ -68,13 +68,13 @@ public static class VmSpecAdapter
             {
                 continue;
             }
-            string source = Text(mount["source"]) ?? "";
-            string destination = Text(mount["destination"]) ?? "";
+            string source = JsonText.Of(mount["source"]) ?? "";
+            string destination = JsonText.Of(mount["destination"]) ?? "";
             if (!isHostDirectory(source))
             {
                 continue; // a file is copied in; a missing source is the agent's to report
             }
-            bool readOnly = mount["options"] is JsonArray options && options.Any(o => Text(o) == "ro");
+            bool readOnly = mount["options"] is JsonArray options && options.Any(o => JsonText.Of(o) == "ro");
             HostDirectoryMount classified = HostDirectoryClassifier.Classify(i, source, destination, readOnly);
             if (classified.Use != HostDirectoryUse.HostShm)
             {
@@ -103,7 +103,7 @@ public static class VmSpecAdapter
         bool changed = false;
         foreach (JsonObject ns in namespaces.OfType<JsonObject>())
         {
-            if (Text(ns["type"]) == "network" && !string.IsNullOrEmpty(Text(ns["path"])))
+            if (JsonText.Of(ns["type"]) == "network" && !string.IsNullOrEmpty(JsonText.Of(ns["path"])))
             {
                 ns.Remove("path");
                 changed = true;
@@ -113,7 +113,6 @@ public static class VmSpecAdapter
     }
 
     private static bool IsBind(JsonObject mount) =>
-        Text(mount["type"]) == "bind" || (mount["options"] is JsonArray options && options.Any(o => Text(o) is "bind" or "rbind"));
+        JsonText.Of(mount["type"]) == "bind" || (mount["options"] is JsonArray options && options.Any(o => JsonText.Of(o) is "bind" or "rbind"));
 
-    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue(out string? text) ? text : null;
 }
