@@ -5,7 +5,9 @@ using Xunit;
 namespace KataSharp.Runtime.Tests.Volumes;
 
 /// <summary>What a pod's containers share in the guest: one copy per volume, one directory per emptyDir, one /dev/shm.</summary>
-public sealed class PodVolumeSetTests : IAsyncDisposable
+// IAsyncLifetime, not IAsyncDisposable: xunit 2.9 never calls a test class's IAsyncDisposable.DisposeAsync
+// (this class leaked a temporary directory per fact that way).
+public sealed class PodVolumeSetTests : IAsyncLifetime
 {
     private readonly KubeletVolumeDir _configMap = new();
     private readonly RecordingGuestVolumes _guest = new();
@@ -17,7 +19,9 @@ public sealed class PodVolumeSetTests : IAsyncDisposable
         _set = new PodVolumeSet(_guest, new VolumeLimits(1 << 20, 100, "configuration.toml"), TimeSpan.FromMinutes(10), RuntimeLog.Null);
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _set.DisposeAsync();
         _configMap.Dispose();

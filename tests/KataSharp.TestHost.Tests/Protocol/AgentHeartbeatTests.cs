@@ -6,7 +6,9 @@ using Xunit;
 namespace KataSharp.TestHost.Tests.Protocol;
 
 /// <summary>The heartbeat over in-memory pipes, with a fake agent that answers PING while told to.</summary>
-public sealed class AgentHeartbeatTests : IAsyncDisposable
+// IAsyncLifetime, not IAsyncDisposable: xunit 2.9 never calls a test class's IAsyncDisposable.DisposeAsync
+// (its pipes and fake agent were never stopped that way).
+public sealed class AgentHeartbeatTests : IAsyncLifetime
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
@@ -89,7 +91,9 @@ public sealed class AgentHeartbeatTests : IAsyncDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new AgentHeartbeat(connection, Timeout, Interval));
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         stop.Cancel();
         pipes.AgentCloses();

@@ -25,14 +25,21 @@ internal sealed class CommandSpool
     public (string Stdout, string Stderr) ReadOutput(string id) =>
         (ReadIfExists(Path.Combine(PathOf(id), "stdout")), ReadIfExists(Path.Combine(PathOf(id), "stderr")));
 
+    /// <summary>
+    /// Best effort, and never throws: it runs in RunAsync's finally, where an exception would hide
+    /// the command's real failure. A command the machine's death orphaned can still be writing here
+    /// (Direct mode: "Directory not empty" during the recursive delete); the run directory's removal
+    /// at shutdown, or the next run, takes what is left.
+    /// </summary>
     public void Remove(string id)
     {
         try
         {
             System.IO.Directory.Delete(PathOf(id), recursive: true);
         }
-        catch (DirectoryNotFoundException)
+        catch (IOException)
         {
+            // DirectoryNotFoundException too: already gone with the run's spool.
         }
     }
 
