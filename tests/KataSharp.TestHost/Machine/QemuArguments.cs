@@ -9,8 +9,16 @@ internal static class QemuArguments
 {
     public const string Binary = "qemu-system-x86_64";
 
-    /// <summary>Both cores of the machines this runs on; TCG's multi-threading uses them.</summary>
-    public const int Cpus = 2;
+    /// <summary>
+    /// One L1 CPU. With two (both host cores), QEMU's emulation of AMD SVM failed under a nested guest now and then:
+    /// sandbox VMs triple-faulted (an instruction fetch of kernel text "not present" right after a VMRUN), stopped
+    /// answering, or L1's own kernel took an interrupt with the guest's GS still loaded right after a #VMEXIT. Every
+    /// trace had another L1 CPU acting on the one running the nested guest (IPIs, kicks, remote TLB flushes).
+    /// A/B of 2026-12-05, the same L1 and 200,000-line output streams in a sandbox VM: with 2 CPUs, 2 of 6 streams
+    /// failed (a triple fault, an L1 crash) and 2 of 4 under QEMU 10.0.2 (a triple fault, a stall); with 1 CPU,
+    /// 8 of 8 passed, each as fast (47–116 s against 68–79 s). README, "Known limits".
+    /// </summary>
+    public const int Cpus = 1;
 
     /// <summary>
     /// L1 keeps time with the TSC. Left alone, L1's kernel finds the TCG vCPUs' TSCs "unsynchronized"
