@@ -1,8 +1,8 @@
 using KataSharp.Linux;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Network;
-using KataSharp.Runtime.Tasks;
 using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Kvm;

@@ -7,15 +7,7 @@ namespace KataSharp.Runtime.Tests.Architecture;
 public sealed class FolderCycleTests
 {
     /// <summary>Ties that stay, and why. An entry that no longer ties fails the test.</summary>
-    private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
-    {
-        ["KataSharp.Runtime: Events <-> Tasks"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Runtime: Io <-> Tasks"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Runtime: Oci <-> Tasks"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Runtime: Persistence <-> Tasks"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Runtime: Sandbox <-> Tasks"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Shim: . <-> Verbs"] = "found when the check came (issue 17); to be undone",
-    };
+    private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal);
 
     [Fact]
     public void No_two_folders_of_the_runtime_use_each_other()
