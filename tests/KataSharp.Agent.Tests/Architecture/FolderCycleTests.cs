@@ -7,19 +7,7 @@ namespace KataSharp.Agent.Tests.Architecture;
 public sealed class FolderCycleTests
 {
     /// <summary>Ties that stay, and why. An entry that no longer ties fails the test.</summary>
-    private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
-    {
-        ["KataSharp.Agent: Engine <-> Engine/Cgroups"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Agent: Engine <-> Engine/Containers"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Agent: Engine <-> Engine/Devices"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Agent: Engine <-> Engine/Processes"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Agent: Engine <-> Engine/Rootfs"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Agent: Engine <-> Engine/Spawning"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Agent: Engine <-> Engine/Spec"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Agent: Engine/Plans <-> Engine/Spec"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Agent: Engine/Seccomp <-> Engine/Spec"] = "found when the check came (issue 17); to be undone",
-        ["KataSharp.Agent: Hosting <-> Hosting/Listeners"] = "found when the check came (issue 17); to be undone",
-    };
+    private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal);
 
     [Fact]
     public void No_two_folders_of_the_agent_use_each_other()
