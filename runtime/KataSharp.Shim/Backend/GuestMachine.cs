@@ -6,6 +6,7 @@ using KataSharp.Runtime.Network;
 using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Kvm;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Virtio.Devices.Block;
 using KataSharp.Vmm.Virtio.Devices.Net;

@@ -9,6 +9,7 @@ using KataSharp.Runtime.Network;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Volumes;
 using KataSharp.Shim.Backend.Agent;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 using ContainerStats = KataSharp.Runtime.Model.ContainerStats;
 
