@@ -1,8 +1,7 @@
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Sandbox;
-using KataSharp.Runtime.Tasks;
-using KataSharp.Shim;
 using KataSharp.Shim.Backend;
 using KataSharp.Shim.Verbs;
 

@@ -1,3 +1,4 @@
+using KataSharp.Linux;
 using KataSharp.Linux.Files;
 
 namespace KataSharp.TestTool;

@@ -1,4 +1,4 @@
-using KataSharp.Vmm.Machine;
+using KataSharp.Vmm.Lifecycle;
 
 namespace KataSharp.Vmm.Cli;
 

@@ -4,6 +4,7 @@ using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.Cli;
 using KataSharp.Vmm.Kvm;
 using KataSharp.Vmm.DeviceManager;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Virtio.Devices.Block;
 using KataSharp.Vmm.Virtio.Devices.Net;

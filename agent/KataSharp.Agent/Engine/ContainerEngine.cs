@@ -3,12 +3,14 @@ using KataSharp.Agent.Engine.Cgroups;
 using KataSharp.Agent.Engine.Containers;
 using KataSharp.Agent.Engine.Devices;
 using KataSharp.Agent.Engine.Io;
+using KataSharp.Agent.Engine.Oci;
 using KataSharp.Agent.Engine.Plans;
 using KataSharp.Agent.Engine.Processes;
 using KataSharp.Agent.Engine.Reaping;
 using KataSharp.Agent.Engine.Rootfs;
 using KataSharp.Agent.Engine.Spawning;
 using KataSharp.Agent.Engine.Spec;
+using KataSharp.Agent.Errors;
 using KataSharp.Linux.Processes;
 using Microsoft.Extensions.Logging;
 

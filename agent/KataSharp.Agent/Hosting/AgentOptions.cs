@@ -1,3 +1,4 @@
+using KataSharp.Agent.Hosting.Listeners;
 using KataSharp.Agent.Protocol;
 using Microsoft.Extensions.Logging;
 

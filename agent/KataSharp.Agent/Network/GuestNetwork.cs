@@ -1,5 +1,5 @@
 using System.Net.NetworkInformation;
-using KataSharp.Agent.Engine;
+using KataSharp.Agent.Errors;
 using KataSharp.Linux;
 using KataSharp.Linux.Netlink;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using KataSharp.Agent.Errors;
 
 namespace KataSharp.Agent.Sandbox;
 
@@ -9,7 +10,7 @@ public sealed class GuestSettings(string etcDir, string procSys = "/proc/sys")
     {
         if (hostname.Length is 0 or > 64 || hostname.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
-            throw Engine.AgentException.Invalid("hostname", $"'{hostname}' is not a hostname (1-64 printable characters)");
+            throw AgentException.Invalid("hostname", $"'{hostname}' is not a hostname (1-64 printable characters)");
         }
         File.WriteAllText(Path.Combine(procSys, "kernel", "hostname"), hostname);
     }
@@ -21,7 +22,7 @@ public sealed class GuestSettings(string etcDir, string procSys = "/proc/sys")
         {
             if (!System.Net.IPAddress.TryParse(server, out _))
             {
-                throw Engine.AgentException.Invalid("dns.servers", $"'{server}' is not an IP address");
+                throw AgentException.Invalid("dns.servers", $"'{server}' is not an IP address");
             }
             text.Append("nameserver ").Append(server).Append('\n');
         }
@@ -43,12 +44,12 @@ public sealed class GuestSettings(string etcDir, string procSys = "/proc/sys")
     {
         if (key.Length == 0 || key.Contains('/') || key.Split('.').Any(p => p.Length == 0 || p == ".."))
         {
-            throw Engine.AgentException.Invalid($"sysctls[{key}]", "is not a sysctl name like net.ipv4.ip_forward");
+            throw AgentException.Invalid($"sysctls[{key}]", "is not a sysctl name like net.ipv4.ip_forward");
         }
         string path = Path.Combine(procSys, key.Replace('.', '/'));
         if (!File.Exists(path))
         {
-            throw Engine.AgentException.Invalid($"sysctls[{key}]", "does not exist in the guest kernel");
+            throw AgentException.Invalid($"sysctls[{key}]", "does not exist in the guest kernel");
         }
         File.WriteAllText(path, value);
     }

@@ -1,4 +1,4 @@
-using KataSharp.Agent.Engine;
+using KataSharp.Agent.Errors;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Mounts;
 

@@ -1,4 +1,4 @@
-using KataSharp.Agent.Engine;
+using KataSharp.Agent.Errors;
 
 namespace KataSharp.Agent.Sandbox;
 

@@ -3,6 +3,7 @@ using Grpc.Core;
 using KataSharp.Agent.Engine;
 using KataSharp.Agent.Engine.Containers;
 using KataSharp.Agent.Engine.Processes;
+using KataSharp.Agent.Errors;
 using KataSharp.Agent.Network;
 using KataSharp.Agent.Protocol;
 using KataSharp.Agent.Sandbox;

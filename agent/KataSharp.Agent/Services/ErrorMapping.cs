@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using KataSharp.Agent.Engine;
+using KataSharp.Agent.Errors;
 using KataSharp.Agent.Protocol;
 using KataSharp.Linux;
 using Microsoft.Extensions.Logging;

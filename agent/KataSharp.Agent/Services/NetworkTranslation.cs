@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using KataSharp.Agent.Engine;
+using KataSharp.Agent.Errors;
 using KataSharp.Agent.Network;
 using KataSharp.Agent.Protocol;
 using KataSharp.Linux.Netlink;

@@ -1,10 +1,10 @@
 using Google.Protobuf.WellKnownTypes;
-using KataSharp.Agent.Engine;
 using KataSharp.Agent.Engine.Cgroups;
 using KataSharp.Agent.Engine.Containers;
 using KataSharp.Agent.Engine.Plans;
 using KataSharp.Agent.Engine.Processes;
 using KataSharp.Agent.Engine.Rootfs;
+using KataSharp.Agent.Errors;
 using KataSharp.Agent.Protocol;
 using DomainContainerState = KataSharp.Agent.Engine.Containers.ContainerState;
 using DomainProcessState = KataSharp.Agent.Engine.Processes.ProcessState;

@@ -1,6 +1,6 @@
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Sandbox;
-using KataSharp.Runtime.Tasks;
 
 namespace KataSharp.Runtime.Io;
 

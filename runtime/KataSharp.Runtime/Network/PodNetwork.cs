@@ -2,7 +2,7 @@ using KataSharp.Linux;
 using KataSharp.Linux.Namespaces;
 using KataSharp.Linux.Netlink;
 using KataSharp.Linux.Network;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Network;
 

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using KataSharp.Linux.Netlink;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Network;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using KataSharp.Linux;
 using KataSharp.Linux.Files;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Sandbox;
-using KataSharp.Runtime.Tasks;
 
 namespace KataSharp.Runtime.Oci;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Sandbox;
-using KataSharp.Runtime.Tasks;
 
 namespace KataSharp.Runtime.Oci;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Volumes;
 
 namespace KataSharp.Runtime.Oci;

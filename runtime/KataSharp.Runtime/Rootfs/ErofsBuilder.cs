@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Rootfs;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Sandbox;
 

@@ -1,7 +1,7 @@
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Rootfs;
-using KataSharp.Runtime.Tasks;
 
 namespace KataSharp.Runtime.Sandbox;
 

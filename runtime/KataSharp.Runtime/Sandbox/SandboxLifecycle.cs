@@ -1,4 +1,4 @@
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Sandbox;
 

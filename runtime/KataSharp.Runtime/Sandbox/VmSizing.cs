@@ -1,5 +1,5 @@
 using KataSharp.Runtime.Configuration;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Sandbox;
 

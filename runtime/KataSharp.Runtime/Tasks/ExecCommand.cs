@@ -1,3 +1,5 @@
+using KataSharp.Runtime.Model;
+
 namespace KataSharp.Runtime.Tasks;
 
 /// <summary>An extra process to add to a running container (started later by Start).</summary>

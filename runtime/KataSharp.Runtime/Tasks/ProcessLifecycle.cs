@@ -1,3 +1,5 @@
+using KataSharp.Runtime.Model;
+
 namespace KataSharp.Runtime.Tasks;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Ttrpc;
 
 namespace KataSharp.Runtime.Tasks;

@@ -1,3 +1,4 @@
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Sandbox;
 
 namespace KataSharp.Runtime.Tasks;

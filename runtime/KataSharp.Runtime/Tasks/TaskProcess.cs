@@ -1,4 +1,5 @@
 using KataSharp.Runtime.Io;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Tasks;
 

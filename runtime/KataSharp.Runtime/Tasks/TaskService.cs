@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using KataSharp.Runtime.Containerd.Wire;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Ttrpc;
 
 namespace KataSharp.Runtime.Tasks;

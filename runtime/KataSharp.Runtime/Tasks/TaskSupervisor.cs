@@ -1,6 +1,7 @@
 using KataSharp.Runtime.Events;
 using KataSharp.Runtime.Io;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Oci;
 using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Sandbox;

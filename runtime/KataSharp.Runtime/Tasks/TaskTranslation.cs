@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using KataSharp.Runtime.Containerd;
 using KataSharp.Runtime.Containerd.Wire;
 using KataSharp.Runtime.Containerd.Wire.Cgroups;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Tasks;
 

@@ -1,7 +1,7 @@
 using KataSharp.Linux;
 using KataSharp.Linux.Files;
 using KataSharp.Runtime.Logging;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Volumes;
 

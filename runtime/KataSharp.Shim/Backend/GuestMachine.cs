@@ -1,11 +1,12 @@
 using KataSharp.Linux;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Network;
-using KataSharp.Runtime.Tasks;
 using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Kvm;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Virtio.Devices.Block;
 using KataSharp.Vmm.Virtio.Devices.Net;

@@ -1,3 +1,4 @@
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 
 namespace KataSharp.Shim.Backend;

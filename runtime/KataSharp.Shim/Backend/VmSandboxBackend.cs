@@ -4,13 +4,14 @@ using Grpc.Core;
 using KataSharp.Agent.Protocol;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Network;
 using KataSharp.Runtime.Sandbox;
-using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Volumes;
 using KataSharp.Shim.Backend.Agent;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
-using ContainerStats = KataSharp.Runtime.Tasks.ContainerStats;
+using ContainerStats = KataSharp.Runtime.Model.ContainerStats;
 
 namespace KataSharp.Shim.Backend;
 

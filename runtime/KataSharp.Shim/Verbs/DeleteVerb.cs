@@ -2,10 +2,10 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using KataSharp.Runtime.Containerd.Wire;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Oci;
 using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Sandbox;
-using KataSharp.Runtime.Tasks;
 
 namespace KataSharp.Shim.Verbs;
 

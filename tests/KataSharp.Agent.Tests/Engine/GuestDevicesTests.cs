@@ -1,6 +1,6 @@
-using KataSharp.Agent.Engine;
 using KataSharp.Agent.Engine.Devices;
 using KataSharp.Agent.Engine.Plans;
+using KataSharp.Agent.Errors;
 using KataSharp.Agent.Tests.Support;
 using Xunit;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using KataSharp.Agent.Engine;
 using KataSharp.Agent.Engine.Containers;
 using KataSharp.Agent.Engine.Processes;
+using KataSharp.Agent.Errors;
 using KataSharp.Agent.Tests.Support;
 using KataSharp.AgentCtl.Scenarios;
 using KataSharp.Linux.Terminals;

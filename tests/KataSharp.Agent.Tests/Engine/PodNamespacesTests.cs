@@ -4,6 +4,7 @@ using KataSharp.Agent.Engine;
 using KataSharp.Agent.Engine.Containers;
 using KataSharp.Agent.Engine.Plans;
 using KataSharp.Agent.Engine.Processes;
+using KataSharp.Agent.Errors;
 using KataSharp.Agent.Tests.Support;
 using KataSharp.AgentCtl.Scenarios;
 using Xunit;

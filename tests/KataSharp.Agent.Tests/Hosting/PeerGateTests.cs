@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using KataSharp.Agent.Hosting;
 using KataSharp.Agent.Hosting.Listeners;
 using KataSharp.Agent.Tests.Support;
 using KataSharp.Linux;

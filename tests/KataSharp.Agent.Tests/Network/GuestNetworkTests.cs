@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
-using KataSharp.Agent.Engine;
+using KataSharp.Agent.Errors;
 using KataSharp.Agent.Network;
 using KataSharp.Linux.Netlink;
 using KataSharp.Tests.Shared.Network;

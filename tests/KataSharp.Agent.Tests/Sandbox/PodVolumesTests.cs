@@ -1,4 +1,4 @@
-using KataSharp.Agent.Engine;
+using KataSharp.Agent.Errors;
 using KataSharp.Agent.Sandbox;
 using KataSharp.Linux.Mounts;
 using Xunit;

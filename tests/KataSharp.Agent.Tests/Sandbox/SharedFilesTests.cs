@@ -1,5 +1,5 @@
 using System.Text;
-using KataSharp.Agent.Engine;
+using KataSharp.Agent.Errors;
 using KataSharp.Agent.Sandbox;
 using Xunit;
 

@@ -1,6 +1,6 @@
-using KataSharp.Agent.Engine;
+using KataSharp.Agent.Engine.Oci;
 using KataSharp.Agent.Engine.Seccomp;
-using KataSharp.Agent.Engine.Spec;
+using KataSharp.Agent.Errors;
 using Xunit;
 
 namespace KataSharp.Agent.Tests.Spec;

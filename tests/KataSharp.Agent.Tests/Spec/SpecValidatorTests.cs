@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
-using KataSharp.Agent.Engine;
+using KataSharp.Agent.Engine.Oci;
 using KataSharp.Agent.Engine.Plans;
 using KataSharp.Agent.Engine.Spec;
+using KataSharp.Agent.Errors;
 using KataSharp.AgentCtl.Scenarios;
 using KataSharp.Linux.Mounts;
 using Xunit;

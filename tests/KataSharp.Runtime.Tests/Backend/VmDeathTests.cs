@@ -1,7 +1,7 @@
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Sandbox;
-using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Tests.Fakes;
 using KataSharp.Shim.Backend;
 using Xunit;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using KataSharp.Shim.Backend;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 
 namespace KataSharp.Runtime.Tests.Fakes;

@@ -1,5 +1,5 @@
 using System.Text;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Tests.Fakes;
 

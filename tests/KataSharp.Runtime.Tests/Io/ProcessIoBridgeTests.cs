@@ -2,8 +2,8 @@ using System.Text;
 using KataSharp.Linux.Files;
 using KataSharp.Runtime.Io;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Sandbox;
-using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Tests.Fakes;
 using Xunit;
 

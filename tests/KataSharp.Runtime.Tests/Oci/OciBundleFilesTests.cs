@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Oci;
 using KataSharp.Runtime.Sandbox;
-using KataSharp.Runtime.Tasks;
 using Xunit;
 
 namespace KataSharp.Runtime.Tests.Oci;

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Oci;
-using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Volumes;
 using Xunit;
 

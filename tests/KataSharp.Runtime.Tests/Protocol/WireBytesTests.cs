@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using KataSharp.Runtime.Containerd;
 using KataSharp.Runtime.Containerd.Wire;
 using KataSharp.Runtime.Events;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Ttrpc;
 using KataSharp.Runtime.Ttrpc.Wire;

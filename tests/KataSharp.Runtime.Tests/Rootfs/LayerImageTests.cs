@@ -1,6 +1,6 @@
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Rootfs;
-using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Tests.Fakes;
 using Xunit;
 

@@ -1,8 +1,8 @@
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Containerd.Wire;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Sandbox;
-using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Tests.Fakes;
 using KataSharp.Runtime.Tests.Tasks;
 using Xunit;

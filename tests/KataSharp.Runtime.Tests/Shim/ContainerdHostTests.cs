@@ -64,7 +64,7 @@ public sealed class ContainerdHostTests : IAsyncLifetime
 
         Assert.DoesNotContain(id, (await Ctr("task", "ls")).Stdout);
         Assert.DoesNotContain(id, (await Ctr("container", "ls")).Stdout);
-        string socket = KataSharp.Shim.ShimSocketAddress.PathFor(Address, "default", id);
+        string socket = KataSharp.Shim.Verbs.ShimSocketAddress.PathFor(Address, "default", id);
         await Eventually.TrueAsync(() => !File.Exists(socket), "the shim's socket is gone");
         await Eventually.TrueAsync(() => !ShimProcessesRunning(id), "no shim process is left for the task");
         Assert.False(Directory.Exists(Path.Combine(_run, "state", "io.containerd.runtime.v2.task", "default", id)), "the bundle is gone");

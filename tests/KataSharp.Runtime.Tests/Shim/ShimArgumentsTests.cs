@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using KataSharp.Shim;
+using KataSharp.Shim.Verbs;
 using Xunit;
 
 namespace KataSharp.Runtime.Tests.Shim;

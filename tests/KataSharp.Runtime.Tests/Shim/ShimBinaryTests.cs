@@ -7,7 +7,7 @@ using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Tests.Fakes;
 using KataSharp.Runtime.Ttrpc;
-using KataSharp.Shim;
+using KataSharp.Shim.Verbs;
 using Xunit;
 
 namespace KataSharp.Runtime.Tests.Shim;

@@ -1,3 +1,4 @@
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tasks;
 using Xunit;

@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using KataSharp.Runtime.Containerd.Wire;
 using KataSharp.Runtime.Events;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tasks;
 using KataSharp.Runtime.Tests.Fakes;

@@ -2,7 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using KataSharp.Runtime.Containerd.Wire;
 using KataSharp.Runtime.Events;
 using KataSharp.Runtime.Logging;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Tests.Fakes;
 using KataSharp.Runtime.Ttrpc;
 using Xunit;

@@ -1,5 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Ttrpc;
 using KataSharp.Runtime.Tests.Fakes;
 

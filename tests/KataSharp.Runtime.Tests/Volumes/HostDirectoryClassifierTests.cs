@@ -1,4 +1,4 @@
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Volumes;
 using Xunit;
 

@@ -76,7 +76,7 @@ public sealed class PodVolumeSetTests : IAsyncLifetime
         big.Publish(new Dictionary<string, string> { ["token"] = new string('x', 2 << 20) });
         HostDirectoryMount tooBig = HostDirectoryClassifier.Classify(3, big.Path, "/var/run/secrets", readOnly: true);
 
-        await Assert.ThrowsAsync<KataSharp.Runtime.Tasks.RuntimeException>(() => _set.AttachAsync("app", [ConfigMap("/etc/cfg"), tooBig], CancellationToken.None));
+        await Assert.ThrowsAsync<KataSharp.Runtime.Model.RuntimeException>(() => _set.AttachAsync("app", [ConfigMap("/etc/cfg"), tooBig], CancellationToken.None));
 
         Assert.Equal(0, _set.WatchedCount);
         Assert.Equal("remove volumes/1-configmap-cfg", _guest.Calls[^1]);

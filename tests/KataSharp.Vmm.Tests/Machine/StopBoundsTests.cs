@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using KataSharp.Vmm.Arch;
 using KataSharp.Vmm.Devices;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Tests.Support;
 using KataSharp.Vmm.Tests.Virtio.Support;

@@ -1,6 +1,7 @@
 using System.Text;
 using KataSharp.Vmm.Arch;
 using KataSharp.Vmm.Boot;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Tests.Support;
 using Xunit;

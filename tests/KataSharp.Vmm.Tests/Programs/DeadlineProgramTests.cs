@@ -1,4 +1,4 @@
-using KataSharp.Vmm.Machine;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Tests.Support;
 using Xunit;
 using static Iced.Intel.AssemblerRegisters;

@@ -1,3 +1,4 @@
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Tests.Support;
 using KataSharp.Vmm.Tests.Virtio.Support;

@@ -1,5 +1,6 @@
 using KataSharp.Vmm.Arch;
 using KataSharp.Vmm.Devices.Legacy;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Vcpu;
 using KataSharp.Vmm.Tests.Support;

@@ -1,7 +1,7 @@
+using KataSharp.Vmm.Lifecycle;
 using Xunit;
 using System.Text;
 using KataSharp.Vmm.Arch;
-using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Tests.Support;
 using static Iced.Intel.AssemblerRegisters;
 

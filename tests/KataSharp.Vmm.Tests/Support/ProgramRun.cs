@@ -1,6 +1,7 @@
 using System.Text;
 using Iced.Intel;
 using KataSharp.Vmm.Devices;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 
 namespace KataSharp.Vmm.Tests.Support;

@@ -70,9 +70,6 @@ internal static unsafe class Libc
         throw new LinuxException(call, errno);
     }
 
-    /// <summary>strerror text; the runtime's helper avoids the GNU/XSI strerror_r ABI split.</summary>
-    public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
-
     /// <summary>A NUL-terminated UTF-8 copy of a path for calls that take <c>const char*</c>.</summary>
     public static byte[] NullTerminated(string value)
     {

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using KataSharp.Linux.Files;
 
 namespace KataSharp.Linux.Interop;
 

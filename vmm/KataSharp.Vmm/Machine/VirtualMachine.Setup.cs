@@ -4,6 +4,7 @@ using KataSharp.Vmm.Devices.Legacy;
 using KataSharp.Vmm.Events;
 using KataSharp.Vmm.Kvm;
 using KataSharp.Vmm.Kvm.Interop;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Memory;
 using KataSharp.Vmm.Vcpu;
 

@@ -1,4 +1,5 @@
 using KataSharp.Agent.Engine.Io;
+using KataSharp.Agent.Errors;
 using KataSharp.Linux.Events;
 
 namespace KataSharp.Agent.Engine.Cgroups;

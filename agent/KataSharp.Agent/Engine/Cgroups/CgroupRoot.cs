@@ -1,4 +1,5 @@
 using KataSharp.Agent.Engine.Io;
+using KataSharp.Agent.Errors;
 
 namespace KataSharp.Agent.Engine.Cgroups;
 

@@ -1,4 +1,5 @@
-using KataSharp.Agent.Engine.Spec;
+using KataSharp.Agent.Engine.Oci;
+using KataSharp.Agent.Errors;
 
 namespace KataSharp.Agent.Engine.Cgroups;
 

@@ -2,6 +2,7 @@ using KataSharp.Agent.Engine.Cgroups;
 using KataSharp.Agent.Engine.Plans;
 using KataSharp.Agent.Engine.Processes;
 using KataSharp.Agent.Engine.Rootfs;
+using KataSharp.Agent.Errors;
 using Microsoft.Extensions.Logging;
 
 namespace KataSharp.Agent.Engine.Containers;

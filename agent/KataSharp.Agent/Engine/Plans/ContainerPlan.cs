@@ -1,4 +1,4 @@
-using KataSharp.Agent.Engine.Spec;
+using KataSharp.Agent.Engine.Oci;
 using KataSharp.Linux.Mounts;
 
 namespace KataSharp.Agent.Engine.Plans;

@@ -1,4 +1,5 @@
 using KataSharp.Agent.Engine.Spawning;
+using KataSharp.Agent.Errors;
 using KataSharp.Linux.Processes;
 
 namespace KataSharp.Agent.Engine.Processes;

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using KataSharp.Agent.Engine.Io;
+using KataSharp.Agent.Errors;
 using KataSharp.Linux.Files;
 
 namespace KataSharp.Agent.Engine.Processes;

@@ -1,3 +1,4 @@
+using KataSharp.Agent.Errors;
 using KataSharp.Linux;
 using KataSharp.Linux.Mounts;
 

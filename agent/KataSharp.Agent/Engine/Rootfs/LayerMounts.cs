@@ -1,4 +1,5 @@
 using KataSharp.Agent.Engine.Plans;
+using KataSharp.Agent.Errors;
 using KataSharp.Linux;
 using KataSharp.Linux.Mounts;
 

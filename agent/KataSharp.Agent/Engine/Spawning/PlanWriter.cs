@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using KataSharp.Agent.Errors;
 
 namespace KataSharp.Agent.Engine.Spawning;
 

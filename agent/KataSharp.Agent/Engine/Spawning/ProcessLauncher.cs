@@ -1,5 +1,6 @@
 using KataSharp.Agent.Engine.Io;
 using KataSharp.Agent.Engine.Reaping;
+using KataSharp.Agent.Errors;
 using KataSharp.Linux;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Memory;

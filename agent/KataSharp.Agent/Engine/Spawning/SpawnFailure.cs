@@ -1,3 +1,4 @@
+using KataSharp.Agent.Errors;
 using KataSharp.Linux;
 
 namespace KataSharp.Agent.Engine.Spawning;

@@ -1,3 +1,5 @@
+using KataSharp.Agent.Errors;
+
 namespace KataSharp.Agent.Engine.Spec;
 
 /// <summary>Linux capability names (linux/capability.h) to bit numbers; OCI writes them with the CAP_ prefix.</summary>

@@ -1,4 +1,6 @@
+using KataSharp.Agent.Engine.Oci;
 using KataSharp.Agent.Engine.Plans;
+using KataSharp.Agent.Errors;
 using KataSharp.Linux.Terminals;
 
 namespace KataSharp.Agent.Engine.Spec;

@@ -1,5 +1,7 @@
+using KataSharp.Agent.Engine.Oci;
 using KataSharp.Agent.Engine.Plans;
 using KataSharp.Agent.Engine.Seccomp;
+using KataSharp.Agent.Errors;
 using KataSharp.Linux.Mounts;
 
 namespace KataSharp.Agent.Engine.Spec;
@@ -141,7 +143,7 @@ public static class SpecValidator
     private static NamespaceSet Namespaces(OciLinux? linux)
     {
         NamespaceSet set = NamespaceSet.None;
-        List<Spec.OciNamespace> list = linux?.Namespaces ?? [];
+        List<OciNamespace> list = linux?.Namespaces ?? [];
         for (int i = 0; i < list.Count; i++)
         {
             string field = $"linux.namespaces[{i}]";

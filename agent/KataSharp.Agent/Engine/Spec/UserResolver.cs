@@ -1,5 +1,6 @@
 using System.Text;
 using KataSharp.Agent.Engine.Plans;
+using KataSharp.Agent.Errors;
 using KataSharp.Linux;
 using KataSharp.Linux.Files;
 

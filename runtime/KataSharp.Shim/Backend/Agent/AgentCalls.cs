@@ -1,5 +1,5 @@
 using Grpc.Core;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Shim.Backend.Agent;
 

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using KataSharp.Agent.Protocol;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Shim.Backend.Agent;
 

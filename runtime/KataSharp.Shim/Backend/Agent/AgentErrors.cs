@@ -1,6 +1,6 @@
 using Grpc.Core;
 using KataSharp.Runtime.Logging;
-using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Model;
 
 namespace KataSharp.Shim.Backend.Agent;
 

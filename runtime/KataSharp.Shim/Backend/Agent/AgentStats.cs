@@ -1,4 +1,4 @@
-using ContainerStats = KataSharp.Runtime.Tasks.ContainerStats;
+using ContainerStats = KataSharp.Runtime.Model.ContainerStats;
 
 namespace KataSharp.Shim.Backend.Agent;
 

@@ -1,5 +1,5 @@
 using KataSharp.Vmm.DeviceManager;
-using KataSharp.Vmm.Machine;
+using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Tests.Support;
 using KataSharp.Vmm.Virtio.Devices.Block;
 using KataSharp.Vmm.Virtio.Transport;

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using KataSharp.Linux.Files;
+using KataSharp.Linux;
 using static KataSharp.Vmm.Kvm.Interop.KvmConstants;
 
 namespace KataSharp.Vmm.Kvm.Interop;

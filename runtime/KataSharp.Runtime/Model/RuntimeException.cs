@@ -1,4 +1,4 @@
-namespace KataSharp.Runtime.Tasks;
+namespace KataSharp.Runtime.Model;
 
 /// <summary>The runtime's one exception type; the ttrpc edge maps <see cref="Error"/> to a status code.</summary>
 public sealed class RuntimeException : Exception

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace KataSharp.Agent.Engine.Spec;
+namespace KataSharp.Agent.Engine.Oci;
 
 /// <summary>Source-generated (NativeAOT-safe) JSON binding of the OCI types, camelCase as the spec writes them.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Skip,

@@ -1,4 +1,4 @@
-namespace KataSharp.Agent.Engine;
+namespace KataSharp.Agent.Errors;
 
 /// <summary>What a caller can do about a failure; the gRPC edge maps each to one status code (ErrorMapping).</summary>
 public enum AgentErrorCode

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace KataSharp.Shim;
+namespace KataSharp.Shim.Verbs;
 
 /// <summary>
 /// Where a pod's shim listens: /run/containerd/s/&lt;sha256(address/namespace/grouping key)&gt;, the

@@ -1,4 +1,4 @@
-namespace KataSharp.Runtime.Tasks;
+namespace KataSharp.Runtime.Model;
 
 /// <summary>Why a runtime operation failed, in containerd's error classes (errdefs).</summary>
 public enum RuntimeError

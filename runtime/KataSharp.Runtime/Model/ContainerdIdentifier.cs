@@ -1,4 +1,4 @@
-namespace KataSharp.Runtime.Tasks;
+namespace KataSharp.Runtime.Model;
 
 /// <summary>containerd's identifier rule (identifiers/validate.go): [A-Za-z0-9] then [A-Za-z0-9_.-], at most 76.</summary>
 public static class ContainerdIdentifier

@@ -1,4 +1,4 @@
-namespace KataSharp.Runtime.Tasks;
+namespace KataSharp.Runtime.Model;
 
 /// <summary>
 /// The stdio FIFO paths containerd chose for a process (null = not wanted), and whether it runs

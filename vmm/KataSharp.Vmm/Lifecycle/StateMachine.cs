@@ -1,4 +1,4 @@
-namespace KataSharp.Vmm.Machine;
+namespace KataSharp.Vmm.Lifecycle;
 
 /// <summary>
 /// A lifecycle as an enum plus a table of allowed transitions. Every change goes through

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace KataSharp.Agent.Engine.Spec;
+namespace KataSharp.Agent.Engine.Oci;
 
 // The subset of the OCI runtime spec (config.json) the engine reads, bound by the
 // source-generated OciJsonContext. Field names follow the spec; anything not listed is ignored.

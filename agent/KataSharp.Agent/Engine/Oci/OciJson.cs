@@ -1,6 +1,7 @@
 using System.Text.Json;
+using KataSharp.Agent.Errors;
 
-namespace KataSharp.Agent.Engine.Spec;
+namespace KataSharp.Agent.Engine.Oci;
 
 /// <summary>Parses OCI JSON documents; a malformed document is InvalidArgument naming the JSON path.</summary>
 public static class OciJson

@@ -1,4 +1,4 @@
-namespace KataSharp.Runtime.Tasks;
+namespace KataSharp.Runtime.Model;
 
 /// <summary>A container's cgroup v2 counters inside the guest, as the agent reports them.</summary>
 public sealed record ContainerStats(

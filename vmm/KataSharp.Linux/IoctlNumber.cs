@@ -1,4 +1,4 @@
-namespace KataSharp.Linux.Files;
+namespace KataSharp.Linux;
 
 /// <summary>
 /// The kernel's _IO/_IOR/_IOW/_IOWR encoding (include/uapi/asm-generic/ioctl.h):

@@ -1,4 +1,4 @@
-namespace KataSharp.Vmm.Machine;
+namespace KataSharp.Vmm.Lifecycle;
 
 /// <summary>Why a VM stopped, in terms a caller can act on.</summary>
 public enum VmExitReason

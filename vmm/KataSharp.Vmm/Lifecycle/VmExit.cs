@@ -1,4 +1,4 @@
-namespace KataSharp.Vmm.Machine;
+namespace KataSharp.Vmm.Lifecycle;
 
 /// <summary>How a VM ended: the reason, one line for humans, and for unexpected exits the vCPU
 /// registers and the faulting instruction.</summary>

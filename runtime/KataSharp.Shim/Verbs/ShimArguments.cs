@@ -1,4 +1,4 @@
-namespace KataSharp.Shim;
+namespace KataSharp.Shim.Verbs;
 
 /// <summary>
 /// The command line containerd gives a shim, parsed like Go's flag package (one or two dashes,

@@ -1,4 +1,4 @@
-namespace KataSharp.Agent.Engine;
+namespace KataSharp.Agent.Errors;
 
 /// <summary>The engine's one exception type: a code a caller can act on, and for bad input the field path.</summary>
 public sealed class AgentException : Exception

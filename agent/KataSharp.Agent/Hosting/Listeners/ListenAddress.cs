@@ -1,4 +1,4 @@
-namespace KataSharp.Agent.Hosting;
+namespace KataSharp.Agent.Hosting.Listeners;
 
 /// <summary>Where the gRPC server listens: a guest vsock port, or a unix socket path (host-side tests).</summary>
 public sealed record ListenAddress(uint? VsockPort, string? UnixPath)

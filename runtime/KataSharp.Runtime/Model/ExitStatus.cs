@@ -1,4 +1,4 @@
-namespace KataSharp.Runtime.Tasks;
+namespace KataSharp.Runtime.Model;
 
 /// <summary>How a process ended: exit code, or 128+signal when a signal killed it (SIGKILL → 137).</summary>
 public sealed record ExitStatus(uint Code, DateTimeOffset ExitedAt)

@@ -1,4 +1,4 @@
-namespace KataSharp.Runtime.Tasks;
+namespace KataSharp.Runtime.Model;
 
 /// <summary>Names a process: the container's init when <see cref="ExecId"/> is null, else an exec.</summary>
 public sealed record ProcessKey(string ContainerId, string? ExecId)
