@@ -34,7 +34,26 @@ public sealed class PodNamespacesTests : IDisposable
         int pid = await _harness.CreateAsync(Sandbox, spec, new StdioRequest(false, true, false));
         await Engine.StartAsync(Sandbox, Deadline.Token(30));
         await WaitForOutputAsync(Engine.GetProcess(Sandbox, "").Stdio.Stdout, "ready");
+        // "ready" comes before the exec: wait until the sandbox's pid 1 is sleep itself, which the facts read
+        // through /proc/1 (a loaded machine once showed them the shell there).
+        await WaitForCommandLineAsync(pid, "sleep\01000\0");
         return pid;
+    }
+
+    private static async Task WaitForCommandLineAsync(int pid, string expected)
+    {
+        using CancellationTokenSource deadline = new(TimeSpan.FromSeconds(30));
+        string seen = "";
+        while (!deadline.IsCancellationRequested)
+        {
+            seen = File.ReadAllText($"/proc/{pid}/cmdline");
+            if (seen == expected)
+            {
+                return;
+            }
+            await Task.Delay(10, CancellationToken.None);
+        }
+        throw new TimeoutException($"process {pid} did not become '{expected.Replace('\0', ' ').Trim()}' within 30 s (it is '{seen.Replace('\0', ' ').Trim()}')");
     }
 
     /// <summary>An app container's spec as CRI writes it: the same namespace types, no hostname.</summary>
