@@ -9,6 +9,7 @@ const string Usage = """
                  [--kernel VMLINUX] [--initrd INITRD] [--root DIR] [--containerd-config PATH] [--no-containerd]
       runtimeclass  the Kubernetes RuntimeClass manifest (handler katasharp) with the pod overhead of
                  the configuration in effect: `katasharp runtimeclass | kubectl apply -f -`
+      version    this build's version and git commit (also --version)
     """;
 
 try
@@ -19,6 +20,7 @@ try
         "env" => EnvCommand.Run(Console.Out),
         "install" => InstallCommand.Run(InstallCommand.ParseOptions(args[1..]), Console.Out),
         "runtimeclass" => RuntimeClassCommand.Run(Console.Out),
+        "version" or "--version" => VersionCommand.Run(Console.Out),
         "help" or "--help" or "-h" => Print(Usage, 0),
         _ => Print(Usage, 2),
     };

@@ -1,3 +1,4 @@
+using KataSharp.Linux;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Model;
@@ -19,7 +20,7 @@ catch (ArgumentException e)
 
 if (arguments.Version)
 {
-    Console.WriteLine("containerd-shim-katasharp-v2 (KataSharp) runtime io.containerd.katasharp.v2, shim API v2 over ttrpc");
+    Console.Out.Write(ShimVersion.Text(ShimVersion.ProgramName, BuildVersion.Current));
     return 0;
 }
 

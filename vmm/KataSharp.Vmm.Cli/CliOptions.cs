@@ -11,6 +11,7 @@ public sealed record CliOptions(string Kernel, string? Initrd, string Cmdline, i
 
     public const string Usage = """
         usage: katasharp-vmm --kernel FILE [--initrd FILE] [--cmdline TEXT] [--vcpus N] [--memory MIB] [--console FILE]
+               katasharp-vmm --version   this build's version and git commit
 
         Boots a Linux kernel (uncompressed vmlinux or bzImage) on /dev/kvm and streams its console.
           --kernel FILE    the kernel image (required)

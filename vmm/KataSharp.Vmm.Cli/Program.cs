@@ -11,6 +11,11 @@ using KataSharp.Vmm.Virtio.Devices.Net;
 using KataSharp.Vmm.Virtio.Devices.Vsock;
 
 // katasharp-vmm: the VMM library on its own. Streams the guest console, exits with the guest.
+if (args.Contains("--version"))
+{
+    Console.Out.WriteLine(BuildVersion.Current.Line("katasharp-vmm"));
+    return ExitCodes.GuestExited;
+}
 if (args.Length == 0 || args.Contains("--help") || args.Contains("-h"))
 {
     Console.Out.WriteLine(CliOptions.Usage);

@@ -4,6 +4,7 @@ using KataSharp.Agent.Logging;
 using KataSharp.Agent.Network;
 using KataSharp.Agent.Sandbox;
 using KataSharp.Agent.Services;
+using KataSharp.Linux;
 using KataSharp.Linux.Processes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -60,8 +61,8 @@ public static class AgentHost
             app.Lifetime.ApplicationStarted.Register(() =>
             {
                 sandbox.ReadyAtBootMs = SandboxInfo.UptimeMilliseconds();
-                log.LogInformation("katasharp-agent {Version} serving gRPC on {Address} ({Ms} ms after boot); cgroup controllers: {Controllers}",
-                    SandboxInfo.AgentVersion, options.Listen, sandbox.ReadyAtBootMs, string.Join(' ', engine.Cgroups.Controllers));
+                log.LogInformation("{Agent} serving gRPC on {Address} ({Ms} ms after boot); cgroup controllers: {Controllers}",
+                    BuildVersion.Current.Line("katasharp-agent"), options.Listen, sandbox.ReadyAtBootMs, string.Join(' ', engine.Cgroups.Controllers));
             });
             using DebugConsole? console = options.DebugConsole ? DebugConsole.Start(engine, loggers.CreateLogger("debug-console")) : null;
             app.Run();

@@ -1,12 +1,12 @@
-using System.Reflection;
+using KataSharp.Linux;
 
 namespace KataSharp.Agent.Sandbox;
 
 /// <summary>Facts about the guest for GetGuestDetails, read from /proc and the agent itself.</summary>
 public static class SandboxInfo
 {
-    public static string AgentVersion { get; } =
-        typeof(SandboxInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    /// <summary>The version alone ("0.1.0") for GetGuestDetails; the start-up log line adds the commit.</summary>
+    public static string AgentVersion => BuildVersion.Current.Version;
 
     public static string KernelRelease() => ReadTrimmed("/proc/sys/kernel/osrelease");
 

@@ -159,6 +159,20 @@ public sealed class ShimBinaryTests : IDisposable
         Assert.Contains("namespace", stderr);
     }
 
+    [Fact]
+    public async Task Dash_v_prints_the_version_block_of_containerd_s_shims_and_exits_zero()
+    {
+        // The published NativeAOT binary: the stamp must survive trimming, and the name is the file's.
+        var (code, stdout, stderr) = await _shim.RunAsync(Bundle(_id), Namespace, _id, "-v");
+        Assert.True(code == 0, stderr);
+        string[] lines = Encoding.UTF8.GetString(stdout).Split('\n');
+        Assert.Equal("containerd-shim-katasharp-v2:", lines[0]);
+        Assert.Matches(@"^  Version:  [0-9]+\.[0-9]+\.[0-9]+$", lines[1]);
+        Assert.Matches(@"^  Revision: ([0-9a-f]{12}|unknown)$", lines[2]);
+        Assert.StartsWith("  .NET version: .NET ", lines[3]);
+        Assert.Equal(["", ""], lines[4..]);
+    }
+
     private static Task<T> Call<T>(TtrpcClient client, string method, Google.Protobuf.IMessage request, Google.Protobuf.MessageParser<T> parser)
         where T : Google.Protobuf.IMessage<T> =>
         client.CallAsync(TaskService.ServiceName, method, request, parser, [KeyValuePair.Create(TtrpcCallContext.NamespaceKey, Namespace)], TimeSpan.FromSeconds(20));
