@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using KataSharp.Linux;
-using KataSharp.Shim;
+using KataSharp.Shim.Verbs;
 using Xunit;
 
 namespace KataSharp.Runtime.Tests.Shim;

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using KataSharp.Linux;
 
-namespace KataSharp.Shim;
+namespace KataSharp.Shim.Verbs;
 
 /// <summary>
 /// What `shim -v` prints. containerd's own shims (runtime/v2/shim/shim.go, 1.6/1.7) print the binary's
