@@ -7,7 +7,8 @@ internal static class ContainerConfigOptions
 {
     public const string Help =
         "  container flags: --container-name N (required) --image REF (required) [--workdir DIR] [--env K=V]...\n" +
-        "             [--mount HOST:CONTAINER[:ro]]... [--log-path REL] [--annotation k=v]...  -- COMMAND [ARG...]";
+        "             [--mount HOST:CONTAINER[:ro]]... [--log-path REL] [--annotation k=v]...\n" +
+        "             [--privileged true|false] (a privileged container needs a privileged pod)  -- COMMAND [ARG...]";
 
     public static ContainerConfig Read(ProbeArguments args, PodSandboxConfig pod)
     {
@@ -19,7 +20,11 @@ internal static class ContainerConfigOptions
             LogPath = args.Optional("log-path") ?? "",
             Linux = new LinuxContainerConfig
             {
-                SecurityContext = new LinuxContainerSecurityContext { NamespaceOptions = PodConfigOptions.ContainerNamespaces(pod) },
+                SecurityContext = new LinuxContainerSecurityContext
+                {
+                    Privileged = args.Boolean("privileged"),
+                    NamespaceOptions = PodConfigOptions.ContainerNamespaces(pod),
+                },
             },
         };
         // Like a pod spec's `command:`: it replaces the image's entrypoint and cmd.

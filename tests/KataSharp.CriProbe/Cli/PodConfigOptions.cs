@@ -11,7 +11,7 @@ internal static class PodConfigOptions
     public const string Help =
         "  pod flags: --name N (required) [--namespace NS] [--uid U] [--attempt N] [--hostname H] [--log-dir DIR]\n" +
         "             [--network pod|node] [--ipc pod|node] [--pid pod|container|node] [--label k=v]... [--pod-annotation k=v]...\n" +
-        "             [--sysctl k=v]... [--port HOSTPORT:CONTAINERPORT]... (TCP hostPorts)";
+        "             [--sysctl k=v]... [--port HOSTPORT:CONTAINERPORT]... (TCP hostPorts) [--privileged true|false]";
 
     public static PodSandboxConfig Read(ProbeArguments args)
     {
@@ -31,6 +31,7 @@ internal static class PodConfigOptions
             {
                 SecurityContext = new LinuxSandboxSecurityContext
                 {
+                    Privileged = args.Boolean("privileged"),
                     NamespaceOptions = new NamespaceOption
                     {
                         Network = Mode(args, "network", NamespaceMode.Pod),

@@ -71,6 +71,13 @@ internal sealed class ProbeArguments
             : long.TryParse(text, out long value) ? value : throw new ProbeException($"--{name} '{text}' is not a number");
     }
 
+    public bool Boolean(string name) => Optional(name) switch
+    {
+        null or "false" => false,
+        "true" => true,
+        string other => throw new ProbeException($"--{name} '{other}' is not true or false"),
+    };
+
     public IReadOnlyList<string> All(string name)
     {
         _used.Add(name);

@@ -18,8 +18,11 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
 {
     private static readonly SharedRun Run = new();
 
+    /// <summary>The one VM exit the scenario causes: the doomed pod's guest kernel panics (on OOM, as asked).</summary>
+    private static readonly string[] IntendedVmExits = ["GuestPanic"];
+
     private Task<ShimScenario> RunAsync() =>
-        ShimScenario.RunAsync(Run, fixture, ShimArtifacts.CriCommandAsync, ShimArtifacts.CriRunTimeout);
+        ShimScenario.RunAsync(Run, fixture, ShimArtifacts.CriCommandAsync, ShimArtifacts.CriRunTimeout, IntendedVmExits);
 
     [Fact]
     public async Task CriPlugin_Answers_KnowsThePauseImage_AndTheKatasharpHandler()
@@ -337,6 +340,44 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
         }
     }
 
+    /// <summary>The kubelet starts pods concurrently: two katasharp pods (two VMs) started at once both come up and run.</summary>
     [Fact]
-    public async Task NoSandboxVmExitsOnItsOwn() => (await RunAsync()).NoUnexpectedVmExits(output);
+    public async Task TwoPodsStartedAtTheSameTime_BothRun()
+    {
+        ShimScenario s = await RunAsync();
+        output.WriteLine($"both RunPodSandbox calls took {s["pair_runp_ms"]} ms");
+        s.Equal("0", "twin_runp_exit");
+        s.Equal("0", "doomed_runp_exit");
+        s.Equal("SANDBOX_READY", "twin_pod_state");
+        s.Equal("SANDBOX_READY", "doomed_pod_state");
+        s.Equal("0", "twin_create_exit");
+        s.Equal("0", "twin_start_exit");
+        s.Equal("1", "twin_exited");
+        s.Equal("0", "twin_exit_code");
+        s.Contains("twin-ok", "twin_log");
+    }
+
+    /// <summary>
+    /// A pod whose VM dies under a running container (a privileged container panics the guest kernel on OOM): the
+    /// container shows exited with 137 on its own, the shim names the VM's exit, and the pod is removed as any pod is
+    /// (the checks of nothing left, below, cover it too).
+    /// </summary>
+    [Fact]
+    public async Task APodWhoseVmDies_ShowsItsContainerExitedWith137_AndIsRemoved()
+    {
+        ShimScenario s = await RunAsync();
+        output.WriteLine($"the container showed exited {s["doomed_exited_ms"]} ms after StartContainer");
+        s.Equal("0", "doomed_create_exit");
+        s.Equal("0", "doomed_start_exit");
+        s.Equal("1", "doomed_exited");
+        s.Equal("137", "doomed_exit_code");
+        s.Equal("GuestPanic", "doomed_vm_exit");
+        foreach (string step in new[] { "doomed_rm", "doomed_stopp", "doomed_rmp", "twin_rm", "twin_stopp", "twin_rmp" })
+        {
+            s.Equal("0", $"{step}_exit");
+        }
+    }
+
+    [Fact]
+    public async Task NoSandboxVmExitsOnItsOwn() => (await RunAsync()).NoUnexpectedVmExits(output, IntendedVmExits);
 }

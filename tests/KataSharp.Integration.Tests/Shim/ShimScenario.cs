@@ -53,10 +53,16 @@ internal sealed record ShimScenario(Dictionary<string, string> Values, string Lo
     /// exception is a cycle's boot that the nested test host crashed and that ran again: exactly one
     /// exit for each. Writes whether the scenario itself ran twice.
     /// </summary>
-    public void NoUnexpectedVmExits(Xunit.Abstractions.ITestOutputHelper output)
+    /// <param name="intendedExits">The exits the scenario causes on purpose (one each, by vm_exit_reason), which must have happened.</param>
+    public void NoUnexpectedVmExits(Xunit.Abstractions.ITestOutputHelper output, IReadOnlyList<string>? intendedExits = null)
     {
         output.WriteLine($"scenario run again after a nested-test-host crash: {RerunBecause ?? "no"}");
-        Equal(BootRetries.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), "vm_exits");
+        intendedExits ??= [];
+        Equal((BootRetries.Length + intendedExits.Count).ToString(System.Globalization.CultureInfo.InvariantCulture), "vm_exits");
+        foreach (string intended in intendedExits)
+        {
+            Contains(intended, "vm_exit_reasons");
+        }
     }
 
     public string this[string key] => Values.TryGetValue(key, out string? v) ? v : throw new Xunit.Sdk.XunitException($"the scenario recorded no '{key}'{VmExitNote}\n{Log}");

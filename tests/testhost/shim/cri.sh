@@ -373,6 +373,49 @@ run_probe after_vol exec-sync "$cid" -- echo still-here
 # The container's stdout reached CRI's log file through the shim's FIFOs.
 rec app_log "$(flat <"$POD_LOGS/app.log" 2>/dev/null)"
 
+# ---- two more katasharp pods started at the same time; in one the guest kernel dies under its container ----
+# (issue 12) The kubelet starts pods concurrently. And a pod whose VM dies (a privileged container panics
+# the guest on OOM, as reliability.sh does with ctr) shows its container exited with 137 on its own, and
+# goes away with StopPodSandbox/RemovePodSandbox as any pod does.
+twin_pod=(--name ks-cri-twin --namespace default --uid ks-cri-twin-uid --network pod --log-dir "$POD_LOGS")
+doomed_pod=(--name ks-cri-doomed --namespace default --uid ks-cri-doomed-uid --network pod --log-dir "$POD_LOGS" --privileged true)
+pair_start=$(now_ms)
+probe runp --handler katasharp "${twin_pod[@]}" >"$ks_work/twin_runp.out" 2>"$ks_work/twin_runp.err" </dev/null &
+twin_runp=$!
+probe runp --handler katasharp "${doomed_pod[@]}" >"$ks_work/doomed_runp.out" 2>"$ks_work/doomed_runp.err" </dev/null &
+doomed_runp=$!
+wait "$twin_runp"; rec twin_runp_exit $?
+wait "$doomed_runp"; rec doomed_runp_exit $?
+rec pair_runp_ms $(( $(now_ms) - pair_start ))
+rec twin_runp_err "$(flat <"$ks_work/twin_runp.err")"
+rec doomed_runp_err "$(flat <"$ks_work/doomed_runp.err")"
+twin_sid=$(probe pods 2>/dev/null | awk '$3 == "ks-cri-twin" { print $1 }' | head -n1)
+doomed_sid=$(probe pods 2>/dev/null | awk '$3 == "ks-cri-doomed" { print $1 }' | head -n1)
+rec twin_pod_state "$(probe podstatus "$twin_sid" 2>/dev/null | field state)"
+rec doomed_pod_state "$(probe podstatus "$doomed_sid" 2>/dev/null | field state)"
+run_probe twin_create create --pod "$twin_sid" "${twin_pod[@]}" --container-name hello --image docker.io/library/busybox:latest \
+  --log-path twin.log -- sh -c 'echo twin-ok'
+twin_cid=$(probe ps 2>/dev/null | awk -v s="$twin_sid" '$2 == s && $4 == "hello" { print $1 }' | head -n1)
+run_probe twin_start start "$twin_cid"
+if wait_container_state "$twin_cid" CONTAINER_EXITED 120; then rec twin_exited 1; else rec twin_exited 0; fi
+rec twin_exit_code "$(probe status "$twin_cid" 2>/dev/null | field exit_code)"
+rec twin_log "$(flat <"$POD_LOGS/twin.log" 2>/dev/null)"
+run_probe doomed_create create --pod "$doomed_sid" "${doomed_pod[@]}" --container-name doomed --image docker.io/library/busybox:latest \
+  -- sh -c 'echo 1 >/proc/sys/vm/panic_on_oom && mkdir -p /fill && mount -t tmpfs -o size=100% fill /fill && dd if=/dev/zero of=/fill/x bs=1M'
+doomed_cid=$(probe ps 2>/dev/null | awk -v s="$doomed_sid" '$2 == s && $4 == "doomed" { print $1 }' | head -n1)
+doomed_start=$(now_ms)
+run_probe doomed_start start "$doomed_cid"
+if wait_container_state "$doomed_cid" CONTAINER_EXITED 300; then rec doomed_exited 1; else rec doomed_exited 0; fi
+rec doomed_exited_ms $(( $(now_ms) - doomed_start ))
+rec doomed_exit_code "$(probe status "$doomed_cid" 2>/dev/null | field exit_code)"
+rec doomed_vm_exit "$(vm_exit_lines "$doomed_sid" | vm_exit_reason_of | paste -sd, -)"
+run_probe twin_rm rm "$twin_cid"
+run_probe twin_stopp stopp "$twin_sid"
+run_probe twin_rmp rmp "$twin_sid"
+run_probe doomed_rm rm "$doomed_cid"
+run_probe doomed_stopp stopp "$doomed_sid"
+run_probe doomed_rmp rmp "$doomed_sid"
+
 # ---- teardown as the kubelet does it ----
 run_probe peer_stop stop --timeout 10 "$peer"
 run_probe peer_rm rm "$peer"
