@@ -401,7 +401,7 @@ if wait_container_state "$twin_cid" CONTAINER_EXITED 120; then rec twin_exited 1
 rec twin_exit_code "$(probe status "$twin_cid" 2>/dev/null | field exit_code)"
 rec twin_log "$(flat <"$POD_LOGS/twin.log" 2>/dev/null)"
 run_probe doomed_create create --pod "$doomed_sid" "${doomed_pod[@]}" --container-name doomed --image docker.io/library/busybox:latest \
-  -- sh -c 'echo 1 >/proc/sys/vm/panic_on_oom && mkdir -p /fill && mount -t tmpfs -o size=100% fill /fill && dd if=/dev/zero of=/fill/x bs=1M'
+  -- sh -c "$KS_GUEST_PANIC_SCRIPT"
 doomed_cid=$(probe ps 2>/dev/null | awk -v s="$doomed_sid" '$2 == s && $4 == "doomed" { print $1 }' | head -n1)
 doomed_start=$(now_ms)
 run_probe doomed_start start "$doomed_cid"

@@ -38,6 +38,9 @@ done
 
 KS_RUNTIME=io.containerd.katasharp.v2
 KS_IMAGE=docker.io/library/busybox:latest
+# What a privileged container runs to kill its guest kernel (reliability.sh with ctr, cri.sh with CRI): panic on
+# OOM, then fill guest RAM with tmpfs pages (no swap: nothing can be reclaimed).
+KS_GUEST_PANIC_SCRIPT='echo 1 >/proc/sys/vm/panic_on_oom && mkdir -p /fill && mount -t tmpfs -o size=100% fill /fill && echo filling && dd if=/dev/zero of=/fill/x bs=1M'
 ks_work=$(mktemp -d /tmp/ks-e2e.XXXXXX)
 # A fresh directory per scenario: lib-containerd.sh keeps a config.toml it finds, and the scenarios
 # of one test host (e2e, then CRI with its extra configuration) must not share one.

@@ -22,7 +22,7 @@ shim_env_start || { echo "the test environment did not start" >&2; exit 1; }
 # must come back with 137 on its own, the task gone, no shim left.
 start=$(now_ms)
 ctr_within 900 run --rm --privileged --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-panic sh -c \
-  'echo 1 >/proc/sys/vm/panic_on_oom && mkdir -p /fill && mount -t tmpfs -o size=100% fill /fill && echo filling && dd if=/dev/zero of=/fill/x bs=1M' \
+  "$KS_GUEST_PANIC_SCRIPT" \
   </dev/null >"$ks_work/panic.out" 2>"$ks_work/panic.err"
 rec panic_exit $?
 rec panic_ms $(( $(now_ms) - start ))
