@@ -11,7 +11,9 @@ internal static class PodConfigOptions
     public const string Help =
         "  pod flags: --name N (required) [--namespace NS] [--uid U] [--attempt N] [--hostname H] [--log-dir DIR]\n" +
         "             [--network pod|node] [--ipc pod|node] [--pid pod|container|node] [--label k=v]... [--pod-annotation k=v]...\n" +
-        "             [--sysctl k=v]... [--port HOSTPORT:CONTAINERPORT]... (TCP hostPorts) [--privileged true|false]";
+        "             [--sysctl k=v]... [--port HOSTPORT:CONTAINERPORT]... (TCP hostPorts) [--privileged true|false]\n" +
+        "             [--dns-server IP]... [--dns-search DOMAIN]... [--dns-option OPT]... (the pod's resolv.conf;\n" +
+        "             with none of them containerd copies the node's /etc/resolv.conf)";
 
     public static PodSandboxConfig Read(ProbeArguments args)
     {
@@ -47,6 +49,7 @@ internal static class PodConfigOptions
         {
             config.PortMappings.Add(ParsePort(port));
         }
+        config.DnsConfig = ReadDns(args);
         config.Labels.Add(args.Pairs("label"));
         config.Annotations.Add(args.Pairs("pod-annotation"));
         return config;
@@ -55,6 +58,34 @@ internal static class PodConfigOptions
     /// <summary>The same namespace modes for a container of that pod (CRI reads them per container too).</summary>
     public static NamespaceOption ContainerNamespaces(PodSandboxConfig pod) =>
         pod.Linux.SecurityContext.NamespaceOptions.Clone();
+
+    /// <summary>
+    /// dns_config as the kubelet builds it from dnsPolicy/dnsConfig; null when no DNS flag is given
+    /// (then containerd 1.6 copies the node's resolv.conf into the pod, as it did before these flags).
+    /// </summary>
+    private static DNSConfig? ReadDns(ProbeArguments args)
+    {
+        IReadOnlyList<string> servers = args.All("dns-server");
+        IReadOnlyList<string> searches = args.All("dns-search");
+        IReadOnlyList<string> options = args.All("dns-option");
+        if (servers.Count == 0 && searches.Count == 0 && options.Count == 0)
+        {
+            return null;
+        }
+        foreach (string server in servers)
+        {
+            // The API server validates nameservers as IP addresses; containerd writes them unchecked.
+            if (!System.Net.IPAddress.TryParse(server, out _))
+            {
+                throw new ProbeException($"--dns-server '{server}' is not an IP address");
+            }
+        }
+        var dns = new DNSConfig();
+        dns.Servers.Add(servers);
+        dns.Searches.Add(searches);
+        dns.Options.Add(options);
+        return dns;
+    }
 
     private static PortMapping ParsePort(string text)
     {

@@ -71,6 +71,18 @@ internal sealed class ProbeArguments
             : long.TryParse(text, out long value) ? value : throw new ProbeException($"--{name} '{text}' is not a number");
     }
 
+    /// <summary>A number that may be absent (absent and 0 differ, as for a uid).</summary>
+    public long? OptionalNumber(string name)
+    {
+        string? text = Optional(name);
+        return text is null ? null
+            : long.TryParse(text, out long value) ? value : throw new ProbeException($"--{name} '{text}' is not a number");
+    }
+
+    /// <summary>Every value of a repeatable numeric option.</summary>
+    public IReadOnlyList<long> Numbers(string name) =>
+        All(name).Select(text => long.TryParse(text, out long value) ? value : throw new ProbeException($"--{name} '{text}' is not a number")).ToArray();
+
     public bool Boolean(string name) => Optional(name) switch
     {
         null or "false" => false,
