@@ -30,16 +30,29 @@ internal static class Program
         ["status"] = ContainerVerbs.StatusAsync,
         ["exec-sync"] = ContainerVerbs.ExecSyncAsync,
         ["ps"] = ContainerVerbs.ListAsync,
+        ["runtime-status"] = RuntimeVerbs.RuntimeStatusAsync,
+        ["stats"] = RuntimeVerbs.StatsAsync,
+        ["reopen-log"] = RuntimeVerbs.ReopenLogAsync,
+        ["exec"] = StreamingVerbs.ExecAsync,
+        ["attach"] = StreamingVerbs.AttachAsync,
+        ["port-forward"] = StreamingVerbs.PortForwardAsync,
     };
 
     private static readonly string Usage =
         "usage: katasharp-criprobe [--socket PATH] [--call-timeout SECONDS] VERB [ARGS]\n" +
         "  version | image-status REF | pods | ps\n" +
+        "  runtime-status                                         condition_TYPE=true|false (+ _reason/_message when false)\n" +
         "  runp [--handler NAME] POD-FLAGS                       prints the pod sandbox id\n" +
         "  podstatus ID | stopp ID | rmp ID\n" +
         "  create --pod ID POD-FLAGS CONTAINER-FLAGS -- CMD...    prints the container id\n" +
         "  start ID | stop [--timeout S] ID | rm ID | status ID\n" +
         "  exec-sync [--timeout S] ID -- CMD...                   exits with the command's exit code\n" +
+        "  stats ID                                               cpu/memory/writable-layer usage (or unset)\n" +
+        "  reopen-log ID                                          ReopenContainerLog (after a log rotation)\n" +
+        "  exec [--stdin true] [--tty true] ID -- CMD...          streaming exec (WebSocket); exits with the command's exit code\n" +
+        "  attach [--stdin true] [--tty true] [--for S] ID        the container's output until it exits (or S seconds: exit 0)\n" +
+        "  port-forward [--for S] POD-ID PORT                     stdin to the pod's PORT, its answer to stdout; exit 1 on a forward error\n" +
+        "    (stdin's end is not passed on: v4.channel.k8s.io has no half-close; a command fed stdin must end by itself, e.g. head -n1)\n" +
         PodConfigOptions.Help + "\n" + ContainerConfigOptions.Help + "\n" +
         "  defaults: --socket /run/containerd/containerd.sock, --call-timeout 600";
 

@@ -10,6 +10,9 @@ internal sealed class CriSession(RuntimeService.RuntimeServiceClient runtime, Im
 
     public ImageService.ImageServiceClient Images { get; } = images;
 
+    /// <summary>--call-timeout: also the bound on a whole streaming session (exec, attach, port-forward).</summary>
+    public TimeSpan CallTimeout { get; } = callTimeout;
+
     /// <summary>Options for one call: a fresh deadline (nested TCG makes VM boots slow: callers pass generous timeouts).</summary>
-    public CallOptions Call() => new(deadline: DateTime.UtcNow.Add(callTimeout));
+    public CallOptions Call() => new(deadline: DateTime.UtcNow.Add(CallTimeout));
 }
