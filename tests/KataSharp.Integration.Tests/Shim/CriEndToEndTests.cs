@@ -16,10 +16,11 @@ namespace KataSharp.Integration.Tests.Shim;
 [Collection(TestHostCollection.Name)]
 public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper output)
 {
-    private static readonly SharedRun Run = new();
+    /// <summary>The one run of cri.sh, shared with <see cref="CriConformanceTests"/>.</summary>
+    internal static readonly SharedRun Run = new();
 
     /// <summary>The one VM exit the scenario causes: the doomed pod's guest kernel panics (on OOM, as asked).</summary>
-    private static readonly string[] IntendedVmExits = ["GuestPanic"];
+    internal static readonly string[] IntendedVmExits = ["GuestPanic"];
 
     private Task<ShimScenario> RunAsync() =>
         ShimScenario.RunAsync(Run, fixture, ShimArtifacts.CriCommandAsync, ShimArtifacts.CriRunTimeout, IntendedVmExits);
@@ -355,6 +356,20 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
         s.Equal("1", "twin_exited");
         s.Equal("0", "twin_exit_code");
         s.Contains("twin-ok", "twin_log");
+    }
+
+    /// <summary>
+    /// Two katasharp pods — two VMs, each behind its own tap on one CNI bridge — talk TCP over their pod IPs: the twin pod's
+    /// container fetches the app pod's HTTP page.
+    /// </summary>
+    [Fact]
+    public async Task TwoKatasharpPods_OnOneBridge_ReachEachOtherOverTcp()
+    {
+        ShimScenario s = await RunAsync();
+        Assert.Matches(@"^10\.88\.77\.\d+$", s["twin_pod_ip"]);
+        Assert.NotEqual(s["pod_ip"], s["twin_pod_ip"]);
+        s.Equal("0", "twin_exit_code");
+        s.Contains("ks-pod-http-ok", "twin_log");
     }
 
     /// <summary>

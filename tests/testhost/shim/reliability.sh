@@ -28,7 +28,8 @@ rec panic_exit $?
 rec panic_ms $(( $(now_ms) - start ))
 rec panic_out "$(flat <"$ks_work/panic.out")"
 rec panic_err "$(flat <"$ks_work/panic.err")"
-rec panic_shim_log_exit "$(shim_log_tail 400 | grep -c 'sandbox VM exited: GuestPanic')"
+# the shim's structured field for the VM's exit (ctr run's sandbox id is the container's name), not its message text
+rec panic_shim_log_exit "$(vm_exit_lines ks-panic | vm_exit_reason_of | grep -cx GuestPanic)"
 rec panic_tasks_left "$(ctr task ls -q | grep -cx ks-panic)"
 rec panic_containers_left "$(ctr container ls -q | grep -cx ks-panic)"
 wait_shims_gone
