@@ -7,8 +7,8 @@
 # The pod is on a CNI network (Debian's containernetworking-plugins: bridge + host-local, and CRI's
 # own loopback): containerd, its shims and the bridge live in a network namespace of this scenario's
 # own ($HOST_NETNS, "the host side"), so L1's own network is never touched and all traffic stays
-# between that namespace and the pod. The pod's IPC is the pod's, so CRI hands both containers its
-# /dev/shm directory. Prints key=value results; tests/KataSharp.Integration.Tests/Shim/CriEndToEndTests.cs
+# between that namespace and the pod (cri-env.sh builds all this, for the CRI benchmarks too). The
+# pod's IPC is the pod's, so CRI hands both containers its /dev/shm directory. Prints key=value results; tests/KataSharp.Integration.Tests/Shim/CriEndToEndTests.cs
 # asserts on them. Always exits 0 after cleaning up unless the environment could not start.
 #
 # By hand:  sudo tests/testhost/run.sh --timeout 1800 -- "$PWD/tests/testhost/shim/cri.sh" \
@@ -16,68 +16,13 @@
 # (scripts/publish.sh containerd-shim-katasharp-v2 katasharp katasharp-criprobe first: it reads out/bin.)
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-. "$here/env.sh"
+. "$here/cri-env.sh"
 
-PAUSE_IMAGE=docker.io/katasharp/pause:latest
-POD_LOGS="$KS_CTD_RUN/pod-logs"
-CNI_BIN=/usr/lib/cni # Debian's containernetworking-plugins
-HOST_NETNS="ks-cri-host-$$"
-KS_CTD_NETNS="/run/netns/$HOST_NETNS"
-BRIDGE=kscri0
-POD_SUBNET=10.88.77.0/24
-BRIDGE_IP=10.88.77.1
 POD_HTTP_PORT=8080
 HOST_HTTP_PORT=8081
 POD_HOST_PORT=18080 # the pod's hostPort (CNI portmap) for POD_HTTP_PORT
-# containerd's CRI plugin: our locally built pause image (there is no registry), overlayfs, no
-# AppArmor profile to load, Debian's CNI plugins with this scenario's network, a free stream port.
-KS_CTD_EXTRA_TOML=$(cat <<TOML
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$PAUSE_IMAGE"
-  disable_apparmor = true
-  stream_server_port = "0"
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "$CNI_BIN"
-    conf_dir = "$KS_CTD_RUN/cni/conf"
-TOML
-)
-# The pod network: a bridge with the gateway address in the host-side namespace, addresses from
-# host-local (its allocations under our directory), a default route through the bridge, no masquerade
-# (nothing leaves the host-side namespace), and portmap for hostPorts (its iptables DNAT rules live in the
-# host-side namespace too). containerd adds the loopback plugin itself.
-cni_conflist() {
-  cat <<JSON
-{
-  "cniVersion": "0.4.0",
-  "name": "ks-cri",
-  "plugins": [
-    {
-      "type": "bridge",
-      "bridge": "$BRIDGE",
-      "isGateway": true,
-      "ipMasq": false,
-      "ipam": {
-        "type": "host-local",
-        "ranges": [[{ "subnet": "$POD_SUBNET", "gateway": "$BRIDGE_IP" }]],
-        "routes": [{ "dst": "0.0.0.0/0" }],
-        "dataDir": "$KS_CTD_RUN/cni/ipam"
-      }
-    },
-    { "type": "portmap", "capabilities": { "portMappings": true } }
-  ]
-}
-JSON
-}
 
-kctr() { ctr -n k8s.io "$@"; }
-hostns() { nsenter --net="$KS_CTD_NETNS" "$@"; }     # a command on the host side of the pod network
-in_netns() { local ns="$1"; shift; nsenter --net="$ns" "$@"; }
-probe() { "$KS_BIN/katasharp-criprobe" --socket "$KS_CTD_RUN/containerd.sock" "$@"; }
 rec() { printf '%s=%s\n' "$1" "$2"; }
-flat() { tr -d '\r' | tr '\n' '|' | sed 's/|$//'; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 run_probe() { run_probe_from /dev/null "$@"; } # key, then the probe arguments; records <key>_exit, <key>_out, <key>_ms (and <key>_err)
 run_probe_from() { # the probe's stdin (a file), then as run_probe
   local input="$1" key="$2" start out code; shift 2
@@ -86,63 +31,19 @@ run_probe_from() { # the probe's stdin (a file), then as run_probe
   rec "${key}_exit" "$code"; rec "${key}_out" "$(printf '%s' "$out" | flat)"; rec "${key}_ms" $(( $(now_ms) - start ))
   [ "$code" = 0 ] || rec "${key}_err" "$(flat <"$ks_work/$key.err")"
 }
-field() { sed -n "s/^$1=//p"; } # a key=value line of probe output
-wait_container_state() { # id state seconds
-  local deadline=$((SECONDS + $3))
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    [ "$(probe status "$1" 2>/dev/null | field state)" = "$2" ] && return 0
-    sleep 0.2
-  done
-  return 1
-}
 
 cri_stop() {
-  local id
-  # Whatever a failed check left: pods (CRI stops their containers), then k8s.io tasks, then containerd.
-  if [ -n "$KS_CTD_PID" ] && kill -0 "$KS_CTD_PID" 2>/dev/null; then
-    for id in $(probe ps 2>/dev/null | awk '{ print $1 }'); do probe rm "$id" >/dev/null 2>&1; done
-    for id in $(probe pods 2>/dev/null | awk '{ print $1 }'); do probe stopp "$id" >/dev/null 2>&1; probe rmp "$id" >/dev/null 2>&1; done
-    for id in $(kctr task ls -q 2>/dev/null); do kctr task kill -s KILL "$id" >/dev/null 2>&1; kctr task delete -f "$id" >/dev/null 2>&1; done
-    for id in $(kctr container ls -q 2>/dev/null); do kctr container delete "$id" >/dev/null 2>&1; done
-  fi
-  local work="$ks_work" m
+  cri_env_remove_pods
   [ -n "${host_httpd:-}" ] && kill "$host_httpd" 2>/dev/null
   [ -n "${tc_monitor:-}" ] && kill "$tc_monitor" 2>/dev/null
   # the pod's namespace this scenario held open (outside $ks_work, which goes next)
   [ -n "${held_netns:-}" ] && { umount "$held_netns" 2>/dev/null; rm -f "$held_netns"; }
-  shim_env_stop 2>/dev/null
-  # the host side with its bridge (and anything CNI left there)
-  ip netns del "$HOST_NETNS" 2>/dev/null
-  # CRI's per-pod shm tmpfs and anything else still mounted under our directories (a failed teardown).
-  for m in $(awk -v a="$KS_CTD_RUN/" -v b="$work/" 'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/self/mounts | sort -r); do
-    umount -l "$m" 2>/dev/null
-  done
-  rm -rf "$work" "$KS_CTD_RUN/cni" "$POD_LOGS"
+  cri_env_stop
 }
 trap cri_stop EXIT
 
 start=$(now_ms)
-for plugin in bridge host-local loopback portmap; do
-  [ -x "$CNI_BIN/$plugin" ] || { echo "$CNI_BIN/$plugin is missing: run scripts/install-deps.sh containers (containernetworking-plugins)" >&2; exit 1; }
-done
-mkdir -p "$KS_CTD_RUN/cni/conf" "$KS_CTD_RUN/cni/ipam" "$POD_LOGS"
-cni_conflist >"$KS_CTD_RUN/cni/conf/10-ks-cri.conflist"
-ip netns add "$HOST_NETNS" && ip -n "$HOST_NETNS" link set lo up || { echo "cannot create the host-side network namespace $HOST_NETNS" >&2; exit 1; }
-shim_env_start || { echo "the test environment did not start" >&2; exit 1; }
-# The CRI plugin's images live in containerd's k8s.io namespace: busybox for the app and a pause
-# image (busybox whose entrypoint sleeps; CRI kills it with SIGKILL) for the sandbox container.
-kctr image import --base-name docker.io/library/busybox "$KS_IMAGE_TAR" >/dev/null || { echo "busybox import into k8s.io failed" >&2; exit 1; }
-cp -a "$KS_IMAGE_LAYOUT" "$ks_work/pause-layout" \
-  && umoci config --image "$ks_work/pause-layout:latest" --config.entrypoint /bin/sleep --config.cmd 2147483647 \
-  && tar -C "$ks_work/pause-layout" -cf "$ks_work/pause.tar" . \
-  && kctr image import --base-name docker.io/katasharp/pause "$ks_work/pause.tar" >/dev/null \
-  || { echo "the pause image could not be built or imported" >&2; exit 1; }
-# The CRI service answers once the plugin has initialized.
-deadline=$((SECONDS + 120))
-until probe version >/dev/null 2>&1; do
-  [ "$SECONDS" -lt "$deadline" ] || { echo "containerd's CRI plugin did not answer:" >&2; probe version >&2; tail -30 "$KS_CTD_RUN/containerd.log" >&2; exit 1; }
-  sleep 0.2
-done
+cri_env_start || exit 1
 rec env_ms $(( $(now_ms) - start ))
 rec kernel_release "$(cat "$KS_KERNEL_DIR/kernel.release")"
 rec l1_kernel_release "$(uname -r)"
