@@ -13,6 +13,17 @@ public static class AgentProtocolConstants
     public const uint DebugConsolePort = 1026;
 
     /// <summary>
+    /// Guest vsock port of port forwarding (CRI PortForward). Per connection the host sends the TCP port as two
+    /// bytes, big-endian; the agent connects to 127.0.0.1 on that port in the pod's (its own) network namespace and
+    /// answers one byte, <see cref="PortForwardConnected"/> or <see cref="PortForwardRefused"/>; after a
+    /// connected answer the connection carries the TCP stream's bytes both ways.
+    /// </summary>
+    public const uint PortForwardPort = 1027;
+
+    public const byte PortForwardConnected = 0;
+    public const byte PortForwardRefused = 1;
+
+    /// <summary>
     /// Trailer of an INVALID_ARGUMENT reply naming the offending field path
     /// (e.g. <c>process.args</c>, <c>mounts[2].type</c>), so a caller can act on it without parsing the message.
     /// </summary>

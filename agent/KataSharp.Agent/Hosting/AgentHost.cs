@@ -65,6 +65,9 @@ public static class AgentHost
                     BuildVersion.Current.Line("katasharp-agent"), options.Listen, sandbox.ReadyAtBootMs, string.Join(' ', engine.Cgroups.Controllers));
             });
             using DebugConsole? console = options.DebugConsole ? DebugConsole.Start(engine, loggers.CreateLogger("debug-console")) : null;
+            // On vsock only (the guest); an agent under test on a unix socket has no host to forward for.
+            using PortForwardService? portForward = options.Listen.UnixPath is null
+                ? PortForwardService.Start(engine.Poller, loggers.CreateLogger("port-forward")) : null;
             app.Run();
             log.LogInformation("stopping: removing containers");
             engine.RemoveAllAsync(CancellationToken.None).GetAwaiter().GetResult();

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Grpc.Core;
 using KataSharp.Agent.Protocol;
+using KataSharp.Linux;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Model;
@@ -34,6 +35,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
     private readonly Dictionary<string, string> _slotsBySerial = new(StringComparer.Ordinal);
     private IGuestVm? _machine;
     private PodNetwork? _podNetwork;
+    private PodPortForwarding? _portForwarding;
     private AgentConnection? _agent;
     private AgentCalls? _calls;
     private GuestLogListener? _guestLog;
@@ -102,6 +104,29 @@ public sealed class VmSandboxBackend : ISandboxBackend
             new VolumeLimits((long)runtime.VolumeMaxMib << 20, runtime.VolumeMaxEntries, configuration.SourcePath),
             TimeSpan.FromMilliseconds(runtime.VolumeSyncIntervalMs), _log);
         await ConfigureGuestNetworkAsync(podInterfaces, cancellationToken);
+        StartPortForwarding(machine, podInterfaces);
+    }
+
+    /// <summary>
+    /// CRI port forwarding for a pod on a network: containerd dials 127.0.0.1:PORT in the pod's namespace on the host,
+    /// and those connections are carried to the guest (<see cref="PodPortForwarding"/>). A kernel that cannot steer
+    /// them (no sk_lookup) costs the pod only that: `kubectl port-forward` is refused, as it was before.
+    /// </summary>
+    private void StartPortForwarding(IGuestVm machine, IReadOnlyList<PodInterface> podInterfaces)
+    {
+        if (podInterfaces.Count == 0 || _podNetwork is not { } network)
+        {
+            return;
+        }
+        try
+        {
+            _portForwarding = PodPortForwarding.Start(network.NamespacePath, (port, ct) => GuestPortForward.ConnectAsync(machine, port, ct), _log);
+            _log.Info($"port forwarding: connections to 127.0.0.1 in {network.NamespacePath} are carried to the guest");
+        }
+        catch (Exception e) when (e is LinuxException or System.Net.Sockets.SocketException)
+        {
+            _log.Warn($"port forwarding unavailable for this pod (kubectl port-forward will be refused): {e.Message}");
+        }
     }
 
     /// <summary>
@@ -489,6 +514,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
         }
         finally
         {
+            Interlocked.Exchange(ref _portForwarding, null)?.Dispose();
             // After the VM: its net devices have stopped using (and closed) their tap fds.
             DetachPodNetwork();
             _guestLog?.Dispose();

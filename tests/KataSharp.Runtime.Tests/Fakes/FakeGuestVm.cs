@@ -15,6 +15,7 @@ public sealed class FakeGuestVm : IGuestVm
     private readonly string _agentSocket;
     private readonly TaskCompletionSource<VmExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<FreezableStream> _streams = [];
+    private readonly List<uint> _ports = [];
     private int _disposeCount;
 
     public FakeGuestVm(string agentSocket, string vsockSocket)
@@ -32,8 +33,24 @@ public sealed class FakeGuestVm : IGuestVm
     /// <summary>Whether the backend released the VM (its memory and threads, in the real one).</summary>
     public bool Disposed => Volatile.Read(ref _disposeCount) > 0;
 
+    /// <summary>Every guest port the backend connected to, in order.</summary>
+    public IReadOnlyList<uint> ConnectedPorts
+    {
+        get
+        {
+            lock (_ports)
+            {
+                return [.. _ports];
+            }
+        }
+    }
+
     public async Task<Stream> ConnectAsync(uint port, CancellationToken cancellationToken)
     {
+        lock (_ports)
+        {
+            _ports.Add(port);
+        }
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {

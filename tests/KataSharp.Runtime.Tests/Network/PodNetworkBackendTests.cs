@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using Google.Protobuf;
 using KataSharp.Agent.Protocol;
 using KataSharp.Linux.Netlink;
@@ -79,6 +81,61 @@ public sealed class PodNetworkBackendTests : IAsyncLifetime
         Assert.Matches(" pod_network_attached=tap0_kata runtime=", log);
         Assert.Matches(" pod_network_detached=tap0_kata runtime=", log);
     }
+
+    /// <summary>
+    /// CRI port forwarding: once booted, containerd's dial of 127.0.0.1:PORT in the pod's namespace is accepted and carried
+    /// to the agent's port-forwarding port (this fake guest's agent does not speak it, so the client is reset); after
+    /// stop, the namespace's loopback refuses again (the sk_lookup program is detached with the pod).
+    /// </summary>
+    [Fact]
+    public async Task Boot_carries_loopback_connections_in_the_pod_namespace_to_the_guest_and_stop_ends_it()
+    {
+        using var fixture = new PodNetworkFixture();
+        fixture.Pod.Netlink.SetLinkUp(fixture.Pod.Link("lo").Index, true); // CNI's loopback plugin does this for a pod
+        await using VmSandboxBackend backend = Backend();
+        await backend.BootAsync(Request(fixture.Pod.Path), CancellationToken.None).WaitAsync(Bound);
+
+        using (Socket client = DialLoopback(fixture, 8080))
+        {
+            await ConnectionEnd(client).WaitAsync(Bound); // the fake agent never answers "connected": ended, not hung
+        }
+        Assert.Contains(AgentProtocolConstants.PortForwardPort, _vm.ConnectedPorts);
+
+        await backend.StopAsync(CancellationToken.None).WaitAsync(Bound);
+
+        var refused = Assert.Throws<SocketException>(() => DialLoopback(fixture, 8080));
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+        Assert.Contains("port forwarding: connections to 127.0.0.1 in", LogText());
+    }
+
+    private static async Task ConnectionEnd(Socket client)
+    {
+        byte[] buffer = new byte[16];
+        try
+        {
+            while (await client.ReceiveAsync(buffer, SocketFlags.None) > 0)
+            {
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+        }
+    }
+
+    private static Socket DialLoopback(PodNetworkFixture fixture, int port) => fixture.Pod.Thread.Invoke(() =>
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    });
 
     [Fact]
     public async Task A_guest_that_refuses_the_interface_fails_boot_naming_the_pod_network_and_nothing_is_left()
