@@ -29,6 +29,7 @@ public sealed class ContainerEngine : IDisposable
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
     private readonly LayerMounts _layers;
+    private readonly BlockDeviceFinder _disks;
     private readonly GuestDevices _guestDevices;
 
     public ContainerEngine(EngineOptions options, ILoggerFactory loggers)
@@ -41,7 +42,8 @@ public sealed class ContainerEngine : IDisposable
         Launcher = new ProcessLauncher(options.SpawnHelperPath, Reaper, Poller);
         Cgroups = new CgroupRoot(options.CgroupMountPoint, options.CgroupName, Poller);
         Oom = new OomMonitor(Poller, loggers.CreateLogger("oom"));
-        _layers = new LayerMounts(Path.Combine(options.StateDir, "layers"), new BlockDeviceFinder(options.SysBlockDir));
+        _disks = new BlockDeviceFinder(options.SysBlockDir);
+        _layers = new LayerMounts(Path.Combine(options.StateDir, "layers"), _disks);
         _guestDevices = new GuestDevices(options.SysDevDir);
     }
 
@@ -61,11 +63,13 @@ public sealed class ContainerEngine : IDisposable
     private string ContainersDir => Path.Combine(_options.StateDir, "containers");
 
     /// <param name="join">Namespaces to join from another container of the sandbox (a pod's sandbox container), or null.</param>
+    /// <param name="blockVolumes">Host block devices on virtio-blk disks, each bound at one bind mount of the spec.</param>
     public async Task<int> CreateAsync(string id, ReadOnlyMemory<byte> specJson, RootfsRequest? rootfsSpec, StdioRequest io, CancellationToken cancellationToken,
-        NamespaceJoinRequest? join = null)
+        NamespaceJoinRequest? join = null, IReadOnlyList<BlockVolumeRequest>? blockVolumes = null)
     {
         ValidateId(id, "container_id");
         OciSpec spec = OciJson.ParseSpec(specJson.Span);
+        BlockVolumeBinds.Apply(spec, blockVolumes ?? [], _disks.Find);
         ContainerPlan plan = SpecValidator.Validate(id, spec, DefaultHostname, GuestPathKind, join?.Types ?? NamespaceSet.None);
         plan = plan with { Devices = GuestDevicesFor(id, plan) };
         if (_containers.ContainsKey(id) || !_creating.TryAdd(id, 0))
@@ -381,7 +385,14 @@ public sealed class ContainerEngine : IDisposable
             _logger.LogDebug("container {Id}: device /{Path} ({Number}) is not made: the guest kernel has no such device (a host device number names nothing here)",
                 id, d.Path, d.Number);
         }
-        return devices.Made;
+        // A mount at a device's path wins (a host block device bound at /dev/vdb, say, in a privileged container that also
+        // gets the guest's disks): nodes are made after mounts, and runc too keeps what is there when mknod finds it taken.
+        var mounted = new HashSet<string>(plan.Mounts.Select(m => m.Destination.TrimStart('/')), StringComparer.Ordinal);
+        foreach (DevicePlan d in devices.Made.Where(d => mounted.Contains(d.Path)))
+        {
+            _logger.LogDebug("container {Id}: device /{Path} is not made: a mount of the spec is there", id, d.Path);
+        }
+        return devices.Made.Where(d => !mounted.Contains(d.Path)).ToList();
     }
 
     private static bool? GuestPathKind(string path) =>

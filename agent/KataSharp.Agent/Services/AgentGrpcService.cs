@@ -115,7 +115,7 @@ public sealed class AgentGrpcService(ContainerEngine engine, SandboxState sandbo
     public override async Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context)
     {
         int pid = await engine.CreateAsync(request.ContainerId, request.OciSpecJson.Memory, ToDomain(request.Rootfs), ToDomain(request.Io), context.CancellationToken,
-            ToDomain(request.JoinNamespaces));
+            ToDomain(request.JoinNamespaces), ToDomain(request.BlockVolumes));
         return new CreateContainerResponse { Pid = (uint)pid };
     }
 

@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using KataSharp.Agent.Engine.Cgroups;
 using KataSharp.Agent.Engine.Containers;
+using KataSharp.Agent.Engine.Devices;
 using KataSharp.Agent.Engine.Plans;
 using KataSharp.Agent.Engine.Processes;
 using KataSharp.Agent.Engine.Rootfs;
@@ -22,6 +23,10 @@ public static class ProtocolTranslation
             l.SourceCase == Layer.SourceOneofCase.BlockSerial ? l.BlockSerial : null,
             l.SourceCase == Layer.SourceOneofCase.GuestDirectory ? l.GuestDirectory : null,
             l.Fstype)).ToList(), rootfs.ScratchSizeBytes);
+
+    /// <summary>The block volumes as the engine takes them (it validates them against the spec).</summary>
+    public static IReadOnlyList<BlockVolumeRequest> ToDomain(IEnumerable<BlockVolume> volumes) =>
+        volumes.Select(v => new BlockVolumeRequest(v.BlockSerial, v.Destination)).ToList();
 
     /// <summary>Null without a join; an empty container id or an unknown or unspecified type is INVALID_ARGUMENT naming it.</summary>
     public static NamespaceJoinRequest? ToDomain(NamespaceJoin? join)

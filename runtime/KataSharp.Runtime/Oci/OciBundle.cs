@@ -91,9 +91,9 @@ public sealed class OciBundle
         var files = new List<ContainerFile>();
         foreach (var (source, destination, readOnly) in BindMounts)
         {
-            if (Directory.Exists(source) || !System.IO.Path.Exists(source))
+            if (Directory.Exists(source) || !System.IO.Path.Exists(source) || FileNode.TryOf(source) is { IsBlockDevice: true })
             {
-                continue; // directories and missing sources are not files to copy
+                continue; // directories and missing sources are not files to copy; a block device goes into a block slot
             }
             byte[] data;
             try

@@ -1,3 +1,4 @@
+using KataSharp.Linux.Files;
 using KataSharp.Runtime.Events;
 using KataSharp.Runtime.Io;
 using KataSharp.Runtime.Logging;
@@ -305,14 +306,14 @@ public sealed class TaskSupervisor : IAsyncDisposable
         // Before the VM boots: a spec the guest cannot honour (a host directory bind, a host pid namespace) fails at once.
         var (podSpec, join) = PodNamespaces.ForGuest(bundle.SpecJson, bundle.Annotations);
         RequirePodContainer(command.Id, join);
-        string guestSpec = VmSpecAdapter.ForGuest(podSpec, Directory.Exists, out var hostDirectories);
+        string guestSpec = VmSpecAdapter.ForGuest(podSpec, FileNode.TryOf, out var hostDirectories, out var blockDevices);
         var placement = new ContainerPlacement(command.Id, PodResources.FromAnnotations(bundle.Annotations), bundle.CgroupsPath, bundle.MemoryLimitBytes,
             bundle.NetworkNamespacePath);
         await _sandbox.EnsureRunningAsync(command.ConfigPath, placement, cancellationToken);
         IReadOnlyList<AttachedLayer> layers = await _sandbox.AttachRootfsAsync(command.Id, command.Rootfs, cancellationToken);
         try
         {
-            var launch = new ContainerLaunch(command.Id, guestSpec, layers, bundle.ReadBindMountedFiles(), command.Stdio, hostDirectories, join);
+            var launch = new ContainerLaunch(command.Id, guestSpec, layers, bundle.ReadBindMountedFiles(), command.Stdio, hostDirectories, join, blockDevices);
             await _sandbox.Backend.CreateContainerAsync(launch, cancellationToken);
         }
         catch

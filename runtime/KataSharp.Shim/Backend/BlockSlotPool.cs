@@ -4,8 +4,8 @@ namespace KataSharp.Shim.Backend;
 
 /// <summary>
 /// The pod's spare virtio-blk slots ([hypervisor.katasharp] block_slots, all empty at boot).
-/// virtio-mmio has no hotplug, so a layer is "attached" by putting its image into a free slot
-/// (media change). Every attach gets a fresh serial, so the guest can never mistake a slot's new
+/// virtio-mmio has no hotplug, so a layer (or a host block device a container binds) is "attached" by
+/// putting its image into a free slot (media change). Every attach gets a fresh serial, so the guest can never mistake a slot's new
 /// medium for the previous one.
 /// </summary>
 public sealed class BlockSlotPool
@@ -49,7 +49,7 @@ public sealed class BlockSlotPool
             if (slot < 0)
             {
                 throw new RuntimeException(RuntimeError.FailedPrecondition,
-                    $"every one of the sandbox's {_used.Length} block slots holds a layer: raise [hypervisor.katasharp] block_slots (distinct image layers per pod)");
+                    $"every one of the sandbox's {_used.Length} block slots is in use: raise [hypervisor.katasharp] block_slots (distinct image layers and host block devices per pod)");
             }
             _used[slot] = true;
             return (NameOf(slot), $"ks{slot}g{++_generation}");

@@ -16,7 +16,8 @@ namespace KataSharp.Shim.Backend;
 
 /// <summary>
 /// The pod's microVM inside the shim process: the VMM library's machine with the sandbox's devices —
-/// <see cref="BlockSlotPool.Count"/> empty read-only virtio-blk slots for layer images, virtio-vsock
+/// <see cref="BlockSlotPool.Count"/> empty virtio-blk slots for layer images (attached read-only) and host block devices
+/// (read-only or read-write, as their mount asks), virtio-vsock
 /// (in-process connections to the agent; its unix socket in the state directory exists only so guest
 /// connections to host ports, the agent's log port, have somewhere to go), virtio-rng, and one virtio-net
 /// device per pod interface (on a duplicate of its tap's fd; MAC and MTU of the pod's veth). The same
@@ -92,7 +93,9 @@ public sealed class GuestMachine : IGuestVm
         {
             foreach (string name in slots.Names)
             {
-                devices.Attach(new BlockDeviceSpec(name, Path: null, ReadOnly: true, Serial: name));
+                // Writable slots: read-only is per medium (VIRTIO_BLK_F_RO is fixed at probe, and a slot may later hold a
+                // read-write host block device). A read-only medium's descriptor is read-only: the VMM answers writes IOERR.
+                devices.Attach(new BlockDeviceSpec(name, Path: null, ReadOnly: false, Serial: name));
             }
             devices.Attach(new VsockDeviceSpec(VsockOptions.DefaultGuestCid, vsockSocket));
             devices.Attach(new RngDeviceSpec());
@@ -126,18 +129,19 @@ public sealed class GuestMachine : IGuestVm
         return vsock.ConnectAsync(port, cancellationToken);
     }
 
-    /// <summary>Puts <paramref name="imagePath"/> into a free slot (media change); returns the slot and the serial the guest sees.</summary>
-    public (string Slot, string Serial) InsertMedium(string imagePath)
+    /// <summary>Puts <paramref name="imagePath"/> (a layer image or a host block device) into a free slot (media change),
+    /// read-only unless <paramref name="readOnly"/> is false; returns the slot and the serial the guest sees.</summary>
+    public (string Slot, string Serial) InsertMedium(string imagePath, bool readOnly = true)
     {
         var (slot, serial) = Slots.Acquire();
         try
         {
-            _devices.Block(slot).Attach(imagePath, serial);
+            _devices.Block(slot).Attach(imagePath, serial, readOnly);
         }
         catch (BlockDeviceException e)
         {
             Slots.Release(slot);
-            throw new RuntimeException(RuntimeError.Internal, $"cannot attach layer image {imagePath}: {e.Message}", e);
+            throw new RuntimeException(RuntimeError.Internal, $"cannot attach {imagePath}: {e.Message}", e);
         }
         return (slot, serial);
     }

@@ -21,8 +21,10 @@ public interface IGuestVm : IDisposable
     /// <summary>A stream to guest vsock port <paramref name="port"/>.</summary>
     Task<Stream> ConnectAsync(uint port, CancellationToken cancellationToken);
 
-    /// <summary>Puts <paramref name="imagePath"/> into a free block slot; returns the slot and the serial the guest sees.</summary>
-    (string Slot, string Serial) InsertMedium(string imagePath);
+    /// <summary>Puts <paramref name="imagePath"/> (a layer image, or a host block device) into a free block slot, read-only
+    /// unless <paramref name="readOnly"/> is false; returns the slot and the serial the guest sees. No free slot: a
+    /// RuntimeException (FailedPrecondition) naming [hypervisor.katasharp] block_slots.</summary>
+    (string Slot, string Serial) InsertMedium(string imagePath, bool readOnly = true);
 
     void EjectMedium(string slot);
 

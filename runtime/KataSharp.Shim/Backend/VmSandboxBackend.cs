@@ -33,6 +33,8 @@ public sealed class VmSandboxBackend : ISandboxBackend
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _vmGone = new();
     private readonly Dictionary<string, string> _slotsBySerial = new(StringComparer.Ordinal);
+    /// <summary>The block slots holding each container's host block devices, ejected when it is removed.</summary>
+    private readonly Dictionary<string, IReadOnlyList<string>> _deviceSlotsByContainer = new(StringComparer.Ordinal);
     private IGuestVm? _machine;
     private PodNetwork? _podNetwork;
     private PodPortForwarding? _portForwarding;
@@ -254,6 +256,66 @@ public sealed class VmSandboxBackend : ISandboxBackend
 
     public async Task CreateContainerAsync(ContainerLaunch launch, CancellationToken cancellationToken)
     {
+        IReadOnlyList<(string Slot, BlockVolume Volume)> devices = AttachBlockDevices(launch);
+        try
+        {
+            await CreateInGuestAsync(launch, devices.Select(d => d.Volume), cancellationToken);
+        }
+        catch
+        {
+            EjectBlockDevices(devices.Select(d => d.Slot));
+            throw;
+        }
+        if (devices.Count > 0)
+        {
+            lock (_deviceSlotsByContainer)
+            {
+                _deviceSlotsByContainer[launch.ContainerId] = devices.Select(d => d.Slot).ToList();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Each host block device the container binds goes into a spare slot: read-only when its mount has <c>ro</c> (the
+    /// host descriptor is read-only, so the VMM refuses every guest write), read-write otherwise (the VMM opens the device
+    /// O_EXCL then: EBUSY while the host has it mounted). Any failure ejects what this call attached and names the mount.
+    /// </summary>
+    private IReadOnlyList<(string Slot, BlockVolume Volume)> AttachBlockDevices(ContainerLaunch launch)
+    {
+        var attached = new List<(string Slot, BlockVolume Volume)>();
+        foreach (HostBlockDevice device in launch.HostBlockDevices)
+        {
+            try
+            {
+                var (slot, serial) = RunningMachine().InsertMedium(device.Source, device.ReadOnly);
+                attached.Add((slot, new BlockVolume { BlockSerial = serial, Destination = device.Destination }));
+                _log.Info($"{device.Describe()} in block slot {slot} (serial {serial}, {(device.ReadOnly ? "read-only" : "read-write")})", launch.ContainerId);
+            }
+            catch (RuntimeException e)
+            {
+                EjectBlockDevices(attached.Select(d => d.Slot));
+                // A device that cannot be opened (EBUSY, EACCES) or no free slot is the host's state, not a bug of ours.
+                RuntimeError error = e.Error == RuntimeError.Internal ? RuntimeError.FailedPrecondition : e.Error;
+                throw new RuntimeException(error, $"container {launch.ContainerId}: {device.Describe()}: {e.Message}", e);
+            }
+        }
+        return attached;
+    }
+
+    /// <summary>Empties the slots (unless the VM is gone: its devices, and their descriptors, went with it).</summary>
+    private void EjectBlockDevices(IEnumerable<string> slots)
+    {
+        foreach (string slot in slots)
+        {
+            if (_machine is { } machine && Volatile.Read(ref _released) == 0)
+            {
+                machine.EjectMedium(slot);
+            }
+        }
+    }
+
+    private async Task CreateInGuestAsync(ContainerLaunch launch, IEnumerable<BlockVolume> blockVolumes, CancellationToken cancellationToken)
+    {
         var guestSources = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < launch.Files.Count; i++)
         {
@@ -281,6 +343,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
             Io = new ProcessIo { Stdin = launch.Stdio.Stdin is not null, Stdout = launch.Stdio.Stdout is not null, Stderr = launch.Stdio.Stderr is not null },
             JoinNamespaces = GuestNamespaceJoin.ToProtocol(launch.JoinNamespaces),
         };
+        request.BlockVolumes.AddRange(blockVolumes);
         // The runtime lists layers topmost first (lowerdir order); the agent wants the base first.
         foreach (AttachedLayer layer in launch.Layers.Reverse())
         {
@@ -418,6 +481,13 @@ public sealed class VmSandboxBackend : ISandboxBackend
         {
             await volumes.DetachAsync(containerId, cancellationToken);
         }
+        // Its host block devices leave their slots (and the host device is free again: O_EXCL ends with the descriptor).
+        IReadOnlyList<string>? slots;
+        lock (_deviceSlotsByContainer)
+        {
+            _deviceSlotsByContainer.Remove(containerId, out slots);
+        }
+        EjectBlockDevices(slots ?? []);
     }
 
     /// <summary>

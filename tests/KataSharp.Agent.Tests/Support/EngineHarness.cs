@@ -18,7 +18,8 @@ namespace KataSharp.Agent.Tests.Support;
 public sealed class EngineHarness : IDisposable
 {
     /// <param name="sysDevDir">The guest's device table (<see cref="FakeSysDev"/>); default this machine's /sys/dev.</param>
-    public EngineHarness(string? sysDevDir = null)
+    /// <param name="sysBlockDir">Where disks are found by serial (a fake /sys/block); default this machine's.</param>
+    public EngineHarness(string? sysDevDir = null, string? sysBlockDir = null)
     {
         if (Environment.UserName != "root")
         {
@@ -35,6 +36,7 @@ public sealed class EngineHarness : IDisposable
             SpawnHelperPath = Repository.SpawnHelper,
             ReapUnknownChildren = false,
             SysDevDir = sysDevDir ?? "/sys/dev",
+            SysBlockDir = sysBlockDir ?? "/sys/block",
         };
         Engine = new ContainerEngine(Options, NullLoggerFactory.Instance);
     }
@@ -52,14 +54,15 @@ public sealed class EngineHarness : IDisposable
     /// <summary>Busybox with <paramref name="upper"/> (a directory of extra or replaced files, e.g. a hostile image's) on top.</summary>
     public static RootfsRequest BusyboxWith(string upper) => new([new LayerSpec(null, BusyboxRootfs.Path), new LayerSpec(null, upper)]);
 
-    public Task<int> CreateAsync(string id, System.Text.Json.Nodes.JsonObject spec, StdioRequest? io = null, RootfsRequest? rootfs = null, NamespaceJoinRequest? join = null) =>
-        Engine.CreateAsync(id, OciSpecs.Bytes(spec), rootfs ?? Busybox, io ?? new StdioRequest(false, true, true), Deadline.Token(60), join);
+    public Task<int> CreateAsync(string id, System.Text.Json.Nodes.JsonObject spec, StdioRequest? io = null, RootfsRequest? rootfs = null, NamespaceJoinRequest? join = null,
+        IReadOnlyList<KataSharp.Agent.Engine.Devices.BlockVolumeRequest>? blockVolumes = null) =>
+        Engine.CreateAsync(id, OciSpecs.Bytes(spec), rootfs ?? Busybox, io ?? new StdioRequest(false, true, true), Deadline.Token(60), join, blockVolumes);
 
     /// <summary>Creates and starts a container, collects stdout and stderr to the end, and waits for its exit.</summary>
     public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string id, System.Text.Json.Nodes.JsonObject spec, RootfsRequest? rootfs = null,
-        NamespaceJoinRequest? join = null)
+        NamespaceJoinRequest? join = null, IReadOnlyList<KataSharp.Agent.Engine.Devices.BlockVolumeRequest>? blockVolumes = null)
     {
-        await CreateAsync(id, spec, rootfs: rootfs, join: join);
+        await CreateAsync(id, spec, rootfs: rootfs, join: join, blockVolumes: blockVolumes);
         await Engine.StartAsync(id, Deadline.Token(30));
         ContainerProcess init = Engine.GetProcess(id, "");
         Task<string> stdout = ReadAllAsync(init.Stdio.Stdout);

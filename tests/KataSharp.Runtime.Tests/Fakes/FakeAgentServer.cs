@@ -101,8 +101,27 @@ public sealed class FakeAgentService : AgentService.AgentServiceBase
     public override Task<CreateSandboxResponse> CreateSandbox(CreateSandboxRequest request, ServerCallContext context) =>
         Answer(new CreateSandboxResponse(), context);
 
-    public override Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context) =>
-        Answer(new CreateContainerResponse(), context);
+    /// <summary>CreateContainer answers INVALID_ARGUMENT (as the agent does for a bad spec).</summary>
+    public bool FailCreateContainer { get; set; }
+
+    /// <summary>The CreateContainer requests received, in order.</summary>
+    public List<CreateContainerRequest> CreateRequests { get; } = [];
+
+    public override Task<CreateContainerResponse> CreateContainer(CreateContainerRequest request, ServerCallContext context)
+    {
+        lock (CreateRequests)
+        {
+            CreateRequests.Add(request);
+        }
+        if (FailCreateContainer)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "mounts[0].destination: bad (fake)"));
+        }
+        return Answer(new CreateContainerResponse(), context);
+    }
+
+    public override Task<RemoveContainerResponse> RemoveContainer(RemoveContainerRequest request, ServerCallContext context) =>
+        Answer(new RemoveContainerResponse(), context);
 
     public override Task<StartContainerResponse> StartContainer(StartContainerRequest request, ServerCallContext context) =>
         Answer(new StartContainerResponse(), context);

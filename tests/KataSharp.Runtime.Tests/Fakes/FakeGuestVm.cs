@@ -69,10 +69,32 @@ public sealed class FakeGuestVm : IGuestVm
         return stream;
     }
 
-    public (string Slot, string Serial) InsertMedium(string imagePath) => ("slot0", "serial0");
+    /// <summary>The fake's block slots: the real pool, so running out of slots fails as in the real VM.</summary>
+    public BlockSlotPool Slots { get; init; } = new(8);
+
+    /// <summary>Every medium inserted, in order: its path, whether read-only, the slot and the serial it got.</summary>
+    public List<(string Path, bool ReadOnly, string Slot, string Serial)> Inserted { get; } = [];
+
+    /// <summary>Every slot emptied, in order.</summary>
+    public List<string> Ejected { get; } = [];
+
+    public (string Slot, string Serial) InsertMedium(string imagePath, bool readOnly = true)
+    {
+        var (slot, serial) = Slots.Acquire();
+        lock (Inserted)
+        {
+            Inserted.Add((imagePath, readOnly, slot, serial));
+        }
+        return (slot, serial);
+    }
 
     public void EjectMedium(string slot)
     {
+        Slots.Release(slot);
+        lock (Ejected)
+        {
+            Ejected.Add(slot);
+        }
     }
 
     public string ConsoleTail(int lines) => "[    1.234] fake guest console line";

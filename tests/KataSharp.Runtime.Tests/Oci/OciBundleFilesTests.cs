@@ -72,6 +72,17 @@ public sealed class OciBundleFilesTests : IDisposable
     }
 
     [Fact]
+    public void ABlockDevice_IsNotCopied_ItGoesToABlockSlot()
+    {
+        string? node = Directory.EnumerateFiles("/dev").FirstOrDefault(p => KataSharp.Linux.Files.FileNode.TryOf(p)?.IsBlockDevice == true);
+        if (node is null)
+        {
+            return; // no block device node on this host
+        }
+        Assert.Empty(BundleBinding(node).ReadBindMountedFiles());
+    }
+
+    [Fact]
     public void ASymlink_IsFollowedToTheRegularFile_AsRuncsBindMountDoes()
     {
         string target = Path.Combine(_dir, "resolv.conf.real");

@@ -8,5 +8,8 @@ public enum OpenFlags
     ReadOnly = 0x0,
     WriteOnly = 0x1,
     ReadWrite = 0x2,
+    /// <summary>O_EXCL. Without O_CREAT it means something only for a block device: open it exclusively, failing
+    /// with EBUSY while it is mounted or exclusively open elsewhere (open(2)); on other files Linux ignores it.</summary>
+    Exclusive = 0x80,
     NonBlocking = 0x800,
 }

@@ -17,10 +17,7 @@ public sealed class LayerMounts(string layersDir, BlockDeviceFinder finder)
     /// <summary>Mounts (or reuses) the layer; returns its directory. Release it with <see cref="Release"/>.</summary>
     public string Acquire(string serial, string fstype, string field)
     {
-        if (serial.Length == 0 || serial.Length > 20 || serial.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not '-' and not '_' and not '.'))
-        {
-            throw AgentException.Invalid(field, $"'{serial}' is not a virtio-blk serial (1-20 characters: letters, digits, - _ .)");
-        }
+        BlockSerial.Validate(serial, field);
         lock (_lock)
         {
             string dir = Path.Combine(layersDir, serial);

@@ -11,7 +11,9 @@ namespace KataSharp.Vmm.Virtio.Devices.Block;
 /// backend under the device lock — between two requests, never during one — then bump the config
 /// generation and raise a config-change interrupt so Linux re-reads the capacity. Read-only is a
 /// property of the slot (VIRTIO_BLK_F_RO is negotiated once at probe), so every medium of a read-only
-/// slot opens read-only.
+/// slot opens read-only. A writable slot can also take a read-only medium: the guest still sees a writable
+/// disk, but the medium's descriptor is read-only and every write is answered IOERR, so the guest cannot
+/// change it whatever it does.
 /// </summary>
 public sealed class BlockDevice : VirtioDevice
 {
@@ -58,6 +60,18 @@ public sealed class BlockDevice : VirtioDevice
         }
     }
 
+    /// <summary>Whether the current medium is read-only (every medium of a read-only slot is); false when the slot is empty.</summary>
+    public bool MediaIsReadOnly
+    {
+        get
+        {
+            lock (Sync)
+            {
+                return _backend?.IsReadOnly ?? false;
+            }
+        }
+    }
+
     /// <summary>What GET_ID answers now.</summary>
     public string Serial
     {
@@ -91,15 +105,20 @@ public sealed class BlockDevice : VirtioDevice
     public override int ConfigSize => BlockConfig.Size;
 
     /// <summary>
-    /// Inserts (or replaces) the medium: opens <paramref name="path"/> (read-only on a read-only slot),
-    /// swaps it in between requests and announces the new capacity. <paramref name="serial"/> becomes
-    /// the GET_ID answer (default: the slot's serial). Throws <see cref="BlockDeviceException"/> and
-    /// leaves the old medium in place when the file cannot be used.
+    /// Inserts (or replaces) the medium: opens <paramref name="path"/> read-only on a read-only slot or when
+    /// <paramref name="readOnly"/> asks for it (read-write otherwise), swaps it in between requests and announces
+    /// the new capacity. <paramref name="serial"/> becomes the GET_ID answer (default: the slot's serial). Throws
+    /// <see cref="BlockDeviceException"/> and leaves the old medium in place when the file cannot be used, or when a
+    /// read-write medium is asked of a read-only slot.
     /// </summary>
-    public void Attach(string path, string? serial = null)
+    public void Attach(string path, string? serial = null, bool? readOnly = null)
     {
         string newSerial = ValidateSerial(serial ?? SlotSerial);
-        FileBlockBackend replacement = FileBlockBackend.Open(path, IsReadOnly);
+        if (IsReadOnly && readOnly == false)
+        {
+            throw new BlockDeviceException($"{Name}: cannot attach '{path}' read-write: the slot is read-only (VIRTIO_BLK_F_RO); use a writable slot");
+        }
+        FileBlockBackend replacement = FileBlockBackend.Open(path, IsReadOnly || (readOnly ?? false));
         Swap(replacement, newSerial);
     }
 

@@ -28,23 +28,29 @@ public sealed class FileBlockBackend : IDisposable
     /// <summary>Whole 512-byte sectors (a trailing partial sector is not addressable).</summary>
     public ulong CapacitySectors => (ulong)SizeBytes / BlockConfig.SectorSize;
 
-    /// <summary>Opens <paramref name="path"/>; throws <see cref="BlockDeviceException"/> naming the file and the fix.</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/> (O_CLOEXEC always); throws <see cref="BlockDeviceException"/> naming the file and the fix.
+    /// The size comes from lseek(SEEK_END) on the open descriptor, which is a regular file's length and a block device's
+    /// capacity alike (fstat's st_size is 0 for a device node, so it is never used).
+    /// </summary>
     public static FileBlockBackend Open(string path, bool readOnly)
     {
         FileDescriptor fd;
+        bool blockDevice = FileNode.TryOf(path)?.IsBlockDevice ?? false;
         try
         {
-            fd = FileDescriptor.Open(path, (int)(readOnly ? OpenFlags.ReadOnly : OpenFlags.ReadWrite));
+            fd = FileDescriptor.Open(path, (int)OpenFlagsFor(readOnly, blockDevice));
         }
         catch (LinuxException e)
         {
             string fix = e.Errno switch
             {
                 Errno.ENOENT => "check the path",
+                Errno.EBUSY when blockDevice => "the block device is mounted or in use elsewhere (on the host, or read-write in another pod): unmount it, or attach it read-only",
                 Errno.EACCES or Errno.EPERM or Errno.EROFS => readOnly ? "check its permissions" : "check its permissions, or attach it read-only",
                 _ => "check the file",
             };
-            throw new BlockDeviceException($"cannot open disk image '{path}' {(readOnly ? "read-only" : "read-write")}: {e.Message}; {fix}", e);
+            throw new BlockDeviceException($"cannot open {(blockDevice ? "block device" : "disk image")} '{path}' {(readOnly ? "read-only" : "read-write")}: {e.Message}; {fix}", e);
         }
         try
         {
@@ -56,6 +62,16 @@ public sealed class FileBlockBackend : IDisposable
             throw new BlockDeviceException($"cannot size disk image '{path}': {e.Message}; use a regular file or a block device", e);
         }
     }
+
+    /// <summary>
+    /// How a medium is opened. A block device opened read-write is also opened exclusively (O_EXCL): the guest's page
+    /// cache is not the host's, so a filesystem mounted on the host, or the same device written from a second VM, would
+    /// be corrupted by the two writers; the kernel refuses with EBUSY instead, and holds the claim until the medium is
+    /// ejected (the host then cannot mount it meanwhile). A read-only medium is shared (no O_EXCL): several pods may read
+    /// one device, as with runc. Regular files never get O_EXCL (it means nothing for them without O_CREAT).
+    /// </summary>
+    public static OpenFlags OpenFlagsFor(bool readOnly, bool blockDevice) =>
+        readOnly ? OpenFlags.ReadOnly : blockDevice ? OpenFlags.ReadWrite | OpenFlags.Exclusive : OpenFlags.ReadWrite;
 
     /// <summary>Reads exactly <paramref name="destination"/>.Length bytes at <paramref name="offset"/>; false on a short read.</summary>
     public bool ReadAt(Span<byte> destination, long offset) => _fd.ReadAt(destination, offset) == destination.Length;
