@@ -138,6 +138,28 @@ public sealed class CriConformanceTests(TestHostFixture fixture, ITestOutputHelp
         Assert.True(int.Parse(s["pf_kata_closed_ms"], CultureInfo.InvariantCulture) < 30_000, $"port-forward to a closed port took {s["pf_kata_closed_ms"]} ms");
     }
 
+    /// <summary>
+    /// kubelet's hostPath volume of type BlockDevice (a bind of a host block device node) in a privileged container: a
+    /// spare virtio-blk slot — its bytes readable, a write reaching the host device, a write through the ro mount not —,
+    /// held exclusively while attached read-write and given back when the container is removed.
+    /// </summary>
+    [Fact]
+    public async Task AHostBlockDevice_IsAVirtioBlkDisk_WritableUnlessRo_AndGivenBackWithTheContainer()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("", "blk_losetup_err");
+        s.Equal("0", "blk_create_exit");
+        s.Equal("0", "blk_start_exit");
+        s.Equal("KS-BLK-OK", "blk_read_out");
+        s.Equal("0", "blk_write_exit");
+        s.Equal("W", "blk_host_sees_write");
+        Assert.NotEqual("0", s["blk_ro_write_exit"]);
+        s.Equal("00", "blk_host_ro_byte");
+        s.Equal("1", "blk_held");
+        s.Equal("0", "blk_rm_exit");
+        s.Equal("1", "blk_released");
+    }
+
     private static Dictionary<string, string> Fields(string flat) =>
         flat.Split('|').Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
 

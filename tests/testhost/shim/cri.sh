@@ -34,6 +34,7 @@ run_probe_from() { # the probe's stdin (a file), then as run_probe
 
 cri_stop() {
   cri_env_remove_pods
+  [ -n "${blk_dev:-}" ] && losetup -d "$blk_dev" 2>/dev/null
   [ -n "${host_httpd:-}" ] && kill "$host_httpd" 2>/dev/null
   [ -n "${tc_monitor:-}" ] && kill "$tc_monitor" 2>/dev/null
   # the pod's namespace this scenario held open (outside $ks_work, which goes next)
@@ -328,7 +329,7 @@ rec conformance_ms $(( $(now_ms) - conf_start ))
 # (issue 12) The kubelet starts pods concurrently. And a pod whose VM dies (a privileged container panics
 # the guest on OOM, as reliability.sh does with ctr) shows its container exited with 137 on its own, and
 # goes away with StopPodSandbox/RemovePodSandbox as any pod does.
-twin_pod=(--name ks-cri-twin --namespace default --uid ks-cri-twin-uid --network pod --log-dir "$POD_LOGS")
+twin_pod=(--name ks-cri-twin --namespace default --uid ks-cri-twin-uid --network pod --log-dir "$POD_LOGS" --privileged true)
 doomed_pod=(--name ks-cri-doomed --namespace default --uid ks-cri-doomed-uid --network pod --log-dir "$POD_LOGS" --privileged true)
 pair_start=$(now_ms)
 probe runp --handler katasharp "${twin_pod[@]}" >"$ks_work/twin_runp.out" 2>"$ks_work/twin_runp.err" </dev/null &
@@ -363,6 +364,28 @@ if wait_container_state "$twin_cid1" CONTAINER_EXITED 120; then rec twin_restart
 rec twin_restart_exit_code "$(probe status "$twin_cid1" 2>/dev/null | field exit_code)"
 rec twin_restart_log "$(flat <"$POD_LOGS/twin-1.log" 2>/dev/null)"
 run_probe twin_restart_rm rm "$twin_cid1"
+# A host block device (kubelet's hostPath of type BlockDevice) in a privileged container of the twin pod: a spare
+# virtio-blk slot, read-write unless the mount says ro, given back when the container goes.
+blk_img="$ks_work/blk.img"
+truncate -s 8M "$blk_img" && printf KS-BLK-OK | dd of="$blk_img" bs=9 count=1 conv=notrunc status=none
+blk_dev=$(losetup --find --show "$blk_img" 2>"$ks_work/losetup.err")
+rec blk_losetup_err "$(flat <"$ks_work/losetup.err")"
+run_probe blk_create create --pod "$twin_sid" "${twin_pod[@]}" --container-name blk --image docker.io/library/busybox:latest \
+  --privileged true --mount "$blk_dev:/dev/ks-disk" --mount "$blk_dev:/dev/ks-ro:ro" -- sleep 100000
+blk=$(probe ps 2>/dev/null | awk -v s="$twin_sid" '$2 == s && $4 == "blk" { print $1 }' | head -n1)
+run_probe blk_start start "$blk"
+run_probe blk_read exec-sync "$blk" -- head -c 9 /dev/ks-disk
+run_probe blk_write exec-sync "$blk" -- sh -c 'printf W | dd of=/dev/ks-disk bs=1 seek=100 conv=notrunc,fsync 2>&1'
+rec blk_host_sees_write "$(dd if="$blk_dev" bs=1 skip=100 count=1 status=none iflag=direct 2>/dev/null || dd if="$blk_img" bs=1 skip=100 count=1 status=none)"
+run_probe blk_ro_write exec-sync "$blk" -- sh -c 'printf X | dd of=/dev/ks-ro bs=1 seek=200 conv=notrunc,fsync 2>&1'
+rec blk_host_ro_byte "$(dd if="$blk_img" bs=1 skip=200 count=1 status=none | od -An -tx1 | tr -d ' ')"
+# While attached read-write the shim holds the device exclusively (O_EXCL): mkfs (which opens it so) is refused;
+# once the container is gone, it is given back and mkfs works (the scratch device's content is no longer needed).
+if mkfs.ext4 -q -F "$blk_dev" >/dev/null 2>&1; then rec blk_held 0; else rec blk_held 1; fi
+run_probe blk_stop stop --timeout 5 "$blk"
+run_probe blk_rm rm "$blk"
+if mkfs.ext4 -q -F "$blk_dev" >/dev/null 2>&1; then rec blk_released 1; else rec blk_released 0; fi
+losetup -d "$blk_dev" 2>/dev/null; blk_dev=""
 run_probe doomed_create create --pod "$doomed_sid" "${doomed_pod[@]}" --container-name doomed --image docker.io/library/busybox:latest \
   -- sh -c "$KS_GUEST_PANIC_SCRIPT"
 doomed_cid=$(probe ps 2>/dev/null | awk -v s="$doomed_sid" '$2 == s && $4 == "doomed" { print $1 }' | head -n1)
