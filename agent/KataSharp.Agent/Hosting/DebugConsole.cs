@@ -19,110 +19,68 @@ namespace KataSharp.Agent.Hosting;
 public sealed class DebugConsole : IDisposable
 {
     private static readonly string[] Shells = ["/bin/sh", "/bin/busybox"];
-    private readonly ContainerEngine _engine;
-    private readonly ILogger _log;
-    private readonly StreamSocket _listener;
-    private readonly PeerGate _gate;
-    private readonly Thread _thread;
-    private volatile bool _stopping;
+    /// <summary>Shells at once; each is a process and a pty in the guest.</summary>
+    private const int MaxSessions = 4;
 
-    private DebugConsole(ContainerEngine engine, ILogger log, StreamSocket listener)
-    {
-        _engine = engine;
-        _log = log;
-        _listener = listener;
-        _gate = new PeerGate($"vsock:{AgentProtocolConstants.DebugConsolePort} (debug console)", log);
-        _thread = new Thread(AcceptLoop) { IsBackground = true, Name = "debug-console" };
-        _thread.Start();
-    }
+    private readonly ContainerEngine _engine;
+    private HostVsockServer? _server;
+
+    private DebugConsole(ContainerEngine engine) => _engine = engine;
 
     public static DebugConsole? Start(ContainerEngine engine, ILogger log)
     {
-        try
+        var console = new DebugConsole(engine);
+        console._server = HostVsockServer.Start(AgentProtocolConstants.DebugConsolePort, "debug console", log, MaxSessions, console.ServeAsync);
+        if (console._server is null)
         {
-            var listener = StreamSocket.ListenVsock(AgentProtocolConstants.DebugConsolePort, backlog: 4, nonBlocking: false);
-            log.LogWarning("debug console listening on vsock port {Port}: anyone with host access gets a guest root shell", AgentProtocolConstants.DebugConsolePort);
-            return new DebugConsole(engine, log, listener);
-        }
-        catch (LinuxException e)
-        {
-            log.LogError("debug console unavailable: {Message}", e.Message);
             return null;
         }
-    }
-
-    private void AcceptLoop()
-    {
-        while (!_stopping)
-        {
-            try
-            {
-                StreamSocket? client = _listener.Accept(nonBlocking: true);
-                if (client is not null && !_gate.Admit(client))
-                {
-                    client.Dispose();
-                }
-                else if (client is not null)
-                {
-                    _ = Task.Run(() => ServeAsync(client));
-                }
-            }
-            catch (LinuxException e)
-            {
-                if (!_stopping)
-                {
-                    _log.LogError("debug console accept failed: {Message}", e.Message);
-                }
-                return;
-            }
-        }
+        log.LogWarning("debug console listening on vsock port {Port}: anyone with host access gets a guest root shell", AgentProtocolConstants.DebugConsolePort);
+        return console;
     }
 
     private async Task ServeAsync(StreamSocket client)
     {
-        using (client)
+        string? shell = Shells.FirstOrDefault(File.Exists);
+        if (shell is null)
         {
-            string? shell = Shells.FirstOrDefault(File.Exists);
-            if (shell is null)
-            {
-                client.Send("no shell in this guest image: rebuild the initrd with KATASHARP_INITRD_DEBUG_SHELL=1\n"u8);
-                return;
-            }
-            var plan = new ProcessPlan { Args = shell.EndsWith("busybox", StringComparison.Ordinal) ? [shell, "sh"] : [shell], Env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TERM=vt100"], Cwd = "/", Uid = 0, Gid = 0, Terminal = true };
-            using ProcessStdio stdio = ProcessStdio.Create(_engine.Poller, true, true, false, terminal: true, size: null);
-            using SpawnedProcess spawned = await _engine.Launcher.LaunchAsync(PlanEncoder.ForHost(plan), stdio.ChildStdin, stdio.ChildStdout, stdio.ChildStderr,
-                stdio.ChildTerminalSocket, waitForStart: false, fieldPrefix: "", CancellationToken.None);
-            stdio.ReleaseChildEnds();
-            stdio.AttachTerminal();
-            using var done = new CancellationTokenSource();
-            Task output = Task.Run(async () =>
-            {
-                await foreach (byte[] chunk in stdio.Stdout!.ReadAllAsync(done.Token))
-                {
-                    await FdStreamsToSocket(client, chunk, done.Token);
-                }
-            });
-            Task input = Task.Run(async () =>
-            {
-                byte[] buffer = new byte[4096];
-                while (true)
-                {
-                    int n = await Engine.Io.FdStreams.ReadAsync(_engine.Poller, client.Descriptor, buffer, done.Token);
-                    if (n <= 0 || !await stdio.WriteStdinAsync(buffer.AsMemory(0, n), done.Token))
-                    {
-                        break;
-                    }
-                }
-            });
-            await Task.WhenAny(spawned.Exit, input);
-            if (!spawned.Exit.IsCompleted)
-            {
-                _engine.Reaper.Signal(spawned.Pid, Linux.Processes.ProcessSignal.SIGKILL);
-            }
-            await spawned.Exit;
-            await Task.WhenAny(output, Task.Delay(TimeSpan.FromSeconds(1)));
-            done.Cancel();
+            client.Send("no shell in this guest image: rebuild the initrd with KATASHARP_INITRD_DEBUG_SHELL=1\n"u8);
+            return;
         }
+        var plan = new ProcessPlan { Args = shell.EndsWith("busybox", StringComparison.Ordinal) ? [shell, "sh"] : [shell], Env = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "TERM=vt100"], Cwd = "/", Uid = 0, Gid = 0, Terminal = true };
+        using ProcessStdio stdio = ProcessStdio.Create(_engine.Poller, true, true, false, terminal: true, size: null);
+        using SpawnedProcess spawned = await _engine.Launcher.LaunchAsync(PlanEncoder.ForHost(plan), stdio.ChildStdin, stdio.ChildStdout, stdio.ChildStderr,
+            stdio.ChildTerminalSocket, waitForStart: false, fieldPrefix: "", CancellationToken.None);
+        stdio.ReleaseChildEnds();
+        stdio.AttachTerminal();
+        using var done = new CancellationTokenSource();
+        Task output = Task.Run(async () =>
+        {
+            await foreach (byte[] chunk in stdio.Stdout!.ReadAllAsync(done.Token))
+            {
+                await FdStreamsToSocket(client, chunk, done.Token);
+            }
+        });
+        Task input = Task.Run(async () =>
+        {
+            byte[] buffer = new byte[4096];
+            while (true)
+            {
+                int n = await Engine.Io.FdStreams.ReadAsync(_engine.Poller, client.Descriptor, buffer, done.Token);
+                if (n <= 0 || !await stdio.WriteStdinAsync(buffer.AsMemory(0, n), done.Token))
+                {
+                    break;
+                }
+            }
+        });
+        await Task.WhenAny(spawned.Exit, input);
+        if (!spawned.Exit.IsCompleted)
+        {
+            _engine.Reaper.Signal(spawned.Pid, Linux.Processes.ProcessSignal.SIGKILL);
+        }
+        await spawned.Exit;
+        await Task.WhenAny(output, Task.Delay(TimeSpan.FromSeconds(1)));
+        done.Cancel();
     }
 
     private async Task FdStreamsToSocket(StreamSocket client, byte[] chunk, CancellationToken token)
@@ -140,9 +98,5 @@ public sealed class DebugConsole : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _stopping = true;
-        _listener.Dispose();
-    }
+    public void Dispose() => _server?.Dispose();
 }

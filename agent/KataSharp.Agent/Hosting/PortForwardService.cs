@@ -15,9 +15,9 @@ namespace KataSharp.Agent.Hosting;
 /// The guest end of CRI port forwarding (<c>kubectl port-forward</c>): the shim catches containerd's connection to
 /// 127.0.0.1:PORT in the pod's network namespace on the host and opens vsock port 1027; here the agent connects to
 /// 127.0.0.1:PORT in its own network namespace — the one every container of the pod shares — and copies bytes both
-/// ways (the wire rules: <see cref="AgentProtocolConstants.PortForwardPort"/>). Only the host (vsock CID 2) is served:
-/// a container must not reach guest ports through the agent. At most <see cref="MaxConnections"/> at once; each
-/// request must arrive within <see cref="RequestTimeout"/>.
+/// ways (the wire rules: <see cref="AgentProtocolConstants.PortForwardPort"/>). Only the host (vsock CID 2) is served
+/// (<see cref="HostVsockServer"/>): a container must not reach guest ports through the agent. At most
+/// <see cref="MaxConnections"/> at once; each request must arrive within <see cref="RequestTimeout"/>.
 /// </summary>
 public sealed class PortForwardService : IDisposable
 {
@@ -27,115 +27,50 @@ public sealed class PortForwardService : IDisposable
 
     private readonly FdPoller _poller;
     private readonly ILogger _log;
-    private readonly StreamSocket _listener;
-    private readonly PeerGate _gate;
-    private readonly Thread _thread;
     private readonly CancellationTokenSource _stopping = new();
-    private int _active;
+    private HostVsockServer? _server;
 
-    private PortForwardService(FdPoller poller, ILogger log, StreamSocket listener)
+    private PortForwardService(FdPoller poller, ILogger log)
     {
         _poller = poller;
         _log = log;
-        _listener = listener;
-        _gate = new PeerGate($"vsock:{AgentProtocolConstants.PortForwardPort} (port forwarding)", log);
-        _thread = new Thread(AcceptLoop) { IsBackground = true, Name = "port-forward" };
-        _thread.Start();
     }
 
     public static PortForwardService? Start(FdPoller poller, ILogger log)
     {
-        try
-        {
-            return new PortForwardService(poller, log, StreamSocket.ListenVsock(AgentProtocolConstants.PortForwardPort, backlog: 16, nonBlocking: false));
-        }
-        catch (LinuxException e)
-        {
-            log.LogError("port forwarding unavailable: {Message}", e.Message);
-            return null;
-        }
-    }
-
-    private void AcceptLoop()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            StreamSocket? client;
-            try
-            {
-                client = _listener.Accept(nonBlocking: true);
-            }
-            catch (LinuxException e)
-            {
-                if (!_stopping.IsCancellationRequested)
-                {
-                    _log.LogError("port forwarding accept failed: {Message}", e.Message);
-                }
-                return;
-            }
-            if (client is null)
-            {
-                continue;
-            }
-            if (!_gate.Admit(client))
-            {
-                client.Dispose();
-                continue;
-            }
-            if (Interlocked.Increment(ref _active) > MaxConnections)
-            {
-                Interlocked.Decrement(ref _active);
-                _log.LogWarning("port forwarding: {Max} connections already open; refused one more", MaxConnections);
-                client.Dispose();
-                continue;
-            }
-            _ = Task.Run(() => ServeAsync(client));
-        }
+        var service = new PortForwardService(poller, log);
+        service._server = HostVsockServer.Start(AgentProtocolConstants.PortForwardPort, "port forwarding", log, MaxConnections, service.ServeAsync);
+        return service._server is null ? null : service;
     }
 
     private async Task ServeAsync(StreamSocket client)
     {
+        using var request = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        request.CancelAfter(RequestTimeout);
+        byte[] portBytes = new byte[2];
+        if (!await ReadExactlyAsync(client.Descriptor, portBytes, request.Token))
+        {
+            return;
+        }
+        ushort port = BinaryPrimitives.ReadUInt16BigEndian(portBytes);
+        using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            using (client)
+            if (port == 0)
             {
-                using var request = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-                request.CancelAfter(RequestTimeout);
-                byte[] portBytes = new byte[2];
-                if (!await ReadExactlyAsync(client.Descriptor, portBytes, request.Token))
-                {
-                    return;
-                }
-                ushort port = BinaryPrimitives.ReadUInt16BigEndian(portBytes);
-                using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    if (port == 0)
-                    {
-                        throw new SocketException((int)SocketError.AddressNotAvailable);
-                    }
-                    await tcp.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), request.Token);
-                }
-                catch (Exception e) when (e is SocketException or OperationCanceledException)
-                {
-                    _log.LogInformation("port forwarding to 127.0.0.1:{Port} refused: {Message}", port, e.Message);
-                    await FdStreams.WriteAllAsync(_poller, client.Descriptor, new[] { AgentProtocolConstants.PortForwardRefused }, _stopping.Token);
-                    return;
-                }
-                if (!await FdStreams.WriteAllAsync(_poller, client.Descriptor, new[] { AgentProtocolConstants.PortForwardConnected }, _stopping.Token))
-                {
-                    return;
-                }
-                await CopyBothWaysAsync(client, tcp);
+                throw new SocketException((int)SocketError.AddressNotAvailable);
             }
+            await tcp.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), request.Token);
         }
-        catch (Exception e) when (e is LinuxException or SocketException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
         {
-            // The host, the guest's server or the agent's stop ended it: nothing is left open (the usings close both ends).
+            _log.LogInformation("port forwarding to 127.0.0.1:{Port} refused: {Message}", port, e.Message);
+            await FdStreams.WriteAllAsync(_poller, client.Descriptor, new[] { AgentProtocolConstants.PortForwardRefused }, _stopping.Token);
+            return;
         }
-        finally
+        if (await FdStreams.WriteAllAsync(_poller, client.Descriptor, new[] { AgentProtocolConstants.PortForwardConnected }, _stopping.Token))
         {
-            Interlocked.Decrement(ref _active);
+            await CopyBothWaysAsync(client, tcp);
         }
     }
 
@@ -200,6 +135,6 @@ public sealed class PortForwardService : IDisposable
     public void Dispose()
     {
         _stopping.Cancel();
-        _listener.Dispose();
+        _server?.Dispose();
     }
 }
