@@ -1,5 +1,5 @@
-using KataSharp.Vmm.Boot;
-using KataSharp.Vmm.Machine;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace KataSharp.Vmm.Cli;
 
@@ -9,67 +9,67 @@ public sealed record CliOptions(string Kernel, string? Initrd, string Cmdline, i
     /// <summary>virtio devices and the control socket (parsed by <see cref="DeviceOptions"/>).</summary>
     public DeviceOptions Devices { get; init; } = new();
 
-    public const string Usage = """
-        usage: katasharp-vmm --kernel FILE [--initrd FILE] [--cmdline TEXT] [--vcpus N] [--memory MIB] [--console FILE]
-               katasharp-vmm --version   this build's version and git commit
-
-        Boots a Linux kernel (uncompressed vmlinux or bzImage) on /dev/kvm and streams its console.
-          --kernel FILE    the kernel image (required)
-          --initrd FILE    an initramfs (cpio, optionally compressed)
-          --cmdline TEXT   kernel command line (default: "console=ttyS0 reboot=k panic=-1")
-                           keep console=ttyS0 for output, reboot=k so a reboot stops the VM,
-                           panic=-1 so a panic stops it too
-          --vcpus N        virtual CPUs, 1-64 (default 1)
-          --memory MIB     guest RAM in MiB, at least 64 (default 128); a G suffix means GiB
-          --console FILE   write the guest console to FILE instead of stdout
-
-        Exit status: 0 the guest rebooted or powered off; 2 kernel panic; 3 the guest crashed
-        (triple fault); 4 VMM or KVM error; 64 bad arguments or configuration; 130 interrupted.
-        """ + "\n\n" + DeviceOptions.Usage;
-
     /// <summary>Parses <paramref name="args"/>; throws <see cref="CliUsageException"/> naming the problem.</summary>
     public static CliOptions Parse(IReadOnlyList<string> args)
     {
-        string? kernel = null, initrd = null, console = null;
-        string cmdline = KernelCmdline.Default;
-        int vcpus = 1, memory = MachineBuilder.DefaultMemoryMiB;
-        var devices = new DeviceOptions();
-        for (int i = 0; i < args.Count; i++)
-        {
-            string arg = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new CliUsageException($"{arg} needs a value");
-            switch (arg)
-            {
-                case "--kernel": kernel = Value(); break;
-                case "--initrd": initrd = Value(); break;
-                case "--cmdline": cmdline = Value(); break;
-                case "--console": console = Value(); break;
-                case "--vcpus": vcpus = Number(arg, Value()); break;
-                case "--memory": memory = ParseMemory(Value()); break;
-                default:
-                    if (!devices.TryParse(arg, Value))
-                    {
-                        throw new CliUsageException($"unknown argument '{arg}'");
-                    }
-                    break;
-            }
-        }
-        if (kernel is null)
-        {
-            throw new CliUsageException("--kernel is required");
-        }
-        devices.Specs(); // reports device option mistakes now, with the usage text
-        return new CliOptions(kernel, initrd, cmdline, vcpus, memory, console) { Devices = devices };
+        var commandLine = new VmmCommandLine();
+        return From(commandLine, commandLine.Parse(args));
     }
 
-    private static int Number(string option, string text) =>
-        int.TryParse(text, out int value) ? value : throw new CliUsageException($"{option} takes a whole number, not '{text}'");
-
-    private static int ParseMemory(string text)
+    /// <summary>
+    /// The options of a parse that is not --help or --version; throws <see cref="CliUsageException"/>
+    /// with the first problem, in the words the hand-written parser used ("--kernel needs a value",
+    /// "unknown argument '--cpus'").
+    /// </summary>
+    public static CliOptions From(VmmCommandLine commandLine, ParseResult result)
     {
-        bool gib = text.EndsWith('G') || text.EndsWith('g');
-        string digits = gib || text.EndsWith('M') || text.EndsWith('m') ? text[..^1] : text;
-        int value = Number("--memory", digits);
-        return gib ? checked(value * 1024) : value;
+        if (result.UnmatchedTokens.Count > 0)
+        {
+            throw new CliUsageException($"unknown argument '{result.UnmatchedTokens[0]}'");
+        }
+        if (result.Errors.Count > 0)
+        {
+            ParseError first = result.Errors[0];
+            throw new CliUsageException(OptionWithoutValue(first.SymbolResult) is { } option ? $"{option} needs a value" : first.Message);
+        }
+        string kernel = result.GetValue(commandLine.Kernel) ?? throw new CliUsageException("--kernel is required");
+
+        var devices = new DeviceOptions();
+        // The device parser takes one option at a time, as on the command line; each kind keeps its order.
+        foreach (string disk in result.GetValue(commandLine.Disk) ?? [])
+        {
+            devices.TryParse("--disk", () => disk);
+        }
+        foreach (var (option, value) in new[] { ("--vsock-socket", result.GetValue(commandLine.VsockSocket)), ("--cid", result.GetValue(commandLine.Cid)), ("--control", result.GetValue(commandLine.Control)) })
+        {
+            if (value is not null)
+            {
+                devices.TryParse(option, () => value);
+            }
+        }
+        if (result.GetValue(commandLine.Rng))
+        {
+            devices.TryParse("--rng", () => "");
+        }
+        foreach (string net in result.GetValue(commandLine.Net) ?? [])
+        {
+            devices.TryParse("--net", () => net);
+        }
+        devices.Specs(); // reports device option mistakes now
+        return new CliOptions(kernel, result.GetValue(commandLine.Initrd), result.GetValue(commandLine.Cmdline)!,
+            result.GetValue(commandLine.Vcpus), result.GetValue(commandLine.Memory), result.GetValue(commandLine.Console)) { Devices = devices };
+    }
+
+    /// <summary>The option an error is about when that option was given without its value.</summary>
+    private static string? OptionWithoutValue(SymbolResult? symbol)
+    {
+        for (SymbolResult? s = symbol; s is not null; s = s.Parent)
+        {
+            if (s is OptionResult option)
+            {
+                return option.Tokens.Count == 0 && option.Option.Arity.MinimumNumberOfValues > 0 ? option.Option.Name : null;
+            }
+        }
+        return null;
     }
 }

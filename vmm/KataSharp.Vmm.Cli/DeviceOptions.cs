@@ -8,31 +8,12 @@ using KataSharp.Vmm.Virtio.Devices.Vsock;
 namespace KataSharp.Vmm.Cli;
 
 /// <summary>
-/// The virtio device options of katasharp-vmm (<see cref="Usage"/>): parsed here so the core options
-/// stay in <see cref="CliOptions"/>. Produces the device list the device manager attaches.
+/// The virtio device options of katasharp-vmm (described in <see cref="VmmCommandLine"/>): their
+/// values parsed here so the core options stay in <see cref="CliOptions"/>. Produces the device list
+/// the device manager attaches.
 /// </summary>
 public sealed class DeviceOptions
 {
-    public const string Usage = """
-        Devices (virtio-mmio; each adds a virtio_mmio.device= kernel parameter):
-          --disk SPEC          a virtio-blk disk, repeatable. SPEC is PATH or "empty" (a slot with no
-                               medium, capacity 0), then comma-separated flags: ro, serial=TEXT (at most
-                               20 characters, default the name), name=NAME (default blk0, blk1, ...).
-                               Disks appear in the guest as /dev/vda, /dev/vdb, ... in this order.
-          --vsock-socket PATH  a virtio-vsock device; host clients connect to PATH and write
-                               "CONNECT <port>\n"; guest connections to port P go to PATH_P
-          --cid N              the guest's vsock CID (default 3)
-          --rng                a virtio-rng device fed by the host's getrandom
-          --net SPEC           a virtio-net device on a tap, repeatable. SPEC is tap=NAME (opened, or
-                               created, in this process's network namespace; needs CAP_NET_ADMIN) or
-                               fd=N (an inherited descriptor of a tap attached with IFF_TAP|IFF_NO_PI|
-                               IFF_VNET_HDR), then comma-separated flags: mac=MAC (default random
-                               02:xx:xx:xx:xx:xx), mtu=N (offered to the guest), name=NAME (default
-                               net0, net1, ...). The guest sees eth0, eth1, ... in this order.
-          --control PATH       a control socket for changes after boot, one command per connection:
-                               "attach NAME PATH [SERIAL]" or "detach NAME"; answers "OK" or "ERR why"
-        """;
-
     private readonly List<BlockDeviceSpec> _disks = [];
     private readonly List<NetDeviceSpec> _nets = [];
     private readonly HashSet<int> _netDescriptors = [];

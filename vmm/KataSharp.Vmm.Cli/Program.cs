@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Help;
 using System.Runtime.InteropServices;
 using KataSharp.Linux;
 using KataSharp.Vmm.Boot;
@@ -11,25 +13,27 @@ using KataSharp.Vmm.Virtio.Devices.Net;
 using KataSharp.Vmm.Virtio.Devices.Vsock;
 
 // katasharp-vmm: the VMM library on its own. Streams the guest console, exits with the guest.
-if (args.Contains("--version"))
+var commandLine = new VmmCommandLine();
+ParseResult parsed = commandLine.Parse(args);
+if (args.Length == 0)
 {
-    Console.Out.WriteLine(BuildVersion.Current.Line("katasharp-vmm"));
-    return ExitCodes.GuestExited;
+    // As before: nothing to boot is bad input, with the help on stdout.
+    commandLine.Parse(["--help"]).Invoke();
+    return ExitCodes.BadInput;
 }
-if (args.Length == 0 || args.Contains("--help") || args.Contains("-h"))
+if (parsed.Action is HelpAction or VmmCommandLine.PrintVersion)
 {
-    Console.Out.WriteLine(CliOptions.Usage);
-    return args.Length == 0 ? ExitCodes.BadInput : ExitCodes.GuestExited;
+    return parsed.Invoke(); // --help or --version
 }
 
 CliOptions options;
 try
 {
-    options = CliOptions.Parse(args);
+    options = CliOptions.From(commandLine, parsed);
 }
 catch (CliUsageException e)
 {
-    return Fail(ExitCodes.BadInput, $"{e.Message}\n\n{CliOptions.Usage}");
+    return Fail(ExitCodes.BadInput, $"{e.Message}\nrun 'katasharp-vmm --help' for the options");
 }
 
 Stream console;

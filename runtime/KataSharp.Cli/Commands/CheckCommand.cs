@@ -1,32 +1,56 @@
+using System.CommandLine;
+using System.Text.Json;
+using KataSharp.Cli.Reports;
 using KataSharp.Runtime.Configuration;
 
 namespace KataSharp.Cli.Commands;
 
-/// <summary>`katasharp check`: can this host run pods in KataSharp microVMs? One line per fact; exit 1 on any failure.</summary>
+/// <summary>`katasharp check`: can this host run pods in KataSharp microVMs? One line per fact (or --json); exit 1 on any failure.</summary>
 public static class CheckCommand
 {
-    public static int Run(TextWriter output, string containerdConfigPath)
+    public static Command Create()
     {
-        int failures = 0;
-        void Report(bool ok, string what, string detail, bool fatal = true)
+        var json = new Option<bool>("--json") { Description = "print the checks as JSON: {ok, failures, checks: [{name, status, detail}]}" };
+        var command = new Command("check", "can this host run pods in KataSharp microVMs (KVM, guest assets, containerd)?") { json };
+        command.SetAction(result => Run(result.InvocationConfiguration.Output, ContainerdRegistration.DefaultConfigPath, result.GetValue(json)));
+        return command;
+    }
+
+    public static int Run(TextWriter output, string containerdConfigPath, bool json = false) => Write(Inspect(containerdConfigPath), output, json);
+
+    /// <summary>Prints <paramref name="report"/> as text or JSON; 1 when anything failed.</summary>
+    public static int Write(CheckReport report, TextWriter output, bool json)
+    {
+        if (json)
         {
-            string mark = ok ? "ok  " : fatal ? "FAIL" : "warn";
-            output.WriteLine($"{mark} {what}: {detail}");
-            if (!ok && fatal)
-            {
-                failures++;
-            }
+            output.WriteLine(JsonSerializer.Serialize(report, ReportJsonContext.Output.CheckReport));
         }
+        else
+        {
+            foreach (CheckItem item in report.Checks)
+            {
+                output.WriteLine($"{Mark(item.Status)} {item.Name}: {item.Detail}");
+            }
+            output.WriteLine(report.Ok ? "katasharp can run here" : $"{report.Failures} problem(s): katasharp cannot run pods here yet");
+        }
+        return report.Ok ? 0 : 1;
+    }
+
+    public static CheckReport Inspect(string containerdConfigPath)
+    {
+        var checks = new List<CheckItem>();
+        void Report(bool ok, string what, string detail, bool fatal = true) =>
+            checks.Add(new CheckItem(what, ok ? CheckItem.Passed : fatal ? CheckItem.Failed : CheckItem.Warning, detail));
 
         var (usable, device) = KvmProbe.Device();
         Report(usable, "kvm", device);
         var (hardware, acceleration) = KvmProbe.Acceleration();
         Report(hardware, "virtualization", acceleration, fatal: false);
 
-        var (configPath, reason) = ConfigurationLoader.Locate();
         try
         {
             RuntimeConfiguration configuration = ConfigurationLoader.Load();
+            var (_, reason) = ConfigurationLoader.Locate();
             Report(true, "configuration", $"{configuration.SourcePath} ({reason})");
             var problems = ConfigurationAssets.FindProblems(configuration);
             Report(problems.Count == 0, "guest assets", problems.Count == 0
@@ -35,7 +59,7 @@ public static class CheckCommand
         }
         catch (ConfigurationException e)
         {
-            Report(false, "configuration", configPath is null ? e.Message : $"{e.Message}");
+            Report(false, "configuration", e.Message);
         }
 
         string? erofs = new[] { "/usr/bin/mkfs.erofs", "/sbin/mkfs.erofs", "/usr/sbin/mkfs.erofs" }.FirstOrDefault(File.Exists);
@@ -44,28 +68,38 @@ public static class CheckCommand
         string? shim = Installation.FindShim();
         Report(shim is not null, "shim", shim ?? $"{Installation.ShimBinary} is not on PATH: run `katasharp install`");
 
-        if (File.Exists(containerdConfigPath))
-        {
-            bool registered;
-            try
-            {
-                registered = ContainerdRegistration.IsRegistered(File.ReadAllText(containerdConfigPath));
-            }
-            catch (InvalidDataException e)
-            {
-                Report(false, "containerd", $"{containerdConfigPath}: {e.Message}");
-                return failures > 0 ? 1 : 0;
-            }
-            Report(registered, "containerd", registered
-                ? $"{containerdConfigPath} has CRI runtime handler \"{ContainerdRegistration.Handler}\""
-                : $"{containerdConfigPath} has no CRI runtime handler \"{ContainerdRegistration.Handler}\" (ctr --runtime {ContainerdRegistration.RuntimeType} still works): run `katasharp install`",
-                fatal: false);
-        }
-        else
-        {
-            Report(false, "containerd", $"{containerdConfigPath} does not exist: CRI cannot use katasharp until `katasharp install` registers it", fatal: false);
-        }
-        output.WriteLine(failures == 0 ? "katasharp can run here" : $"{failures} problem(s): katasharp cannot run pods here yet");
-        return failures == 0 ? 0 : 1;
+        ReportContainerd(containerdConfigPath, Report);
+        int failures = checks.Count(c => c.Status == CheckItem.Failed);
+        return new CheckReport(failures == 0, failures, checks);
     }
+
+    private static void ReportContainerd(string containerdConfigPath, Action<bool, string, string, bool> report)
+    {
+        if (!File.Exists(containerdConfigPath))
+        {
+            report(false, "containerd", $"{containerdConfigPath} does not exist: CRI cannot use katasharp until `katasharp install` registers it", false);
+            return;
+        }
+        bool registered;
+        try
+        {
+            registered = ContainerdRegistration.IsRegistered(File.ReadAllText(containerdConfigPath));
+        }
+        catch (InvalidDataException e)
+        {
+            report(false, "containerd", $"{containerdConfigPath}: {e.Message}", true);
+            return;
+        }
+        report(registered, "containerd", registered
+            ? $"{containerdConfigPath} has CRI runtime handler \"{ContainerdRegistration.Handler}\""
+            : $"{containerdConfigPath} has no CRI runtime handler \"{ContainerdRegistration.Handler}\" (ctr --runtime {ContainerdRegistration.RuntimeType} still works): run `katasharp install`",
+            false);
+    }
+
+    private static string Mark(string status) => status switch
+    {
+        CheckItem.Passed => "ok  ",
+        CheckItem.Failed => "FAIL",
+        _ => "warn",
+    };
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Reflection;
 using KataSharp.Runtime.Configuration;
 
@@ -15,26 +16,26 @@ public static class InstallCommand
 
     private static readonly string[] Binaries = ["katasharp", Installation.ShimBinary, "katasharp-vmm"];
 
-    public static Options ParseOptions(IReadOnlyList<string> args)
+    public static Command Create()
     {
-        string root = "/";
-        string? kernel = null, initrd = null;
-        bool register = true;
-        string containerdConfig = ContainerdRegistration.DefaultConfigPath;
-        for (int i = 0; i < args.Count; i++)
+        var kernel = new Option<string>("--kernel") { HelpName = "VMLINUX", Description = $"the guest kernel to install as {Installation.AssetDirectory}/{Installation.KernelFile} (guest-image/kernel/build-kernel.sh builds it)" };
+        var initrd = new Option<string>("--initrd") { HelpName = "INITRD", Description = $"the guest initrd to install as {Installation.AssetDirectory}/{Installation.InitrdFile} (guest-image/initrd/build-initrd.sh builds it)" };
+        var root = new Option<string>("--root") { HelpName = "DIR", Description = "install under DIR instead of / (a staging tree)", DefaultValueFactory = _ => "/" };
+        var containerdConfig = new Option<string>("--containerd-config")
         {
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--root": root = Value(); break;
-                case "--kernel": kernel = Value(); break;
-                case "--initrd": initrd = Value(); break;
-                case "--containerd-config": containerdConfig = Value(); break;
-                case "--no-containerd": register = false; break;
-                default: throw new ArgumentException($"unknown install option {args[i]} (known: --root, --kernel, --initrd, --containerd-config, --no-containerd)");
-            }
-        }
-        return new Options(root, kernel, initrd, register, containerdConfig);
+            HelpName = "PATH",
+            Description = "the containerd configuration to register the CRI handler in",
+            DefaultValueFactory = _ => ContainerdRegistration.DefaultConfigPath,
+        };
+        var noContainerd = new Option<bool>("--no-containerd") { Description = "leave containerd's configuration alone" };
+        var command = new Command("install", "install binaries, guest assets, the default configuration and the containerd handler (idempotent)")
+        {
+            kernel, initrd, root, containerdConfig, noContainerd,
+        };
+        command.SetAction(result => Run(
+            new Options(result.GetValue(root)!, result.GetValue(kernel), result.GetValue(initrd), !result.GetValue(noContainerd), result.GetValue(containerdConfig)!),
+            result.InvocationConfiguration.Output));
+        return command;
     }
 
     public static int Run(Options options, TextWriter output)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using KataSharp.Runtime.Configuration;
 
@@ -20,6 +21,14 @@ public static class RuntimeClassCommand
 
     /// <summary>The VM's own vCPU mostly idles (guest kernel, agent); Kata's RuntimeClass uses the same figure.</summary>
     public const string CpuOverhead = "250m";
+
+    public static Command Create()
+    {
+        var command = new Command("runtimeclass",
+            "the Kubernetes RuntimeClass manifest (handler katasharp) with the pod overhead of the configuration in effect: `katasharp runtimeclass | kubectl apply -f -`");
+        command.SetAction(result => Run(result.InvocationConfiguration.Output));
+        return command;
+    }
 
     public static int Run(TextWriter output)
     {

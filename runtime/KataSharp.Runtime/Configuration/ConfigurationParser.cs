@@ -96,7 +96,8 @@ public static class ConfigurationParser
             SandboxCgroup: r.Bool("sandbox_cgroup", true),
             VolumeMaxMib: r.Int("volume_max_mib", 16, 1, 1024),
             VolumeMaxEntries: r.Int("volume_max_entries", 1024, 1, 1 << 20),
-            VolumeSyncIntervalMs: r.Int("volume_sync_interval_ms", 1000, 100, 60_000));
+            VolumeSyncIntervalMs: r.Int("volume_sync_interval_ms", 1000, 100, 60_000),
+            LayerCacheMaxMib: r.Int("layer_cache_max_mib", 0, 0, 16 << 20));
         r.RejectUnknownKeys();
         if (!Path.IsPathFullyQualified(settings.LayerCacheDir))
         {

@@ -5,5 +5,6 @@ namespace KataSharp.Runtime.Configuration;
 /// <param name="VolumeMaxMib">Per copied kubelet volume (configmap, secret, projected, downward API): most MiB of files.</param>
 /// <param name="VolumeMaxEntries">Per copied volume: most files, directories and symlinks.</param>
 /// <param name="VolumeSyncIntervalMs">How often the shim polls a copied volume's host directory for kubelet's updates.</param>
+/// <param name="LayerCacheMaxMib">The size `katasharp gc` brings the layer cache's images down to (least recently used first); 0 = no cap.</param>
 public sealed record RuntimeSettings(string LayerCacheDir, bool Debug, int IoDrainTimeoutSeconds, bool SandboxCgroup = true,
-    int VolumeMaxMib = 16, int VolumeMaxEntries = 1024, int VolumeSyncIntervalMs = 1000);
+    int VolumeMaxMib = 16, int VolumeMaxEntries = 1024, int VolumeSyncIntervalMs = 1000, int LayerCacheMaxMib = 0);

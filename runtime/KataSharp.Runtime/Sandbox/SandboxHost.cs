@@ -18,6 +18,8 @@ public sealed class SandboxHost : IAsyncDisposable
     private readonly RuntimeLog _log;
     private readonly SandboxLifecycle _lifecycle = new();
     private readonly Dictionary<string, (AttachedLayer Layer, int Users)> _attached = new(StringComparer.Ordinal);
+    // One lease per attached cached image, so `katasharp gc` leaves it alone until it leaves the VM.
+    private readonly Dictionary<string, LayerImageLease> _leases = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private ISandboxBackend? _backend;
     private LayerImageCache? _layers;
@@ -123,35 +125,59 @@ public sealed class SandboxHost : IAsyncDisposable
     public async Task<IReadOnlyList<AttachedLayer>> AttachRootfsAsync(string containerId, IReadOnlyList<RootfsMount> rootfs, CancellationToken cancellationToken)
     {
         var snapshot = SnapshotLayers.From(rootfs);
-        var images = new List<string>();
-        for (int i = 0; i < snapshot.Count; i++)
-        {
-            SnapshotLayer layer = snapshot[i];
-            if (layer.IsImmutable)
-            {
-                images.Add(await _layers!.GetOrBuildAsync(layer, cancellationToken));
-            }
-            else
-            {
-                string image = Path.Combine(StateDirectory, $"rootfs-{containerId}-{i}.erofs");
-                await _layers!.BuildUncachedAsync(layer, image, cancellationToken);
-                images.Add(image);
-            }
-        }
+        var images = new List<(string Path, LayerImageLease? Lease)>();
         var attached = new List<AttachedLayer>();
         try
         {
-            foreach (string image in images)
+            for (int i = 0; i < snapshot.Count; i++)
+            {
+                SnapshotLayer layer = snapshot[i];
+                if (layer.IsImmutable)
+                {
+                    LayerImageLease lease = await _layers!.LeaseAsync(layer, cancellationToken);
+                    images.Add((lease.Path, lease));
+                }
+                else
+                {
+                    string image = Path.Combine(StateDirectory, $"rootfs-{containerId}-{i}.erofs");
+                    await _layers!.BuildUncachedAsync(layer, image, cancellationToken);
+                    images.Add((image, null));
+                }
+            }
+            foreach (var (image, lease) in images)
             {
                 attached.Add(await AttachSharedAsync(image, cancellationToken));
+                KeepLease(image, lease);
             }
         }
         catch
         {
+            // Leases of images that were never attached (KeepLease disposes the others with their layers).
+            foreach (var (image, lease) in images.Skip(attached.Count))
+            {
+                lease?.Dispose();
+            }
             await ReleaseLayersAsync(attached, cancellationToken);
             throw;
         }
         return attached;
+    }
+
+    /// <summary>The first lease of an attached image is kept until it is detached; later ones are redundant.</summary>
+    private void KeepLease(string image, LayerImageLease? lease)
+    {
+        if (lease is not null && !_leases.TryAdd(image, lease))
+        {
+            lease.Dispose();
+        }
+    }
+
+    private void DropLease(string image)
+    {
+        if (_leases.Remove(image, out LayerImageLease? lease))
+        {
+            lease.Dispose();
+        }
     }
 
     /// <summary>Drops a container's hold on its layers; a layer no container uses leaves its slot.</summary>
@@ -169,9 +195,16 @@ public sealed class SandboxHost : IAsyncDisposable
                 continue;
             }
             _attached.Remove(layer.ImagePath);
-            if (_lifecycle.State == SandboxState.Running)
+            try
             {
-                await _backend!.DetachLayerAsync(entry.Layer, cancellationToken);
+                if (_lifecycle.State == SandboxState.Running)
+                {
+                    await _backend!.DetachLayerAsync(entry.Layer, cancellationToken);
+                }
+            }
+            finally
+            {
+                DropLease(layer.ImagePath);
             }
         }
     }
@@ -201,6 +234,11 @@ public sealed class SandboxHost : IAsyncDisposable
                 _attached.Clear();
                 _log.Info($"sandbox VM stopped; dropped by the guest-output bounds: {_log.Drops}");
             }
+        }
+        // Whatever way the VM went, it holds no image any more.
+        foreach (string image in _leases.Keys.ToList())
+        {
+            DropLease(image);
         }
         LeaveCgroup();
         if (Directory.Exists(StateDirectory))

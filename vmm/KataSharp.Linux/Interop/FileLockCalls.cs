@@ -5,7 +5,9 @@ namespace KataSharp.Linux.Interop;
 /// <summary>flock(2) (sys/file.h), which Tmds.LibC lacks.</summary>
 internal static partial class FileLockCalls
 {
+    public const int LOCK_SH = 1;
     public const int LOCK_EX = 2;
+    public const int LOCK_NB = 4;
 
     [LibraryImport("libc.so.6", SetLastError = true)]
     public static partial int flock(int fd, int operation);
