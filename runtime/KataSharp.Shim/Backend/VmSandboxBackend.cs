@@ -122,7 +122,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
         }
         try
         {
-            _portForwarding = PodPortForwarding.Start(network.NamespacePath, (port, ct) => GuestPortForward.ConnectAsync(machine, port, ct), _log);
+            _portForwarding = PodPortForwarding.Start(network.NamespacePath, (port, ct) => GuestPortForward.ConnectAsync(machine.ConnectAsync, port, ct), _log);
             _log.Info($"port forwarding: connections to 127.0.0.1 in {network.NamespacePath} are carried to the guest");
         }
         catch (Exception e) when (e is LinuxException or System.Net.Sockets.SocketException)

@@ -10,10 +10,11 @@ namespace KataSharp.Shim.Backend.Agent;
 /// </summary>
 internal static class GuestPortForward
 {
-    /// <summary>A stream to 127.0.0.1:<paramref name="port"/> in the guest, or null when the agent refused it.</summary>
-    public static async Task<Stream?> ConnectAsync(IGuestVm machine, ushort port, CancellationToken cancellationToken)
+    /// <summary>A stream to 127.0.0.1:<paramref name="port"/> in the guest, or null when the agent refused it;
+    /// <paramref name="connectGuestPort"/> opens a guest vsock port (the VM's).</summary>
+    public static async Task<Stream?> ConnectAsync(Func<uint, CancellationToken, Task<Stream>> connectGuestPort, ushort port, CancellationToken cancellationToken)
     {
-        Stream stream = await machine.ConnectAsync(AgentProtocolConstants.PortForwardPort, cancellationToken);
+        Stream stream = await connectGuestPort(AgentProtocolConstants.PortForwardPort, cancellationToken);
         try
         {
             byte[] request = new byte[2];
