@@ -29,7 +29,9 @@ netns_all() {
     find /run/netns -mindepth 1 -maxdepth 1 -exec stat -c '%i %n' {} + 2>/dev/null
   } | sort -k1,1 -u
 }
-# In one namespace: "taps veths qdiscs filters" (qdiscs: ingress or clsact; filters: tc filter lines of every link's ingress and egress).
+# In one namespace: "taps veths qdiscs filters" (qdiscs: ingress or clsact; filters: the lines of `tc filter show`
+# that start with "filter", for every link's ingress and egress: a u32 filter prints several, so this is
+# not the number of filters, but 0 when there is none).
 ns_counts() { # path
   nsenter --net="$1" sh -c '
     links=$(ip -o link show | sed -n "s/^[0-9]*: \([^:@]*\).*/\1/p")
