@@ -69,7 +69,13 @@ JSON
 kctr() { ctr -n k8s.io "$@"; }
 hostns() { nsenter --net="$KS_CTD_NETNS" "$@"; }     # a command on the host side of the pod network
 in_netns() { local ns="$1"; shift; nsenter --net="$ns" "$@"; }
-probe() { "$KS_BIN/katasharp-criprobe" --socket "$KS_CTD_RUN/containerd.sock" "$@"; }
+# The CRI socket is a unix socket (any namespace reaches it); containerd's streaming server (exec, attach,
+# port-forward URLs) listens on 127.0.0.1 of containerd's own network namespace, the host side: streaming verbs
+# run there (PROBE_NETNS=host).
+probe() {
+  if [ "${PROBE_NETNS:-}" = host ]; then hostns "$KS_BIN/katasharp-criprobe" --socket "$KS_CTD_RUN/containerd.sock" "$@"
+  else "$KS_BIN/katasharp-criprobe" --socket "$KS_CTD_RUN/containerd.sock" "$@"; fi
+}
 flat() { tr -d '\r' | tr '\n' '|' | sed 's/|$//'; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 field() { sed -n "s/^$1=//p"; } # a key=value line of probe output

@@ -224,7 +224,7 @@ run_probe runc_to_kata exec-sync "$runc_cid" -- sh -c "$http_get_script" "$pod_i
 run_probe runc_uname exec-sync "$runc_cid" -- uname -r # L1's kernel: runc's pod is no VM
 # CRI port forwarding to the runc pod's server (the control for the katasharp pod's, below).
 printf 'GET /index.html HTTP/1.0\r\n\r\n' >"$ks_work/http.request"
-run_probe_from "$ks_work/http.request" pf_runc port-forward --for 10 "$runc_sid" "$POD_HTTP_PORT"
+PROBE_NETNS=host run_probe_from "$ks_work/http.request" pf_runc port-forward --for 10 "$runc_sid" "$POD_HTTP_PORT"
 run_probe runc_stop stop --timeout 10 "$runc_cid"
 run_probe runc_rm rm "$runc_cid"
 run_probe runc_stopp stopp "$runc_sid"
@@ -290,10 +290,10 @@ run_probe dns exec-sync "$cid" -- cat /etc/resolv.conf
 run_probe stats stats "$cid"
 # Streaming exec (containerd's streaming server, WebSocket channel protocol): with a tty and stdin, and without.
 printf '%s\n' 'echo "streamed-$((6 * 7))"; exit 5' >"$ks_work/sexec.in"
-run_probe_from "$ks_work/sexec.in" sexec_tty exec --stdin true --tty true "$cid" -- sh
-run_probe sexec exec "$cid" -- sh -c 'echo out-line; echo err-line >&2; exit 4'
+PROBE_NETNS=host run_probe_from "$ks_work/sexec.in" sexec_tty exec --stdin true --tty true "$cid" -- sh
+PROBE_NETNS=host run_probe sexec exec "$cid" -- sh -c 'echo out-line; echo err-line >&2; exit 4'
 # Attach to the peer's stdout for a few seconds: its ticks arrive.
-run_probe attach attach --for 4 "$peer"
+PROBE_NETNS=host run_probe attach attach --for 4 "$peer"
 # Log rotation as the kubelet does it: rename the file, ReopenContainerLog, new lines go to a new file.
 mv "$POD_LOGS/peer.log" "$POD_LOGS/peer.log.1"
 run_probe reopen reopen-log "$peer"
@@ -321,8 +321,8 @@ run_probe sec_rm rm "$sec"
 # Port forwarding: containerd 1.6 dials 127.0.0.1:PORT inside the pod's network namespace on the host; the shim's
 # sk_lookup program there hands the connection to the shim, which carries it to the agent (runtime/README.md). The
 # app's server answers; a port nothing listens on in the guest is reset, as a closed port would be.
-run_probe_from "$ks_work/http.request" pf_kata port-forward --for 10 "$sid" "$POD_HTTP_PORT"
-run_probe_from "$ks_work/http.request" pf_kata_closed port-forward --for 10 "$sid" 9
+PROBE_NETNS=host run_probe_from "$ks_work/http.request" pf_kata port-forward --for 10 "$sid" "$POD_HTTP_PORT"
+PROBE_NETNS=host run_probe_from "$ks_work/http.request" pf_kata_closed port-forward --for 10 "$sid" 9
 rec conformance_ms $(( $(now_ms) - conf_start ))
 
 # ---- two more katasharp pods started at the same time; in one the guest kernel dies under its container ----
