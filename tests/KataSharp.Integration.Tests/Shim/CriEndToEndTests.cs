@@ -341,6 +341,23 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
         }
     }
 
+    /// <summary>
+    /// The pod's cgroup (the sandbox's linux.cgroupsPath, as Kata's sandbox_cgroup_only): the shim — its VMM threads and the
+    /// guest RAM it touched — is in the pod's cgroup, not containerd's.
+    /// </summary>
+    [Fact]
+    public async Task TheShimAndTheGuestRam_AreChargedToThePodsCgroup()
+    {
+        ShimScenario s = await RunAsync();
+        output.WriteLine($"pod cgroup {s["shim_cgroup"]}: {s["pod_cgroup_memory_kib"]} KiB; shim RSS {s["shim_rss_kib"]} KiB; containerd in {s["containerd_cgroup"]}");
+        Assert.EndsWith("/" + s["sandbox_id"], s["shim_cgroup"]);
+        Assert.NotEqual(s["containerd_cgroup"], s["shim_cgroup"]);
+        long memory = long.Parse(s["pod_cgroup_memory_kib"], System.Globalization.CultureInfo.InvariantCulture);
+        long rss = long.Parse(s["shim_rss_kib"], System.Globalization.CultureInfo.InvariantCulture);
+        // The guest's kernel, initrd and agent alone touch far more than 64 MiB of guest RAM, all charged here.
+        Assert.True(memory >= 64 * 1024, $"pod cgroup {memory} KiB, shim RSS {rss} KiB");
+    }
+
     /// <summary>The kubelet starts pods concurrently: two katasharp pods (two VMs) started at once both come up and run.</summary>
     [Fact]
     public async Task TwoPodsStartedAtTheSameTime_BothRun()

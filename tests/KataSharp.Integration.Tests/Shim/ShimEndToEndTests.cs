@@ -182,6 +182,9 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
             Assert.True(s.PerCycle(key).Distinct().Count() == 1, $"{key} after each cycle must not change: {s[key]}\n{s.Log}");
         }
         Assert.True(s.PerCycle("cycle_images")[0] != "0", $"the layer cache holds no erofs image\n{s.Log}");
+        // One .source record (the layer directory, for katasharp gc) per image, no more.
+        Assert.True(s.PerCycle("cycle_layer_sources").SequenceEqual(s.PerCycle("cycle_images")),
+            $"cycle_layer_sources {s["cycle_layer_sources"]} against cycle_images {s["cycle_images"]}\n{s.Log}");
         int kvmBefore = int.Parse(s["cycle_kvm_refs_before"]);
         Assert.True(s.PerCycle("cycle_kvm_refs").All(v => int.Parse(v) <= kvmBefore),
             $"KVM still held a VM after a cycle (module references {s["cycle_kvm_refs"]}; {kvmBefore} before the cycles)\n{s.Log}");

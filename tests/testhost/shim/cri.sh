@@ -109,6 +109,13 @@ rec sandbox_task_pid "$(kctr task ls 2>/dev/null | awk -v id="$sid" '$1 == id { 
 # A KVM VM is an fd (anon_inode:kvm-vm) of the process that made it: the shim runs the pod's VM.
 rec shim_kvm_vms "$( [ -n "$shim" ] && ls -l "/proc/$shim/fd" 2>/dev/null | grep -c 'kvm-vm')"
 rec qemu_processes "$(pgrep -c qemu-system)"
+# The pod's cgroup (the sandbox's linux.cgroupsPath; Kata's sandbox_cgroup_only): the shim, its VMM threads and the
+# guest RAM it touched are charged there, not to containerd.
+shim_cgroup=$( [ -n "$shim" ] && sed -n 's/^0:://p' "/proc/$shim/cgroup")
+rec shim_cgroup "$shim_cgroup"
+rec pod_cgroup_memory_kib "$(( $(cat "/sys/fs/cgroup$shim_cgroup/memory.current" 2>/dev/null || echo 0) / 1024 ))"
+rec shim_rss_kib "$( [ -n "$shim" ] && awk '/^VmRSS:/ { print $2 }' "/proc/$shim/status")"
+rec containerd_cgroup "$(sed -n 's/^0:://p' "/proc/$KS_CTD_PID/cgroup")"
 # Both containers see the same guest kernel boot: the pause container through ctr, the app through CRI.
 rec sandbox_boot_id "$(kctr task exec --exec-id boot-id "$sid" cat /proc/sys/kernel/random/boot_id 2>&1 </dev/null | flat)"
 run_probe app_boot_id exec-sync "$cid" -- cat /proc/sys/kernel/random/boot_id
@@ -376,7 +383,7 @@ run_probe blk_create create --pod "$twin_sid" "${twin_pod[@]}" --container-name 
   --privileged true --mount "$blk_dev:/dev/ks-disk" -- sleep 100000
 blk=$(probe ps 2>/dev/null | awk -v s="$twin_sid" '$2 == s && $4 == "blk" { print $1 }' | head -n1)
 run_probe blk_start start "$blk"
-run_probe blk_node exec-sync "$blk" -- stat -c %F /dev/ks-disk
+run_probe blk_node exec-sync "$blk" -- busybox stat -c %F /dev/ks-disk
 run_probe blk_read exec-sync "$blk" -- head -c 9 /dev/ks-disk
 grep -aF "($blk_dev → /dev/ks-disk, host block device " "$KS_CTD_RUN/containerd.log" | grep -q 'in block slot .*read-write' && rec blk_attached 1 || rec blk_attached 0
 # While attached read-write the shim holds the device exclusively (O_EXCL): mkfs (which opens it so) is refused;

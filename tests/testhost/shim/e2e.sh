@@ -157,7 +157,7 @@ kvm_refs() { cat /sys/module/kvm/refcnt /sys/module/kvm_amd/refcnt /sys/module/k
 kvm_refs_before=$(kvm_refs); rec cycle_kvm_refs_before "$kvm_refs_before"
 # One cycle's container: a line in through stdin, back out through stdout.
 cycle_run() { printf 'c%s\n' "$1" | ctr run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" "$2" sh -c 'read l; echo got:$l' 2>"$ks_work/$2.err"; }
-cycle_boot_retries="" cycle_exits="" cycle_outs="" cycle_ms="" cycle_shims="" cycle_state="" cycle_sockets="" cycle_mounts="" cycle_loops="" cycle_layer_tmp="" cycle_images="" cycle_kvm_refs=""
+cycle_boot_retries="" cycle_exits="" cycle_outs="" cycle_ms="" cycle_shims="" cycle_state="" cycle_sockets="" cycle_mounts="" cycle_loops="" cycle_layer_tmp="" cycle_layer_sources="" cycle_images="" cycle_kvm_refs=""
 for i in $(seq "$KS_CYCLES"); do
   id="ks-cycle-$i"
   start=$(now_ms)
@@ -183,7 +183,9 @@ for i in $(seq "$KS_CYCLES"); do
   cycle_sockets+="$(new_shim_sockets | grep -c .),"
   cycle_mounts+="$(grep -c "$id" /proc/self/mounts),"
   cycle_loops+="$(losetup -n -l 2>/dev/null | grep -c .),"
-  cycle_layer_tmp+="$(find /var/lib/katasharp/layers -type f ! -name '*.erofs' ! -name '*.lock' 2>/dev/null | grep -c .),"
+  # a builder's leftovers: anything but images, their locks and their .source records (one per image, for katasharp gc)
+  cycle_layer_tmp+="$(find /var/lib/katasharp/layers -type f ! -name '*.erofs' ! -name '*.lock' ! -name '*.source' 2>/dev/null | grep -c .),"
+  cycle_layer_sources+="$(find /var/lib/katasharp/layers -type f -name '*.source' 2>/dev/null | grep -c .),"
   cycle_images+="$(find /var/lib/katasharp/layers -name '*.erofs' 2>/dev/null | grep -c .),"
   if [ "$i" = 1 ]; then rec cycle_first_ctd_fds "$(ctd_fds)"; rec cycle_first_mem_avail_kib "$(mem_avail_kib)"; fi
 done
@@ -191,7 +193,7 @@ rec cycles "$KS_CYCLES"
 rec cycle_boot_retries "${cycle_boot_retries%,}"
 rec cycle_exits "${cycle_exits%,}"; rec cycle_outs "${cycle_outs%,}"; rec cycle_ms "${cycle_ms%,}"
 rec cycle_shims "${cycle_shims%,}"; rec cycle_state "${cycle_state%,}"; rec cycle_sockets "${cycle_sockets%,}"
-rec cycle_mounts "${cycle_mounts%,}"; rec cycle_loops "${cycle_loops%,}"; rec cycle_layer_tmp "${cycle_layer_tmp%,}"
+rec cycle_mounts "${cycle_mounts%,}"; rec cycle_loops "${cycle_loops%,}"; rec cycle_layer_tmp "${cycle_layer_tmp%,}"; rec cycle_layer_sources "${cycle_layer_sources%,}"
 rec cycle_images "${cycle_images%,}"; rec cycle_kvm_refs "${cycle_kvm_refs%,}"
 rec cycle_last_ctd_fds "$(ctd_fds)"; rec cycle_last_mem_avail_kib "$(mem_avail_kib)"
 

@@ -278,7 +278,7 @@ for cid in 1 2 3; do for port in 1024 1026 1027; do
   rec "agent_api_${cid}_${port}" "$r"
   case "$port:$r" in
     *:answered-http2-settings|1027:answered-*) answered+="cid $cid port $port; " ;;
-    refused*|closed*|connected-no-answer|answered-other) ;;
+    *:refused*|*:closed*|*:connected-no-answer|*:answered-other) ;;
     *) unknown+="cid $cid port $port: $r; " ;;
   esac
 done; done
