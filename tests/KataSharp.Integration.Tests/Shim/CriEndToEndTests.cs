@@ -343,19 +343,17 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
 
     /// <summary>
     /// The pod's cgroup (the sandbox's linux.cgroupsPath, as Kata's sandbox_cgroup_only): the shim — its VMM threads and the
-    /// guest RAM it touched — is in the pod's cgroup, not containerd's.
+    /// guest RAM it touches — runs in the pod's cgroup, not containerd's. (Whether the memory controller accounts it there
+    /// depends on the parents enabling it, which the kubelet does for its pod cgroups and this scenario has no kubelet to
+    /// do: README "Known limits".)
     /// </summary>
     [Fact]
-    public async Task TheShimAndTheGuestRam_AreChargedToThePodsCgroup()
+    public async Task TheShim_RunsInThePodsCgroup_NotContainerds()
     {
         ShimScenario s = await RunAsync();
-        output.WriteLine($"pod cgroup {s["shim_cgroup"]}: {s["pod_cgroup_memory_kib"]} KiB; shim RSS {s["shim_rss_kib"]} KiB; containerd in {s["containerd_cgroup"]}");
+        output.WriteLine($"pod cgroup {s["shim_cgroup"]}: memory.current {s["pod_cgroup_memory_kib"]} KiB; shim RSS {s["shim_rss_kib"]} KiB; containerd in {s["containerd_cgroup"]}");
         Assert.EndsWith("/" + s["sandbox_id"], s["shim_cgroup"]);
         Assert.NotEqual(s["containerd_cgroup"], s["shim_cgroup"]);
-        long memory = long.Parse(s["pod_cgroup_memory_kib"], System.Globalization.CultureInfo.InvariantCulture);
-        long rss = long.Parse(s["shim_rss_kib"], System.Globalization.CultureInfo.InvariantCulture);
-        // The guest's kernel, initrd and agent alone touch far more than 64 MiB of guest RAM, all charged here.
-        Assert.True(memory >= 64 * 1024, $"pod cgroup {memory} KiB, shim RSS {rss} KiB");
     }
 
     /// <summary>The kubelet starts pods concurrently: two katasharp pods (two VMs) started at once both come up and run.</summary>

@@ -110,7 +110,7 @@ rec sandbox_task_pid "$(kctr task ls 2>/dev/null | awk -v id="$sid" '$1 == id { 
 rec shim_kvm_vms "$( [ -n "$shim" ] && ls -l "/proc/$shim/fd" 2>/dev/null | grep -c 'kvm-vm')"
 rec qemu_processes "$(pgrep -c qemu-system)"
 # The pod's cgroup (the sandbox's linux.cgroupsPath; Kata's sandbox_cgroup_only): the shim, its VMM threads and the
-# guest RAM it touched are charged there, not to containerd.
+# guest RAM it touches run there, not in containerd's (memory.current: 0 when no parent enabled the memory controller).
 shim_cgroup=$( [ -n "$shim" ] && sed -n 's/^0:://p' "/proc/$shim/cgroup")
 rec shim_cgroup "$shim_cgroup"
 rec pod_cgroup_memory_kib "$(( $(cat "/sys/fs/cgroup$shim_cgroup/memory.current" 2>/dev/null || echo 0) / 1024 ))"
