@@ -8,11 +8,18 @@ namespace KataSharp.Runtime.Sandbox;
 /// linux.cgroupsPath (what runc would have made for the pause process) is created and the whole shim
 /// process moves into it before the VM exists, so every page of guest RAM, every vCPU thread and every
 /// helper it runs (mkfs.erofs) is charged to the pod, and kubelet's pod limits (containers + RuntimeClass
-/// overhead) hold the VM. On stop the shim moves back to the root cgroup and removes the leaf.
+/// overhead) hold the VM. As runc does when it makes a container's cgroup, the controllers that account a
+/// VM (cpu, io, memory, pids) are enabled in every ancestor's cgroup.subtree_control on the way down, so the
+/// leaf has memory.current and friends even where no kubelet prepared the path (containerd alone, ctr).
+/// On stop the shim moves back to the root cgroup and removes the leaf; the ancestors keep their
+/// controllers (kubelet and runc leave them enabled too).
 /// </summary>
 public sealed class PodCgroup
 {
     public const string DefaultRoot = "/sys/fs/cgroup";
+
+    /// <summary>What the VM uses and a pod's limits are made of: RAM, vCPU time, disk I/O, threads.</summary>
+    public static readonly IReadOnlyList<string> AccountingControllers = ["cpu", "io", "memory", "pids"];
 
     private readonly string _root;
 
@@ -54,6 +61,7 @@ public sealed class PodCgroup
         try
         {
             Directory.CreateDirectory(path);
+            EnableControllersAbove(root, path, log);
             File.WriteAllText(System.IO.Path.Combine(path, "cgroup.procs"), $"{Environment.ProcessId}\n");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -63,6 +71,65 @@ public sealed class PodCgroup
         }
         log.Info($"shim moved into the pod's cgroup {path}");
         return new PodCgroup(root, path);
+    }
+
+    /// <summary>
+    /// Enables <see cref="AccountingControllers"/> in the subtree_control of the root and of every cgroup between
+    /// it and <paramref name="leaf"/> (not in the leaf: it holds the shim, and the no-internal-processes rule
+    /// keeps controllers out of a populated non-root cgroup's subtree). Each level offers what its parent enabled
+    /// (its cgroup.controllers); a controller the host lacks is left out. A level that refuses (a parent with
+    /// processes of its own, a delegated subtree) costs only that accounting: logged, not fatal.
+    /// </summary>
+    private static void EnableControllersAbove(string root, string leaf, RuntimeLog log)
+    {
+        string relative = System.IO.Path.GetRelativePath(root, leaf);
+        string[] parts = relative.Split(System.IO.Path.DirectorySeparatorChar);
+        string level = root;
+        for (int i = 0; i < parts.Length; i++)
+        {
+            string offered = System.IO.Path.Combine(level, "cgroup.controllers");
+            if (File.Exists(offered))
+            {
+                HashSet<string> available = [.. File.ReadAllText(offered).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)];
+                string[] wanted = [.. AccountingControllers.Where(available.Contains)];
+                if (wanted.Length > 0 && !TryEnable(level, wanted, out string error))
+                {
+                    log.Warn($"cannot enable controllers in {level}'s subtree ({error}): the pod's cgroup {leaf} does not account the VM by those");
+                }
+            }
+            level = System.IO.Path.Combine(level, parts[i]);
+        }
+    }
+
+    /// <summary>All at once, then one by one (the kernel takes a write whole or not at all) so one refusal spares the rest.</summary>
+    private static bool TryEnable(string cgroup, string[] controllers, out string error)
+    {
+        string control = System.IO.Path.Combine(cgroup, "cgroup.subtree_control");
+        error = "";
+        try
+        {
+            File.WriteAllText(control, string.Join(' ', controllers.Select(c => "+" + c)));
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = e.Message;
+        }
+        var refused = new List<string>();
+        foreach (string controller in controllers)
+        {
+            try
+            {
+                File.WriteAllText(control, "+" + controller);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                refused.Add(controller);
+                error = e.Message;
+            }
+        }
+        error = $"{string.Join(", ", refused)} refused: {error}";
+        return refused.Count == 0;
     }
 
     /// <summary>Back to the root cgroup (exempt from the no-internal-processes rule), then the leaf goes. Best effort.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using KataSharp.Integration.Tests.Agent;
 using KataSharp.TestHost;
 using Xunit;
@@ -351,9 +352,28 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
     public async Task TheShim_RunsInThePodsCgroup_NotContainerds()
     {
         ShimScenario s = await RunAsync();
-        output.WriteLine($"pod cgroup {s["shim_cgroup"]}: memory.current {s["pod_cgroup_memory_kib"]} KiB; shim RSS {s["shim_rss_kib"]} KiB; containerd in {s["containerd_cgroup"]}");
+        output.WriteLine($"pod cgroup {s["shim_cgroup"]} (parent's subtree_control: {s["pod_cgroup_parent_subtree"]}): memory.current {s["pod_cgroup_memory_kib"]} KiB, shmem {s["pod_cgroup_shmem_kib"]} KiB; shim RSS {s["shim_rss_kib"]} KiB, of which guest RAM (RssShmem) {s["shim_rss_shmem_kib"]} KiB; containerd in {s["containerd_cgroup"]}");
         Assert.EndsWith("/" + s["sandbox_id"], s["shim_cgroup"]);
         Assert.NotEqual(s["containerd_cgroup"], s["shim_cgroup"]);
+    }
+
+    /// <summary>
+    /// The VM's memory is accounted in the pod's cgroup without a kubelet: the shim enabled the memory controller in the
+    /// cgroup's parents (as runc does), so the pod cgroup has memory.current, and every page of guest RAM the shim maps
+    /// (its RssShmem: guest RAM is a memfd made after the shim moved in) is charged there.
+    /// </summary>
+    [Fact]
+    public async Task TheVmsMemory_IsChargedToThePodsCgroup()
+    {
+        ShimScenario s = await RunAsync();
+        output.WriteLine($"pod cgroup {s["shim_cgroup"]}: memory.current {s["pod_cgroup_memory_kib"]} KiB, shmem {s["pod_cgroup_shmem_kib"]} KiB; guest RAM mapped by the shim {s["shim_rss_shmem_kib"]} KiB");
+        Assert.Contains("memory", s["pod_cgroup_parent_subtree"].Split(' '));
+        long guestRam = long.Parse(s["shim_rss_shmem_kib"], CultureInfo.InvariantCulture);
+        long charged = long.Parse(s["pod_cgroup_shmem_kib"], CultureInfo.InvariantCulture);
+        long current = long.Parse(s["pod_cgroup_memory_kib"], CultureInfo.InvariantCulture);
+        Assert.True(guestRam > 16 * 1024, $"the shim maps only {guestRam} KiB of guest RAM: the guest has booted a kernel, it must have touched more");
+        Assert.True(charged >= guestRam, $"the pod's cgroup holds {charged} KiB of shared memory, less than the {guestRam} KiB of guest RAM the shim maps");
+        Assert.True(current >= charged, $"memory.current {current} KiB < shmem {charged} KiB");
     }
 
     /// <summary>The kubelet starts pods concurrently: two katasharp pods (two VMs) started at once both come up and run.</summary>

@@ -87,6 +87,22 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
         s.Equal("still-here", "pod2_after_out");
     }
 
+    /// <summary>
+    /// A host block device bound into a container whose devices cgroup allows it (ctr's --privileged) is the guest's
+    /// disk in a spare block slot, read-write: what the container writes is on the host's device afterwards.
+    /// </summary>
+    [Fact]
+    public async Task HostBlockDevice_BoundReadWrite_TakesTheContainersWrites()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("", "blk_losetup_err");
+        s.Equal("0", "blk_run_exit");
+        s.Equal("0", "blk_write_exit");
+        s.Contains("written", "blk_write_out");
+        s.Equal("0", "blk_delete_exit");
+        s.Equal("KS-WRITTEN", "blk_host_read");
+    }
+
     [Fact]
     public async Task Ps_ListsTheContainersProcesses_AndMetricsShowItsCgroup()
     {

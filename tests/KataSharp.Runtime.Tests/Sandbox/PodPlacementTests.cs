@@ -114,6 +114,36 @@ public sealed class PodPlacementTests
     }
 
     [Fact]
+    public void On_the_way_down_every_ancestor_enables_the_controllers_that_account_the_VM_but_the_leaf_does_not()
+    {
+        using var root = new TempDirectory("ks-cgroup");
+        File.WriteAllText(root.Combine("cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma\n");
+        Directory.CreateDirectory(root.Combine("k8s.io"));
+        File.WriteAllText(root.Combine("k8s.io", "cgroup.controllers"), "cpu memory\n"); // what the root gave it before
+        using var log = new RuntimeLog(TextWriter.Null, debug: false);
+        PodCgroup cgroup = PodCgroup.Join("/k8s.io/sb1", log, root.Path)!;
+
+        Assert.Equal("+cpu +io +memory +pids", File.ReadAllText(root.Combine("cgroup.subtree_control")));
+        Assert.Equal("+cpu +memory", File.ReadAllText(root.Combine("k8s.io", "cgroup.subtree_control")));
+        Assert.False(File.Exists(Path.Combine(cgroup.Path, "cgroup.subtree_control")));
+    }
+
+    [Fact]
+    public void A_level_that_refuses_its_controllers_is_logged_and_the_shim_still_joins()
+    {
+        using var root = new TempDirectory("ks-cgroup");
+        File.WriteAllText(root.Combine("cgroup.controllers"), "memory pids\n");
+        Directory.CreateDirectory(root.Combine("cgroup.subtree_control")); // a write to it fails, as EBUSY would
+        var output = new StringWriter();
+        using var log = new RuntimeLog(output, debug: false);
+        PodCgroup cgroup = PodCgroup.Join("/k8s.io/sb1", log, root.Path)!;
+
+        Assert.Equal($"{Environment.ProcessId}\n", File.ReadAllText(Path.Combine(cgroup.Path, "cgroup.procs")));
+        Assert.True(log.Flush(TimeSpan.FromSeconds(10)));
+        Assert.Contains($"cannot enable controllers in {root.Path}'s subtree (memory, pids refused", output.ToString());
+    }
+
+    [Fact]
     public void Without_cgroup_v2_the_shim_stays_where_it_is_and_says_so()
     {
         using var root = new TempDirectory("ks-cgroup");

@@ -84,6 +84,27 @@ ctr container delete ks-long-2 >/dev/null 2>&1; rec pod2_container_delete_exit $
 rec pod2_first_still "$(ctr task ls | awk '$1 == "ks-long" { print $3 }')"
 run_ctr pod2_after task exec --exec-id p2-after ks-long echo still-here
 
+# A host block device bound into a container of the pod whose devices cgroup allows it (ctr's --privileged: one
+# allow-all rule, unlike the CRI scenario's registration): it goes on a spare virtio-blk slot read-write, the container
+# writes it, and after the container is gone the bytes are on the host's device (the guest flushes a block device on
+# its last close; sync for good measure).
+blk_img="$ks_work/blk.img"
+truncate -s 8M "$blk_img"
+blk_dev=$(losetup --find --show "$blk_img" 2>"$ks_work/losetup.err")
+trap 'losetup -d "$blk_dev" 2>/dev/null; shim_env_stop' EXIT
+rec blk_losetup_err "$(flat <"$ks_work/losetup.err")"
+ctr run -d --privileged --annotation io.kubernetes.cri.sandbox-id=ks-long --runtime "$KS_RUNTIME" \
+  --mount "type=bind,src=$blk_dev,dst=/dev/ks-disk,options=rbind:rw" "$KS_IMAGE" ks-blk sleep 100000 </dev/null >/dev/null 2>"$ks_work/blk.err"
+rec blk_run_exit $?; rec blk_run_err "$(flat <"$ks_work/blk.err")"
+run_ctr blk_write task exec --exec-id blk-w ks-blk sh -c 'printf KS-WRITTEN | dd of=/dev/ks-disk bs=512 seek=1 conv=notrunc 2>&1 && sync && echo written'
+ctr task kill -s KILL ks-blk >/dev/null 2>&1
+wait_status ks-blk STOPPED 60
+ctr task delete ks-blk >/dev/null 2>&1; rec blk_delete_exit $?
+ctr container delete ks-blk >/dev/null 2>&1
+rec blk_host_read "$(dd if="$blk_dev" bs=512 skip=1 count=1 status=none | head -c 10)"
+losetup -d "$blk_dev" 2>/dev/null
+trap shim_env_stop EXIT
+
 # ps while an extra exec runs
 ctr task exec --exec-id e-bg ks-long sleep 1000 </dev/null >/dev/null 2>&1 &
 bg_pid=$!
