@@ -1,3 +1,4 @@
+using KataSharp.Lifecycle;
 using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Sandbox;
@@ -5,7 +6,8 @@ namespace KataSharp.Runtime.Sandbox;
 /// <summary>
 /// The sandbox state machine. A failed boot returns to <see cref="SandboxState.NotBooted"/> so a
 /// corrected configuration can be retried by the next Create; a VM that exits on its own goes
-/// straight to <see cref="SandboxState.Stopped"/>. Not thread-safe: the owner serializes calls.
+/// straight to <see cref="SandboxState.Stopped"/>. KataSharp's one idiom (<see cref="StateMachine{TState, TTrigger}"/>,
+/// its thread-safety rule included); this class adds what a refusal means to containerd.
 /// </summary>
 public sealed class SandboxLifecycle
 {
@@ -20,24 +22,18 @@ public sealed class SandboxLifecycle
         [(SandboxState.Stopping, SandboxEvent.VmExited)] = SandboxState.Stopped,
     };
 
-    public SandboxState State { get; private set; } = SandboxState.NotBooted;
+    private readonly StateMachine<SandboxState, SandboxEvent> _machine = new("sandbox VM", SandboxState.NotBooted, Transitions);
 
-    public bool TryApply(SandboxEvent change)
-    {
-        if (!Transitions.TryGetValue((State, change), out SandboxState next))
-        {
-            return false;
-        }
-        State = next;
-        return true;
-    }
+    public SandboxState State => _machine.Current;
+
+    public bool TryApply(SandboxEvent change) => _machine.TryFire(change);
 
     public void Apply(SandboxEvent change)
     {
-        if (!TryApply(change))
+        if (!_machine.TryFire(change, out SandboxState state))
         {
-            throw new RuntimeException(State == SandboxState.Stopped ? RuntimeError.Unavailable : RuntimeError.FailedPrecondition,
-                $"sandbox VM: cannot {change.ToString().ToLowerInvariant()} while {State.ToString().ToLowerInvariant()}");
+            throw new RuntimeException(state == SandboxState.Stopped ? RuntimeError.Unavailable : RuntimeError.FailedPrecondition,
+                $"sandbox VM: cannot {change.ToString().ToLowerInvariant()} while {state.ToString().ToLowerInvariant()}");
         }
     }
 }

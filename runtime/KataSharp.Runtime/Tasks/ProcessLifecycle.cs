@@ -1,3 +1,4 @@
+using KataSharp.Lifecycle;
 using KataSharp.Runtime.Model;
 
 namespace KataSharp.Runtime.Tasks;
@@ -5,8 +6,9 @@ namespace KataSharp.Runtime.Tasks;
 /// <summary>
 /// The process state machine as a transition table (containerd pkg/process/init_state.go and
 /// exec_state.go). Exec processes cannot be paused: pausing is per container. An exit is legal
-/// from every live state, because a process can die at any moment. Not thread-safe: the owner
-/// serializes calls.
+/// from every live state, because a process can die at any moment. KataSharp's one idiom
+/// (<see cref="StateMachine{TState, TTrigger}"/>, its thread-safety rule included); this class adds the errors
+/// containerd expects for each refusal.
 /// </summary>
 public sealed class ProcessLifecycle
 {
@@ -31,51 +33,51 @@ public sealed class ProcessLifecycle
         [(ProcessState.Stopped, ProcessEvent.Delete)] = ProcessState.Deleted,
     };
 
-    private readonly Dictionary<(ProcessState, ProcessEvent), ProcessState> _transitions;
+    private readonly StateMachine<ProcessState, ProcessEvent> _machine;
     private readonly string _name;
 
     public ProcessLifecycle(string name, bool isInit)
     {
         _name = name;
-        _transitions = isInit ? InitTransitions : ExecTransitions;
+        _machine = new StateMachine<ProcessState, ProcessEvent>(name, ProcessState.Created, isInit ? InitTransitions : ExecTransitions);
     }
 
-    public ProcessState State { get; private set; } = ProcessState.Created;
+    public ProcessState State => _machine.Current;
 
-    public bool CanApply(ProcessEvent change) => _transitions.ContainsKey((State, change));
+    public bool CanApply(ProcessEvent change) => _machine.CanFire(change);
 
     /// <summary>Moves to the next state or throws the error containerd expects for this mistake.</summary>
     public void Apply(ProcessEvent change)
     {
-        if (!_transitions.TryGetValue((State, change), out ProcessState next))
+        if (!_machine.TryFire(change, out ProcessState state))
         {
-            throw Refusal(change);
+            throw Refusal(state, change);
         }
-        State = next;
     }
 
     /// <summary>Throws unless <paramref name="change"/> is legal now, without changing state.</summary>
     public void Require(ProcessEvent change)
     {
-        if (!CanApply(change))
+        ProcessState state = _machine.Current;
+        if (!_machine.Allows(state, change, out _))
         {
-            throw Refusal(change);
+            throw Refusal(state, change);
         }
     }
 
-    private RuntimeException Refusal(ProcessEvent change)
+    private RuntimeException Refusal(ProcessState state, ProcessEvent change)
     {
-        if (State == ProcessState.Deleted)
+        if (state == ProcessState.Deleted)
         {
             return new RuntimeException(RuntimeError.NotFound, $"{_name}: not found (already deleted)");
         }
-        if (State == ProcessState.Stopped && change is ProcessEvent.Pause or ProcessEvent.Resume or ProcessEvent.Start)
+        if (state == ProcessState.Stopped && change is ProcessEvent.Pause or ProcessEvent.Resume or ProcessEvent.Start)
         {
             return new RuntimeException(RuntimeError.FailedPrecondition, $"{_name}: cannot {Verb(change)}: process already finished");
         }
         string why = change == ProcessEvent.Delete ? " (kill it and wait for its exit first)" : "";
         return new RuntimeException(RuntimeError.FailedPrecondition,
-            $"{_name}: cannot {Verb(change)} a {State.ToString().ToLowerInvariant()} process{why}");
+            $"{_name}: cannot {Verb(change)} a {state.ToString().ToLowerInvariant()} process{why}");
     }
 
     private static string Verb(ProcessEvent change) => change.ToString().ToLowerInvariant();

@@ -16,6 +16,7 @@ public sealed class FolderCycleTests
             [
                 "vmm/KataSharp.Vmm/KataSharp.Vmm.csproj",
                 "vmm/KataSharp.Linux/KataSharp.Linux.csproj",
+                "shared/KataSharp.Lifecycle/KataSharp.Lifecycle.csproj",
                 "vmm/KataSharp.Vmm.Cli/KataSharp.Vmm.Cli.csproj",
             ],
             Allowed);

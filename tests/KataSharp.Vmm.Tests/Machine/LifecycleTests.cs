@@ -1,4 +1,4 @@
-using KataSharp.Vmm.Lifecycle;
+using KataSharp.Lifecycle;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Vcpu;
 using Xunit;
@@ -58,6 +58,49 @@ public sealed class LifecycleTests
         var machine = new StateMachine<VmState>("VM", VmState.Running, VmStateTransitions.Allowed);
         InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => machine.Require(VmState.Created, "attach a device"));
         Assert.Contains("cannot attach a device: the VM is Running", e.Message);
+    }
+
+    private enum Door { Closed, Open, Locked }
+
+    private enum Push { Open, Close, Lock }
+
+    [Fact]
+    public void A_trigger_the_table_does_not_list_is_refused_naming_machine_state_and_trigger()
+    {
+        var door = new StateMachine<Door, Push>("door", Door.Closed, new Dictionary<(Door, Push), Door>
+        {
+            [(Door.Closed, Push.Open)] = Door.Open, [(Door.Open, Push.Close)] = Door.Closed, [(Door.Closed, Push.Lock)] = Door.Locked,
+        });
+        Assert.Equal(Door.Open, door.Fire(Push.Open));
+        Assert.False(door.CanFire(Push.Lock));
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => door.Fire(Push.Lock));
+        Assert.Equal("door cannot Lock while Open", e.Message);
+        Assert.Equal(Door.Open, door.Current);
+    }
+
+    /// <summary>The thread-safety rule: firing is atomic, so of many threads firing the same one-way trigger exactly one wins.</summary>
+    [Fact]
+    public void Of_threads_racing_to_fire_one_trigger_exactly_one_sees_its_change()
+    {
+        for (int round = 0; round < 200; round++)
+        {
+            var vm = new StateMachine<VmState>("VM", VmState.Running, VmStateTransitions.Allowed);
+            using var start = new Barrier(4);
+            int winners = 0;
+            // Threads, not pool tasks: four tasks blocked in a barrier would wait for the pool to grow.
+            Thread[] racers = [.. Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+            {
+                start.SignalAndWait();
+                if (vm.TryMove(VmState.Stopping))
+                {
+                    Interlocked.Increment(ref winners);
+                }
+            }))];
+            Array.ForEach(racers, r => r.Start());
+            Array.ForEach(racers, r => r.Join());
+            Assert.Equal(1, winners);
+            Assert.Equal(VmState.Stopping, vm.Current);
+        }
     }
 
     [Fact]

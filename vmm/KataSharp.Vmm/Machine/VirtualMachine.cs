@@ -5,6 +5,7 @@ using KataSharp.Vmm.Devices.Bus;
 using KataSharp.Vmm.Devices.Legacy;
 using KataSharp.Vmm.Events;
 using KataSharp.Vmm.Kvm;
+using KataSharp.Lifecycle;
 using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Memory;
 using KataSharp.Vmm.Vcpu;

@@ -2,6 +2,7 @@ using KataSharp.Linux.Threading;
 using KataSharp.Vmm.Devices.Bus;
 using KataSharp.Vmm.Kvm;
 using KataSharp.Vmm.Kvm.Interop;
+using KataSharp.Lifecycle;
 using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Memory;
 

@@ -3,14 +3,16 @@ using KataSharp.Agent.Engine.Plans;
 using KataSharp.Agent.Engine.Processes;
 using KataSharp.Agent.Engine.Rootfs;
 using KataSharp.Agent.Errors;
+using KataSharp.Lifecycle;
 using Microsoft.Extensions.Logging;
 
 namespace KataSharp.Agent.Engine.Containers;
 
 /// <summary>
 /// One container: its plan, root filesystem, cgroup, init process and exec processes, and its
-/// state machine (with the previous state kept for diagnostics, as rustjail does).
-/// Operations that change it take <see cref="Gate"/> so they never interleave.
+/// state machine (KataSharp's one idiom, with the previous state kept for diagnostics, as rustjail does).
+/// Operations that change it take <see cref="Gate"/> so they never interleave; the machine and
+/// <see cref="PreviousState"/> change together under the container's lock.
 /// </summary>
 public sealed class Container
 {
@@ -25,7 +27,7 @@ public sealed class Container
         Cgroup = cgroup;
         Init = init;
         _logger = logger;
-        _state = ContainerState.Created;
+        _machine = new StateMachine<ContainerState>($"container '{plan.Id}'", ContainerState.Created, ContainerTransitions.Allowed);
         _ = init.Exited.ContinueWith(_ => { lock (_lock) { SyncWithInit(); } }, TaskScheduler.Default);
     }
 
@@ -49,12 +51,12 @@ public sealed class Container
             lock (_lock)
             {
                 SyncWithInit();
-                return _state;
+                return _machine.Current;
             }
         }
     }
 
-    private ContainerState _state;
+    private readonly StateMachine<ContainerState> _machine;
 
     public ContainerState? PreviousState { get; private set; }
 
@@ -63,13 +65,12 @@ public sealed class Container
         lock (_lock)
         {
             SyncWithInit();
-            if (!ContainerTransitions.IsAllowed(_state, next))
+            if (!_machine.TryMove(next, out ContainerState previous))
             {
-                throw AgentException.FailedPrecondition($"container '{Id}' cannot go from {_state} to {next}");
+                throw AgentException.FailedPrecondition($"container '{Id}' cannot go from {previous} to {next}");
             }
-            _logger.LogInformation("container {Id}: {From} -> {To}", Id, _state, next);
-            PreviousState = _state;
-            _state = next;
+            _logger.LogInformation("container {Id}: {From} -> {To}", Id, previous, next);
+            PreviousState = previous;
         }
     }
 
@@ -91,9 +92,10 @@ public sealed class Container
         lock (_lock)
         {
             SyncWithInit();
-            if (!states.Contains(_state))
+            ContainerState current = _machine.Current;
+            if (!states.Contains(current))
             {
-                throw AgentException.FailedPrecondition($"cannot {operation} container '{Id}': it is {_state}");
+                throw AgentException.FailedPrecondition($"cannot {operation} container '{Id}': it is {current}");
             }
         }
     }
@@ -163,11 +165,10 @@ public sealed class Container
     /// <summary>Init's exit moves the container to Stopped from any state (call with the lock held).</summary>
     private void SyncWithInit()
     {
-        if (_state != ContainerState.Stopped && Init.Exited.IsCompleted)
+        if (Init.Exited.IsCompleted && _machine.TryMove(ContainerState.Stopped, out ContainerState previous))
         {
-            _logger.LogInformation("container {Id}: init exited ({Exit}); {From} -> Stopped", Id, Init.ExitIfStopped, _state);
-            PreviousState = _state;
-            _state = ContainerState.Stopped;
+            _logger.LogInformation("container {Id}: init exited ({Exit}); {From} -> Stopped", Id, Init.ExitIfStopped, previous);
+            PreviousState = previous;
         }
     }
 }

@@ -12,18 +12,14 @@ public enum ContainerState
     Stopped,
 }
 
-/// <summary>The legal container state changes (containerd's init_state.go, as a table).</summary>
+/// <summary>The legal container state changes (containerd's init_state.go, as a table for <see cref="KataSharp.Lifecycle.StateMachine{TState}"/>).</summary>
 public static class ContainerTransitions
 {
-    private static readonly HashSet<(ContainerState, ContainerState)> Allowed =
-    [
-        (ContainerState.Created, ContainerState.Running),
-        (ContainerState.Created, ContainerState.Stopped),
-        (ContainerState.Running, ContainerState.Paused),
-        (ContainerState.Running, ContainerState.Stopped),
-        (ContainerState.Paused, ContainerState.Running),
-        (ContainerState.Paused, ContainerState.Stopped),
-    ];
-
-    public static bool IsAllowed(ContainerState from, ContainerState to) => Allowed.Contains((from, to));
+    public static readonly IReadOnlyDictionary<ContainerState, ContainerState[]> Allowed = new Dictionary<ContainerState, ContainerState[]>
+    {
+        [ContainerState.Created] = [ContainerState.Running, ContainerState.Stopped],
+        [ContainerState.Running] = [ContainerState.Paused, ContainerState.Stopped],
+        [ContainerState.Paused] = [ContainerState.Running, ContainerState.Stopped],
+        [ContainerState.Stopped] = [],
+    };
 }

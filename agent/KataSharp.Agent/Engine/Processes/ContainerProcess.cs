@@ -1,5 +1,6 @@
 using KataSharp.Agent.Engine.Spawning;
 using KataSharp.Agent.Errors;
+using KataSharp.Lifecycle;
 using KataSharp.Linux.Processes;
 
 namespace KataSharp.Agent.Engine.Processes;
@@ -18,7 +19,7 @@ public sealed class ContainerProcess : IDisposable
         ExecId = execId;
         _spawned = spawned;
         Stdio = stdio;
-        State = started ? ProcessState.Running : ProcessState.Created;
+        _machine = new StateMachine<ProcessState>($"process '{execId}'", started ? ProcessState.Running : ProcessState.Created, ProcessTransitions.Allowed);
         Exited = WatchExitAsync();
     }
 
@@ -28,7 +29,9 @@ public sealed class ContainerProcess : IDisposable
 
     public ProcessStdio Stdio { get; }
 
-    public ProcessState State { get; private set; }
+    private readonly StateMachine<ProcessState> _machine;
+
+    public ProcessState State => _machine.Current;
 
     /// <summary>The reaped exit; completes once, after the state has become Stopped.</summary>
     public Task<ProcessExit> Exited { get; }
@@ -58,11 +61,10 @@ public sealed class ContainerProcess : IDisposable
 
     private void MoveTo(ProcessState next)
     {
-        if (!ProcessTransitions.IsAllowed(State, next))
+        if (!_machine.TryMove(next, out ProcessState previous))
         {
-            throw AgentException.FailedPrecondition($"process '{ExecId}' cannot go from {State} to {next}");
+            throw AgentException.FailedPrecondition($"process '{ExecId}' cannot go from {previous} to {next}");
         }
-        State = next;
     }
 
     private async Task<ProcessExit> WatchExitAsync()

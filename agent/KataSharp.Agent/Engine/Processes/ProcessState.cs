@@ -10,14 +10,13 @@ public enum ProcessState
     Stopped,
 }
 
-/// <summary>The legal <see cref="ProcessState"/> changes; anything else is a bug or a bad request.</summary>
+/// <summary>The legal <see cref="ProcessState"/> changes, as a table for <see cref="KataSharp.Lifecycle.StateMachine{TState}"/>; anything else is a bug or a bad request.</summary>
 public static class ProcessTransitions
 {
-    public static bool IsAllowed(ProcessState from, ProcessState to) => (from, to) switch
+    public static readonly IReadOnlyDictionary<ProcessState, ProcessState[]> Allowed = new Dictionary<ProcessState, ProcessState[]>
     {
-        (ProcessState.Created, ProcessState.Running) => true,
-        (ProcessState.Created, ProcessState.Stopped) => true, // killed or failed before start
-        (ProcessState.Running, ProcessState.Stopped) => true,
-        _ => false,
+        [ProcessState.Created] = [ProcessState.Running, ProcessState.Stopped], // Stopped: killed or failed before start
+        [ProcessState.Running] = [ProcessState.Stopped],
+        [ProcessState.Stopped] = [],
     };
 }

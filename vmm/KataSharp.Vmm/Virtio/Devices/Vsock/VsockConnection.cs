@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using KataSharp.Linux;
 using KataSharp.Linux.Events;
 using KataSharp.Linux.Sockets;
-using KataSharp.Vmm.Lifecycle;
+using KataSharp.Lifecycle;
 using KataSharp.Vmm.Virtio.Queue;
 
 namespace KataSharp.Vmm.Virtio.Devices.Vsock;
