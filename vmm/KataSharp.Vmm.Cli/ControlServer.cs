@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
-using KataSharp.Vmm.DeviceManager;
-using KataSharp.Vmm.Virtio.Devices.Block;
+using KataSharp.Vmm.Errors;
 
 namespace KataSharp.Vmm.Cli;
 
@@ -15,20 +14,20 @@ public sealed class ControlServer : IDisposable
 {
     private readonly Socket _listener;
     private readonly string _path;
-    private readonly VirtioDeviceManager _devices;
+    private readonly MicroVm _vm;
     private readonly Thread _thread;
     private volatile bool _stopping;
 
-    private ControlServer(Socket listener, string path, VirtioDeviceManager devices)
+    private ControlServer(Socket listener, string path, MicroVm vm)
     {
         _listener = listener;
         _path = path;
-        _devices = devices;
+        _vm = vm;
         _thread = new Thread(Serve) { Name = "katasharp-vmm control", IsBackground = true };
         _thread.Start();
     }
 
-    public static ControlServer Start(string path, VirtioDeviceManager devices)
+    public static ControlServer Start(string path, MicroVm vm)
     {
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -41,7 +40,7 @@ public sealed class ControlServer : IDisposable
             listener.Dispose();
             throw new CliUsageException($"--control: cannot listen on '{path}': {e.Message} (remove a stale socket or choose another path)");
         }
-        return new ControlServer(listener, path, devices);
+        return new ControlServer(listener, path, vm);
     }
 
     private void Serve()
@@ -81,19 +80,19 @@ public sealed class ControlServer : IDisposable
             switch (words)
             {
                 case ["attach", var name, var path]:
-                    _devices.Block(name).Attach(path);
+                    _vm.InsertMedium(name, path);
                     return "OK";
                 case ["attach", var name, var path, var serial]:
-                    _devices.Block(name).Attach(path, serial);
+                    _vm.InsertMedium(name, path, serial);
                     return "OK";
                 case ["detach", var name]:
-                    _devices.Block(name).Detach();
+                    _vm.EjectMedium(name);
                     return "OK";
                 default:
                     return $"ERR unknown command '{line}': use \"attach NAME PATH [SERIAL]\" or \"detach NAME\"";
             }
         }
-        catch (Exception e) when (e is BlockDeviceException or KeyNotFoundException)
+        catch (VmmException e)
         {
             return $"ERR {e.Message}";
         }

@@ -1,16 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Runtime.InteropServices;
-using KataSharp.Linux;
-using KataSharp.Vmm.Boot;
+using KataSharp.Vmm;
 using KataSharp.Vmm.Cli;
-using KataSharp.Vmm.Kvm;
 using KataSharp.Vmm.DeviceManager;
+using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Lifecycle;
-using KataSharp.Vmm.Machine;
-using KataSharp.Vmm.Virtio.Devices.Block;
-using KataSharp.Vmm.Virtio.Devices.Net;
-using KataSharp.Vmm.Virtio.Devices.Vsock;
 
 // katasharp-vmm: the VMM library on its own. Streams the guest console, exits with the guest.
 var commandLine = new VmmCommandLine();
@@ -51,49 +46,45 @@ catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 
 using (console)
 {
-    VirtualMachine vm;
+    // Devices: created with the machine (their virtio_mmio.device= entries join the command line).
+    IReadOnlyList<VirtioDeviceSpec> devices;
     try
     {
-        vm = new MachineBuilder()
-            .WithKernel(options.Kernel)
-            .WithInitrd(options.Initrd)
-            .WithCmdline(options.Cmdline)
-            .WithVcpus(options.Vcpus)
-            .WithMemoryMiB(options.MemoryMiB)
-            .WithConsole(console)
-            .Build();
+        devices = [.. options.Devices.Specs()];
     }
-    catch (VmConfigException e)
-    {
-        return Fail(ExitCodes.BadInput, $"--{e.Option}: {e.Message}");
-    }
-    catch (BootException e)
+    catch (CliUsageException e)
     {
         return Fail(ExitCodes.BadInput, e.Message);
     }
-    catch (KvmException e)
+    MicroVm vm;
+    try
     {
-        return Fail(ExitCodes.VmmError, e.Message);
+        vm = MicroVm.Create(new MicroVmConfig
+        {
+            Kernel = options.Kernel,
+            Initrd = options.Initrd,
+            Cmdline = options.Cmdline,
+            Vcpus = options.Vcpus,
+            MemoryMiB = options.MemoryMiB,
+            Console = console,
+            Devices = devices,
+        });
     }
-    catch (LinuxException e)
+    catch (VmmException e)
     {
-        return Fail(ExitCodes.VmmError, $"setting up the VM failed: {e.Message}");
+        return e.Failure == VmmFailure.BadConfiguration
+            ? Fail(ExitCodes.BadInput, e.Option is { } option ? $"--{option}: {e.Message}" : e.Message)
+            : Fail(ExitCodes.VmmError, e.Message);
     }
 
     using (vm)
     {
-        // Devices: attached before start (their virtio_mmio.device= entries join the command line).
-        using var devices = new VirtioDeviceManager(vm);
-        ControlServer? control = null;
+        ControlServer? control;
         try
         {
-            foreach (VirtioDeviceSpec spec in options.Devices.Specs())
-            {
-                devices.Attach(spec);
-            }
-            control = options.Devices.ControlSocket is { } path ? ControlServer.Start(path, devices) : null;
+            control = options.Devices.ControlSocket is { } path ? ControlServer.Start(path, vm) : null;
         }
-        catch (Exception e) when (e is BlockDeviceException or VsockException or NetDeviceException or CliUsageException)
+        catch (CliUsageException e)
         {
             return Fail(ExitCodes.BadInput, e.Message);
         }
@@ -107,7 +98,14 @@ using (console)
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
 
-        vm.Start();
+        try
+        {
+            vm.Start();
+        }
+        catch (VmmException e)
+        {
+            return Fail(ExitCodes.VmmError, e.Message);
+        }
         VmExit exit = vm.WaitForExitAsync().GetAwaiter().GetResult();
         int code = ExitCodes.For(exit);
         if (code == ExitCodes.GuestExited)

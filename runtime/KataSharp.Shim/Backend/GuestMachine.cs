@@ -1,15 +1,13 @@
-using KataSharp.Linux;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Network;
+using KataSharp.Vmm;
 using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.DeviceManager;
-using KataSharp.Vmm.Kvm;
+using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
-using KataSharp.Vmm.Virtio.Devices.Block;
-using KataSharp.Vmm.Virtio.Devices.Net;
 using KataSharp.Vmm.Virtio.Devices.Vsock;
 
 namespace KataSharp.Shim.Backend;
@@ -21,7 +19,7 @@ namespace KataSharp.Shim.Backend;
 /// (in-process connections to the agent; its unix socket in the state directory exists only so guest
 /// connections to host ports, the agent's log port, have somewhere to go), virtio-rng, and one virtio-net
 /// device per pod interface (on a duplicate of its tap's fd; MAC and MTU of the pod's veth). The same
-/// wiring as katasharp-vmm's --disk empty / --vsock-socket / --rng / --net fd=, through the same device manager.
+/// wiring as katasharp-vmm's --disk empty / --vsock-socket / --rng / --net fd=, through the same front door (<see cref="MicroVm"/>).
 /// </summary>
 public sealed class GuestMachine : IGuestVm
 {
@@ -30,15 +28,13 @@ public sealed class GuestMachine : IGuestVm
     /// <summary>How much of each console line an error message quotes.</summary>
     private const int MaxConsoleLineInErrors = 512;
 
-    private readonly VirtualMachine _vm;
-    private readonly VirtioDeviceManager _devices;
+    private readonly MicroVm _vm;
     private readonly GuestConsoleLog _console;
     private int _disposed;
 
-    private GuestMachine(VirtualMachine vm, VirtioDeviceManager devices, GuestConsoleLog console, BlockSlotPool slots, string vsockSocket)
+    private GuestMachine(MicroVm vm, GuestConsoleLog console, BlockSlotPool slots, string vsockSocket)
     {
         _vm = vm;
-        _devices = devices;
         _console = console;
         Slots = slots;
         VsockSocket = vsockSocket;
@@ -65,69 +61,55 @@ public sealed class GuestMachine : IGuestVm
     {
         HypervisorSettings hypervisor = configuration.Hypervisor;
         string vsockSocket = Path.Combine(stateDirectory, VsockSocketName);
-        var console = new GuestConsoleLog(log);
-        VirtualMachine vm;
-        try
-        {
-            vm = new MachineBuilder()
-                .WithKernel(hypervisor.Kernel)
-                .WithInitrd(hypervisor.Initrd)
-                .WithCmdline(GuestKernelCmdline.For(configuration))
-                .WithVcpus(hypervisor.Vcpus)
-                .WithMemoryMiB(hypervisor.MemoryMib)
-                .WithConsole(console)
-                .WithLog(message => log.Debug($"vmm: {message}"))
-                .Build();
-        }
-        catch (Exception e) when (e is VmConfigException or BootException or KvmException or LinuxException)
-        {
-            console.Dispose();
-            string key = e is VmConfigException config ? $" ([hypervisor.katasharp] {KeyFor(config.Option)} in {configuration.SourcePath})" : "";
-            throw new RuntimeException(e is KvmException or LinuxException ? RuntimeError.Unavailable : RuntimeError.InvalidArgument,
-                $"cannot create the sandbox VM: {e.Message}{key}", e);
-        }
-
-        var devices = new VirtioDeviceManager(vm);
         var slots = new BlockSlotPool(hypervisor.BlockSlots);
+        // Writable slots: read-only is per medium (VIRTIO_BLK_F_RO is fixed at probe, and a slot may later hold a
+        // read-write host block device). A read-only medium's descriptor is read-only: the VMM answers writes IOERR.
+        var devices = new List<VirtioDeviceSpec>(slots.Names.Select(name => new BlockDeviceSpec(name, Path: null, ReadOnly: false, Serial: name)))
+        {
+            new VsockDeviceSpec(VsockOptions.DefaultGuestCid, vsockSocket),
+            new RngDeviceSpec(),
+        };
+        for (int i = 0; i < podInterfaces.Count; i++)
+        {
+            PodInterface pod = podInterfaces[i];
+            // The spec owns the duplicate from here: the device closes it, and so does a failed Create.
+            devices.Add(new NetDeviceSpec($"net{i}", pod.GuestMac) { TapDescriptor = pod.Tap.DuplicateDescriptor(), Mtu = (ushort)pod.Mtu });
+            log.Debug($"virtio-net net{i}: {pod.Tap.Name} (pod interface {pod.Name}, MAC {pod.GuestMacText}, MTU {pod.Mtu})");
+        }
+        var console = new GuestConsoleLog(log);
+        MicroVm? vm = null;
         try
         {
-            foreach (string name in slots.Names)
+            vm = MicroVm.Create(new MicroVmConfig
             {
-                // Writable slots: read-only is per medium (VIRTIO_BLK_F_RO is fixed at probe, and a slot may later hold a
-                // read-write host block device). A read-only medium's descriptor is read-only: the VMM answers writes IOERR.
-                devices.Attach(new BlockDeviceSpec(name, Path: null, ReadOnly: false, Serial: name));
-            }
-            devices.Attach(new VsockDeviceSpec(VsockOptions.DefaultGuestCid, vsockSocket));
-            devices.Attach(new RngDeviceSpec());
-            for (int i = 0; i < podInterfaces.Count; i++)
-            {
-                PodInterface pod = podInterfaces[i];
-                // The spec owns the duplicate from here: the device closes it, and so does a failed Create.
-                devices.Attach(new NetDeviceSpec($"net{i}", pod.GuestMac) { TapDescriptor = pod.Tap.DuplicateDescriptor(), Mtu = (ushort)pod.Mtu });
-                log.Debug($"virtio-net net{i}: {pod.Tap.Name} (pod interface {pod.Name}, MAC {pod.GuestMacText}, MTU {pod.Mtu})");
-            }
+                Kernel = hypervisor.Kernel,
+                Initrd = hypervisor.Initrd,
+                Cmdline = GuestKernelCmdline.For(configuration),
+                Vcpus = hypervisor.Vcpus,
+                MemoryMiB = hypervisor.MemoryMib,
+                Console = console,
+                Log = message => log.Debug($"vmm: {message}"),
+                Devices = devices,
+            });
             vm.Start();
         }
-        catch (Exception e)
+        catch (VmmException e)
         {
-            devices.Dispose();
-            vm.Dispose();
+            string step = vm is null ? "create" : "start";
+            vm?.Dispose();
             console.Dispose();
-            if (e is BlockDeviceException or VsockException or NetDeviceException or KvmException or LinuxException)
-            {
-                throw new RuntimeException(RuntimeError.Unavailable, $"cannot start the sandbox VM: {e.Message}", e);
-            }
-            throw;
+            // The configuration's own values (sizes, kernel, initrd) are the user's to fix; a device the shim set up
+            // (a slot, the vsock socket, a pod tap) or the host failing is not: Unavailable.
+            bool usersSettings = e.Failure == VmmFailure.BadConfiguration && e is VmConfigException or BootException;
+            string key = e.Option is { } option ? $" ([hypervisor.katasharp] {KeyFor(option)} in {configuration.SourcePath})" : "";
+            throw new RuntimeException(usersSettings ? RuntimeError.InvalidArgument : RuntimeError.Unavailable,
+                $"cannot {step} the sandbox VM: {e.Message}{key}", e);
         }
-        return new GuestMachine(vm, devices, console, slots, vsockSocket);
+        return new GuestMachine(vm, console, slots, vsockSocket);
     }
 
     /// <summary>A stream to guest vsock port <paramref name="port"/>, without a unix socket in between.</summary>
-    public Task<Stream> ConnectAsync(uint port, CancellationToken cancellationToken)
-    {
-        VsockDevice vsock = _devices.Vsock ?? throw new InvalidOperationException("the sandbox VM has no vsock device");
-        return vsock.ConnectAsync(port, cancellationToken);
-    }
+    public Task<Stream> ConnectAsync(uint port, CancellationToken cancellationToken) => _vm.ConnectAsync(port, cancellationToken);
 
     /// <summary>Puts <paramref name="imagePath"/> (a layer image or a host block device) into a free slot (media change),
     /// read-only unless <paramref name="readOnly"/> is false; returns the slot and the serial the guest sees.</summary>
@@ -136,9 +118,9 @@ public sealed class GuestMachine : IGuestVm
         var (slot, serial) = Slots.Acquire();
         try
         {
-            _devices.Block(slot).Attach(imagePath, serial, readOnly);
+            _vm.InsertMedium(slot, imagePath, serial, readOnly);
         }
-        catch (BlockDeviceException e)
+        catch (VmmException e)
         {
             Slots.Release(slot);
             throw new RuntimeException(RuntimeError.Internal, $"cannot attach {imagePath}: {e.Message}", e);
@@ -150,7 +132,7 @@ public sealed class GuestMachine : IGuestVm
     {
         try
         {
-            _devices.Block(slot).Detach();
+            _vm.EjectMedium(slot);
         }
         finally
         {
@@ -177,12 +159,10 @@ public sealed class GuestMachine : IGuestVm
         }
         try
         {
-            _vm.Stop();
+            _vm.Dispose();
         }
         finally
         {
-            _devices.Dispose();
-            _vm.Dispose();
             _console.Dispose();
             File.Delete(VsockSocket);
         }

@@ -1,10 +1,12 @@
+using KataSharp.Vmm.Errors;
+
 namespace KataSharp.Vmm.Boot;
 
 /// <summary>The kernel, initrd or command line cannot be booted; the message names the file and the fix.</summary>
-public sealed class BootException : Exception
+public sealed class BootException : VmmException
 {
     public BootException(BootError error, string message, Exception? inner = null)
-        : base(message, inner)
+        : base(VmmFailure.BadConfiguration, message, inner)
     {
         Error = error;
     }

@@ -25,6 +25,9 @@ public sealed record NetDeviceSpec(string Name, PhysicalAddress Mac) : VirtioDev
     /// <summary>The MTU offered to the guest (68-65535), or null to let the guest use its default (1500).</summary>
     public ushort? Mtu { get; init; }
 
+    /// <summary>The tap descriptor is ours once given: a spec never created closes it.</summary>
+    public override void Abandon() => TapDescriptor?.Dispose();
+
     /// <summary>Opens or adopts the tap and creates the device; throws <see cref="NetDeviceException"/> naming the problem.</summary>
     public override VirtioDevice Create(EventLoop loop)
     {

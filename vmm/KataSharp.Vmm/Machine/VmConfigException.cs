@@ -1,14 +1,15 @@
+using KataSharp.Vmm.Errors;
+
 namespace KataSharp.Vmm.Machine;
 
 /// <summary>A machine setting is out of range; <see cref="Option"/> names it and the message says what is allowed.</summary>
-public sealed class VmConfigException : Exception
+public sealed class VmConfigException : VmmException
 {
     public VmConfigException(string option, string message)
-        : base(message)
+        : base(VmmFailure.BadConfiguration, message, option: option)
     {
-        Option = option;
     }
 
     /// <summary>The setting at fault, as the builder and the CLI call it ("vcpus", "memory").</summary>
-    public string Option { get; }
+    public new string Option => base.Option!;
 }

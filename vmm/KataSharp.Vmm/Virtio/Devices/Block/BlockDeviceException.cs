@@ -1,9 +1,11 @@
+using KataSharp.Vmm.Errors;
+
 namespace KataSharp.Vmm.Virtio.Devices.Block;
 
 /// <summary>A host-side block device problem (a disk image that cannot be used), named with its fix.</summary>
-public sealed class BlockDeviceException : Exception
+public sealed class BlockDeviceException : VmmException
 {
-    public BlockDeviceException(string message, Exception? inner = null) : base(message, inner)
+    public BlockDeviceException(string message, Exception? inner = null) : base(VmmFailure.BadConfiguration, message, inner)
     {
     }
 }

@@ -1,0 +1,51 @@
+using System.Net.NetworkInformation;
+using KataSharp.Linux.Files;
+using KataSharp.Vmm.Boot;
+using KataSharp.Vmm.DeviceManager;
+using KataSharp.Vmm.Errors;
+using KataSharp.Vmm.Machine;
+using KataSharp.Vmm.Tests.Support;
+using Xunit;
+
+namespace KataSharp.Vmm.Tests.Machine;
+
+/// <summary>
+/// The VMM's front door fails with one exception type whose <see cref="VmmException.Failure"/> says whose the problem is,
+/// and leaves nothing behind: what a device spec owns is closed when the machine fails before the device exists.
+/// (Every boot through it is covered where Linux boots: the shim and katasharp-vmm scenarios in the test host.)
+/// </summary>
+public sealed class MicroVmTests : IDisposable
+{
+    private readonly TempDirectory _files = new();
+    private readonly string _kernel;
+
+    public MicroVmTests() => _kernel = _files.File("vmlinux", SyntheticElf.Build([0xF4], 0x100_0000, 0x100_0000));
+
+    [Fact]
+    public void A_bad_size_is_the_configurations_problem_naming_the_option()
+    {
+        VmmException e = Assert.ThrowsAny<VmmException>(() => MicroVm.Create(new MicroVmConfig { Kernel = _kernel, MemoryMiB = 8 }));
+        Assert.Equal(VmmFailure.BadConfiguration, e.Failure);
+        Assert.Equal("memory", e.Option);
+        Assert.IsType<VmConfigException>(e);
+    }
+
+    [Fact]
+    public void A_missing_kernel_is_the_configurations_problem()
+    {
+        VmmException e = Assert.ThrowsAny<VmmException>(() => MicroVm.Create(new MicroVmConfig { Kernel = Path.Combine(_files.Path, "gone") }));
+        Assert.Equal(VmmFailure.BadConfiguration, e.Failure);
+        Assert.Equal(BootError.KernelMissing, Assert.IsType<BootException>(e).Error);
+    }
+
+    [Fact]
+    public void A_tap_descriptor_handed_in_is_closed_when_the_machine_fails_before_its_device_exists()
+    {
+        var tap = FileDescriptor.Open("/dev/null", 0);
+        var net = new NetDeviceSpec("net0", PhysicalAddress.Parse("02-00-00-00-00-01")) { TapDescriptor = tap };
+        Assert.ThrowsAny<VmmException>(() => MicroVm.Create(new MicroVmConfig { Kernel = _kernel, MemoryMiB = 8, Devices = [net] }));
+        Assert.True(tap.IsClosed);
+    }
+
+    public void Dispose() => _files.Dispose();
+}
