@@ -15,7 +15,7 @@ public sealed class FolderCycleTests
         string report = FolderCycleCheck.Report(
             [
                 "vmm/KataSharp.Vmm/KataSharp.Vmm.csproj",
-                "vmm/KataSharp.Linux/KataSharp.Linux.csproj",
+                "shared/KataSharp.Linux/KataSharp.Linux.csproj",
                 "shared/KataSharp.Lifecycle/KataSharp.Lifecycle.csproj",
                 "vmm/KataSharp.Vmm.Cli/KataSharp.Vmm.Cli.csproj",
             ],
