@@ -21,6 +21,15 @@ public sealed class OciSpecTests : IDisposable
         Assert.Equal("/b/config.json: the OCI spec is not a JSON object", array.Message);
     }
 
+    /// <summary>The document could not hold both: refused at the parse, not by whichever translation first reads the object.</summary>
+    [Fact]
+    public void ANameTwiceInAnObject_IsInvalidArgumentAtTheParse()
+    {
+        var e = Assert.Throws<RuntimeException>(() => OciSpec.Parse("""{"annotations":{"a":"1","a":"2"}}""", "config.json"));
+        Assert.Equal(RuntimeError.InvalidArgument, e.Error);
+        Assert.StartsWith("config.json is not valid JSON: ", e.Message);
+    }
+
     [Fact]
     public void ABundleWhoseSpecIsNoObject_FailsToLoad_AsInvalidArgument()
     {

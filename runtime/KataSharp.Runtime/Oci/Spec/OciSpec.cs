@@ -34,7 +34,9 @@ public sealed class OciSpec
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json);
+            // A JsonObject cannot hold a name twice: it would throw ArgumentException at whichever step first read that
+            // object. Refused here instead, as invalid input, before anything is translated (containerd never writes one).
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
