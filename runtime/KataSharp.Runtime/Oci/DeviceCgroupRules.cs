@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KataSharp.Runtime.Oci.Spec;
 
 namespace KataSharp.Runtime.Oci;
 
@@ -11,9 +12,9 @@ public static class DeviceCgroupRules
 {
     /// <summary>Whether every access in <paramref name="access"/> ("r", "rw"...) to the device is allowed.</summary>
     /// <param name="type">'b' or 'c'.</param>
-    public static bool Allows(JsonObject spec, char type, uint major, uint minor, string access)
+    public static bool Allows(OciSpec spec, char type, uint major, uint minor, string access)
     {
-        JsonArray? rules = (spec["linux"] as JsonObject)?["resources"] is JsonObject resources ? resources["devices"] as JsonArray : null;
+        JsonArray? rules = spec.Linux?["resources"] is JsonObject resources ? resources["devices"] as JsonArray : null;
         if (rules is null)
         {
             return false;

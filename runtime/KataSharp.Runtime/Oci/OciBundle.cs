@@ -1,15 +1,16 @@
-using System.Text.Json;
 using KataSharp.Linux;
 using KataSharp.Linux.Files;
 using KataSharp.Runtime.Model;
+using KataSharp.Runtime.Oci.Spec;
 using KataSharp.Runtime.Sandbox;
 
 namespace KataSharp.Runtime.Oci;
 
 /// <summary>
-/// The parts of a bundle's config.json the shim itself reads: annotations (which pod a container
-/// belongs to) and bind mounts of small host files to copy into the guest. Read with JsonDocument
-/// (no reflection); the full spec goes to the agent verbatim.
+/// A bundle's config.json, read and parsed once (<see cref="Spec"/>), with what the shim itself reads from it as it was
+/// written on the host: annotations (which pod a container belongs to), bind mounts of small host files to copy into
+/// the guest, the cgroup, memory limit and network namespace. Those are read at load and kept as values, because the
+/// translations for the VM then edit <see cref="Spec"/> in place (the network namespace path is dropped for the guest).
 /// </summary>
 public sealed class OciBundle
 {
@@ -19,16 +20,18 @@ public sealed class OciBundle
     /// <summary>Files larger than this are not copied in (they are not hosts/resolv.conf-like).</summary>
     public const int MaxCopiedFileBytes = 1 << 20;
 
-    private OciBundle(string path, string specJson, IReadOnlyDictionary<string, string> annotations, IReadOnlyList<(string Source, string Destination, bool ReadOnly)> bindMounts,
-        string? cgroupsPath, long? memoryLimitBytes, string? networkNamespacePath)
+    private OciBundle(string path, OciSpec spec)
     {
-        NetworkNamespacePath = networkNamespacePath;
         Path = path;
-        SpecJson = specJson;
-        Annotations = annotations;
-        BindMounts = bindMounts;
-        CgroupsPath = cgroupsPath;
-        MemoryLimitBytes = memoryLimitBytes;
+        Spec = spec;
+        Annotations = spec.ReadAnnotations();
+        BindMounts = spec.Mounts()
+            .Where(m => m.IsBind && m.Source is not null && m.Destination is not null)
+            .Select(m => (m.Source!, m.Destination!, m.ReadOnly))
+            .ToList();
+        CgroupsPath = spec.ReadCgroupsPath();
+        MemoryLimitBytes = spec.ReadMemoryLimit();
+        NetworkNamespacePath = spec.ReadNetworkNamespacePath();
     }
 
     /// <summary>linux.cgroupsPath: where runc would put the container (for the sandbox container: the pod's cgroup leaf).</summary>
@@ -46,12 +49,14 @@ public sealed class OciBundle
 
     public string Path { get; }
 
-    public string SpecJson { get; }
+    /// <summary>The parsed spec, which Create translates for the guest and hands on (see <see cref="OciSpec"/> for who owns it when).</summary>
+    public OciSpec Spec { get; }
 
     public IReadOnlyDictionary<string, string> Annotations { get; }
 
     public IReadOnlyList<(string Source, string Destination, bool ReadOnly)> BindMounts { get; }
 
+    /// <summary>Reads and parses config.json: the only read of the spec (Start and Delete use it for the grouping key alone).</summary>
     public static OciBundle Load(string bundlePath)
     {
         string configPath = System.IO.Path.Combine(bundlePath, "config.json");
@@ -64,17 +69,7 @@ public sealed class OciBundle
         {
             throw new RuntimeException(RuntimeError.InvalidArgument, $"cannot read the OCI spec {configPath}: {e.Message}");
         }
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            JsonElement root = document.RootElement;
-            return new OciBundle(bundlePath, json, ReadAnnotations(root), ReadBindMounts(root), ReadCgroupsPath(root), ReadMemoryLimit(root),
-                ReadNetworkNamespacePath(root));
-        }
-        catch (JsonException e)
-        {
-            throw new RuntimeException(RuntimeError.InvalidArgument, $"{configPath} is not valid JSON: {e.Message}");
-        }
+        return new OciBundle(bundlePath, OciSpec.Parse(json, configPath));
     }
 
     /// <summary>Which shim serves this container: its pod's sandbox id, or its own id when standalone.</summary>
@@ -113,81 +108,5 @@ public sealed class OciBundle
             files.Add(new ContainerFile(destination, data, readOnly));
         }
         return files;
-    }
-
-    /// <summary>The spec's <c>linux</c> object, when there is one: the readers below all start from it.</summary>
-    private static bool TryGetLinux(JsonElement root, out JsonElement linux) =>
-        root.TryGetProperty("linux", out linux) && linux.ValueKind == JsonValueKind.Object;
-
-    /// <summary>A non-empty string property, or null.</summary>
-    private static string? NonEmptyString(JsonElement parent, string name) =>
-        parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
-            ? text
-            : null;
-
-    private static string? ReadCgroupsPath(JsonElement root) =>
-        TryGetLinux(root, out var linux) ? NonEmptyString(linux, "cgroupsPath") : null;
-
-    private static string? ReadNetworkNamespacePath(JsonElement root)
-    {
-        if (!TryGetLinux(root, out var linux)
-            || !linux.TryGetProperty("namespaces", out var namespaces) || namespaces.ValueKind != JsonValueKind.Array)
-        {
-            return null;
-        }
-        foreach (JsonElement ns in namespaces.EnumerateArray())
-        {
-            if (ns.ValueKind == JsonValueKind.Object && ns.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "network")
-            {
-                return NonEmptyString(ns, "path");
-            }
-        }
-        return null;
-    }
-
-    private static long? ReadMemoryLimit(JsonElement root) =>
-        TryGetLinux(root, out var linux)
-        && linux.TryGetProperty("resources", out var resources) && resources.ValueKind == JsonValueKind.Object
-        && resources.TryGetProperty("memory", out var memory) && memory.ValueKind == JsonValueKind.Object
-        && memory.TryGetProperty("limit", out var limit) && limit.ValueKind == JsonValueKind.Number && limit.TryGetInt64(out long bytes) && bytes > 0
-            ? bytes
-            : null;
-
-    private static Dictionary<string, string> ReadAnnotations(JsonElement root)
-    {
-        var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (root.TryGetProperty("annotations", out var element) && element.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var property in element.EnumerateObject())
-            {
-                if (property.Value.ValueKind == JsonValueKind.String)
-                {
-                    annotations[property.Name] = property.Value.GetString()!;
-                }
-            }
-        }
-        return annotations;
-    }
-
-    private static List<(string, string, bool)> ReadBindMounts(JsonElement root)
-    {
-        var mounts = new List<(string, string, bool)>();
-        if (!root.TryGetProperty("mounts", out var element) || element.ValueKind != JsonValueKind.Array)
-        {
-            return mounts;
-        }
-        foreach (var mount in element.EnumerateArray())
-        {
-            string type = mount.TryGetProperty("type", out var t) ? t.GetString() ?? "" : "";
-            var options = mount.TryGetProperty("options", out var o) && o.ValueKind == JsonValueKind.Array
-                ? o.EnumerateArray().Select(x => x.GetString() ?? "").ToList()
-                : [];
-            bool isBind = type == "bind" || options.Contains("bind") || options.Contains("rbind");
-            if (isBind && mount.TryGetProperty("source", out var s) && mount.TryGetProperty("destination", out var d))
-            {
-                mounts.Add((s.GetString() ?? "", d.GetString() ?? "", options.Contains("ro")));
-            }
-        }
-        return mounts;
     }
 }

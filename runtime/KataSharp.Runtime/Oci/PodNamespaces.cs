@@ -1,6 +1,5 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using KataSharp.Runtime.Model;
+using KataSharp.Runtime.Oci.Spec;
 using KataSharp.Runtime.Sandbox;
 
 namespace KataSharp.Runtime.Oci;
@@ -28,41 +27,30 @@ public static class PodNamespaces
         ["ipc"] = PodNamespace.Ipc, ["uts"] = PodNamespace.Uts, ["pid"] = PodNamespace.Pid,
     };
 
-    /// <summary>The spec without ipc/uts/pid paths (verbatim when it had none) and the join they become, if any.</summary>
-    public static (string SpecJson, NamespaceJoin? Join) ForGuest(string specJson, IReadOnlyDictionary<string, string> annotations)
+    /// <summary>Drops the spec's ipc/uts/pid paths, in place, and returns the join they become, if any.</summary>
+    public static NamespaceJoin? ForGuest(OciSpec spec, IReadOnlyDictionary<string, string> annotations)
     {
-        if (ParseObject(specJson) is not { } spec || spec["linux"] is not JsonObject linux || linux["namespaces"] is not JsonArray namespaces)
-        {
-            return (specJson, null); // nothing to translate; VmSpecAdapter reports a spec that is not a JSON object
-        }
         string? sandboxId = PodSandboxOf(annotations);
         var joined = new List<PodNamespace>();
-        bool changed = false;
-        for (int i = 0; i < namespaces.Count; i++)
+        foreach (OciNamespace ns in spec.Namespaces())
         {
-            if (namespaces[i] is not JsonObject ns || JsonText.Of(ns["type"]) is not { } type || !Shareable.TryGetValue(type, out PodNamespace shared)
-                || JsonText.Of(ns["path"]) is not { Length: > 0 } path)
+            if (ns.Type is not { } type || !Shareable.TryGetValue(type, out PodNamespace shared) || ns.Path is not { } path)
             {
                 continue;
             }
             if (sandboxId is null && shared == PodNamespace.Pid)
             {
                 throw new RuntimeException(RuntimeError.InvalidArgument,
-                    $"linux.namespaces[{i}].path: the pid namespace {path} is a host process's, which the VM does not have; katasharp shares a pid namespace " +
+                    $"linux.namespaces[{ns.Index}].path: the pid namespace {path} is a host process's, which the VM does not have; katasharp shares a pid namespace " +
                     $"only between the containers of a CRI pod (annotations {ContainerTypeAnnotation}={AppContainerType} and {OciBundle.SandboxIdAnnotation})");
             }
-            ns.Remove("path");
-            changed = true;
+            ns.DropPath();
             if (sandboxId is not null)
             {
                 joined.Add(shared);
             }
         }
-        if (!changed)
-        {
-            return (specJson, null);
-        }
-        return (spec.ToJsonString(), joined.Count > 0 ? new NamespaceJoin(sandboxId!, joined) : null);
+        return joined.Count > 0 ? new NamespaceJoin(sandboxId!, joined) : null;
     }
 
     /// <summary>The pod sandbox a CRI app container belongs to; null for anything else (a sandbox container, no CRI annotations).</summary>
@@ -71,17 +59,4 @@ public static class PodNamespaces
         && annotations.TryGetValue(OciBundle.SandboxIdAnnotation, out string? sandbox) && sandbox.Length > 0
             ? sandbox
             : null;
-
-    private static JsonObject? ParseObject(string specJson)
-    {
-        try
-        {
-            return JsonNode.Parse(specJson) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
 }

@@ -1,7 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using KataSharp.Linux.Files;
-using KataSharp.Runtime.Model;
+using KataSharp.Runtime.Oci.Spec;
 using KataSharp.Runtime.Volumes;
 
 namespace KataSharp.Runtime.Oci;
@@ -28,7 +27,7 @@ namespace KataSharp.Runtime.Oci;
 /// network is the guest's own network namespace, where the agent configured the pod's interfaces, and every
 /// container of the pod runs in it (the agent makes no network namespace for a container).</item>
 /// </list>
-/// A spec that needs none of this is returned verbatim (the same string).
+/// The spec is edited in place; one that needs none of this is left as it was.
 /// </summary>
 public static class VmSpecAdapter
 {
@@ -37,60 +36,38 @@ public static class VmSpecAdapter
     /// <summary>containerd's CRI default pod shm size (64 MiB), as tmpfs options.</summary>
     public static readonly string[] ShmOptions = ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"];
 
-
-    /// <param name="isHostDirectory">Whether a bind source is a directory on the host.</param>
-    public static string ForGuest(string specJson, Func<string, bool> isHostDirectory) => ForGuest(specJson, isHostDirectory, out _);
-
-    /// <param name="volumes">The host-directory binds the backend must provide in the guest (kubelet volumes, the pod's /dev/shm).</param>
-    public static string ForGuest(string specJson, Func<string, bool> isHostDirectory, out IReadOnlyList<HostDirectoryMount> volumes) =>
-        ForGuest(specJson, source => isHostDirectory(source) ? new FileNode(FileKind.Directory, 0, 0) : null, out volumes, out _);
-
+    /// <summary>Adapts <paramref name="spec"/> for the guest, in place, and lists what the backend must provide for it.</summary>
     /// <param name="statSource">What a bind source is on the host (<see cref="FileNode.TryOf"/> in the shim), null when it cannot be stat-ed.</param>
     /// <param name="volumes">The host-directory binds the backend must provide in the guest (kubelet volumes, the pod's /dev/shm).</param>
     /// <param name="blockDevices">The binds of host block devices the backend must attach to the VM.</param>
-    public static string ForGuest(string specJson, Func<string, FileNode?> statSource, out IReadOnlyList<HostDirectoryMount> volumes,
+    public static void ForGuest(OciSpec spec, Func<string, FileNode?> statSource, out IReadOnlyList<HostDirectoryMount> volumes,
         out IReadOnlyList<HostBlockDevice> blockDevices)
     {
-        JsonObject spec;
-        try
-        {
-            spec = JsonNode.Parse(specJson) as JsonObject
-                ?? throw new RuntimeException(RuntimeError.InvalidArgument, "config.json: the OCI spec is not a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new RuntimeException(RuntimeError.InvalidArgument, $"config.json is not valid JSON: {e.Message}");
-        }
         var found = new List<HostDirectoryMount>();
         var devices = new List<HostBlockDevice>();
-        bool changed = AdaptMounts(spec, statSource, found, devices);
+        AdaptMounts(spec, statSource, found, devices);
         volumes = found;
         blockDevices = devices;
-        changed |= DropNetworkNamespacePath(spec);
-        return changed ? spec.ToJsonString() : specJson;
+        DropNetworkNamespacePath(spec);
     }
 
-    private static bool AdaptMounts(JsonObject spec, Func<string, FileNode?> statSource, List<HostDirectoryMount> volumes, List<HostBlockDevice> devices)
+    private static void AdaptMounts(OciSpec spec, Func<string, FileNode?> statSource, List<HostDirectoryMount> volumes, List<HostBlockDevice> devices)
     {
-        if (spec["mounts"] is not JsonArray mounts)
+        foreach (OciMount mount in spec.Mounts())
         {
-            return false;
-        }
-        bool changed = false;
-        for (int i = 0; i < mounts.Count; i++)
-        {
-            if (mounts[i] is not JsonObject mount || !IsBind(mount))
+            if (!mount.IsBind)
             {
                 continue;
             }
-            string source = JsonText.Of(mount["source"]) ?? "";
-            string destination = JsonText.Of(mount["destination"]) ?? "";
-            bool readOnly = mount["options"] is JsonArray options && options.Any(o => JsonText.Of(o) == "ro");
+            int i = mount.Index;
+            string source = mount.Source ?? "";
+            string destination = mount.Destination ?? "";
+            bool readOnly = mount.ReadOnly;
             FileNode? node = statSource(source);
             if (node is { IsBlockDevice: true } device)
             {
                 devices.Add(new HostBlockDevice(i, source, destination, readOnly, device.DeviceMajor, device.DeviceMinor));
-                changed |= DenyUnlessCgroupAllows(spec, mount, device, readOnly);
+                DenyUnlessCgroupAllows(spec, mount, device, readOnly);
                 continue;
             }
             if (node is not { Kind: FileKind.Directory })
@@ -104,16 +81,14 @@ public static class VmSpecAdapter
                 continue;
             }
             string[] tmpfsOptions = readOnly ? [.. ShmOptions, "ro"] : ShmOptions;
-            mounts[i] = new JsonObject
+            spec.ReplaceMount(mount, new JsonObject
             {
                 ["destination"] = ShmDestination,
                 ["type"] = "tmpfs",
                 ["source"] = "shm",
                 ["options"] = new JsonArray(tmpfsOptions.Select(o => (JsonNode?)JsonValue.Create(o)).ToArray()),
-            };
-            changed = true;
+            });
         }
-        return changed;
     }
 
     /// <summary>
@@ -123,40 +98,22 @@ public static class VmSpecAdapter
     /// so the same refusal is made with the mount instead: <c>nodev</c> on the bind makes open() fail (EACCES) while the
     /// node stays visible, as it is under runc. The access asked is read for a <c>ro</c> mount, read and write otherwise.
     /// </summary>
-    private static bool DenyUnlessCgroupAllows(JsonObject spec, JsonObject mount, FileNode device, bool readOnly)
+    private static void DenyUnlessCgroupAllows(OciSpec spec, OciMount mount, FileNode device, bool readOnly)
     {
-        if (DeviceCgroupRules.Allows(spec, 'b', device.DeviceMajor, device.DeviceMinor, readOnly ? "r" : "rw"))
+        if (!DeviceCgroupRules.Allows(spec, 'b', device.DeviceMajor, device.DeviceMinor, readOnly ? "r" : "rw"))
         {
-            return false;
+            mount.AddOption("nodev");
         }
-        if (mount["options"] is not JsonArray options)
-        {
-            options = [];
-            mount["options"] = options;
-        }
-        options.Add((JsonNode?)JsonValue.Create("nodev"));
-        return true;
     }
 
-    private static bool DropNetworkNamespacePath(JsonObject spec)
+    private static void DropNetworkNamespacePath(OciSpec spec)
     {
-        if (spec["linux"] is not JsonObject linux || linux["namespaces"] is not JsonArray namespaces)
+        foreach (OciNamespace ns in spec.Namespaces())
         {
-            return false;
-        }
-        bool changed = false;
-        foreach (JsonObject ns in namespaces.OfType<JsonObject>())
-        {
-            if (JsonText.Of(ns["type"]) == "network" && !string.IsNullOrEmpty(JsonText.Of(ns["path"])))
+            if (ns.Type == "network" && ns.Path is not null)
             {
-                ns.Remove("path");
-                changed = true;
+                ns.DropPath();
             }
         }
-        return changed;
     }
-
-    private static bool IsBind(JsonObject mount) =>
-        JsonText.Of(mount["type"]) == "bind" || (mount["options"] is JsonArray options && options.Any(o => JsonText.Of(o) is "bind" or "rbind"));
-
 }

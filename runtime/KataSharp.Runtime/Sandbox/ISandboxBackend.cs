@@ -24,7 +24,8 @@ public interface ISandboxBackend : IAsyncDisposable
 
     Task DetachLayerAsync(AttachedLayer layer, CancellationToken cancellationToken);
 
-    /// <summary>Creates the container in the guest (rootfs overlay over the layers, files copied in); does not start it.</summary>
+    /// <summary>Creates the container in the guest (rootfs overlay over the layers, files copied in); does not start it.
+    /// Takes ownership of <see cref="ContainerLaunch.Spec"/>.</summary>
     Task CreateContainerAsync(ContainerLaunch launch, CancellationToken cancellationToken);
 
     /// <summary>

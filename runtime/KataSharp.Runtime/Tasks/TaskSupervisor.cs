@@ -304,17 +304,18 @@ public sealed class TaskSupervisor : IAsyncDisposable
     {
         OciBundle bundle = OciBundle.Load(command.Bundle);
         // Before the VM boots: a spec the guest cannot honour (a host directory bind, a host pid namespace) fails at once.
-        var (podSpec, join) = PodNamespaces.ForGuest(bundle.SpecJson, bundle.Annotations);
+        // Both translations edit bundle.Spec in place; this Create owns it until the launch hands it to the backend.
+        NamespaceJoin? join = PodNamespaces.ForGuest(bundle.Spec, bundle.Annotations);
         RequirePodContainer(command.Id, join);
-        string guestSpec = VmSpecAdapter.ForGuest(podSpec, FileNode.TryOf, out var hostDirectories, out var blockDevices);
+        VmSpecAdapter.ForGuest(bundle.Spec, FileNode.TryOf, out var hostDirectories, out var blockDevices);
         var placement = new ContainerPlacement(command.Id, PodResources.FromAnnotations(bundle.Annotations), bundle.CgroupsPath, bundle.MemoryLimitBytes,
             bundle.NetworkNamespacePath);
         await _sandbox.EnsureRunningAsync(command.ConfigPath, placement, cancellationToken);
         IReadOnlyList<AttachedLayer> layers = await _sandbox.AttachRootfsAsync(command.Id, command.Rootfs, cancellationToken);
         try
         {
-            var launch = new ContainerLaunch(command.Id, guestSpec, layers, bundle.ReadBindMountedFiles(), command.Stdio, hostDirectories, join, blockDevices);
-            await _sandbox.Backend.CreateContainerAsync(launch, cancellationToken);
+            var launch = new ContainerLaunch(command.Id, bundle.Spec, layers, bundle.ReadBindMountedFiles(), command.Stdio, hostDirectories, join, blockDevices);
+            await _sandbox.Backend.CreateContainerAsync(launch, cancellationToken); // the spec is the backend's from here
         }
         catch
         {

@@ -338,7 +338,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
         var request = new CreateContainerRequest
         {
             ContainerId = launch.ContainerId,
-            OciSpecJson = ByteString.CopyFromUtf8(GuestSpec.RewriteBindSources(launch.SpecJson, guestSources)),
+            OciSpecJson = ByteString.CopyFromUtf8(GuestSpec.ForAgent(launch.Spec, guestSources)),
             Rootfs = new RootFilesystem(),
             Io = new ProcessIo { Stdin = launch.Stdio.Stdin is not null, Stdout = launch.Stdio.Stdout is not null, Stderr = launch.Stdio.Stderr is not null },
             JoinNamespaces = GuestNamespaceJoin.ToProtocol(launch.JoinNamespaces),

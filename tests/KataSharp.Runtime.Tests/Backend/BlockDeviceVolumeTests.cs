@@ -2,6 +2,7 @@ using KataSharp.Agent.Protocol;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Model;
+using KataSharp.Runtime.Oci.Spec;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tests.Fakes;
 using KataSharp.Runtime.Volumes;
@@ -113,7 +114,7 @@ public sealed class BlockDeviceVolumeTests : IAsyncLifetime
         new(_agent.SocketPath, _directory.Combine("vsock.sock")) { Slots = new BlockSlotPool(slots) };
 
     private static ContainerLaunch Launch(string id, params HostBlockDevice[] devices) =>
-        new(id, "{}", [], [], new ProcessStdio(null, null, null, false), BlockDevices: devices);
+        new(id, OciSpec.Parse("{}", "config.json"), [], [], new ProcessStdio(null, null, null, false), BlockDevices: devices);
 
     private async Task<VmSandboxBackend> BootAsync(FakeGuestVm vm)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KataSharp.Runtime.Tests.Oci;
 using KataSharp.Shim.Backend.Agent;
 using Xunit;
 
@@ -14,7 +15,7 @@ public class GuestSpecPropagationTests
             {"mounts":[{"destination":"/etc/hostname","type":"bind","source":"/run/x/hostname","options":["rbind","rprivate","rw"]},
                        {"destination":"/mnt","type":"bind","source":"/guest/dir","options":["rbind","rslave"]}]}
             """;
-        string rewritten = GuestSpec.RewriteBindSources(spec, new Dictionary<string, string> { ["/etc/hostname"] = "/run/katasharp/shared/containers/c1/0-hostname" });
+        string rewritten = GuestSpec.ForAgent(Specs.Parse(spec), new Dictionary<string, string> { ["/etc/hostname"] = "/run/katasharp/shared/containers/c1/0-hostname" });
         JsonElement[] mounts = JsonDocument.Parse(rewritten).RootElement.GetProperty("mounts").EnumerateArray().ToArray();
         Assert.Equal(["rbind", "rw"], mounts[0].GetProperty("options").EnumerateArray().Select(o => o.GetString()));
         Assert.Equal("/run/katasharp/shared/containers/c1/0-hostname", mounts[0].GetProperty("source").GetString());

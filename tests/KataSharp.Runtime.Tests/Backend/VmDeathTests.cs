@@ -1,6 +1,7 @@
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Model;
+using KataSharp.Runtime.Oci.Spec;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tests.Fakes;
 using KataSharp.Shim.Backend;
@@ -122,7 +123,7 @@ public sealed class VmDeathTests : IAsyncLifetime
     private static async Task<ProcessStreams> StartInitAsync(VmSandboxBackend backend)
     {
         var stdio = new ProcessStdio(null, "/unused/stdout", null, false);
-        await backend.CreateContainerAsync(new ContainerLaunch("c1", "{}", [], [], stdio), CancellationToken.None).WaitAsync(Bound);
+        await backend.CreateContainerAsync(new ContainerLaunch("c1", OciSpec.Parse("{}", "config.json"), [], [], stdio), CancellationToken.None).WaitAsync(Bound);
         return await backend.StartProcessAsync(new ProcessLaunch(Init, null, false, false, true, false), CancellationToken.None).WaitAsync(Bound);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Oci;
+using KataSharp.Runtime.Oci.Spec;
 using KataSharp.Runtime.Sandbox;
 using Xunit;
 
@@ -23,10 +24,17 @@ public class PodNamespacesTests
     private static JsonElement[] Namespaces(string spec) =>
         JsonDocument.Parse(spec).RootElement.GetProperty("linux").GetProperty("namespaces").EnumerateArray().ToArray();
 
+    private static (string Spec, NamespaceJoin? Join) Translate(string text, IReadOnlyDictionary<string, string> annotations)
+    {
+        OciSpec spec = Specs.Parse(text);
+        NamespaceJoin? join = PodNamespaces.ForGuest(spec, annotations);
+        return (spec.ToJson(), join);
+    }
+
     [Fact]
     public void CriAppContainer_PathsBecomeAJoinOfItsSandbox_TheEntriesStayWithoutPaths()
     {
-        var (spec, join) = PodNamespaces.ForGuest(CriSpec, CriAppContainer);
+        var (spec, join) = Translate(CriSpec, CriAppContainer);
         Assert.NotNull(join);
         Assert.Equal("sandbox-1", join.ContainerId);
         Assert.Equal([PodNamespace.Pid, PodNamespace.Ipc, PodNamespace.Uts], join.Namespaces);
@@ -41,7 +49,7 @@ public class PodNamespacesTests
     public void CriAppContainer_WithItsOwnPidNamespace_JoinsOnlyIpcAndUts()
     {
         const string spec = """{"linux":{"namespaces":[{"type":"pid"},{"type":"ipc","path":"/proc/1/ns/ipc"},{"type":"uts","path":"/proc/1/ns/uts"},{"type":"mount"}]}}""";
-        var (_, join) = PodNamespaces.ForGuest(spec, CriAppContainer);
+        var (_, join) = Translate(spec, CriAppContainer);
         Assert.Equal([PodNamespace.Ipc, PodNamespace.Uts], join!.Namespaces);
     }
 
@@ -49,7 +57,7 @@ public class PodNamespacesTests
     public void WithoutCriAnnotations_IpcAndUtsPathsAreDropped_AndNothingIsJoined()
     {
         const string spec = """{"linux":{"namespaces":[{"type":"pid"},{"type":"ipc","path":"/proc/1/ns/ipc"},{"type":"uts","path":"/proc/1/ns/uts"},{"type":"mount"}]}}""";
-        var (adapted, join) = PodNamespaces.ForGuest(spec, new Dictionary<string, string>());
+        var (adapted, join) = Translate(spec, new Dictionary<string, string>());
         Assert.Null(join);
         Assert.All(Namespaces(adapted), n => Assert.False(n.TryGetProperty("path", out _), $"{n} kept a host path"));
     }
@@ -57,7 +65,7 @@ public class PodNamespacesTests
     [Fact]
     public void APidPathWithoutCriAnnotations_FailsNamingTheField()
     {
-        var e = Assert.Throws<RuntimeException>(() => PodNamespaces.ForGuest(CriSpec, new Dictionary<string, string>()));
+        var e = Assert.Throws<RuntimeException>(() => Translate(CriSpec, new Dictionary<string, string>()));
         Assert.Equal(RuntimeError.InvalidArgument, e.Error);
         Assert.StartsWith("linux.namespaces[0].path: the pid namespace /proc/4242/ns/pid", e.Message);
     }
@@ -67,15 +75,15 @@ public class PodNamespacesTests
     public void ASandboxContainerWithAPidPath_FailsToo()
     {
         var sandbox = new Dictionary<string, string> { [PodNamespaces.ContainerTypeAnnotation] = "sandbox", [OciBundle.SandboxIdAnnotation] = "sandbox-1" };
-        Assert.Equal(RuntimeError.InvalidArgument, Assert.Throws<RuntimeException>(() => PodNamespaces.ForGuest(CriSpec, sandbox)).Error);
+        Assert.Equal(RuntimeError.InvalidArgument, Assert.Throws<RuntimeException>(() => Translate(CriSpec, sandbox)).Error);
     }
 
     [Fact]
-    public void ASpecWithoutNamespacePaths_IsReturnedVerbatim()
+    public void ASpecWithoutNamespacePaths_IsLeftUntouched()
     {
-        const string spec = """{"linux":{"namespaces":[{"type":"pid"},{"type":"ipc"},{"type":"mount"},{"type":"network","path":"/var/run/netns/cni-1"}]}}""";
-        var (adapted, join) = PodNamespaces.ForGuest(spec, CriAppContainer);
-        Assert.Same(spec, adapted);
-        Assert.Null(join);
+        const string text = """{"linux":{"namespaces":[{"type":"pid"},{"type":"ipc"},{"type":"mount"},{"type":"network","path":"/var/run/netns/cni-1"}]}}""";
+        OciSpec spec = Specs.Parse(text);
+        Assert.Null(PodNamespaces.ForGuest(spec, CriAppContainer));
+        Specs.AssertUntouched(text, spec);
     }
 }

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using KataSharp.Linux.Files;
 using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Oci;
+using KataSharp.Runtime.Oci.Spec;
 using KataSharp.Runtime.Volumes;
 using Xunit;
 
@@ -37,8 +37,16 @@ public class VmSpecAdapterBlockDeviceTests
          "linux":{"resources":{"devices":{{{rules}}} } } }
         """;
 
-    private static string Adapt(string spec, out IReadOnlyList<HostBlockDevice> devices) =>
+    private static string Adapt(string text, out IReadOnlyList<HostBlockDevice> devices)
+    {
+        OciSpec spec = Specs.Parse(text);
         VmSpecAdapter.ForGuest(spec, p => Host.TryGetValue(p, out FileNode node) ? node : null, out _, out devices);
+        return spec.ToJson();
+    }
+
+    /// <summary>Adapts the spec and checks that it still says what its text said.</summary>
+    private static void AssertUntouched(string text, out IReadOnlyList<HostBlockDevice> devices) =>
+        Specs.AssertUntouched(text, Specs.Parse(Adapt(text, out devices)));
 
     private static string[] OptionsAt(string spec, string destination) =>
         JsonDocument.Parse(spec).RootElement.GetProperty("mounts").EnumerateArray()
@@ -62,7 +70,7 @@ public class VmSpecAdapterBlockDeviceTests
     public void APrivilegedContainer_MayOpenIt_TheSpecStaysVerbatim_AndRoIsKept()
     {
         string spec = Spec("/dev/loop3", "\"rbind\",\"rprivate\",\"ro\"", PrivilegedRules);
-        Assert.Same(spec, Adapt(spec, out var devices));
+        AssertUntouched(spec, out var devices);
         Assert.True(Assert.Single(devices).ReadOnly);
     }
 
@@ -87,7 +95,7 @@ public class VmSpecAdapterBlockDeviceTests
     public void ACharacterDeviceBind_IsNoBlockDevice_AndIsLeftToTheFileCopy_AsBefore()
     {
         string spec = Spec("/dev/fuse", "\"rbind\",\"rw\"", UnprivilegedRules);
-        Assert.Same(spec, Adapt(spec, out var devices));
+        AssertUntouched(spec, out var devices);
         Assert.Empty(devices);
     }
 
@@ -104,18 +112,20 @@ public class VmSpecAdapterBlockDeviceTests
     public void FilesAndMissingSources_AreNotBlockDevices()
     {
         string file = Spec("/etc/hosts", "\"rbind\",\"ro\"", UnprivilegedRules);
-        Assert.Same(file, Adapt(file, out var none));
+        AssertUntouched(file, out var none);
         Assert.Empty(none);
         string missing = Spec("/dev/nonexistent", "\"rbind\"", UnprivilegedRules);
-        Assert.Same(missing, Adapt(missing, out none));
+        AssertUntouched(missing, out none);
         Assert.Empty(none);
     }
 
     [Fact]
     public void TheShimsStat_SeesDevNullAsACharacterDevice()
     {
-        string spec = Spec("/dev/null", "\"rbind\"", UnprivilegedRules);
-        Assert.Same(spec, VmSpecAdapter.ForGuest(spec, FileNode.TryOf, out _, out var devices));
+        string text = Spec("/dev/null", "\"rbind\"", UnprivilegedRules);
+        OciSpec spec = Specs.Parse(text);
+        VmSpecAdapter.ForGuest(spec, FileNode.TryOf, out _, out var devices);
+        Specs.AssertUntouched(text, spec);
         Assert.Empty(devices);
     }
 
@@ -129,7 +139,7 @@ public class VmSpecAdapterBlockDeviceTests
     [InlineData("[]", "r", false)]
     public void DeviceCgroupRules_TheLastRuleCoveringEachAccessDecides(string rules, string access, bool allowed)
     {
-        var spec = (JsonObject)JsonNode.Parse("""{"linux":{"resources":{"devices":""" + rules + "}}}")!;
+        OciSpec spec = Specs.Parse("""{"linux":{"resources":{"devices":""" + rules + "}}}");
         Assert.Equal(allowed, DeviceCgroupRules.Allows(spec, 'b', 7, 3, access));
     }
 }

@@ -45,7 +45,7 @@ public class CriSpecTests
         var launch = h.Backend.Containers["c1"];
         Assert.Equal("s1", launch.JoinNamespaces!.ContainerId);
         Assert.Equal([PodNamespace.Pid, PodNamespace.Ipc, PodNamespace.Uts], launch.JoinNamespaces.Namespaces);
-        Assert.DoesNotContain("/proc/4242/ns", launch.SpecJson);
+        Assert.DoesNotContain("/proc/4242/ns", launch.Spec.ToJson());
     }
 
     [Fact]

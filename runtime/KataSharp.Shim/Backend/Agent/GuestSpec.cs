@@ -1,14 +1,13 @@
 using System.Text;
-using System.Text.Json.Nodes;
-using KataSharp.Runtime.Model;
+using KataSharp.Runtime.Oci.Spec;
 using KataSharp.Runtime.Sandbox;
 
 namespace KataSharp.Shim.Backend.Agent;
 
 /// <summary>
-/// The bundle's config.json as the agent needs it: bind mounts of copied files point at their
-/// guest copies (CopyFile's guest_path) and lose their propagation options; everything else stays
-/// byte-for-byte meaningfully the same.
+/// The last step of a container's spec on its way to the agent: bind mounts whose files or directories the guest
+/// provides point at their guest paths and lose their propagation options; then the document, translated in place
+/// since the bundle was loaded (<see cref="OciSpec"/>), is serialized, once.
 /// Also names where each copied file goes under the agent's shared directory.
 /// </summary>
 public static class GuestSpec
@@ -28,51 +27,22 @@ public static class GuestSpec
         return $"containers/{containerId}/{index}-{(safe.Length == 0 ? "file" : safe.ToString())}";
     }
 
-    /// <summary>Points every bind mount whose destination was copied at its guest path.</summary>
+    /// <summary>Points every bind mount whose destination the guest provides at its guest path; returns the spec's text for the agent.</summary>
+    /// <param name="spec">Edited in place: the caller is its last owner.</param>
     /// <param name="guestSources">Mount destination → guest path of its copy.</param>
-    public static string RewriteBindSources(string specJson, IReadOnlyDictionary<string, string> guestSources)
+    public static string ForAgent(OciSpec spec, IReadOnlyDictionary<string, string> guestSources)
     {
-        if (guestSources.Count == 0)
+        foreach (OciMount mount in spec.Mounts())
         {
-            return specJson;
-        }
-        JsonNode spec = JsonNode.Parse(specJson) as JsonObject
-            ?? throw new RuntimeException(RuntimeError.InvalidArgument, "config.json: the OCI spec is not a JSON object");
-        if (spec["mounts"] is JsonArray mounts)
-        {
-            foreach (JsonObject mount in mounts.OfType<JsonObject>())
+            if (mount.IsBind && mount.Destination is { } destination && guestSources.TryGetValue(destination, out string? guestPath))
             {
-                if (mount["destination"]?.GetValue<string>() is { } destination && IsBind(mount)
-                    && guestSources.TryGetValue(destination, out string? guestPath))
-                {
-                    mount["source"] = guestPath;
-                    DropPropagation(mount);
-                }
+                mount.SetSource(guestPath);
+                // A copied file has no submounts, so propagation (CRI asks "rprivate" for /etc/hosts and friends)
+                // means nothing for it — and the agent applies propagation to the path beneath a fresh bind,
+                // which fails with EINVAL. Dropped for copies.
+                mount.RemoveOptions(PropagationOptions);
             }
         }
-        return spec.ToJsonString();
+        return spec.ToJson();
     }
-
-    /// <summary>
-    /// A copied file has no submounts, so propagation (CRI asks "rprivate" for /etc/hosts and friends)
-    /// means nothing for it — and the agent applies propagation to the path beneath a fresh bind,
-    /// which fails with EINVAL. Dropped for copies.
-    /// </summary>
-    private static void DropPropagation(JsonObject mount)
-    {
-        if (mount["options"] is JsonArray options)
-        {
-            for (int i = options.Count - 1; i >= 0; i--)
-            {
-                if (options[i]?.GetValue<string>() is { } option && PropagationOptions.Contains(option))
-                {
-                    options.RemoveAt(i);
-                }
-            }
-        }
-    }
-
-    private static bool IsBind(JsonObject mount) =>
-        mount["type"]?.GetValue<string>() == "bind"
-        || (mount["options"] is JsonArray options && options.Any(o => o?.GetValue<string>() is "bind" or "rbind"));
 }

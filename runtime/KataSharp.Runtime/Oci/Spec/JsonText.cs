@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace KataSharp.Runtime.Oci;
+namespace KataSharp.Runtime.Oci.Spec;
 
 /// <summary>A spec field read as text: the string a JSON node holds, or null when it is absent or not a string.</summary>
 internal static class JsonText
