@@ -359,8 +359,10 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
 
     /// <summary>
     /// The VM's memory is accounted in the pod's cgroup without a kubelet: the shim enabled the memory controller in the
-    /// cgroup's parents (as runc does), so the pod cgroup has memory.current, and every page of guest RAM the shim maps
-    /// (its RssShmem: guest RAM is a memfd made after the shim moved in) is charged there.
+    /// cgroup's parents (as runc does), so the pod cgroup has memory.current, and it holds at least every page of guest RAM
+    /// the shim maps (its RssShmem: guest RAM is a memfd made after the shim moved in). memory.current is the exact charge
+    /// counter; memory.stat's shmem is printed too but not compared: the kernel flushes those statistics lazily (seen
+    /// here: 7.6 MiB behind a guest that was still touching RAM), so they may lag the RSS read just before.
     /// </summary>
     [Fact]
     public async Task TheVmsMemory_IsChargedToThePodsCgroup()
@@ -369,11 +371,9 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
         output.WriteLine($"pod cgroup {s["shim_cgroup"]}: memory.current {s["pod_cgroup_memory_kib"]} KiB, shmem {s["pod_cgroup_shmem_kib"]} KiB; guest RAM mapped by the shim {s["shim_rss_shmem_kib"]} KiB");
         Assert.Contains("memory", s["pod_cgroup_parent_subtree"].Split(' '));
         long guestRam = long.Parse(s["shim_rss_shmem_kib"], CultureInfo.InvariantCulture);
-        long charged = long.Parse(s["pod_cgroup_shmem_kib"], CultureInfo.InvariantCulture);
         long current = long.Parse(s["pod_cgroup_memory_kib"], CultureInfo.InvariantCulture);
         Assert.True(guestRam > 16 * 1024, $"the shim maps only {guestRam} KiB of guest RAM: the guest has booted a kernel, it must have touched more");
-        Assert.True(charged >= guestRam, $"the pod's cgroup holds {charged} KiB of shared memory, less than the {guestRam} KiB of guest RAM the shim maps");
-        Assert.True(current >= charged, $"memory.current {current} KiB < shmem {charged} KiB");
+        Assert.True(current >= guestRam, $"the pod's cgroup is charged {current} KiB, less than the {guestRam} KiB of guest RAM the shim maps");
     }
 
     /// <summary>The kubelet starts pods concurrently: two katasharp pods (two VMs) started at once both come up and run.</summary>

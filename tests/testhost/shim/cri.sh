@@ -111,8 +111,8 @@ rec shim_kvm_vms "$( [ -n "$shim" ] && ls -l "/proc/$shim/fd" 2>/dev/null | grep
 rec qemu_processes "$(pgrep -c qemu-system)"
 # The pod's cgroup (the sandbox's linux.cgroupsPath; Kata's sandbox_cgroup_only): the shim, its VMM threads and the
 # guest RAM it touches run there, not in containerd's. The guest's RAM is a memfd of the shim made after the move, so
-# every page of it the shim maps (RssShmem, read first) is charged to the pod's cgroup (memory.stat shmem, read after):
-# "missing" when memory.current does not exist (no ancestor enabled the memory controller).
+# every page of it the shim maps (RssShmem, read first) is charged to the pod's cgroup (memory.current, read after: the
+# exact charge; memory.stat is flushed lazily and may lag). "missing" when no ancestor enabled the memory controller.
 shim_cgroup=$( [ -n "$shim" ] && sed -n 's/^0:://p' "/proc/$shim/cgroup")
 rec shim_cgroup "$shim_cgroup"
 rec shim_rss_kib "$( [ -n "$shim" ] && awk '/^VmRSS:/ { print $2 }' "/proc/$shim/status")"
