@@ -27,7 +27,6 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     public const int MaxDumpMessages = 100_000;
 
     private const int DumpAttempts = 3;
-    private const int SO_RCVTIMEO = 20;
 
     private readonly FileDescriptor _fd;
     private readonly byte[] _receive = new byte[ReceiveBufferSize];
@@ -55,7 +54,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
             netlink.SetOption(SOL_NETLINK, NETLINK_CAP_ACK, 1, "NETLINK_CAP_ACK");
             long microseconds = (long)netlink.Timeout.TotalMicroseconds;
             long* timeval = stackalloc long[2] { microseconds / 1_000_000, microseconds % 1_000_000 };
-            Libc.Check(LibC.setsockopt(fd.Value, LibC.SOL_SOCKET, SO_RCVTIMEO, timeval, (socklen_t)(2 * sizeof(long))), "setsockopt(SO_RCVTIMEO)");
+            Libc.Check(LibC.setsockopt(fd.Value, LibC.SOL_SOCKET, SocketCalls.SO_RCVTIMEO, timeval, (socklen_t)(2 * sizeof(long))), "setsockopt(SO_RCVTIMEO)");
             return netlink;
         }
         catch
