@@ -41,19 +41,11 @@ public sealed unsafe class TimerFd : IDisposable
     public ulong Drain()
     {
         ulong expirations = 0;
-        while (read(Descriptor.Value, &expirations, sizeof(ulong)) < 0)
+        int transferred;
+        while (Libc.RetryTransfer(read(Descriptor.Value, &expirations, sizeof(ulong)), "read(timerfd)", out transferred))
         {
-            int errno = Libc.LastErrno;
-            if (errno == (int)Errno.EAGAIN)
-            {
-                return 0;
-            }
-            if (errno != (int)Errno.EINTR)
-            {
-                throw new LinuxException("read(timerfd)", errno);
-            }
         }
-        return expirations;
+        return transferred < 0 ? 0 : expirations;
     }
 
     public void Dispose() => Descriptor.Dispose();

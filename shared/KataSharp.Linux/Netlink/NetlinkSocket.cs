@@ -228,18 +228,13 @@ internal sealed unsafe class NetlinkSocket : IDisposable
                 socklen_t fromLength = (socklen_t)sizeof(sockaddr_nl);
                 // MSG_TRUNC makes recvfrom return the datagram's real length, so a truncation is seen.
                 long rc = LibC.recvfrom(_fd.Value, p, (size_t)(ulong)_receive.Length, LibC.MSG_TRUNC, (sockaddr*)&from, &fromLength);
-                if (rc < 0)
+                if (Libc.RetryTransfer(rc, $"netlink {operation}: recvfrom", out _))
                 {
-                    int errno = Libc.LastErrno;
-                    if (errno == (int)Errno.EINTR)
-                    {
-                        continue;
-                    }
-                    if (errno == (int)Errno.EAGAIN)
-                    {
-                        throw new LinuxException($"netlink {operation}", (int)Errno.ETIMEDOUT, $"no reply within {Timeout.TotalSeconds:0.#} s");
-                    }
-                    throw new LinuxException($"netlink {operation}: recvfrom", errno);
+                    continue;
+                }
+                if (rc < 0) // EAGAIN: SO_RCVTIMEO ran out
+                {
+                    throw new LinuxException($"netlink {operation}", (int)Errno.ETIMEDOUT, $"no reply within {Timeout.TotalSeconds:0.#} s");
                 }
                 if (rc > _receive.Length)
                 {

@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using KataSharp.Linux;
+using KataSharp.Linux.Interop;
+using KataSharp.Tests.Shared.Architecture;
+using Xunit;
+
+namespace KataSharp.Vmm.Tests.Linux;
+
+/// <summary>
+/// One decision retries a call interrupted by a signal: <see cref="Libc.IsInterrupted"/> (and
+/// <see cref="Libc.RetryTransfer"/>, which defers to it). Its answers for each errno, and that no other code in the
+/// sources tests for EINTR itself.
+/// </summary>
+public sealed partial class EintrRetryTests
+{
+    /// <summary>Where EINTR means something else than "call again", and why.</summary>
+    private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
+    {
+        ["vmm/KataSharp.Linux/Errno.cs"] = "the value itself",
+        ["vmm/KataSharp.Linux/Interop/Libc.cs"] = "the one retry decision",
+        ["vmm/KataSharp.Linux/Sockets/StreamSocket.cs"] = "accept4 skips EINTR with the pending-connection errors it lists",
+        ["vmm/KataSharp.Vmm/Kvm/VcpuFd.cs"] = "KVM_RUN's EINTR is the exit a kick asks for, not a call to repeat",
+    };
+
+    [Fact]
+    public void Eintr_is_retried_eagain_is_would_block_and_anything_else_throws_naming_the_call()
+    {
+        Marshal.SetLastPInvokeError((int)Errno.EINTR);
+        Assert.True(Libc.IsInterrupted("read"));
+        Assert.True(Libc.RetryTransfer(-1, "read", out _));
+
+        Marshal.SetLastPInvokeError((int)Errno.EAGAIN);
+        Assert.False(Libc.RetryTransfer(-1, "read", out int wouldBlock));
+        Assert.Equal(-1, wouldBlock);
+
+        Marshal.SetLastPInvokeError((int)Errno.EBADF);
+        var e = Assert.Throws<LinuxException>(() => Libc.RetryTransfer(-1, "read(x)", out _));
+        Assert.Equal(("read(x)", Errno.EBADF), (e.Call, e.Errno));
+        Assert.Throws<LinuxException>(() => Libc.IsInterrupted("read(x)"));
+
+        Assert.False(Libc.RetryTransfer(5, "read", out int transferred));
+        Assert.Equal(5, transferred);
+    }
+
+    [Fact]
+    public void No_other_code_decides_on_eintr()
+    {
+        string root = FolderCycleCheck.RepositoryRoot;
+        var offenders = new List<string>();
+        foreach (string folder in new[] { "vmm", "agent", "runtime" })
+        {
+            foreach (string file in Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
+            {
+                string relative = Path.GetRelativePath(root, file);
+                if (relative.Contains("/obj/", StringComparison.Ordinal) || relative.Contains("/bin/", StringComparison.Ordinal)
+                    || Allowed.ContainsKey(relative))
+                {
+                    continue;
+                }
+                string code = CSharpText.CodeOnly(File.ReadAllText(file));
+                foreach (Match m in Eintr().Matches(code))
+                {
+                    offenders.Add($"{relative}:{code.AsSpan(0, m.Index).Count('\n') + 1}");
+                }
+            }
+        }
+        Assert.True(offenders.Count == 0, "EINTR handled outside Libc.IsInterrupted/RetryTransfer:\n" + string.Join('\n', offenders));
+        foreach (string allowed in Allowed.Keys)
+        {
+            Assert.True(Eintr().IsMatch(CSharpText.CodeOnly(File.ReadAllText(Path.Combine(root, allowed)))), $"{allowed} no longer handles EINTR: drop it from the list");
+        }
+    }
+
+    [GeneratedRegex(@"\bEINTR\b")]
+    private static partial Regex Eintr();
+}
