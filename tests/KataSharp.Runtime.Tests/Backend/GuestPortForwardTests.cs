@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using KataSharp.Agent.Protocol;
-using KataSharp.Linux.Sockets;
+using KataSharp.Runtime.Tests.Fakes;
 using KataSharp.Shim.Backend.Agent;
 using Xunit;
 
@@ -18,13 +18,13 @@ public sealed class GuestPortForwardTests
     [Fact]
     public async Task A_guest_that_never_answers_is_given_up_when_the_token_ends_and_sees_its_connection_closed()
     {
-        (Stream host, Socket guest) = GuestConnection();
+        (Stream host, Socket guest) = FakeGuestConnection.Open();
         using (guest)
         {
             using var bound = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => GuestPortForward.ConnectAsync((_, _) => Task.FromResult(host), 8080, bound.Token));
 
-            byte[] received = await ReceiveUntilEnd(guest);
+            byte[] received = await FakeGuestConnection.ReceiveUntilEndAsync(guest, Patience);
             Assert.Equal(new byte[] { 0x1f, 0x90 }, received); // the port, big-endian, then end of stream: the host closed its end
         }
     }
@@ -32,7 +32,7 @@ public sealed class GuestPortForwardTests
     [Fact]
     public async Task A_refusal_followed_by_an_endless_stream_is_not_read_on_the_host_closes_the_connection()
     {
-        (Stream host, Socket guest) = GuestConnection();
+        (Stream host, Socket guest) = FakeGuestConnection.Open();
         using (guest)
         {
             // The guest's writer runs until the host's end is gone; were the host reading on, it would never stop.
@@ -56,7 +56,7 @@ public sealed class GuestPortForwardTests
     [Fact]
     public async Task The_handshake_reads_one_byte_and_leaves_what_follows_to_the_forwarded_stream()
     {
-        (Stream host, Socket guest) = GuestConnection();
+        (Stream host, Socket guest) = FakeGuestConnection.Open();
         using (guest)
         {
             byte[] payload = new byte[1 << 20];
@@ -79,25 +79,5 @@ public sealed class GuestPortForwardTests
             }
             await send.WaitAsync(Patience);
         }
-    }
-
-    /// <summary>The host's stream and the guest's socket of one connection.</summary>
-    private static (Stream Host, Socket Guest) GuestConnection()
-    {
-        (StreamSocket near, StreamSocket far) = StreamSocket.CreateUnixPair(nonBlocking: false);
-        return (new NetworkStream(near.ToDotNetSocket(), ownsSocket: true), far.ToDotNetSocket());
-    }
-
-    private static async Task<byte[]> ReceiveUntilEnd(Socket socket)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        var received = new MemoryStream();
-        byte[] buffer = new byte[256];
-        int n;
-        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
-        {
-            received.Write(buffer, 0, n);
-        }
-        return received.ToArray();
     }
 }

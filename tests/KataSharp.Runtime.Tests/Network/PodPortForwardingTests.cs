@@ -75,7 +75,7 @@ public sealed class PodPortForwardingTests
 
             // The host closed its end of the guest connection (no descriptor left): the guest read the request, then end of stream.
             Socket guest = Assert.Single(guestEnds);
-            Assert.Equal(2, (await ReceiveAll(guest)).Length);
+            Assert.Equal(2, (await FakeGuestConnection.ReceiveUntilEndAsync(guest, Patience)).Length);
             await Eventually.TrueAsync(() => forwarding.Active == 0, "the connection slot freed", Patience);
         }
         finally
@@ -150,30 +150,16 @@ public sealed class PodPortForwardingTests
         return Encoding.ASCII.GetString(buffer, 0, got);
     }
 
-    /// <summary>Everything <paramref name="socket"/> receives until its end of stream (which must come within the patience).</summary>
-    private static async Task<byte[]> ReceiveAll(Socket socket)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        var received = new MemoryStream();
-        byte[] buffer = new byte[256];
-        int n;
-        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
-        {
-            received.Write(buffer, 0, n);
-        }
-        return received.ToArray();
-    }
-
     /// <summary>A guest vsock connection the agent accepted and then never answers: the host's end; the guest's is kept in
     /// <paramref name="guestEnds"/> so the test can see what reached it.</summary>
     private static Stream SilentGuest(List<Socket> guestEnds)
     {
-        (StreamSocket near, StreamSocket far) = StreamSocket.CreateUnixPair(nonBlocking: false);
+        (Stream host, Socket guest) = FakeGuestConnection.Open();
         lock (guestEnds)
         {
-            guestEnds.Add(far.ToDotNetSocket());
+            guestEnds.Add(guest);
         }
-        return new NetworkStream(near.ToDotNetSocket(), ownsSocket: true);
+        return host;
     }
 
     /// <summary>The guest end: a socket pair whose far side answers every byte upper-cased until the near side closes.</summary>

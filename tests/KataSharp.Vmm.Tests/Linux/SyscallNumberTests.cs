@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using KataSharp.Linux.Interop;
-using KataSharp.Tests.Shared.Architecture;
 using KataSharp.Vmm.Tests.Support;
 using Xunit;
 
@@ -23,25 +22,7 @@ public sealed partial class SyscallNumberTests
     [Fact]
     public void Every_raw_syscall_in_the_sources_takes_its_number_from_the_table()
     {
-        string root = FolderCycleCheck.RepositoryRoot;
-        var offenders = new List<string>();
-        foreach (string folder in new[] { "vmm", "agent", "runtime" })
-        {
-            foreach (string file in Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories))
-            {
-                string relative = Path.GetRelativePath(root, file);
-                if (relative.Contains("/obj/", StringComparison.Ordinal) || relative.Contains("/bin/", StringComparison.Ordinal))
-                {
-                    continue;
-                }
-                string code = CSharpText.CodeOnly(File.ReadAllText(file));
-                foreach (Match m in RawSyscall().Matches(code))
-                {
-                    int line = code.AsSpan(0, m.Index).Count('\n') + 1;
-                    offenders.Add($"{relative}:{line}: {m.Value.Trim()}");
-                }
-            }
-        }
+        List<string> offenders = SourceScan.Matches(RawSyscall());
         Assert.True(offenders.Count == 0,
             "syscall(2) with a number not from SyscallNumbers (add it there, or import glibc's wrapper):\n" + string.Join('\n', offenders));
     }
