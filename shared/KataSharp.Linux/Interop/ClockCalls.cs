@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>time.h: clock_gettime for the per-thread CPU clock, and the clocks and time structs other calls take,
+/// <summary>time.h and sys/time.h: clock_gettime for the per-thread CPU clock, and the clocks and time structs other calls take,
 /// which Tmds.LibC lacks. C names, so the layout test compares each with the header.</summary>
 internal static unsafe partial class ClockCalls
 {
@@ -14,6 +14,14 @@ internal static unsafe partial class ClockCalls
     {
         public long tv_sec;
         public long tv_nsec;
+    }
+
+    /// <summary>sys/time.h's microsecond time, as SO_RCVTIMEO takes it.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Timeval
+    {
+        public long tv_sec;
+        public long tv_usec;
     }
 
     /// <summary>A timer's first expiry (it_value) and period (it_interval, zero for one shot).</summary>

@@ -53,8 +53,8 @@ internal sealed unsafe class NetlinkSocket : IDisposable
             netlink.SetOption(SOL_NETLINK, NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
             netlink.SetOption(SOL_NETLINK, NETLINK_CAP_ACK, 1, "NETLINK_CAP_ACK");
             long microseconds = (long)netlink.Timeout.TotalMicroseconds;
-            long* timeval = stackalloc long[2] { microseconds / 1_000_000, microseconds % 1_000_000 };
-            Libc.Check(LibC.setsockopt(fd.Value, LibC.SOL_SOCKET, SocketCalls.SO_RCVTIMEO, timeval, (socklen_t)(2 * sizeof(long))), "setsockopt(SO_RCVTIMEO)");
+            var timeval = new ClockCalls.Timeval { tv_sec = microseconds / 1_000_000, tv_usec = microseconds % 1_000_000 };
+            Libc.Check(LibC.setsockopt(fd.Value, LibC.SOL_SOCKET, SocketCalls.SO_RCVTIMEO, &timeval, (socklen_t)sizeof(ClockCalls.Timeval)), "setsockopt(SO_RCVTIMEO)");
             return netlink;
         }
         catch

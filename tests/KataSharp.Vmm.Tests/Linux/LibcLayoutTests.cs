@@ -62,13 +62,14 @@ public sealed class LibcLayoutTests
     [Fact]
     public void Open_how_inotify_event_time_structs_and_the_file_flags_match_the_headers()
     {
-        var c = new CHeaderAssertions("time.h", "sys/timerfd.h", "sys/inotify.h", "sys/file.h", "linux/close_range.h", "linux/openat2.h");
+        var c = new CHeaderAssertions("time.h", "sys/time.h", "sys/timerfd.h", "sys/inotify.h", "sys/file.h", "linux/close_range.h", "linux/openat2.h");
         c.Struct(typeof(Openat2Calls.open_how));
         c.Constants(typeof(Openat2Calls));
         c.Struct(typeof(InotifyCalls.inotify_event));
         c.Constants(typeof(InotifyCalls));
         c.Struct(typeof(ClockCalls.Timespec), cName: "timespec");
         c.Struct(typeof(ClockCalls.Itimerspec), cName: "itimerspec");
+        c.Struct(typeof(ClockCalls.Timeval), cName: "timeval");
         c.Constants(typeof(ClockCalls));
         c.Constants(typeof(TimerFdCalls));
         c.Constants(typeof(FileLockCalls));
