@@ -14,13 +14,14 @@ namespace KataSharp.Vmm.Tests.Linux;
 /// </summary>
 public sealed partial class EintrRetryTests
 {
-    /// <summary>Where EINTR means something else than "call again", and why.</summary>
+    /// <summary>Where EINTR means something else than "call again", and why: paths inside their project (the projects'
+    /// top-level folders may move).</summary>
     private static readonly Dictionary<string, string> Allowed = new(StringComparer.Ordinal)
     {
-        ["vmm/KataSharp.Linux/Errno.cs"] = "the value itself",
-        ["vmm/KataSharp.Linux/Interop/Libc.cs"] = "the one retry decision",
-        ["vmm/KataSharp.Linux/Sockets/StreamSocket.cs"] = "accept4 skips EINTR with the pending-connection errors it lists",
-        ["vmm/KataSharp.Vmm/Kvm/VcpuFd.cs"] = "KVM_RUN's EINTR is the exit a kick asks for, not a call to repeat",
+        ["KataSharp.Linux/Errno.cs"] = "the value itself",
+        ["KataSharp.Linux/Interop/Libc.cs"] = "the one retry decision",
+        ["KataSharp.Linux/Sockets/StreamSocket.cs"] = "accept4 skips EINTR with the pending-connection errors it lists",
+        ["KataSharp.Vmm/Kvm/VcpuFd.cs"] = "KVM_RUN's EINTR is the exit a kick asks for, not a call to repeat",
     };
 
     [Fact]
@@ -46,13 +47,18 @@ public sealed partial class EintrRetryTests
     [Fact]
     public void No_other_code_decides_on_eintr()
     {
-        List<string> offenders = SourceScan.Matches(Eintr(), Allowed.Keys.ToHashSet(StringComparer.Ordinal));
+        List<string> offenders = SourceScan.Matches(Eintr(), skip: IsAllowed);
         Assert.True(offenders.Count == 0, "EINTR handled outside Libc.IsInterrupted/RetryTransfer:\n" + string.Join('\n', offenders));
+        // Each exception still is one: a file that no longer handles EINTR (or moved) leaves the list.
+        List<string> stillThere = SourceScan.Matches(Eintr(), skip: relative => !IsAllowed(relative));
         foreach (string allowed in Allowed.Keys)
         {
-            Assert.True(SourceScan.Contains(allowed, Eintr()), $"{allowed} no longer handles EINTR: drop it from the list");
+            Assert.True(stillThere.Any(m => m.Contains("/" + allowed + ":", StringComparison.Ordinal)),
+                $"{allowed} no longer handles EINTR: drop it from the list");
         }
     }
+
+    private static bool IsAllowed(string relative) => Allowed.Keys.Any(a => relative.EndsWith("/" + a, StringComparison.Ordinal));
 
     [GeneratedRegex(@"\bEINTR\b")]
     private static partial Regex Eintr();
