@@ -16,11 +16,14 @@ namespace KataSharp.Runtime.Network;
 /// them to it (<see cref="LoopbackSteering"/>) — and each connection is carried to the guest through
 /// <c>connectGuest</c> (the agent's port-forwarding vsock port, which connects to 127.0.0.1:PORT in the pod's
 /// guest namespace). Bounded: at most <see cref="MaxConnections"/> at once (more are reset), fixed buffers, and a
-/// guest that does not answer within <see cref="GuestConnectTimeout"/> gets the connection reset.
+/// guest that does not answer within the guest connect timeout (<see cref="GuestConnectTimeout"/> unless the caller
+/// gives one) gets the connection reset.
 /// </summary>
 public sealed class PodPortForwarding : IDisposable
 {
     public const int MaxConnections = 32;
+
+    /// <summary>The default bound on connecting to the guest, its handshake answer included.</summary>
     public static readonly TimeSpan GuestConnectTimeout = TimeSpan.FromSeconds(10);
     private const int BufferBytes = 32 << 10;
 
@@ -32,16 +35,20 @@ public sealed class PodPortForwarding : IDisposable
     private readonly LoopbackSteering _steering;
     private readonly Func<ushort, CancellationToken, Task<Stream?>> _connectGuest;
     private readonly RuntimeLog _log;
+    private readonly TimeSpan _guestConnectTimeout;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
     private int _active;
 
-    private PodPortForwarding(Socket listener, LoopbackSteering steering, Func<ushort, CancellationToken, Task<Stream?>> connectGuest, RuntimeLog log)
+    private PodPortForwarding(
+        Socket listener, LoopbackSteering steering, Func<ushort, CancellationToken, Task<Stream?>> connectGuest, RuntimeLog log,
+        TimeSpan guestConnectTimeout)
     {
         _listener = listener;
         _steering = steering;
         _connectGuest = connectGuest;
         _log = log;
+        _guestConnectTimeout = guestConnectTimeout;
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
@@ -50,13 +57,17 @@ public sealed class PodPortForwarding : IDisposable
 
     /// <summary>
     /// Starts forwarding for the network namespace at <paramref name="namespacePath"/>. <paramref name="connectGuest"/>
-    /// opens a stream to 127.0.0.1:PORT in the guest, or returns null when the guest refused. Throws a
+    /// opens a stream to 127.0.0.1:PORT in the guest, or returns null when the guest refused; its token is cancelled
+    /// after <paramref name="guestConnectTimeout"/> (default <see cref="GuestConnectTimeout"/>). Throws a
     /// <see cref="LinuxException"/> when the kernel cannot steer (no sk_lookup: Linux before 5.9, or no CAP_BPF), a
     /// <see cref="SocketException"/> when the namespace's loopback is down (CNI's loopback plugin brings it up; without it
     /// containerd's dial could not work either).
     /// </summary>
-    public static PodPortForwarding Start(string namespacePath, Func<ushort, CancellationToken, Task<Stream?>> connectGuest, RuntimeLog log)
+    public static PodPortForwarding Start(
+        string namespacePath, Func<ushort, CancellationToken, Task<Stream?>> connectGuest, RuntimeLog log, TimeSpan? guestConnectTimeout = null)
     {
+        TimeSpan timeout = guestConnectTimeout ?? GuestConnectTimeout;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(guestConnectTimeout));
         using NetworkNamespace target = NetworkNamespace.Open(namespacePath);
         // The listener must belong to the pod's namespace (sk_lookup assigns only sockets of the connection's own).
         Socket listener;
@@ -81,7 +92,7 @@ public sealed class PodPortForwarding : IDisposable
         try
         {
             LoopbackSteering steering = LoopbackSteering.Attach(target, (int)listener.Handle);
-            return new PodPortForwarding(listener, steering, connectGuest, log);
+            return new PodPortForwarding(listener, steering, connectGuest, log, timeout);
         }
         catch
         {
@@ -123,7 +134,7 @@ public sealed class PodPortForwarding : IDisposable
             Stream? guest;
             using (var connect = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
             {
-                connect.CancelAfter(GuestConnectTimeout);
+                connect.CancelAfter(_guestConnectTimeout);
                 try
                 {
                     guest = await _connectGuest(port, connect.Token);

@@ -13,7 +13,6 @@ namespace KataSharp.Linux.Bpf;
 /// </summary>
 public sealed class LoopbackSteering : IDisposable
 {
-    private const int IPPROTO_TCP = 6;
     private const int Loopback4 = 0x0100007f; // 127.0.0.1 in network byte order, read as a little-endian u32
     private const int SkPass = 1;
 
@@ -62,7 +61,7 @@ public sealed class LoopbackSteering : IDisposable
         [
             /* 0 */ MoveRegister(R6, R1),
             /* 1 */ LoadWord(R2, R6, BpfCalls.SkLookupProtocolOffset),
-            /* 2 */ JumpIfNotEqual(R2, IPPROTO_TCP, 16),
+            /* 2 */ JumpIfNotEqual(R2, SocketCalls.IPPROTO_TCP, 16),
             /* 3 */ LoadWord(R2, R6, BpfCalls.SkLookupLocalIp4Offset),
             /* 4 */ JumpIfNotEqual(R2, Loopback4, 14),
             /* 5 */ StoreWordImmediate(R10, -4, 0),

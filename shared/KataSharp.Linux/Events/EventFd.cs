@@ -21,17 +21,9 @@ public sealed unsafe class EventFd : IDisposable
     public void Signal(ulong value = 1)
     {
         ulong v = value;
-        while (write(Descriptor.Value, &v, sizeof(ulong)) < 0)
+        // EAGAIN (-1) means the counter is saturated: the reader is already due to wake up.
+        while (Libc.RetryTransfer(write(Descriptor.Value, &v, sizeof(ulong)), "write(eventfd)", out _))
         {
-            int errno = Libc.LastErrno;
-            if (errno == (int)Errno.EAGAIN)
-            {
-                return; // counter saturated: the reader is already due to wake up
-            }
-            if (errno != (int)Errno.EINTR)
-            {
-                throw new LinuxException("write(eventfd)", errno);
-            }
         }
     }
 
@@ -39,19 +31,11 @@ public sealed unsafe class EventFd : IDisposable
     public ulong Drain()
     {
         ulong v = 0;
-        while (read(Descriptor.Value, &v, sizeof(ulong)) < 0)
+        int transferred;
+        while (Libc.RetryTransfer(read(Descriptor.Value, &v, sizeof(ulong)), "read(eventfd)", out transferred))
         {
-            int errno = Libc.LastErrno;
-            if (errno == (int)Errno.EAGAIN)
-            {
-                return 0;
-            }
-            if (errno != (int)Errno.EINTR)
-            {
-                throw new LinuxException("read(eventfd)", errno);
-            }
         }
-        return v;
+        return transferred < 0 ? 0 : v;
     }
 
     public void Dispose() => Descriptor.Dispose();

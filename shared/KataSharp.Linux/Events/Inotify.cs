@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
@@ -14,10 +14,10 @@ namespace KataSharp.Linux.Events;
 public sealed unsafe class Inotify : IDisposable
 {
     /// <summary>IN_MODIFY: the file was written (for cgroup files: a counter or state changed).</summary>
-    public const uint Modify = 0x2;
+    public const uint Modify = IN_MODIFY;
 
     /// <summary>IN_IGNORED: the watch is gone (file removed, e.g. its cgroup was deleted).</summary>
-    public const uint Ignored = 0x8000;
+    public const uint Ignored = IN_IGNORED;
 
     private Inotify(FileDescriptor fd) => Descriptor = fd;
 
@@ -55,16 +55,14 @@ public sealed unsafe class Inotify : IDisposable
             {
                 return events;
             }
-            // struct inotify_event: int wd, u32 mask, u32 cookie, u32 len, char name[len]
-            for (int offset = 0; offset + 16 <= n;)
+            int headerSize = sizeof(inotify_event);
+            for (int offset = 0; offset + headerSize <= n;)
             {
-                int wd = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(offset));
-                uint mask = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(offset + 4));
-                int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(offset + 12));
-                ReadOnlySpan<byte> name = buffer.AsSpan(offset + 16, len);
+                inotify_event header = MemoryMarshal.Read<inotify_event>(buffer.AsSpan(offset));
+                ReadOnlySpan<byte> name = buffer.AsSpan(offset + headerSize, (int)header.len);
                 int end = name.IndexOf((byte)0);
-                events.Add(new InotifyEvent(wd, mask, Encoding.UTF8.GetString(end < 0 ? name : name[..end])));
-                offset += 16 + len;
+                events.Add(new InotifyEvent(header.wd, header.mask, Encoding.UTF8.GetString(end < 0 ? name : name[..end])));
+                offset += headerSize + (int)header.len;
             }
         }
     }

@@ -1,6 +1,7 @@
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
 using Tmds.Linux;
+using static KataSharp.Linux.Interop.TimerFdCalls;
 using static Tmds.Linux.LibC;
 
 namespace KataSharp.Linux.Events;
@@ -11,18 +12,13 @@ namespace KataSharp.Linux.Events;
 /// </summary>
 public sealed unsafe class TimerFd : IDisposable
 {
-    // Tmds.LibC 0.5.0 has no timerfd bindings; x86-64 syscall numbers from asm/unistd_64.h.
-    private const int SysTimerfdCreate = 283;
-    private const int SysTimerfdSettime = 286;
-    private const int ClockMonotonic = 1;
-
     private TimerFd(FileDescriptor fd) => Descriptor = fd;
 
     public FileDescriptor Descriptor { get; }
 
     public static TimerFd Create()
     {
-        int fd = (int)syscall(SysTimerfdCreate, ClockMonotonic, O_CLOEXEC | O_NONBLOCK);
+        int fd = timerfd_create(ClockCalls.CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         if (fd < 0)
         {
             throw new LinuxException("timerfd_create", Libc.LastErrno);
@@ -34,10 +30,8 @@ public sealed unsafe class TimerFd : IDisposable
     /// (<see cref="TimeSpan.Zero"/> = once). A zero delay disarms it.</summary>
     public void Set(TimeSpan delay, TimeSpan interval)
     {
-        long* spec = stackalloc long[4];
-        ToTimespec(interval, spec);
-        ToTimespec(delay, spec + 2);
-        if ((int)syscall(SysTimerfdSettime, Descriptor.Value, 0, (void*)spec, (void*)null) < 0)
+        ClockCalls.Itimerspec spec = new() { it_interval = ToTimespec(interval), it_value = ToTimespec(delay) };
+        if (timerfd_settime(Descriptor.Value, 0, &spec, null) < 0)
         {
             throw new LinuxException("timerfd_settime", Libc.LastErrno);
         }
@@ -47,27 +41,18 @@ public sealed unsafe class TimerFd : IDisposable
     public ulong Drain()
     {
         ulong expirations = 0;
-        while (read(Descriptor.Value, &expirations, sizeof(ulong)) < 0)
+        int transferred;
+        while (Libc.RetryTransfer(read(Descriptor.Value, &expirations, sizeof(ulong)), "read(timerfd)", out transferred))
         {
-            int errno = Libc.LastErrno;
-            if (errno == (int)Errno.EAGAIN)
-            {
-                return 0;
-            }
-            if (errno != (int)Errno.EINTR)
-            {
-                throw new LinuxException("read(timerfd)", errno);
-            }
         }
-        return expirations;
+        return transferred < 0 ? 0 : expirations;
     }
 
     public void Dispose() => Descriptor.Dispose();
 
-    private static void ToTimespec(TimeSpan value, long* timespec)
+    private static ClockCalls.Timespec ToTimespec(TimeSpan value)
     {
         long ticks = Math.Max(0, value.Ticks);
-        timespec[0] = ticks / TimeSpan.TicksPerSecond;
-        timespec[1] = ticks % TimeSpan.TicksPerSecond * 100;
+        return new() { tv_sec = ticks / TimeSpan.TicksPerSecond, tv_nsec = ticks % TimeSpan.TicksPerSecond * 100 };
     }
 }

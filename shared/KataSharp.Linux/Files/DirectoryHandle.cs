@@ -12,9 +12,6 @@ namespace KataSharp.Linux.Files;
 /// </summary>
 public sealed unsafe class DirectoryHandle : IDisposable
 {
-    private const int AT_REMOVEDIR = 0x200;
-    private const uint KindMask = 0xf000, DirectoryKind = 0x4000, RegularKind = 0x8000, SymlinkKind = 0xa000;
-
     private readonly FileDescriptor _fd;
 
     private DirectoryHandle(FileDescriptor fd, string path)
@@ -65,11 +62,11 @@ public sealed unsafe class DirectoryHandle : IDisposable
             Tmds.Linux.stat st;
             Libc.Check(fstat(fd.Value, &st), $"fstat({Path}/{name})");
             size = (long)st.st_size;
-            return ((uint)st.st_mode & KindMask) switch
+            return ((uint)st.st_mode & StatCalls.S_IFMT) switch
             {
-                DirectoryKind => DirectoryEntryKind.Directory,
-                RegularKind => DirectoryEntryKind.File,
-                SymlinkKind => DirectoryEntryKind.Symlink,
+                StatCalls.S_IFDIR => DirectoryEntryKind.Directory,
+                StatCalls.S_IFREG => DirectoryEntryKind.File,
+                StatCalls.S_IFLNK => DirectoryEntryKind.Symlink,
                 _ => DirectoryEntryKind.Other,
             };
         }
@@ -134,7 +131,7 @@ public sealed unsafe class DirectoryHandle : IDisposable
         byte[] cname = Component(name);
         fixed (byte* p = cname)
         {
-            if (unlinkat(_fd.Value, p, kind == DirectoryEntryKind.Directory ? AT_REMOVEDIR : 0) < 0)
+            if (unlinkat(_fd.Value, p, kind == DirectoryEntryKind.Directory ? FcntlCalls.AT_REMOVEDIR : 0) < 0)
             {
                 int errno = Libc.LastErrno;
                 if (errno == (int)Errno.ENOENT)

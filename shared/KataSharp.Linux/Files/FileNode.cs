@@ -40,14 +40,14 @@ public readonly record struct FileNode(FileKind Kind, uint DeviceMajor, uint Dev
     /// <summary>From st_mode and st_rdev (the encoding of glibc's gnu_dev_major/gnu_dev_minor).</summary>
     public static FileNode From(uint mode, ulong rdev)
     {
-        FileKind kind = (mode & 0xf000) switch
+        FileKind kind = (mode & StatCalls.S_IFMT) switch
         {
-            0x8000 => FileKind.Regular,
-            0x4000 => FileKind.Directory,
-            0xa000 => FileKind.Symlink,
-            0x6000 => FileKind.BlockDevice,
-            0x2000 => FileKind.CharacterDevice,
-            0x1000 => FileKind.Fifo,
+            StatCalls.S_IFREG => FileKind.Regular,
+            StatCalls.S_IFDIR => FileKind.Directory,
+            StatCalls.S_IFLNK => FileKind.Symlink,
+            StatCalls.S_IFBLK => FileKind.BlockDevice,
+            StatCalls.S_IFCHR => FileKind.CharacterDevice,
+            StatCalls.S_IFIFO => FileKind.Fifo,
             _ => FileKind.Socket,
         };
         bool device = kind is FileKind.BlockDevice or FileKind.CharacterDevice;

@@ -8,11 +8,10 @@ public static unsafe class Ownership
 {
     public static void Change(string path, uint uid, uint gid)
     {
-        const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
         byte[] cpath = Libc.NullTerminated(path);
         fixed (byte* p = cpath)
         {
-            Libc.Check(fchownat(AT_FDCWD, p, uid, gid, AT_SYMLINK_NOFOLLOW), $"fchownat({path}, {uid}, {gid})");
+            Libc.Check(fchownat(FcntlCalls.AT_FDCWD, p, uid, gid, FcntlCalls.AT_SYMLINK_NOFOLLOW), $"fchownat({path}, {uid}, {gid})");
         }
     }
 }

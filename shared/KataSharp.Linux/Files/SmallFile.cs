@@ -13,9 +13,6 @@ namespace KataSharp.Linux.Files;
 /// </summary>
 public static unsafe class SmallFile
 {
-    private const int SysOpenat2 = 437;
-    private const ulong ResolveNoMagicLinks = 0x02, ResolveNoSymlinks = 0x04, ResolveBeneath = 0x08, ResolveInRoot = 0x10;
-
     /// <summary>Reads <paramref name="path"/>. Unless <paramref name="followSymlink"/>, its last component must not be
     /// a symlink (O_NOFOLLOW: ELOOP): whoever can write the directory cannot swap the file for a link to one of ours.
     /// Either way only the regular file at the end is read.</summary>
@@ -38,25 +35,25 @@ public static unsafe class SmallFile
     /// <summary>Reads <paramref name="relative"/> resolved inside <paramref name="root"/> as if it were "/"
     /// (openat2 RESOLVE_IN_ROOT): no symlink or ".." in the tree can lead out of it.</summary>
     public static byte[] ReadInRoot(string root, string relative, int maxBytes) =>
-        ReadResolved(root, relative, maxBytes, ResolveInRoot | ResolveNoMagicLinks);
+        ReadResolved(root, relative, maxBytes, Openat2Calls.RESOLVE_IN_ROOT | Openat2Calls.RESOLVE_NO_MAGICLINKS);
 
     /// <summary>Reads <paramref name="relative"/> below <paramref name="root"/> without following any symlink on the way or at
     /// the end (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS: ELOOP), nor a "..": only a regular file that is really in the tree.</summary>
     public static byte[] ReadBeneath(string root, string relative, int maxBytes) =>
-        ReadResolved(root, relative, maxBytes, ResolveBeneath | ResolveNoSymlinks | ResolveNoMagicLinks);
+        ReadResolved(root, relative, maxBytes, Openat2Calls.RESOLVE_BENEATH | Openat2Calls.RESOLVE_NO_SYMLINKS | Openat2Calls.RESOLVE_NO_MAGICLINKS);
 
     private static byte[] ReadResolved(string root, string relative, int maxBytes, ulong resolve)
     {
         using FileDescriptor rootFd = FileDescriptor.Open(root, O_PATH | O_DIRECTORY);
         byte[] cpath = Libc.NullTerminated(relative);
-        var how = new OpenHow { Flags = (ulong)(O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), Resolve = resolve };
+        var how = new Openat2Calls.open_how { flags = (ulong)(O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), resolve = resolve };
         int fd;
         string call = $"openat2({root}, {relative})";
         fixed (byte* p = cpath)
         {
             do
             {
-                fd = (int)(long)syscall(SysOpenat2, rootFd.Value, p, &how, sizeof(OpenHow));
+                fd = (int)(long)syscall(SyscallNumbers.SYS_openat2, rootFd.Value, p, &how, sizeof(Openat2Calls.open_how));
             }
             while (fd < 0 && Libc.IsInterrupted(call));
         }

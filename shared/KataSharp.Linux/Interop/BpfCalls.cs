@@ -10,8 +10,6 @@ namespace KataSharp.Linux.Interop;
 /// </summary>
 internal static unsafe class BpfCalls
 {
-    public const int __NR_bpf = 321;
-
     public const int BPF_MAP_CREATE = 0;
     public const int BPF_MAP_UPDATE_ELEM = 2;
     public const int BPF_PROG_LOAD = 5;
@@ -48,5 +46,5 @@ internal static unsafe class BpfCalls
     public const int SkLookupProtocolOffset = 12, SkLookupLocalIp4Offset = 40;
 
     /// <summary>bpf(cmd, attr, size): the new fd or 0, or -1 with errno.</summary>
-    public static int Call(int command, byte* attr) => (int)(long)(ssize_t)syscall(__NR_bpf, command, attr, AttrSize);
+    public static int Call(int command, byte* attr) => (int)(long)(ssize_t)syscall(SyscallNumbers.SYS_bpf, command, attr, AttrSize);
 }

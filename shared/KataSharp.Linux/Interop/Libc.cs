@@ -32,7 +32,7 @@ internal static unsafe class Libc
 
     /// <summary>
     /// For retry loops after a call returned -1: true when errno is EINTR (retry),
-    /// otherwise throws the failure.
+    /// otherwise throws the failure. The one place that decides a call is retried on EINTR.
     /// </summary>
     public static bool IsInterrupted(string call)
     {
@@ -56,18 +56,13 @@ internal static unsafe class Libc
             transferred = (int)rc;
             return false;
         }
-        int errno = LastErrno;
-        if (errno == (int)Errno.EINTR)
-        {
-            transferred = 0;
-            return true;
-        }
-        if (errno == (int)Errno.EAGAIN)
+        if (LastErrno == (int)Errno.EAGAIN)
         {
             transferred = -1;
             return false;
         }
-        throw new LinuxException(call, errno);
+        transferred = 0;
+        return IsInterrupted(call);
     }
 
     /// <summary>A NUL-terminated UTF-8 copy of a path for calls that take <c>const char*</c>.</summary>

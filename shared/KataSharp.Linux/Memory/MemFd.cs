@@ -7,18 +7,13 @@ namespace KataSharp.Linux.Memory;
 /// <summary>Anonymous shared memory (memfd_create): the backing of guest RAM, and sealed copies of executables.</summary>
 public static unsafe class MemFd
 {
-    private const uint MfdCloexec = 0x0001;
-    private const uint MfdAllowSealing = 0x0002;
-    /// <summary>Linux 6.3+: say the memfd may be executed (without it, vm.memfd_noexec=1 would make it noexec).</summary>
-    private const uint MfdExec = 0x0010;
-
     public static FileDescriptor Create(string name, ulong size)
     {
         byte[] cname = Libc.NullTerminated(name);
         int fd;
         fixed (byte* p = cname)
         {
-            fd = Libc.Check(memfd_create(p, MfdCloexec), $"memfd_create({name})");
+            fd = Libc.Check(memfd_create(p, MemFdCalls.MFD_CLOEXEC), $"memfd_create({name})");
         }
         var descriptor = new FileDescriptor(fd);
         if (ftruncate(fd, (long)size) < 0)
@@ -41,10 +36,10 @@ public static unsafe class MemFd
         int fd;
         fixed (byte* p = cname)
         {
-            fd = memfd_create(p, MfdCloexec | MfdAllowSealing | MfdExec);
+            fd = memfd_create(p, MemFdCalls.MFD_CLOEXEC | MemFdCalls.MFD_ALLOW_SEALING | MemFdCalls.MFD_EXEC);
             if (fd < 0 && Libc.LastErrno == (int)Errno.EINVAL)
             {
-                fd = memfd_create(p, MfdCloexec | MfdAllowSealing); // a kernel before 6.3: no MFD_EXEC, memfds are executable
+                fd = memfd_create(p, MemFdCalls.MFD_CLOEXEC | MemFdCalls.MFD_ALLOW_SEALING); // a kernel before 6.3: no MFD_EXEC, memfds are executable
             }
             Libc.Check(fd, $"memfd_create({name})");
         }

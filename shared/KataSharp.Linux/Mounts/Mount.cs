@@ -7,8 +7,6 @@ namespace KataSharp.Linux.Mounts;
 /// <summary>mount(2) and umount2(2) in the caller's mount namespace.</summary>
 public static unsafe class Mount
 {
-    private const int MNT_DETACH = 2;
-
     public static void Attach(string source, string target, string? fstype, MountFlags flags, string? data = null)
     {
         byte[] csource = Libc.NullTerminated(source);
@@ -31,7 +29,7 @@ public static unsafe class Mount
         byte[] ctarget = Libc.NullTerminated(target);
         fixed (byte* t = ctarget)
         {
-            if (umount2(t, detach ? MNT_DETACH : 0) == 0)
+            if (umount2(t, detach ? MountCalls.MNT_DETACH : 0) == 0)
             {
                 return true;
             }

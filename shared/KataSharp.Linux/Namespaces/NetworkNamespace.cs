@@ -13,12 +13,6 @@ namespace KataSharp.Linux.Namespaces;
 /// </summary>
 public sealed unsafe class NetworkNamespace : IDisposable
 {
-    private const int CLONE_NEWNET = 0x40000000;
-    private const uint NsIoctlType = 0xb7;
-
-    /// <summary>NS_GET_NSTYPE (linux/nsfs.h): the CLONE_NEW* type of a namespace file.</summary>
-    private static readonly uint NS_GET_NSTYPE = IoctlNumber.Io(NsIoctlType, 0x3);
-
     private NetworkNamespace(FileDescriptor descriptor, string path)
     {
         Descriptor = descriptor;
@@ -36,12 +30,12 @@ public sealed unsafe class NetworkNamespace : IDisposable
         var descriptor = FileDescriptor.Open(path, O_RDONLY);
         try
         {
-            int type = Ioctl.TryInvoke(descriptor, NS_GET_NSTYPE, 0);
+            int type = Ioctl.TryInvoke(descriptor, NamespaceCalls.NS_GET_NSTYPE, 0);
             if (type < 0)
             {
                 throw new LinuxException($"ioctl(NS_GET_NSTYPE) on {path}", -type, "the path is not a namespace file (expected a network namespace such as /var/run/netns/NAME)");
             }
-            if (type != CLONE_NEWNET)
+            if (type != NamespaceCalls.CLONE_NEWNET)
             {
                 throw new LinuxException($"ioctl(NS_GET_NSTYPE) on {path}", (int)Errno.EINVAL, $"the path is a namespace of type 0x{type:x}, not a network namespace");
             }
@@ -62,7 +56,7 @@ public sealed unsafe class NetworkNamespace : IDisposable
     {
         FileDescriptor descriptor = NetworkNamespaceThread.RunOnFreshThread(() =>
         {
-            Libc.Check(unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)");
+            Libc.Check(unshare(NamespaceCalls.CLONE_NEWNET), "unshare(CLONE_NEWNET)");
             return FileDescriptor.Open("/proc/thread-self/ns/net", O_RDONLY);
         });
         return new NetworkNamespace(descriptor, $"/proc/{Environment.ProcessId}/fd/{descriptor.Value}");
@@ -82,7 +76,7 @@ public sealed unsafe class NetworkNamespace : IDisposable
     public static NetworkNamespace OpenCurrent() => Open("/proc/thread-self/ns/net");
 
     /// <summary>Moves the calling thread (only it) into this namespace.</summary>
-    public void Enter() => Libc.Check(setns(Descriptor.Value, CLONE_NEWNET), $"setns({Path}, CLONE_NEWNET)");
+    public void Enter() => Libc.Check(setns(Descriptor.Value, NamespaceCalls.CLONE_NEWNET), $"setns({Path}, CLONE_NEWNET)");
 
     /// <summary>Whether two open namespace files name the same namespace (same nsfs inode).</summary>
     public bool IsSameAs(NetworkNamespace other) => Identity() == other.Identity();
@@ -104,7 +98,7 @@ public sealed unsafe class NetworkNamespace : IDisposable
         // unshare(CLONE_NEWNET) moves the calling thread; do it on a thread that ends right after.
         NetworkNamespaceThread.RunOnFreshThread(() =>
         {
-            Libc.Check(unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)");
+            Libc.Check(unshare(NamespaceCalls.CLONE_NEWNET), "unshare(CLONE_NEWNET)");
             using (FileDescriptor.Open(path, O_RDONLY | O_CREAT | O_EXCL, 0b110_100_100))
             {
             }

@@ -27,7 +27,6 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     public const int MaxDumpMessages = 100_000;
 
     private const int DumpAttempts = 3;
-    private const int SO_RCVTIMEO = 20;
 
     private readonly FileDescriptor _fd;
     private readonly byte[] _receive = new byte[ReceiveBufferSize];
@@ -54,8 +53,8 @@ internal sealed unsafe class NetlinkSocket : IDisposable
             netlink.SetOption(SOL_NETLINK, NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
             netlink.SetOption(SOL_NETLINK, NETLINK_CAP_ACK, 1, "NETLINK_CAP_ACK");
             long microseconds = (long)netlink.Timeout.TotalMicroseconds;
-            long* timeval = stackalloc long[2] { microseconds / 1_000_000, microseconds % 1_000_000 };
-            Libc.Check(LibC.setsockopt(fd.Value, LibC.SOL_SOCKET, SO_RCVTIMEO, timeval, (socklen_t)(2 * sizeof(long))), "setsockopt(SO_RCVTIMEO)");
+            var timeval = new ClockCalls.Timeval { tv_sec = microseconds / 1_000_000, tv_usec = microseconds % 1_000_000 };
+            Libc.Check(LibC.setsockopt(fd.Value, LibC.SOL_SOCKET, SocketCalls.SO_RCVTIMEO, &timeval, (socklen_t)sizeof(ClockCalls.Timeval)), "setsockopt(SO_RCVTIMEO)");
             return netlink;
         }
         catch
@@ -229,18 +228,13 @@ internal sealed unsafe class NetlinkSocket : IDisposable
                 socklen_t fromLength = (socklen_t)sizeof(sockaddr_nl);
                 // MSG_TRUNC makes recvfrom return the datagram's real length, so a truncation is seen.
                 long rc = LibC.recvfrom(_fd.Value, p, (size_t)(ulong)_receive.Length, LibC.MSG_TRUNC, (sockaddr*)&from, &fromLength);
-                if (rc < 0)
+                if (Libc.RetryTransfer(rc, $"netlink {operation}: recvfrom", out _))
                 {
-                    int errno = Libc.LastErrno;
-                    if (errno == (int)Errno.EINTR)
-                    {
-                        continue;
-                    }
-                    if (errno == (int)Errno.EAGAIN)
-                    {
-                        throw new LinuxException($"netlink {operation}", (int)Errno.ETIMEDOUT, $"no reply within {Timeout.TotalSeconds:0.#} s");
-                    }
-                    throw new LinuxException($"netlink {operation}: recvfrom", errno);
+                    continue;
+                }
+                if (rc < 0) // EAGAIN: SO_RCVTIMEO ran out
+                {
+                    throw new LinuxException($"netlink {operation}", (int)Errno.ETIMEDOUT, $"no reply within {Timeout.TotalSeconds:0.#} s");
                 }
                 if (rc > _receive.Length)
                 {

@@ -14,10 +14,9 @@ public static unsafe class DescriptorPassing
     {
         byte data = 0;
         IoVec iov = new() { iov_base = &data, iov_len = 1 };
-        // CMSG_SPACE(sizeof(int)) = 16-byte header + 4, aligned to 8.
-        byte* control = stackalloc byte[24];
-        new Span<byte>(control, 24).Clear();
-        MsgHdr msg = new() { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = 24 };
+        byte* control = stackalloc byte[OneDescriptorControlSpace];
+        new Span<byte>(control, OneDescriptorControlSpace).Clear();
+        MsgHdr msg = new() { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = OneDescriptorControlSpace };
         nint n;
         while ((n = recvmsg(socket.Descriptor.Value, &msg, MSG_CMSG_CLOEXEC)) < 0)
         {
@@ -28,10 +27,10 @@ public static unsafe class DescriptorPassing
             return null;
         }
         CmsgHdr* header = (CmsgHdr*)control;
-        if (msg.msg_controllen < (nuint)sizeof(CmsgHdr) || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS)
+        if (msg.msg_controllen < ControlDataOffset + sizeof(int) || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS)
         {
             throw new LinuxException("recvmsg(SCM_RIGHTS)", (int)Errno.EINVAL, "the message carried no descriptor");
         }
-        return new FileDescriptor(*(int*)(control + sizeof(CmsgHdr)));
+        return new FileDescriptor(*(int*)(control + ControlDataOffset));
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
+using static KataSharp.Linux.Interop.FcntlCalls;
 using static KataSharp.Linux.Interop.TerminalCalls;
 
 namespace KataSharp.Linux.Terminals;
@@ -28,7 +29,6 @@ public sealed unsafe class PseudoTerminal : IDisposable
     /// <summary>Opens a new pair from /dev/ptmx; both ends close-on-exec, the master non-blocking.</summary>
     public static PseudoTerminal Open()
     {
-        const int O_RDWR = 0x2, O_NOCTTY = 0x100, O_CLOEXEC = 0x80000, O_NONBLOCK = 0x800;
         var master = new FileDescriptor(Libc.Check(posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK), "posix_openpt"));
         try
         {

@@ -7,9 +7,6 @@ namespace KataSharp.Linux.Threading;
 /// <summary>Per-thread kernel facts and signals aimed at one thread (used to kick vCPUs out of KVM_RUN).</summary>
 public static unsafe class LinuxThread
 {
-    private const int SysGettid = 186;
-    private const int SysTgkill = 234;
-
     /// <summary>CPU time the calling thread has used (CLOCK_THREAD_CPUTIME_ID): unlike wall time it does not grow
     /// while the thread waits for a core, so it measures work even on a loaded machine.</summary>
     public static TimeSpan CpuTime
@@ -18,18 +15,17 @@ public static unsafe class LinuxThread
         {
             ClockCalls.Timespec now;
             Libc.Check(ClockCalls.clock_gettime(ClockCalls.CLOCK_THREAD_CPUTIME_ID, &now), "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-            return TimeSpan.FromTicks(now.Seconds * TimeSpan.TicksPerSecond + now.Nanoseconds / 100);
+            return TimeSpan.FromTicks(now.tv_sec * TimeSpan.TicksPerSecond + now.tv_nsec / 100);
         }
     }
 
     /// <summary>The calling thread's kernel thread id.</summary>
-    public static int CurrentId => (int)(long)(ssize_t)syscall(SysGettid);
+    public static int CurrentId => ThreadCalls.gettid();
 
     /// <summary>Sends <paramref name="signal"/> to thread <paramref name="tid"/> of this process.</summary>
     public static void Signal(int tid, int signal)
     {
-        long rc = (long)(ssize_t)syscall(SysTgkill, (int)getpid(), tid, signal);
-        if (rc < 0)
+        if (ThreadCalls.tgkill((int)getpid(), tid, signal) < 0)
         {
             throw new LinuxException($"tgkill({tid}, {signal})", Libc.LastErrno);
         }

@@ -1,9 +1,12 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using KataSharp.Linux.Sockets;
 using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Network;
+using KataSharp.Runtime.Tests.Fakes;
+using KataSharp.Shim.Backend.Agent;
 using KataSharp.Tests.Shared.Network;
 using Xunit;
 
@@ -50,6 +53,35 @@ public sealed class PodPortForwardingTests
         using Socket client = Dial(pod, IPAddress.Loopback, 9999);
         var e = await Assert.ThrowsAsync<SocketException>(async () => await ReceiveText(client, 1));
         Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task A_guest_that_accepts_and_never_answers_the_handshake_is_given_up_within_the_timeout_leaving_nothing_behind()
+    {
+        using ScratchNamespace pod = PodWithLoopbackUp();
+        var guestEnds = new List<Socket>();
+        TimeSpan timeout = TimeSpan.FromMilliseconds(300);
+        using PodPortForwarding forwarding = PodPortForwarding.Start(
+            pod.Path, (port, ct) => GuestPortForward.ConnectAsync((_, _) => Task.FromResult(SilentGuest(guestEnds)), port, ct),
+            RuntimeLog.Null, guestConnectTimeout: timeout);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            using Socket client = Dial(pod, IPAddress.Loopback, 8080);
+            var e = await Assert.ThrowsAsync<SocketException>(async () => await ReceiveText(client, 1));
+            Assert.Equal(SocketError.ConnectionReset, e.SocketErrorCode);
+            // Well before the 10 s default: the injected bound is the one that ended the wait.
+            Assert.True(clock.Elapsed < PodPortForwarding.GuestConnectTimeout, $"the reset came after {clock.Elapsed}");
+
+            // The host closed its end of the guest connection (no descriptor left): the guest read the request, then end of stream.
+            Socket guest = Assert.Single(guestEnds);
+            Assert.Equal(2, (await FakeGuestConnection.ReceiveUntilEndAsync(guest, Patience)).Length);
+            await Eventually.TrueAsync(() => forwarding.Active == 0, "the connection slot freed", Patience);
+        }
+        finally
+        {
+            guestEnds.ForEach(s => s.Dispose());
+        }
     }
 
     [Fact]
@@ -116,6 +148,18 @@ public sealed class PodPortForwardingTests
             got += n;
         }
         return Encoding.ASCII.GetString(buffer, 0, got);
+    }
+
+    /// <summary>A guest vsock connection the agent accepted and then never answers: the host's end; the guest's is kept in
+    /// <paramref name="guestEnds"/> so the test can see what reached it.</summary>
+    private static Stream SilentGuest(List<Socket> guestEnds)
+    {
+        (Stream host, Socket guest) = FakeGuestConnection.Open();
+        lock (guestEnds)
+        {
+            guestEnds.Add(guest);
+        }
+        return host;
     }
 
     /// <summary>The guest end: a socket pair whose far side answers every byte upper-cased until the near side closes.</summary>

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace KataSharp.Vmm.Tests.Linux;
 
-/// <summary>The per-thread CPU clock the fuzz benchmark times its steps with.</summary>
+/// <summary>The per-thread CPU clock the fuzz benchmark times its steps with, and the thread id and signal a vCPU kick uses.</summary>
 public sealed class LinuxThreadTests
 {
     [Fact]
@@ -24,5 +24,26 @@ public sealed class LinuxThreadTests
         Thread.Sleep(200); // the point of the test: sleeping must not count as CPU time
         TimeSpan slept = LinuxThread.CpuTime - beforeSleep;
         Assert.True(slept < TimeSpan.FromMilliseconds(50), $"sleeping 200 ms cost {slept.TotalMilliseconds} ms of CPU");
+    }
+
+    [Fact]
+    public void A_signal_sent_to_the_current_thread_id_is_pending_on_that_thread()
+    {
+        int? kernelId = null;
+        string? threadSelf = null;
+        bool delivered = false;
+        // A thread of its own: blocking the signal changes the thread's mask for good.
+        var thread = new Thread(() =>
+        {
+            kernelId = LinuxThread.CurrentId;
+            threadSelf = new FileInfo("/proc/thread-self").LinkTarget; // "PID/task/TID" of the calling thread
+            LinuxThread.BlockSignal(SignalNumber.SIGUSR2);
+            LinuxThread.Signal(LinuxThread.CurrentId, SignalNumber.SIGUSR2);
+            delivered = LinuxThread.TryConsumePendingSignal(SignalNumber.SIGUSR2);
+        });
+        thread.Start();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(30)), "the signalling thread did not finish");
+        Assert.True(delivered, "SIGUSR2 sent with tgkill to gettid() was not pending on the thread");
+        Assert.Equal($"{Environment.ProcessId}/task/{kernelId}", threadSelf);
     }
 }

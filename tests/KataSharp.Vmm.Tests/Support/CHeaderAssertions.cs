@@ -22,15 +22,12 @@ internal sealed class CHeaderAssertions(params string[] headers)
         _assertions.AppendLine($"_Static_assert({condition}, \"{condition.Replace("\"", "\\\"")}\");");
 
     /// <summary>sizeof (unless <paramref name="prefixOnly"/>) and every field's offset and size, recursing into nested structs.</summary>
-    public void Struct(Type type, bool prefixOnly = false, string? cName = null)
-    {
-        string name = cName ?? type.Name;
-        if (!prefixOnly)
-        {
-            Assert($"sizeof(struct {name}) == {Marshal.SizeOf(type)}");
-        }
-        AddFields(name, type, "", 0);
-    }
+    public void Struct(Type type, bool prefixOnly = false, string? cName = null) =>
+        Layout(type, $"struct {cName ?? type.Name}", prefixOnly);
+
+    /// <summary>As <see cref="Struct"/>, for a type C names by typedef only (siginfo_t): the fields the C# type declares
+    /// may be the header's macros for union members (si_pid).</summary>
+    public void Typedef(Type type, string cType) => Layout(type, cType, prefixOnly: false);
 
     /// <summary>Every public static field (const or readonly) of <paramref name="type"/> equals the header's macro of the same name.</summary>
     public void Constants(Type type, params string[] except)
@@ -75,6 +72,15 @@ internal sealed class CHeaderAssertions(params string[] headers)
         }
     }
 
+    private void Layout(Type type, string cType, bool prefixOnly)
+    {
+        if (!prefixOnly)
+        {
+            Assert($"sizeof({cType}) == {Marshal.SizeOf(type)}");
+        }
+        AddFields(cType, type, "", 0);
+    }
+
     /// <summary>Field by field, recursing into nested interop structs (C path "a.b"); fixed buffers are leaves.</summary>
     private void AddFields(string cType, Type type, string prefix, int baseOffset)
     {
@@ -82,8 +88,8 @@ internal sealed class CHeaderAssertions(params string[] headers)
         {
             string path = prefix + field.Name;
             int offset = baseOffset + (int)Marshal.OffsetOf(type, field.Name);
-            Assert($"offsetof(struct {cType}, {path}) == {offset}");
-            Assert($"sizeof(((struct {cType} *)0)->{path}) == {SizeOf(field)}");
+            Assert($"offsetof({cType}, {path}) == {offset}");
+            Assert($"sizeof((({cType} *)0)->{path}) == {SizeOf(field)}");
             Type t = field.FieldType;
             if (t.IsValueType && !t.IsPrimitive && field.GetCustomAttribute<FixedBufferAttribute>() is null)
             {
