@@ -7,8 +7,8 @@ namespace KataSharp.Runtime.Sandbox;
 
 /// <summary>
 /// The pod's VM as one object: boots it on first use (configuration → backend → agent ready),
-/// turns rootfs snapshots into attached layer images (shared and reference-counted across the
-/// pod's containers), reports the VM's death, and stops it. Callers serialize boot and stop.
+/// turns rootfs snapshots into layer images attached for a container (the backend's <see cref="BlockSlots"/> shares
+/// them across the pod's containers), reports the VM's death, and stops it. Callers serialize boot and stop.
 /// </summary>
 public sealed class SandboxHost : IAsyncDisposable
 {
@@ -17,7 +17,6 @@ public sealed class SandboxHost : IAsyncDisposable
     private readonly Func<RuntimeConfiguration, LayerImageCache> _layerCacheFactory;
     private readonly RuntimeLog _log;
     private readonly SandboxLifecycle _lifecycle = new();
-    private readonly Dictionary<string, (AttachedLayer Layer, int Users)> _attached = new(StringComparer.Ordinal);
     // One lease per attached cached image, so `katasharp gc` leaves it alone until it leaves the VM.
     private readonly Dictionary<string, LayerImageLease> _leases = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -146,7 +145,7 @@ public sealed class SandboxHost : IAsyncDisposable
             }
             foreach (var (image, lease) in images)
             {
-                attached.Add(await AttachSharedAsync(image, cancellationToken));
+                attached.Add(await Backend.AttachLayerAsync(containerId, image, cancellationToken));
                 KeepLease(image, lease);
             }
         }
@@ -157,7 +156,7 @@ public sealed class SandboxHost : IAsyncDisposable
             {
                 lease?.Dispose();
             }
-            await ReleaseLayersAsync(attached, cancellationToken);
+            await ReleaseLayersAsync(containerId, attached, cancellationToken);
             throw;
         }
         return attached;
@@ -180,31 +179,24 @@ public sealed class SandboxHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Drops a container's hold on its layers; a layer no container uses leaves its slot.</summary>
-    public async Task ReleaseLayersAsync(IReadOnlyList<AttachedLayer> layers, CancellationToken cancellationToken)
+    /// <summary>Drops a container's hold on its layers; a layer no container uses leaves its slot, and its image's lease goes.
+    /// After the VM stopped or died the backend only updates its record (the slots went with the VM).</summary>
+    public async Task ReleaseLayersAsync(string containerId, IReadOnlyList<AttachedLayer> layers, CancellationToken cancellationToken)
     {
         foreach (AttachedLayer layer in layers)
         {
-            if (!_attached.TryGetValue(layer.ImagePath, out var entry))
-            {
-                continue;
-            }
-            if (entry.Users > 1)
-            {
-                _attached[layer.ImagePath] = (entry.Layer, entry.Users - 1);
-                continue;
-            }
-            _attached.Remove(layer.ImagePath);
+            // A detach that fails did take the image out of the record (only the last user's detach reaches the VM).
+            bool left = true;
             try
             {
-                if (_lifecycle.State == SandboxState.Running)
-                {
-                    await _backend!.DetachLayerAsync(entry.Layer, cancellationToken);
-                }
+                left = _backend is not null && await _backend.DetachLayerAsync(containerId, layer, cancellationToken);
             }
             finally
             {
-                DropLease(layer.ImagePath);
+                if (left)
+                {
+                    DropLease(layer.ImagePath);
+                }
             }
         }
     }
@@ -231,7 +223,6 @@ public sealed class SandboxHost : IAsyncDisposable
                     _lifecycle.TryApply(SandboxEvent.VmExited);
                 }
                 await _backend.DisposeAsync();
-                _attached.Clear();
                 _log.Info($"sandbox VM stopped; dropped by the guest-output bounds: {_log.Drops}");
             }
         }
@@ -251,18 +242,6 @@ public sealed class SandboxHost : IAsyncDisposable
     {
         _cgroup?.Leave(_log);
         _cgroup = null;
-    }
-
-    private async Task<AttachedLayer> AttachSharedAsync(string image, CancellationToken cancellationToken)
-    {
-        if (_attached.TryGetValue(image, out var entry))
-        {
-            _attached[image] = (entry.Layer, entry.Users + 1);
-            return entry.Layer;
-        }
-        AttachedLayer layer = await Backend.AttachLayerAsync(image, cancellationToken);
-        _attached[image] = (layer, 1);
-        return layer;
     }
 
     private void OnBackendExited()

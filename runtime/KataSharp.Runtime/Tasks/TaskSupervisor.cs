@@ -319,7 +319,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
         }
         catch
         {
-            await _sandbox.ReleaseLayersAsync(layers, CancellationToken.None);
+            await _sandbox.ReleaseLayersAsync(command.Id, layers, CancellationToken.None);
             throw;
         }
         lock (_state)
@@ -347,7 +347,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
     {
         TaskProcess init = container.Init;
         await ReleaseForDeleteAsync(init, backend => backend.RemoveContainerAsync(container.Id, cancellationToken));
-        await _sandbox.ReleaseLayersAsync(container.Layers, cancellationToken);
+        await _sandbox.ReleaseLayersAsync(container.Id, container.Layers, cancellationToken);
         ExitStatus exit;
         lock (_state)
         {
