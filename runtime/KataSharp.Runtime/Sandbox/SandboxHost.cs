@@ -8,7 +8,9 @@ namespace KataSharp.Runtime.Sandbox;
 /// <summary>
 /// The pod's VM as one object: boots it on first use (configuration → backend → agent ready),
 /// turns rootfs snapshots into layer images attached for a container (the backend's <see cref="BlockSlots"/> shares
-/// them across the pod's containers), reports the VM's death, and stops it. Callers serialize boot and stop.
+/// them across the pod's containers), runs containers and processes in it, reports the VM's death, and stops it.
+/// The task supervisor's one door to the VM: every guest operation goes through here, refused (Unavailable) unless the
+/// VM is running. Callers serialize boot and stop.
 /// </summary>
 public sealed class SandboxHost : IAsyncDisposable
 {
@@ -61,7 +63,7 @@ public sealed class SandboxHost : IAsyncDisposable
     public Func<string, bool>? OwnsContainer { get; set; }
 
     /// <summary>The running VM's backend; Unavailable when there is none.</summary>
-    public ISandboxBackend Backend => _backend is not null && _lifecycle.State == SandboxState.Running
+    private ISandboxBackend Backend => _backend is not null && _lifecycle.State == SandboxState.Running
         ? _backend
         : throw new RuntimeException(RuntimeError.Unavailable, $"sandbox {SandboxId}: the VM is {_lifecycle.State.ToString().ToLowerInvariant()}");
 
@@ -200,6 +202,47 @@ public sealed class SandboxHost : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Creates the container in the guest (does not start it); takes ownership of <see cref="ContainerLaunch.Spec"/>.</summary>
+    public Task CreateContainerAsync(ContainerLaunch launch, CancellationToken cancellationToken) =>
+        Backend.CreateContainerAsync(launch, cancellationToken);
+
+    /// <summary>Starts a container's init or an exec with its stdio attached (see <see cref="ISandboxBackend.StartProcessAsync"/>).</summary>
+    public Task<ProcessStreams> StartProcessAsync(ProcessLaunch launch, CancellationToken cancellationToken) =>
+        Backend.StartProcessAsync(launch, cancellationToken);
+
+    public Task<uint> WaitProcessAsync(ProcessKey process, CancellationToken cancellationToken) =>
+        Backend.WaitProcessAsync(process, cancellationToken);
+
+    public Task SignalProcessAsync(ProcessKey process, int signal, bool allProcesses, CancellationToken cancellationToken) =>
+        Backend.SignalProcessAsync(process, signal, allProcesses, cancellationToken);
+
+    public Task ResizeTerminalAsync(ProcessKey process, uint width, uint height, CancellationToken cancellationToken) =>
+        Backend.ResizeTerminalAsync(process, width, height, cancellationToken);
+
+    public Task PauseContainerAsync(string containerId, CancellationToken cancellationToken) =>
+        Backend.PauseContainerAsync(containerId, cancellationToken);
+
+    public Task ResumeContainerAsync(string containerId, CancellationToken cancellationToken) =>
+        Backend.ResumeContainerAsync(containerId, cancellationToken);
+
+    public Task<ContainerStats> GetStatsAsync(string containerId, CancellationToken cancellationToken) =>
+        Backend.GetStatsAsync(containerId, cancellationToken);
+
+    public Task<IReadOnlyList<int>> ListProcessesAsync(string containerId, CancellationToken cancellationToken) =>
+        Backend.ListProcessesAsync(containerId, cancellationToken);
+
+    public Task UpdateContainerAsync(string containerId, string resourcesJson, CancellationToken cancellationToken) =>
+        Backend.UpdateContainerAsync(containerId, resourcesJson, cancellationToken);
+
+    /// <summary>Removes a stopped container from the guest; nothing to remove when the VM is not running (the guest's
+    /// state went with it).</summary>
+    public Task RemoveContainerAsync(string containerId, CancellationToken cancellationToken) =>
+        State == SandboxState.Running ? Backend.RemoveContainerAsync(containerId, cancellationToken) : Task.CompletedTask;
+
+    /// <summary>Forgets a finished exec in the guest; nothing to forget when the VM is not running.</summary>
+    public Task RemoveProcessAsync(ProcessKey process, CancellationToken cancellationToken) =>
+        State == SandboxState.Running ? Backend.RemoveProcessAsync(process, cancellationToken) : Task.CompletedTask;
 
     /// <summary>Stops the VM (if any) and removes the sandbox's state directory. Idempotent.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
