@@ -19,10 +19,13 @@ public interface ISandboxBackend : IAsyncDisposable
     /// <summary>Boots the VM and returns once the guest agent answers.</summary>
     Task BootAsync(SandboxBootRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Puts a read-only layer image on a spare block slot (media change, no hotplug).</summary>
-    Task<AttachedLayer> AttachLayerAsync(string imagePath, CancellationToken cancellationToken);
+    /// <summary>A read-only layer image for <paramref name="containerId"/>: the slot it is in already (another container of the
+    /// pod uses it), or a spare block slot (media change, no hotplug). The pod's <see cref="BlockSlots"/> keeps the record.</summary>
+    Task<AttachedLayer> AttachLayerAsync(string containerId, string imagePath, CancellationToken cancellationToken);
 
-    Task DetachLayerAsync(AttachedLayer layer, CancellationToken cancellationToken);
+    /// <summary><paramref name="containerId"/> lets go of <paramref name="layer"/>; true when that took the image out of the VM
+    /// (no container uses it any more). A layer the container does not hold changes nothing.</summary>
+    Task<bool> DetachLayerAsync(string containerId, AttachedLayer layer, CancellationToken cancellationToken);
 
     /// <summary>Creates the container in the guest (rootfs overlay over the layers, files copied in); does not start it.
     /// Takes ownership of <see cref="ContainerLaunch.Spec"/>.</summary>

@@ -7,8 +7,10 @@ namespace KataSharp.Runtime.Sandbox;
 
 /// <summary>
 /// The pod's VM as one object: boots it on first use (configuration → backend → agent ready),
-/// turns rootfs snapshots into attached layer images (shared and reference-counted across the
-/// pod's containers), reports the VM's death, and stops it. Callers serialize boot and stop.
+/// turns rootfs snapshots into layer images attached for a container (the backend's <see cref="BlockSlots"/> shares
+/// them across the pod's containers), runs containers and processes in it, reports the VM's death, and stops it.
+/// The task supervisor's one door to the VM: every guest operation goes through here, refused (Unavailable) unless the
+/// VM is running. Callers serialize boot and stop.
 /// </summary>
 public sealed class SandboxHost : IAsyncDisposable
 {
@@ -17,7 +19,6 @@ public sealed class SandboxHost : IAsyncDisposable
     private readonly Func<RuntimeConfiguration, LayerImageCache> _layerCacheFactory;
     private readonly RuntimeLog _log;
     private readonly SandboxLifecycle _lifecycle = new();
-    private readonly Dictionary<string, (AttachedLayer Layer, int Users)> _attached = new(StringComparer.Ordinal);
     // One lease per attached cached image, so `katasharp gc` leaves it alone until it leaves the VM.
     private readonly Dictionary<string, LayerImageLease> _leases = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -62,7 +63,7 @@ public sealed class SandboxHost : IAsyncDisposable
     public Func<string, bool>? OwnsContainer { get; set; }
 
     /// <summary>The running VM's backend; Unavailable when there is none.</summary>
-    public ISandboxBackend Backend => _backend is not null && _lifecycle.State == SandboxState.Running
+    private ISandboxBackend Backend => _backend is not null && _lifecycle.State == SandboxState.Running
         ? _backend
         : throw new RuntimeException(RuntimeError.Unavailable, $"sandbox {SandboxId}: the VM is {_lifecycle.State.ToString().ToLowerInvariant()}");
 
@@ -146,7 +147,7 @@ public sealed class SandboxHost : IAsyncDisposable
             }
             foreach (var (image, lease) in images)
             {
-                attached.Add(await AttachSharedAsync(image, cancellationToken));
+                attached.Add(await Backend.AttachLayerAsync(containerId, image, cancellationToken));
                 KeepLease(image, lease);
             }
         }
@@ -157,7 +158,7 @@ public sealed class SandboxHost : IAsyncDisposable
             {
                 lease?.Dispose();
             }
-            await ReleaseLayersAsync(attached, cancellationToken);
+            await ReleaseLayersAsync(containerId, attached, cancellationToken);
             throw;
         }
         return attached;
@@ -180,34 +181,68 @@ public sealed class SandboxHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Drops a container's hold on its layers; a layer no container uses leaves its slot.</summary>
-    public async Task ReleaseLayersAsync(IReadOnlyList<AttachedLayer> layers, CancellationToken cancellationToken)
+    /// <summary>Drops a container's hold on its layers; a layer no container uses leaves its slot, and its image's lease goes.
+    /// After the VM stopped or died the backend only updates its record (the slots went with the VM).</summary>
+    public async Task ReleaseLayersAsync(string containerId, IReadOnlyList<AttachedLayer> layers, CancellationToken cancellationToken)
     {
         foreach (AttachedLayer layer in layers)
         {
-            if (!_attached.TryGetValue(layer.ImagePath, out var entry))
-            {
-                continue;
-            }
-            if (entry.Users > 1)
-            {
-                _attached[layer.ImagePath] = (entry.Layer, entry.Users - 1);
-                continue;
-            }
-            _attached.Remove(layer.ImagePath);
+            // A detach that fails did take the image out of the record (only the last user's detach reaches the VM).
+            bool left = true;
             try
             {
-                if (_lifecycle.State == SandboxState.Running)
-                {
-                    await _backend!.DetachLayerAsync(entry.Layer, cancellationToken);
-                }
+                left = _backend is not null && await _backend.DetachLayerAsync(containerId, layer, cancellationToken);
             }
             finally
             {
-                DropLease(layer.ImagePath);
+                if (left)
+                {
+                    DropLease(layer.ImagePath);
+                }
             }
         }
     }
+
+    /// <summary>Creates the container in the guest (does not start it); takes ownership of <see cref="ContainerLaunch.Spec"/>.</summary>
+    public Task CreateContainerAsync(ContainerLaunch launch, CancellationToken cancellationToken) =>
+        Backend.CreateContainerAsync(launch, cancellationToken);
+
+    /// <summary>Starts a container's init or an exec with its stdio attached (see <see cref="ISandboxBackend.StartProcessAsync"/>).</summary>
+    public Task<ProcessStreams> StartProcessAsync(ProcessLaunch launch, CancellationToken cancellationToken) =>
+        Backend.StartProcessAsync(launch, cancellationToken);
+
+    public Task<uint> WaitProcessAsync(ProcessKey process, CancellationToken cancellationToken) =>
+        Backend.WaitProcessAsync(process, cancellationToken);
+
+    public Task SignalProcessAsync(ProcessKey process, int signal, bool allProcesses, CancellationToken cancellationToken) =>
+        Backend.SignalProcessAsync(process, signal, allProcesses, cancellationToken);
+
+    public Task ResizeTerminalAsync(ProcessKey process, uint width, uint height, CancellationToken cancellationToken) =>
+        Backend.ResizeTerminalAsync(process, width, height, cancellationToken);
+
+    public Task PauseContainerAsync(string containerId, CancellationToken cancellationToken) =>
+        Backend.PauseContainerAsync(containerId, cancellationToken);
+
+    public Task ResumeContainerAsync(string containerId, CancellationToken cancellationToken) =>
+        Backend.ResumeContainerAsync(containerId, cancellationToken);
+
+    public Task<ContainerStats> GetStatsAsync(string containerId, CancellationToken cancellationToken) =>
+        Backend.GetStatsAsync(containerId, cancellationToken);
+
+    public Task<IReadOnlyList<int>> ListProcessesAsync(string containerId, CancellationToken cancellationToken) =>
+        Backend.ListProcessesAsync(containerId, cancellationToken);
+
+    public Task UpdateContainerAsync(string containerId, string resourcesJson, CancellationToken cancellationToken) =>
+        Backend.UpdateContainerAsync(containerId, resourcesJson, cancellationToken);
+
+    /// <summary>Removes a stopped container from the guest; nothing to remove when the VM is not running (the guest's
+    /// state went with it).</summary>
+    public Task RemoveContainerAsync(string containerId, CancellationToken cancellationToken) =>
+        State == SandboxState.Running ? Backend.RemoveContainerAsync(containerId, cancellationToken) : Task.CompletedTask;
+
+    /// <summary>Forgets a finished exec in the guest; nothing to forget when the VM is not running.</summary>
+    public Task RemoveProcessAsync(ProcessKey process, CancellationToken cancellationToken) =>
+        State == SandboxState.Running ? Backend.RemoveProcessAsync(process, cancellationToken) : Task.CompletedTask;
 
     /// <summary>Stops the VM (if any) and removes the sandbox's state directory. Idempotent.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -231,7 +266,6 @@ public sealed class SandboxHost : IAsyncDisposable
                     _lifecycle.TryApply(SandboxEvent.VmExited);
                 }
                 await _backend.DisposeAsync();
-                _attached.Clear();
                 _log.Info($"sandbox VM stopped; dropped by the guest-output bounds: {_log.Drops}");
             }
         }
@@ -251,18 +285,6 @@ public sealed class SandboxHost : IAsyncDisposable
     {
         _cgroup?.Leave(_log);
         _cgroup = null;
-    }
-
-    private async Task<AttachedLayer> AttachSharedAsync(string image, CancellationToken cancellationToken)
-    {
-        if (_attached.TryGetValue(image, out var entry))
-        {
-            _attached[image] = (entry.Layer, entry.Users + 1);
-            return entry.Layer;
-        }
-        AttachedLayer layer = await Backend.AttachLayerAsync(image, cancellationToken);
-        _attached[image] = (layer, 1);
-        return layer;
     }
 
     private void OnBackendExited()

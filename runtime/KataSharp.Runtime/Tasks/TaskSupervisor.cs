@@ -107,7 +107,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
             }
             ProcessStdio stdio = process.Stdio;
             var launch = new ProcessLaunch(key, process.ExecSpecJson, stdio.Terminal, stdio.Stdin is not null, stdio.Stdout is not null, stdio.Stderr is not null);
-            ProcessStreams streams = await _sandbox.Backend.StartProcessAsync(launch, cancellationToken);
+            ProcessStreams streams = await _sandbox.StartProcessAsync(launch, cancellationToken);
             ProcessIoBridge io;
             try
             {
@@ -116,7 +116,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
             catch (Exception e) when (e is KataSharp.Linux.LinuxException or IOException)
             {
                 // The client's FIFOs are unusable: a process nobody can talk to must not keep running.
-                await _sandbox.Backend.SignalProcessAsync(key, 9, allProcesses: true, CancellationToken.None);
+                await _sandbox.SignalProcessAsync(key, 9, allProcesses: true, CancellationToken.None);
                 throw new RuntimeException(RuntimeError.InvalidArgument, $"{key}: cannot open its stdio FIFOs: {e.Message}");
             }
             lock (_state)
@@ -199,7 +199,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
                 PublishExit(process, new ExitStatus((uint)(128 + signal), DateTimeOffset.UtcNow));
                 return;
             }
-            await _sandbox.Backend.SignalProcessAsync(key, signal, all, cancellationToken);
+            await _sandbox.SignalProcessAsync(key, signal, all, cancellationToken);
         }
         finally
         {
@@ -225,7 +225,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
         }
         if (process.State == ProcessState.Running)
         {
-            await _sandbox.Backend.ResizeTerminalAsync(key, width, height, cancellationToken);
+            await _sandbox.ResizeTerminalAsync(key, width, height, cancellationToken);
         }
     }
 
@@ -238,19 +238,19 @@ public sealed class TaskSupervisor : IAsyncDisposable
     public Task<IReadOnlyList<int>> PidsAsync(string containerId, CancellationToken cancellationToken)
     {
         Find(new ProcessKey(containerId, null));
-        return _sandbox.Backend.ListProcessesAsync(containerId, cancellationToken);
+        return _sandbox.ListProcessesAsync(containerId, cancellationToken);
     }
 
     public Task<ContainerStats> StatsAsync(string containerId, CancellationToken cancellationToken)
     {
         Find(new ProcessKey(containerId, null));
-        return _sandbox.Backend.GetStatsAsync(containerId, cancellationToken);
+        return _sandbox.GetStatsAsync(containerId, cancellationToken);
     }
 
     public Task UpdateAsync(string containerId, string resourcesJson, CancellationToken cancellationToken)
     {
         Find(new ProcessKey(containerId, null));
-        return _sandbox.Backend.UpdateContainerAsync(containerId, resourcesJson, cancellationToken);
+        return _sandbox.UpdateContainerAsync(containerId, resourcesJson, cancellationToken);
     }
 
     public async Task<(uint Pid, ExitStatus Exit)> DeleteAsync(ProcessKey key, CancellationToken cancellationToken)
@@ -315,11 +315,11 @@ public sealed class TaskSupervisor : IAsyncDisposable
         try
         {
             var launch = new ContainerLaunch(command.Id, bundle.Spec, layers, bundle.ReadBindMountedFiles(), command.Stdio, hostDirectories, join, blockDevices);
-            await _sandbox.Backend.CreateContainerAsync(launch, cancellationToken); // the spec is the backend's from here
+            await _sandbox.CreateContainerAsync(launch, cancellationToken); // the spec is the backend's from here
         }
         catch
         {
-            await _sandbox.ReleaseLayersAsync(layers, CancellationToken.None);
+            await _sandbox.ReleaseLayersAsync(command.Id, layers, CancellationToken.None);
             throw;
         }
         lock (_state)
@@ -346,8 +346,8 @@ public sealed class TaskSupervisor : IAsyncDisposable
     private async Task<(uint, ExitStatus)> DeleteContainerAsync(TaskContainer container, CancellationToken cancellationToken)
     {
         TaskProcess init = container.Init;
-        await ReleaseForDeleteAsync(init, backend => backend.RemoveContainerAsync(container.Id, cancellationToken));
-        await _sandbox.ReleaseLayersAsync(container.Layers, cancellationToken);
+        await ReleaseForDeleteAsync(init, () => _sandbox.RemoveContainerAsync(container.Id, cancellationToken));
+        await _sandbox.ReleaseLayersAsync(container.Id, container.Layers, cancellationToken);
         ExitStatus exit;
         lock (_state)
         {
@@ -371,7 +371,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
         await container.Gate.WaitAsync(cancellationToken);
         try
         {
-            await ReleaseForDeleteAsync(exec, backend => backend.RemoveProcessAsync(exec.Key, cancellationToken));
+            await ReleaseForDeleteAsync(exec, () => _sandbox.RemoveProcessAsync(exec.Key, cancellationToken));
             lock (_state)
             {
                 exec.Lifecycle.Apply(ProcessEvent.Delete);
@@ -389,7 +389,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
     /// The part of Delete shared by containers and execs: refuse a live process, settle a
     /// never-started one, close its stdio, and let the guest forget it (when there still is a guest).
     /// </summary>
-    private async Task ReleaseForDeleteAsync(TaskProcess process, Func<ISandboxBackend, Task> removeInGuest)
+    private async Task ReleaseForDeleteAsync(TaskProcess process, Func<Task> removeInGuest)
     {
         lock (_state)
         {
@@ -400,10 +400,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
         {
             await io.DisposeAsync();
         }
-        if (_sandbox.State == SandboxState.Running)
-        {
-            await removeInGuest(_sandbox.Backend);
-        }
+        await removeInGuest(); // a no-op when the VM is not running (its guest state went with it)
     }
 
     private async Task ChangeRunStateAsync(string containerId, ProcessEvent change, CancellationToken cancellationToken)
@@ -418,11 +415,11 @@ public sealed class TaskSupervisor : IAsyncDisposable
             }
             if (change == ProcessEvent.Pause)
             {
-                await _sandbox.Backend.PauseContainerAsync(containerId, cancellationToken);
+                await _sandbox.PauseContainerAsync(containerId, cancellationToken);
             }
             else
             {
-                await _sandbox.Backend.ResumeContainerAsync(containerId, cancellationToken);
+                await _sandbox.ResumeContainerAsync(containerId, cancellationToken);
             }
             lock (_state)
             {
@@ -445,7 +442,7 @@ public sealed class TaskSupervisor : IAsyncDisposable
         uint code;
         try
         {
-            code = await _sandbox.Backend.WaitProcessAsync(process.Key, CancellationToken.None);
+            code = await _sandbox.WaitProcessAsync(process.Key, CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -2,6 +2,7 @@ using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Network;
+using KataSharp.Runtime.Sandbox;
 using KataSharp.Vmm;
 using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.DeviceManager;
@@ -14,7 +15,7 @@ namespace KataSharp.Shim.Backend;
 
 /// <summary>
 /// The pod's microVM inside the shim process: the VMM library's machine with the sandbox's devices —
-/// <see cref="BlockSlotPool.Count"/> empty virtio-blk slots for layer images (attached read-only) and host block devices
+/// <see cref="BlockSlotCount"/> empty virtio-blk slots for layer images (attached read-only) and host block devices
 /// (read-only or read-write, as their mount asks), virtio-vsock
 /// (in-process connections to the agent; its unix socket in the state directory exists only so guest
 /// connections to host ports, the agent's log port, have somewhere to go), virtio-rng, and one virtio-net
@@ -32,16 +33,16 @@ public sealed class GuestMachine : IGuestVm
     private readonly GuestConsoleLog _console;
     private int _disposed;
 
-    private GuestMachine(MicroVm vm, GuestConsoleLog console, BlockSlotPool slots, string vsockSocket)
+    private GuestMachine(MicroVm vm, GuestConsoleLog console, int blockSlots, string vsockSocket)
     {
         _vm = vm;
         _console = console;
-        Slots = slots;
+        BlockSlotCount = blockSlots;
         VsockSocket = vsockSocket;
         Exited = vm.WaitForExitAsync().ContinueWith(t => Escaped(t.Result), TaskScheduler.Default);
     }
 
-    public BlockSlotPool Slots { get; }
+    public int BlockSlotCount { get; }
 
     /// <summary>The hybrid vsock unix socket (guest port P connects to "&lt;this&gt;_P").</summary>
     public string VsockSocket { get; }
@@ -61,10 +62,9 @@ public sealed class GuestMachine : IGuestVm
     {
         HypervisorSettings hypervisor = configuration.Hypervisor;
         string vsockSocket = Path.Combine(stateDirectory, VsockSocketName);
-        var slots = new BlockSlotPool(hypervisor.BlockSlots);
         // Writable slots: read-only is per medium (VIRTIO_BLK_F_RO is fixed at probe, and a slot may later hold a
         // read-write host block device). A read-only medium's descriptor is read-only: the VMM answers writes IOERR.
-        var devices = new List<VirtioDeviceSpec>(slots.Names.Select(name => new BlockDeviceSpec(name, Path: null, ReadOnly: false, Serial: name)))
+        var devices = new List<VirtioDeviceSpec>(BlockSlots.Names(hypervisor.BlockSlots).Select(name => new BlockDeviceSpec(name, Path: null, ReadOnly: false, Serial: name)))
         {
             new VsockDeviceSpec(VsockOptions.DefaultGuestCid, vsockSocket),
             new RngDeviceSpec(),
@@ -105,40 +105,27 @@ public sealed class GuestMachine : IGuestVm
             throw new RuntimeException(usersSettings ? RuntimeError.InvalidArgument : RuntimeError.Unavailable,
                 $"cannot {step} the sandbox VM: {e.Message}{key}", e);
         }
-        return new GuestMachine(vm, console, slots, vsockSocket);
+        return new GuestMachine(vm, console, hypervisor.BlockSlots, vsockSocket);
     }
 
     /// <summary>A stream to guest vsock port <paramref name="port"/>, without a unix socket in between.</summary>
     public Task<Stream> ConnectAsync(uint port, CancellationToken cancellationToken) => _vm.ConnectAsync(port, cancellationToken);
 
-    /// <summary>Puts <paramref name="imagePath"/> (a layer image or a host block device) into a free slot (media change),
-    /// read-only unless <paramref name="readOnly"/> is false; returns the slot and the serial the guest sees.</summary>
-    public (string Slot, string Serial) InsertMedium(string imagePath, bool readOnly = true)
+    /// <summary>Puts <paramref name="path"/> (a layer image or a host block device) into the empty <paramref name="slot"/>
+    /// (media change), read-only unless <paramref name="readOnly"/> is false; the guest sees <paramref name="serial"/>.</summary>
+    public void InsertMedium(string slot, string path, string serial, bool readOnly)
     {
-        var (slot, serial) = Slots.Acquire();
         try
         {
-            _vm.InsertMedium(slot, imagePath, serial, readOnly);
+            _vm.InsertMedium(slot, path, serial, readOnly);
         }
         catch (VmmException e)
         {
-            Slots.Release(slot);
-            throw new RuntimeException(RuntimeError.Internal, $"cannot attach {imagePath}: {e.Message}", e);
+            throw new RuntimeException(RuntimeError.Internal, $"cannot attach {path}: {e.Message}", e);
         }
-        return (slot, serial);
     }
 
-    public void EjectMedium(string slot)
-    {
-        try
-        {
-            _vm.EjectMedium(slot);
-        }
-        finally
-        {
-            Slots.Release(slot);
-        }
-    }
+    public void EjectMedium(string slot) => _vm.EjectMedium(slot);
 
     /// <summary>The last console lines, for error messages (boot failures, crashes): guest text, so each line is escaped and capped.</summary>
     public string ConsoleTail(int lines)

@@ -1,3 +1,4 @@
+using KataSharp.Runtime.Sandbox;
 using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 
@@ -6,9 +7,10 @@ namespace KataSharp.Shim.Backend;
 /// <summary>
 /// What <see cref="VmSandboxBackend"/> needs from the pod's VM. <see cref="GuestMachine"/> is the
 /// real one (the VMM inside the shim); tests put a fake VM behind the real backend to make it die
-/// at will while calls to its agent are in flight.
+/// at will while calls to its agent are in flight. Its block slots' media are changed only through the pod's
+/// <see cref="BlockSlots"/>, which decides slot and serial.
 /// </summary>
-public interface IGuestVm : IDisposable
+public interface IGuestVm : IBlockMedia, IDisposable
 {
     /// <summary>The hybrid vsock unix socket (guest port P connects to "&lt;this&gt;_P").</summary>
     string VsockSocket { get; }
@@ -21,12 +23,8 @@ public interface IGuestVm : IDisposable
     /// <summary>A stream to guest vsock port <paramref name="port"/>.</summary>
     Task<Stream> ConnectAsync(uint port, CancellationToken cancellationToken);
 
-    /// <summary>Puts <paramref name="imagePath"/> (a layer image, or a host block device) into a free block slot, read-only
-    /// unless <paramref name="readOnly"/> is false; returns the slot and the serial the guest sees. No free slot: a
-    /// RuntimeException (FailedPrecondition) naming [hypervisor.katasharp] block_slots.</summary>
-    (string Slot, string Serial) InsertMedium(string imagePath, bool readOnly = true);
-
-    void EjectMedium(string slot);
+    /// <summary>How many empty block slots the VM was built with (named <see cref="BlockSlots.Names"/>).</summary>
+    int BlockSlotCount { get; }
 
     /// <summary>The last console lines (guest text, already made safe to log), for error messages.</summary>
     string ConsoleTail(int lines);

@@ -32,10 +32,9 @@ public sealed class VmSandboxBackend : ISandboxBackend
     private readonly Func<SandboxBootRequest, IReadOnlyList<PodInterface>, IGuestVm> _startVm;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _vmGone = new();
-    private readonly Dictionary<string, string> _slotsBySerial = new(StringComparer.Ordinal);
-    /// <summary>The block slots holding each container's host block devices, ejected when it is removed.</summary>
-    private readonly Dictionary<string, IReadOnlyList<string>> _deviceSlotsByContainer = new(StringComparer.Ordinal);
     private IGuestVm? _machine;
+    /// <summary>The VM's block slots: what is in each, under which serial, for which containers.</summary>
+    private BlockSlots? _slots;
     private PodNetwork? _podNetwork;
     private PodPortForwarding? _portForwarding;
     private AgentConnection? _agent;
@@ -76,6 +75,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
         _log.Debug("creating the sandbox VM");
         IGuestVm machine = _startVm(request, podInterfaces);
         _machine = machine;
+        _slots = new BlockSlots(machine.BlockSlotCount, machine);
         _whyGone = "still running";
         _log.Debug($"sandbox VM created and started in {(DateTime.UtcNow - started).TotalMilliseconds:0} ms");
         _ = machine.Exited.ContinueWith(t => OnMachineExited(t.Result), TaskScheduler.Default);
@@ -228,50 +228,30 @@ public sealed class VmSandboxBackend : ISandboxBackend
             $"the guest agent's vsock port {AgentProtocolConstants.GrpcPort} did not accept within {bootTimeout.TotalSeconds:0} s ([hypervisor.katasharp] boot_timeout_seconds; last attempt: {last})");
     }
 
-    public Task<AttachedLayer> AttachLayerAsync(string imagePath, CancellationToken cancellationToken)
+    public Task<AttachedLayer> AttachLayerAsync(string containerId, string imagePath, CancellationToken cancellationToken)
     {
-        IGuestVm machine = RunningMachine();
-        var (slot, serial) = machine.InsertMedium(imagePath);
-        lock (_slotsBySerial)
+        var (slot, layer, inserted) = RunningSlots().AttachLayer(containerId, imagePath);
+        if (inserted)
         {
-            _slotsBySerial[serial] = slot;
+            _log.Debug($"layer {imagePath} in block slot {slot} (serial {layer.Serial})");
         }
-        _log.Debug($"layer {imagePath} in block slot {slot} (serial {serial})");
-        return Task.FromResult(new AttachedLayer(imagePath, serial));
+        return Task.FromResult(layer);
     }
 
-    public Task DetachLayerAsync(AttachedLayer layer, CancellationToken cancellationToken)
-    {
-        string? slot;
-        lock (_slotsBySerial)
-        {
-            _slotsBySerial.Remove(layer.Serial, out slot);
-        }
-        if (slot is not null && _machine is { } machine && Volatile.Read(ref _released) == 0)
-        {
-            machine.EjectMedium(slot);
-        }
-        return Task.CompletedTask;
-    }
+    public Task<bool> DetachLayerAsync(string containerId, AttachedLayer layer, CancellationToken cancellationToken) =>
+        Task.FromResult(_slots?.ReleaseLayer(containerId, layer.Serial) ?? false);
 
     public async Task CreateContainerAsync(ContainerLaunch launch, CancellationToken cancellationToken)
     {
-        IReadOnlyList<(string Slot, BlockVolume Volume)> devices = AttachBlockDevices(launch);
+        IReadOnlyList<BlockVolume> devices = AttachBlockDevices(launch);
         try
         {
-            await CreateInGuestAsync(launch, devices.Select(d => d.Volume), cancellationToken);
+            await CreateInGuestAsync(launch, devices, cancellationToken);
         }
         catch
         {
-            EjectBlockDevices(devices.Select(d => d.Slot));
+            _slots?.ReleaseDevices(launch.ContainerId);
             throw;
-        }
-        if (devices.Count > 0)
-        {
-            lock (_deviceSlotsByContainer)
-            {
-                _deviceSlotsByContainer[launch.ContainerId] = devices.Select(d => d.Slot).ToList();
-            }
         }
     }
 
@@ -280,38 +260,26 @@ public sealed class VmSandboxBackend : ISandboxBackend
     /// host descriptor is read-only, so the VMM refuses every guest write), read-write otherwise (the VMM opens the device
     /// O_EXCL then: EBUSY while the host has it mounted). Any failure ejects what this call attached and names the mount.
     /// </summary>
-    private IReadOnlyList<(string Slot, BlockVolume Volume)> AttachBlockDevices(ContainerLaunch launch)
+    private List<BlockVolume> AttachBlockDevices(ContainerLaunch launch)
     {
-        var attached = new List<(string Slot, BlockVolume Volume)>();
+        var attached = new List<BlockVolume>();
         foreach (HostBlockDevice device in launch.HostBlockDevices)
         {
             try
             {
-                var (slot, serial) = RunningMachine().InsertMedium(device.Source, device.ReadOnly);
-                attached.Add((slot, new BlockVolume { BlockSerial = serial, Destination = device.Destination }));
+                var (slot, serial) = RunningSlots().AttachDevice(launch.ContainerId, device.Source, device.ReadOnly);
+                attached.Add(new BlockVolume { BlockSerial = serial, Destination = device.Destination });
                 _log.Info($"{device.Describe()} in block slot {slot} (serial {serial}, {(device.ReadOnly ? "read-only" : "read-write")})", launch.ContainerId);
             }
             catch (RuntimeException e)
             {
-                EjectBlockDevices(attached.Select(d => d.Slot));
+                _slots?.ReleaseDevices(launch.ContainerId);
                 // A device that cannot be opened (EBUSY, EACCES) or no free slot is the host's state, not a bug of ours.
                 RuntimeError error = e.Error == RuntimeError.Internal ? RuntimeError.FailedPrecondition : e.Error;
                 throw new RuntimeException(error, $"container {launch.ContainerId}: {device.Describe()}: {e.Message}", e);
             }
         }
         return attached;
-    }
-
-    /// <summary>Empties the slots (unless the VM is gone: its devices, and their descriptors, went with it).</summary>
-    private void EjectBlockDevices(IEnumerable<string> slots)
-    {
-        foreach (string slot in slots)
-        {
-            if (_machine is { } machine && Volatile.Read(ref _released) == 0)
-            {
-                machine.EjectMedium(slot);
-            }
-        }
     }
 
     private async Task CreateInGuestAsync(ContainerLaunch launch, IEnumerable<BlockVolume> blockVolumes, CancellationToken cancellationToken)
@@ -482,12 +450,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
             await volumes.DetachAsync(containerId, cancellationToken);
         }
         // Its host block devices leave their slots (and the host device is free again: O_EXCL ends with the descriptor).
-        IReadOnlyList<string>? slots;
-        lock (_deviceSlotsByContainer)
-        {
-            _deviceSlotsByContainer.Remove(containerId, out slots);
-        }
-        EjectBlockDevices(slots ?? []);
+        _slots?.ReleaseDevices(containerId);
     }
 
     /// <summary>
@@ -575,6 +538,8 @@ public sealed class VmSandboxBackend : ISandboxBackend
         }
         _whyGone = why;
         _vmGone.Cancel();
+        // Before the VM goes: no slot change may reach it afterwards (its devices, and their descriptors, go with it).
+        _slots?.MediaGone();
         // The volume watchers stop polling the host; their guest copies go with the VM.
         _volumesStopped = _volumes?.DisposeAsync().AsTask() ?? Task.CompletedTask;
         _agent?.Dispose();
@@ -623,6 +588,13 @@ public sealed class VmSandboxBackend : ISandboxBackend
 
     private IGuestVm RunningMachine() =>
         _machine is { } machine && !machine.Exited.IsCompleted && Volatile.Read(ref _released) == 0 ? machine : throw new RuntimeException(RuntimeError.Unavailable, "the sandbox VM is not running");
+
+    /// <summary>The running VM's slots (set with the VM, so <see cref="RunningMachine"/>'s check is theirs).</summary>
+    private BlockSlots RunningSlots()
+    {
+        RunningMachine();
+        return _slots!;
+    }
 
     private static ProcessRef Ref(ProcessKey key) => new() { ContainerId = key.ContainerId, ExecId = key.ExecId ?? "" };
 

@@ -12,41 +12,9 @@ using Xunit;
 
 namespace KataSharp.Runtime.Tests.Backend;
 
-/// <summary>The VM backend's pieces that need no VM: slots, spec rewriting, command line, error and stats translation, console lines.</summary>
+/// <summary>The VM backend's pieces that need no VM: spec rewriting, command line, error and stats translation, console lines.</summary>
 public sealed class BackendPieceTests
 {
-    [Fact]
-    public void BlockSlots_HandOutFreeSlotsWithFreshSerials_AndRunOutNamingTheKey()
-    {
-        var pool = new BlockSlotPool(2);
-        Assert.Equal(["layer0", "layer1"], pool.Names);
-        var a = pool.Acquire();
-        var b = pool.Acquire();
-        Assert.NotEqual(a.Name, b.Name);
-        var full = Assert.Throws<RuntimeException>(() => pool.Acquire());
-        Assert.Equal(RuntimeError.FailedPrecondition, full.Error);
-        Assert.Contains("block_slots", full.Message);
-
-        pool.Release(a.Name);
-        var c = pool.Acquire();
-        Assert.Equal(a.Name, c.Name);
-        Assert.NotEqual(a.Serial, c.Serial); // the guest must never take the new medium for the old one
-        Assert.All(new[] { a.Serial, b.Serial, c.Serial }, s => Assert.True(Encoding.ASCII.GetByteCount(s) <= 20, s));
-        Assert.Throws<InvalidOperationException>(() => pool.Release("layer7"));
-    }
-
-    [Fact]
-    public void BlockSlots_SerialsStayWithinTwentyBytes_ForManyAttaches()
-    {
-        var pool = new BlockSlotPool(64);
-        for (int i = 0; i < 10_000; i++)
-        {
-            var (name, serial) = pool.Acquire();
-            Assert.True(serial.Length <= 20, serial);
-            pool.Release(name);
-        }
-    }
-
     [Fact]
     public void GuestSpec_PointsCopiedBindMountsAtTheirGuestCopies_AndLeavesOtherMountsAlone()
     {

@@ -12,7 +12,7 @@ using Xunit;
 namespace KataSharp.Runtime.Tests.Backend;
 
 /// <summary>
-/// The real VM backend with host block devices in a container's spec (fake VM with the real slot pool, fake agent):
+/// The real VM backend with host block devices in a container's spec (fake VM behind the real slot record, fake agent):
 /// each takes a spare slot (read-only as its mount asks), the agent learns serial and destination, and the slot is
 /// released when the container is removed or its creation fails; no free slot fails Create naming the key and the mount.
 /// </summary>
@@ -44,14 +44,14 @@ public sealed class BlockDeviceVolumeTests : IAsyncLifetime
         await backend.CreateContainerAsync(Launch("c1", Disk, ReadOnlyDisk), CancellationToken.None).WaitAsync(Bound);
 
         Assert.Equal([("/dev/loop3", false), ("/dev/loop4", true)], vm.Inserted.Select(i => (i.Path, i.ReadOnly)));
-        Assert.Equal(2, vm.Slots.InUse);
+        Assert.Equal(2, vm.InUse);
         CreateContainerRequest request = Assert.Single(_agent.Service.CreateRequests);
         Assert.Equal([(vm.Inserted[0].Serial, "/dev/xvdb"), (vm.Inserted[1].Serial, "/dev/xvdc")],
             request.BlockVolumes.Select(v => (v.BlockSerial, v.Destination)));
 
         await backend.RemoveContainerAsync("c1", CancellationToken.None).WaitAsync(Bound);
         Assert.Equal(vm.Inserted.Select(i => i.Slot), vm.Ejected);
-        Assert.Equal(0, vm.Slots.InUse);
+        Assert.Equal(0, vm.InUse);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class BlockDeviceVolumeTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<RuntimeException>(() => backend.CreateContainerAsync(Launch("c1", Disk), CancellationToken.None).WaitAsync(Bound));
 
-        Assert.Equal(0, vm.Slots.InUse);
+        Assert.Equal(0, vm.InUse);
         Assert.Single(vm.Ejected);
     }
 
@@ -79,7 +79,7 @@ public sealed class BlockDeviceVolumeTests : IAsyncLifetime
         Assert.Contains("[hypervisor.katasharp] block_slots", e.Message);
         Assert.Contains("mounts[4] (/dev/loop4 → /dev/xvdc", e.Message);
         Assert.Contains("container c1", e.Message);
-        Assert.Equal(0, vm.Slots.InUse);
+        Assert.Equal(0, vm.InUse);
         Assert.Empty(_agent.Service.CreateRequests);
     }
 
@@ -111,7 +111,7 @@ public sealed class BlockDeviceVolumeTests : IAsyncLifetime
     }
 
     private FakeGuestVm NewVm(int slots) =>
-        new(_agent.SocketPath, _directory.Combine("vsock.sock")) { Slots = new BlockSlotPool(slots) };
+        new(_agent.SocketPath, _directory.Combine("vsock.sock")) { BlockSlotCount = slots };
 
     private static ContainerLaunch Launch(string id, params HostBlockDevice[] devices) =>
         new(id, OciSpec.Parse("{}", "config.json"), [], [], new ProcessStdio(null, null, null, false), BlockDevices: devices);

@@ -69,8 +69,7 @@ public sealed class FakeGuestVm : IGuestVm
         return stream;
     }
 
-    /// <summary>The fake's block slots: the real pool, so running out of slots fails as in the real VM.</summary>
-    public BlockSlotPool Slots { get; init; } = new(8);
+    public int BlockSlotCount { get; init; } = 8;
 
     /// <summary>Every medium inserted, in order: its path, whether read-only, the slot and the serial it got.</summary>
     public List<(string Path, bool ReadOnly, string Slot, string Serial)> Inserted { get; } = [];
@@ -78,20 +77,29 @@ public sealed class FakeGuestVm : IGuestVm
     /// <summary>Every slot emptied, in order.</summary>
     public List<string> Ejected { get; } = [];
 
-    public (string Slot, string Serial) InsertMedium(string imagePath, bool readOnly = true)
+    /// <summary>How many slots hold a medium now.</summary>
+    public int InUse
     {
-        var (slot, serial) = Slots.Acquire();
+        get
+        {
+            lock (Inserted)
+            {
+                return Inserted.Count - Ejected.Count;
+            }
+        }
+    }
+
+    public void InsertMedium(string slot, string path, string serial, bool readOnly)
+    {
         lock (Inserted)
         {
-            Inserted.Add((imagePath, readOnly, slot, serial));
+            Inserted.Add((path, readOnly, slot, serial));
         }
-        return (slot, serial);
     }
 
     public void EjectMedium(string slot)
     {
-        Slots.Release(slot);
-        lock (Ejected)
+        lock (Inserted)
         {
             Ejected.Add(slot);
         }

@@ -8,14 +8,15 @@ namespace KataSharp.Runtime.Tests.Fakes;
 
 /// <summary>
 /// A test double for the pod VM (never shipped): records what the Task service asks of it and
-/// lets a test play the guest — write output, end processes, crash the VM, report an OOM.
+/// lets a test play the guest — write output, end processes, crash the VM, report an OOM. Its layers go through the
+/// real <see cref="BlockSlots"/>, with this fake as the VM's side of the slots.
 /// </summary>
-public sealed class FakeSandboxBackend : ISandboxBackend
+public sealed class FakeSandboxBackend : ISandboxBackend, IBlockMedia
 {
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ConcurrentDictionary<ProcessKey, FakeProcess> _processes = new();
     private readonly Channel<string> _oom = Channel.CreateUnbounded<string>();
-    private int _nextSlot;
+    private BlockSlots? _slots;
 
     public int HypervisorPid => 4242;
 
@@ -32,6 +33,7 @@ public sealed class FakeSandboxBackend : ISandboxBackend
 
     public ConcurrentBag<string> Calls { get; } = [];
 
+    /// <summary>The layer images in the VM's block slots, by slot.</summary>
     public ConcurrentDictionary<string, AttachedLayer> AttachedLayers { get; } = new();
 
     public ConcurrentDictionary<string, ContainerLaunch> Containers { get; } = new();
@@ -42,22 +44,20 @@ public sealed class FakeSandboxBackend : ISandboxBackend
     {
         BootCount++;
         LastBoot = request;
+        _slots = new BlockSlots(request.Configuration.Hypervisor.BlockSlots, this);
         Calls.Add($"boot {request.SandboxId}");
         return BootFailure is null ? Task.CompletedTask : Task.FromException(BootFailure);
     }
 
-    public Task<AttachedLayer> AttachLayerAsync(string imagePath, CancellationToken cancellationToken)
-    {
-        var layer = new AttachedLayer(imagePath, $"ks-layer-{Interlocked.Increment(ref _nextSlot)}");
-        AttachedLayers[imagePath] = layer;
-        return Task.FromResult(layer);
-    }
+    public Task<AttachedLayer> AttachLayerAsync(string containerId, string imagePath, CancellationToken cancellationToken) =>
+        Task.FromResult(_slots!.AttachLayer(containerId, imagePath).Layer);
 
-    public Task DetachLayerAsync(AttachedLayer layer, CancellationToken cancellationToken)
-    {
-        AttachedLayers.TryRemove(layer.ImagePath, out _);
-        return Task.CompletedTask;
-    }
+    public Task<bool> DetachLayerAsync(string containerId, AttachedLayer layer, CancellationToken cancellationToken) =>
+        Task.FromResult(_slots?.ReleaseLayer(containerId, layer.Serial) ?? false);
+
+    public void InsertMedium(string slot, string path, string serial, bool readOnly) => AttachedLayers[slot] = new AttachedLayer(path, serial);
+
+    public void EjectMedium(string slot) => AttachedLayers.TryRemove(slot, out _);
 
     public Task CreateContainerAsync(ContainerLaunch launch, CancellationToken cancellationToken)
     {
@@ -150,6 +150,7 @@ public sealed class FakeSandboxBackend : ISandboxBackend
     public Task StopAsync(CancellationToken cancellationToken)
     {
         Stopped = true;
+        _slots?.MediaGone();
         _exited.TrySetResult();
         return Task.CompletedTask;
     }
@@ -172,6 +173,7 @@ public sealed class FakeSandboxBackend : ISandboxBackend
         {
             process.Fail(new IOException("vsock connection to the agent lost"));
         }
+        _slots?.MediaGone();
         _exited.TrySetResult();
     }
 
@@ -179,5 +181,9 @@ public sealed class FakeSandboxBackend : ISandboxBackend
     /// The VM dies and the guest waits stay pending for ever, as over a dead connection nobody
     /// resets: the supervisor must not depend on them to report the exits.
     /// </summary>
-    public void CrashLeavingWaitsPending() => _exited.TrySetResult();
+    public void CrashLeavingWaitsPending()
+    {
+        _slots?.MediaGone();
+        _exited.TrySetResult();
+    }
 }

@@ -281,12 +281,18 @@ public class TaskServiceTests
         var exitIds = h.Events.Events.Where(e => e.Topic == EventTopics.TaskExit).Select(e => ((TaskExit)e.Message).Id).ToList();
         Assert.True(exitIds.IndexOf("e1") < exitIds.IndexOf("c1"), $"exit order: {string.Join(", ", exitIds)}");
 
-        // containerd can then delete everything and shut the shim down.
+        // A guest operation on the dead VM is refused, naming its state, without reaching the backend.
+        var stats = await h.CallFails("Stats", new StatsRequest { Id = "c2" }, StatsResponse.Parser);
+        Assert.Equal(TtrpcStatusCode.Unavailable, stats.Code);
+        Assert.Contains("sandbox sb1: the VM is", stats.Message);
+
+        // containerd can then delete everything and shut the shim down; the guest had nothing left to remove.
         await h.Call("Delete", new DeleteRequest { Id = "c1", ExecId = "e1" }, DeleteResponse.Parser);
         await h.Call("Delete", new DeleteRequest { Id = "c1" }, DeleteResponse.Parser);
         await h.Call("Delete", new DeleteRequest { Id = "c2" }, DeleteResponse.Parser);
         await h.Call("Shutdown", new ShutdownRequest { Id = "c1" }, Empty.Parser);
         Assert.True(h.ExitRequested);
+        Assert.DoesNotContain(h.Backend.Calls, c => c.StartsWith("remove", StringComparison.Ordinal));
     }
 
     [Fact]
