@@ -26,7 +26,7 @@ public sealed class NetMetrics
     /// <summary>Turns of the TX queue started by the guest's notification or a requeue.</summary>
     public long TxNotifications { get; internal set; }
 
-    /// <summary>Turns of RX started because the tap became readable.</summary>
+    /// <summary>Turns of RX started because the tap became readable (or the device was activated).</summary>
     public long RxWakeups { get; internal set; }
 
     /// <summary>Used-buffer interrupts raised after an RX turn.</summary>
