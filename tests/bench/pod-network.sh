@@ -10,17 +10,23 @@
 # our virtio-net and a nested KVM guest's stack, all on L1's one CPU. The tools are busybox (nc, dd) in
 # the pods and bash in L1 (tests/bench/inner/pod-network.sh says how each number is taken).
 # Usage: tests/bench/pod-network.sh     (env: NET_SECONDS, NET_RUNS (3; the median is printed), NET_RR_COUNT, NET_GET_COUNT,
-#        NET_TRACE=1: L1 KVM event histograms per katasharp stream, which slow it: see inner/net-counters.sh)
+#        NET_TRACE=1: L1 KVM event histograms per katasharp stream, which slow it: see inner/net-counters.sh;
+#        NET_REUSE_BUILD=1: no publishing, the binaries in out/bin as they are)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 ks_need_root
 for v in NET_SECONDS NET_RUNS NET_RR_COUNT NET_GET_COUNT; do [ -z "${!v:-}" ] || bench_positive "$v" "${!v}"; done
 seconds="${NET_SECONDS:-10}" runs="${NET_RUNS:-3}"
 
-ks_step "publishing the shim, katasharp and katasharp-criprobe; the guest kernel and initrd"
-"$KS_ROOT/scripts/publish.sh" containerd-shim-katasharp-v2 katasharp katasharp-criprobe >/dev/null
+if [ "${NET_REUSE_BUILD:-0}" = 1 ]; then
+  # A re-run of what was just built (publishing takes minutes under load; the test host is shared by the hour).
+  ks_step "reusing the published binaries in $KS_OUT/bin and the cached guest kernel and initrd (NET_REUSE_BUILD=1)"
+else
+  ks_step "publishing the shim, katasharp, katasharp-criprobe and the agent; the guest kernel and initrd"
+  "$KS_ROOT/scripts/publish.sh" containerd-shim-katasharp-v2 katasharp katasharp-criprobe katasharp-agent ks-init ks-spawn >/dev/null
+fi
 kernel=$("$KS_ROOT/guest-image/kernel/build-kernel.sh")
-initrd=$("$KS_ROOT/guest-image/initrd/build-initrd.sh")
+initrd=$("$KS_ROOT/guest-image/initrd/build-initrd.sh" --no-publish)
 
 ks_step "booting the test host; two katasharp and two runc pods on one bridge"
 bench_in_testhost 3600 env NET_SECONDS="$seconds" NET_RUNS="$runs" NET_TRACE="${NET_TRACE:-0}" NET_RR_COUNT="${NET_RR_COUNT:-1000}" \

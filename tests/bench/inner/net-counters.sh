@@ -21,11 +21,12 @@ net_guest_snapshot() { # container id → one line: rx_packets rx_bytes tx_packe
 
 net_l1_cpu() { awk '/^cpu / { print $2 + $3, $4, $7, $8, $9 + $10 }' /proc/stat; } # user sys irq softirq guest (ticks)
 
-net_shim_threads() { # "tid:comm:ticks ..." for every thread of every katasharp shim
+net_shim_threads() { # "pid/tid:comm:user,sys,guest ..." (ticks) for every thread of every katasharp shim
   local pid t
   for pid in $(shim_pids); do
     for t in /proc/"$pid"/task/*; do
-      printf '%s:%s:%s ' "$pid/${t##*/}" "$(tr ' ' _ <"$t/comm" 2>/dev/null)" "$(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{ print $12 + $13 }')"
+      # utime, stime, guest_time (fields 14, 15, 43; 12, 13, 41 after "pid (comm) ")
+      printf '%s:%s:%s ' "$pid/${t##*/}" "$(tr ' ' _ <"$t/comm" 2>/dev/null)" "$(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{ print $12 "," $13 "," $41 }')"
     done
   done
   echo
@@ -96,9 +97,12 @@ net_counters_end() {
   echo "counters_${rt}_${path}_threads=$(join_threads "$net_before_threads" "$threads_after")"
 }
 
-join_threads() { # before after → "pid/tid:comm:+ticks" for threads that used any CPU in between
+# before after → "pid/tid:comm:+user,+sys,+guest" (ticks; user includes guest, the time the vCPU ran the
+# nested guest) for threads that used 5 ticks or more in between
+join_threads() {
   awk -v before="$1" -v after="$2" 'BEGIN {
     n = split(before, b, " "); for (i = 1; i <= n; i++) { split(b[i], f, ":"); t[f[1]] = f[3] }
-    n = split(after, a, " "); for (i = 1; i <= n; i++) { split(a[i], f, ":"); d = f[3] - t[f[1]]; if (d > 0) printf "%s:%s:+%d ", f[1], f[2], d }
+    n = split(after, a, " "); for (i = 1; i <= n; i++) { split(a[i], f, ":"); split(f[3], x, ","); split(t[f[1]], y, ",")
+      du = x[1] - y[1]; ds = x[2] - y[2]; dg = x[3] - y[3]; if (du + ds >= 5) printf "%s:%s:+%d,+%d,+%d ", f[1], f[2], du, ds, dg }
   }'
 }
