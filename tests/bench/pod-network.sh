@@ -9,20 +9,27 @@
 # pass/fail: L1 is TCG; a runc pod is L1's own network stack, a katasharp pod adds tc mirred, the tap,
 # our virtio-net and a nested KVM guest's stack, all on L1's one CPU. The tools are busybox (nc, dd) in
 # the pods and bash in L1 (tests/bench/inner/pod-network.sh says how each number is taken).
-# Usage: tests/bench/pod-network.sh     (env: NET_SECONDS, NET_RUNS (3; the median is printed), NET_RR_COUNT, NET_GET_COUNT)
+# Usage: tests/bench/pod-network.sh     (env: NET_SECONDS, NET_RUNS (3; the median is printed), NET_RR_COUNT, NET_GET_COUNT,
+#        NET_TRACE=1: L1 KVM event histograms per katasharp stream, which slow it: see inner/net-counters.sh;
+#        NET_REUSE_BUILD=1: no publishing, the binaries in out/bin as they are)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 ks_need_root
 for v in NET_SECONDS NET_RUNS NET_RR_COUNT NET_GET_COUNT; do [ -z "${!v:-}" ] || bench_positive "$v" "${!v}"; done
 seconds="${NET_SECONDS:-10}" runs="${NET_RUNS:-3}"
 
-ks_step "publishing the shim, katasharp and katasharp-criprobe; the guest kernel and initrd"
-"$KS_ROOT/scripts/publish.sh" containerd-shim-katasharp-v2 katasharp katasharp-criprobe >/dev/null
+if [ "${NET_REUSE_BUILD:-0}" = 1 ]; then
+  # A re-run of what was just built (publishing takes minutes under load; the test host is shared by the hour).
+  ks_step "reusing the published binaries in $KS_OUT/bin and the cached guest kernel and initrd (NET_REUSE_BUILD=1)"
+else
+  ks_step "publishing the shim, katasharp, katasharp-criprobe and the agent; the guest kernel and initrd"
+  "$KS_ROOT/scripts/publish.sh" containerd-shim-katasharp-v2 katasharp katasharp-criprobe katasharp-agent ks-init ks-spawn >/dev/null
+fi
 kernel=$("$KS_ROOT/guest-image/kernel/build-kernel.sh")
-initrd=$("$KS_ROOT/guest-image/initrd/build-initrd.sh")
+initrd=$("$KS_ROOT/guest-image/initrd/build-initrd.sh" --no-publish)
 
 ks_step "booting the test host; two katasharp and two runc pods on one bridge"
-bench_in_testhost 3600 env NET_SECONDS="$seconds" NET_RUNS="$runs" NET_RR_COUNT="${NET_RR_COUNT:-1000}" \
+bench_in_testhost 3600 env NET_SECONDS="$seconds" NET_RUNS="$runs" NET_TRACE="${NET_TRACE:-0}" NET_RR_COUNT="${NET_RR_COUNT:-1000}" \
   NET_GET_COUNT="${NET_GET_COUNT:-200}" bash "$BENCH_INNER/pod-network.sh" --bin "$KS_OUT/bin" --kernel-dir "$kernel" --initrd "$initrd"
 
 v() { bench_value "$1"; }
@@ -51,5 +58,18 @@ for mode in pingpong http; do
   echo "  samples: katasharp $(count "$ks"), runc $(count "$rc")"
 done
 echo "one stream of $seconds s per throughput number (median of $runs run(s)); ratio = katasharp/runc (throughput: the issue's goal is >= 0.50; latency: how many times runc's)"
+# Where the time goes (tests/bench/inner/net-counters.sh): raw counters per stream, then the guest's average
+# frame per direction (bytes/frames, a GSO frame counted once) and virtio interrupts per frame.
+grep -E '^(counters|trace|net)_' <<<"$BENCH_OUT" | sed 's/^/  /'
+grep -E '^counters_[a-z]+_[a-z_]+_guest[0-9]=' <<<"$BENCH_OUT" | while IFS='=' read -r key value; do
+  awk -v k="${key#counters_}" '{
+    # before RXP RXB TXP TXB | irq:count ... after RXP RXB TXP TXB | irq:count ...
+    split($0, halves, " after "); sub(/^before /, "", halves[1])
+    for (h = 1; h <= 2; h++) { n = split(halves[h], f, " "); p[h] = f[1]; b[h] = f[2]; tp[h] = f[3]; tb[h] = f[4]; irq[h] = 0
+      dev = f[6]; sub(/^net=/, "", dev); for (i = 7; i <= n; i++) { split(f[i], q, ":"); if (q[1] == dev) irq[h] += q[2] } }
+    rp = p[2] - p[1]; tpk = tp[2] - tp[1]; ir = irq[2] - irq[1]
+    printf "  %s: guest rx %d frames avg %d B, tx %d frames avg %d B, %d interrupts of its virtio-net (%.2f per frame)\n", k,
+      rp, rp ? (b[2] - b[1]) / rp : 0, tpk, tpk ? (tb[2] - tb[1]) / tpk : 0, ir, (rp + tpk) ? ir / (rp + tpk) : 0 }' <<<"$value"
+done
 grep '^note=' <<<"$BENCH_OUT" | sed 's/^note=/note: /' || true
 echo "unexpected VM exits: $(v vm_exits) $(v vm_exit_reasons)"

@@ -51,9 +51,9 @@ public sealed class BackendPieceTests
     }
 
     [Theory]
-    [InlineData(false, "", "console=ttyS0 reboot=k panic=-1 quiet katasharp.log=info")]
-    [InlineData(true, "", "console=ttyS0 reboot=k panic=-1 katasharp.log=debug")]
-    [InlineData(false, " loglevel=7 ", "console=ttyS0 reboot=k panic=-1 quiet katasharp.log=info loglevel=7")]
+    [InlineData(false, "", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 quiet katasharp.log=info")]
+    [InlineData(true, "", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 katasharp.log=debug")]
+    [InlineData(false, " loglevel=7 ", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 quiet katasharp.log=info loglevel=7")]
     public void KernelCmdline_ConsoleRebootPanic_DebugAndAdminParamsLast(bool debug, string extra, string expected)
     {
         var configuration = new RuntimeConfiguration(

@@ -22,6 +22,7 @@
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/../../testhost/shim/cri-env.sh"
+. "$here/net-counters.sh"
 
 seconds="${NET_SECONDS:-10}" runs="${NET_RUNS:-3}" rr_count="${NET_RR_COUNT:-1000}" get_count="${NET_GET_COUNT:-200}"
 ECHO_PORT=7007
@@ -82,12 +83,14 @@ tput_to_host() { # runtime run: pod a → a listener in the host-side namespace
   local rt="$1" port=$((next_port++)) rx out="$ks_work/rx-host-$1-$2.out"
   hostns busybox nc -l -p "$port" -e busybox sh -c "$RX_SCRIPT" </dev/null >/dev/null 2>"$out" &
   rx=$! # nsenter execs nc in place
+  net_counters_begin "$rt" to_host "${pod_cid[$rt-a]}"
   if ! probe exec-sync --timeout $((seconds + 120)) "${pod_cid[$rt-a]}" -- sh -c "$TX_SCRIPT" "$BRIDGE_IP" "$port" "$seconds" \
       >/dev/null 2>"$ks_work/tx.err" </dev/null; then
     note "$rt pod→host run $2: the sender failed: $(flat <"$ks_work/tx.err")"
     kill "$rx" 2>/dev/null
   fi
   wait "$rx" 2>/dev/null
+  net_counters_end "$rt" to_host "${pod_cid[$rt-a]}"
   echo "tput_${rt}_to_host_mbit=$(rx_mbit "$out")"
 }
 
@@ -96,12 +99,14 @@ tput_pod_to_pod() { # runtime run: pod a → pod b
   probe exec-sync --timeout $((seconds + 180)) "${pod_cid[$rt-b]}" -- sh -c 'busybox nc -l -p "$0" -e busybox sh -c "$1" </dev/null' "$port" "$RX_SCRIPT" \
     </dev/null >/dev/null 2>"$out" &
   rx=$!
+  net_counters_begin "$rt" pod_to_pod "${pod_cid[$rt-a]}" "${pod_cid[$rt-b]}"
   if ! probe exec-sync --timeout $((seconds + 120)) "${pod_cid[$rt-a]}" -- sh -c "$TX_SCRIPT" "${pod_ip[$rt-b]}" "$port" "$seconds" \
       >/dev/null 2>"$ks_work/tx.err" </dev/null; then
     note "$rt pod→pod run $2: the sender failed: $(flat <"$ks_work/tx.err")"
     kill "$rx" 2>/dev/null
   fi
   wait "$rx" 2>/dev/null
+  net_counters_end "$rt" pod_to_pod "${pod_cid[$rt-a]}" "${pod_cid[$rt-b]}"
   echo "tput_${rt}_pod_to_pod_mbit=$(rx_mbit "$out")"
 }
 
@@ -123,6 +128,8 @@ for rt in $runtimes; do
     wait_serving "${pod_ip[$rt-$p]}" "$ECHO_PORT" && wait_serving "${pod_ip[$rt-$p]}" "$HTTP_PORT" || { echo "$rt-$p does not serve" >&2; exit 1; }
   done
 done
+net_tap_features
+echo "net_guest_cmdline=$(probe exec-sync --timeout 60 "${pod_cid[katasharp-a]}" -- cat /proc/cmdline 2>/dev/null </dev/null | tr -d '\r')"
 # Alternating runtimes, so a drift of L1's load hits both alike.
 for run in $(seq "$runs"); do
   for rt in $runtimes; do tput_to_host "$rt" "$run"; done
@@ -131,5 +138,9 @@ done
 for rt in $runtimes; do rr "$rt" pingpong "$ECHO_PORT" "$rr_count"; done
 for rt in $runtimes; do rr "$rt" http "$HTTP_PORT" "$get_count"; done
 vm_exits_record
+# Each katasharp pod's virtio-net logs its counters when its VM stops (all of the bench's traffic, not one stream).
+cri_env_remove_pods
+grep -a '\[virtio net[0-9]*\] counters:' "$KS_CTD_RUN/containerd.log" | sed 's/.*counters: *\(rx_frames=[^"]*\).*/\1/' | sed 's/\\n$//' \
+  | awk '{ print "net_device_counters_" NR "=" $0 }'
 echo "bench_ms=$(( $(now_ms) - t0 ))"
 exit 0

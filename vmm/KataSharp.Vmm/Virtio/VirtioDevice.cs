@@ -195,7 +195,8 @@ public abstract class VirtioDevice : IDisposable
     /// <paramref name="wanted"/>, when given, is asked before each pop: false leaves the remaining chains for later
     /// without a re-kick (an event queue only takes a buffer when an event is due).
     /// </summary>
-    protected void ProcessAvailableChains(
+    /// <returns>Whether the driver was interrupted.</returns>
+    protected bool ProcessAvailableChains(
         int queueIndex, Func<DescriptorChain, uint> handle, Func<bool>? budgetLeft = null, Func<bool>? wanted = null)
     {
         VirtQueue queue = _queues[queueIndex];
@@ -220,7 +221,7 @@ public abstract class VirtioDevice : IDisposable
             if (result == QueuePopResult.Broken)
             {
                 Fail($"queue {queueIndex}: {queue.BrokenReason}");
-                return;
+                return false;
             }
             uint written = 0;
             if (result == QueuePopResult.Malformed)
@@ -235,20 +236,25 @@ public abstract class VirtioDevice : IDisposable
             queue.AddUsed(chain.Head, written);
             returned = true;
         }
-        SignalIfWanted(queue, returned);
+        return SignalIfWanted(queue, returned);
     }
 
-    /// <summary>Interrupts the driver when chains were returned and its suppression state allows it.</summary>
-    protected void SignalIfWanted(VirtQueue queue, bool returnedChains)
+    /// <summary>Interrupts the driver when chains were returned and its suppression state allows it; true when it did.</summary>
+    protected bool SignalIfWanted(VirtQueue queue, bool returnedChains)
     {
         if (returnedChains && queue.ShouldInterrupt())
         {
             Transport.SignalUsedBuffers();
+            return true;
         }
+        return false;
     }
 
     /// <summary>Reports a host-side problem (not the guest's doing) on the device's log.</summary>
     protected void ReportHostProblem(string message) => _log($"[virtio {Name}] {message}");
+
+    /// <summary>Writes a line that is not a problem (e.g. a device's counters when it stops) on the device's log.</summary>
+    protected void Log(string message) => _log($"[virtio {Name}] {message}");
 
     /// <summary>Takes <see cref="Sync"/> for disposing, waiting at most <see cref="DisposeTimeout"/>; false (reported) when
     /// the lock stays held. The caller releases it with <c>Monitor.Exit(Sync)</c>.</summary>

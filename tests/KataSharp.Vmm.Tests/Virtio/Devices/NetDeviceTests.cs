@@ -485,6 +485,58 @@ public sealed class NetDeviceTests
     }
 
     [Fact]
+    public void Notifications_and_raised_interrupts_are_counted_per_direction_and_logged_when_the_device_stops()
+    {
+        var lines = new List<string>();
+        var backend = new FakeNetBackend { AutoSignal = false };
+        var guest = new FakeNetGuest(backend, Linux, queueSize: 64, log: line => { lock (lines) { lines.Add(line); } });
+        guest.Driver.Loop.Invoke(() => { }); // the activation's receive pass has run (nothing was queued)
+        int interrupts = guest.Driver.Interrupt.Count;
+
+        // TX: three frames in one turn are one notification and one interrupt (used_event 0 is behind).
+        byte[] frame = FakeNetGuest.WithHeader(FakeNetGuest.Ethernet(200));
+        for (int i = 0; i < 3; i++)
+        {
+            var at = guest.Driver.Allocate((ulong)frame.Length);
+            guest.Driver.Memory.Write(at, frame);
+            guest.Tx.AddChain((at.Value, (uint)frame.Length, false));
+        }
+        guest.Driver.Transport.ProcessQueueNow(1);
+        Assert.Equal((3L, 1L, 1L), (guest.Metrics.TxFrames, guest.Metrics.TxNotifications, guest.Metrics.TxInterrupts));
+        Assert.Equal(interrupts + 1, guest.Driver.Interrupt.Count);
+
+        // A turn whose used chains the driver asked not to hear about (used_event ahead) raises none and counts none.
+        guest.Tx.SetUsedEvent(100);
+        var last = guest.Driver.Allocate((ulong)frame.Length);
+        guest.Driver.Memory.Write(last, frame);
+        guest.Tx.AddChain((last.Value, (uint)frame.Length, false));
+        guest.Driver.Transport.ProcessQueueNow(1);
+        Assert.Equal((4L, 2L, 1L), (guest.Metrics.TxFrames, guest.Metrics.TxNotifications, guest.Metrics.TxInterrupts));
+        Assert.Equal(interrupts + 1, guest.Driver.Interrupt.Count);
+
+        // RX: two frames placed in one turn are one notification and one interrupt.
+        guest.PostRx(1000);
+        guest.PostRx(1000);
+        backend.Enqueue(FakeNetGuest.WithHeader(FakeNetGuest.Ethernet(100, seed: 1)));
+        backend.Enqueue(FakeNetGuest.WithHeader(FakeNetGuest.Ethernet(100, seed: 2)));
+        guest.Driver.Transport.ProcessQueueNow(0);
+        Assert.Equal((2L, 1L, 1L), (guest.Metrics.RxFrames, guest.Metrics.RxNotifications, guest.Metrics.RxInterrupts));
+        Assert.Equal(interrupts + 2, guest.Driver.Interrupt.Count);
+        Assert.Equal(1L, guest.Metrics.RxWakeups); // the activation's pass only: the fake tap never turned readable
+
+        guest.Dispose();
+        string logged;
+        lock (lines)
+        {
+            logged = Assert.Single(lines, l => l.Contains("counters:", StringComparison.Ordinal));
+        }
+        Assert.Equal(
+            "[virtio net-test] counters: rx_frames=2 rx_bytes=228 tx_frames=4 tx_bytes=856 rx_notifications=1 tx_notifications=2 " +
+            "rx_wakeups=1 rx_interrupts=1 tx_interrupts=1 rx_waits_for_buffers=0 dropped=0 backend_errors=0",
+            logged);
+    }
+
+    [Fact]
     public void Disposing_the_device_closes_the_backend()
     {
         var backend = new FakeNetBackend();

@@ -115,12 +115,17 @@ public sealed class NetDevice : VirtioDevice
         switch (index)
         {
             case RxQueue:
+                Metrics.RxNotifications++;
                 ProcessRx();
                 break;
             case TxQueue:
+                Metrics.TxNotifications++;
                 _txTurnFrames = 0;
                 _txTurnBytes = 0;
-                ProcessAvailableChains(TxQueue, Transmit, budgetLeft: () => _txTurnFrames < NetLimits.FramesPerTurn && _txTurnBytes < NetLimits.BytesPerTurn);
+                if (ProcessAvailableChains(TxQueue, Transmit, budgetLeft: () => _txTurnFrames < NetLimits.FramesPerTurn && _txTurnBytes < NetLimits.BytesPerTurn))
+                {
+                    Metrics.TxInterrupts++;
+                }
                 break;
         }
     }
@@ -237,6 +242,7 @@ public sealed class NetDevice : VirtioDevice
         {
             try
             {
+                Metrics.RxWakeups++;
                 ProcessRx();
             }
             catch (Exception e)
@@ -288,7 +294,10 @@ public sealed class NetDevice : VirtioDevice
             frames++;
             bytes += length;
         }
-        SignalIfWanted(rx, returned);
+        if (SignalIfWanted(rx, returned))
+        {
+            Metrics.RxInterrupts++;
+        }
     }
 
     private RxRead ReadFrame()
@@ -497,6 +506,11 @@ public sealed class NetDevice : VirtioDevice
         {
             try
             {
+                if (_backend is not null)
+                {
+                    // Once per device: what a pod's traffic cost in notifications and interrupts (the bench reads it).
+                    Log($"counters: {Metrics.Summary()}");
+                }
                 _backend?.Dispose();
                 _backend = null;
             }
