@@ -13,6 +13,8 @@ namespace KataSharp.Runtime.Tests.Shim;
 /// </summary>
 public sealed class ContainerdHostTests : IAsyncLifetime
 {
+    // First: it throws when the shim is not published, before the directories below exist (xunit disposes nothing then).
+    private readonly string _shimPath = new ShimBinary().Path;
     private readonly TempDirectory _directory = new("ks-ctd");
     private readonly string _run = "/run/ks-ctd-" + Guid.NewGuid().ToString("N")[..8];
     private Process? _containerd;
@@ -40,7 +42,7 @@ public sealed class ContainerdHostTests : IAsyncLifetime
         start.ArgumentList.Add("--config");
         start.ArgumentList.Add(_directory.Combine("config.toml"));
         // The shim inherits containerd's environment: where to find it, its config, its state.
-        start.Environment["PATH"] = Path.GetDirectoryName(new ShimBinary().Path) + ":" + Environment.GetEnvironmentVariable("PATH");
+        start.Environment["PATH"] = Path.GetDirectoryName(_shimPath) + ":" + Environment.GetEnvironmentVariable("PATH");
         start.Environment["KATASHARP_CONFIG"] = _directory.Combine("katasharp.toml");
         start.Environment["KATASHARP_STATE_DIR"] = _directory.Combine("ks-state");
         _containerd = Process.Start(start)!;

@@ -21,8 +21,9 @@ public sealed class ShimBinaryTests : IDisposable
 {
     private const string Namespace = "katasharp-test";
 
-    private readonly TempDirectory _directory = new("ks-shim");
+    // First: it throws when the shim is not published, and a field made before it (the directory) would then leak.
     private readonly ShimBinary _shim = new();
+    private readonly TempDirectory _directory = new("ks-shim");
     private readonly List<int> _servers = [];
     private readonly string _id = "kst-" + Guid.NewGuid().ToString("N")[..12];
 
