@@ -251,9 +251,9 @@ public abstract class VirtioDevice : IDisposable
     }
 
     /// <summary>Reports a host-side problem (not the guest's doing) on the device's log.</summary>
-    protected void ReportHostProblem(string message) => _log($"[virtio {Name}] {message}");
+    protected void ReportHostProblem(string message) => Log(message);
 
-    /// <summary>Writes a line that is not a problem (e.g. a device's counters when it stops) on the device's log.</summary>
+    /// <summary>Writes a line on the device's log, named by the device (e.g. its counters when it stops).</summary>
     protected void Log(string message) => _log($"[virtio {Name}] {message}");
 
     /// <summary>Takes <see cref="Sync"/> for disposing, waiting at most <see cref="DisposeTimeout"/>; false (reported) when
