@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>Process calls Tmds.LibC lacks: waitid (sys/wait.h), prctl (sys/prctl.h), posix_spawn (spawn.h).</summary>
+/// <summary>Process calls: waitid (sys/wait.h), prctl (sys/prctl.h), posix_spawn (spawn.h). C names, so the layout test compares each with
+/// the header.</summary>
 internal static unsafe partial class ProcessCalls
 {
     private const string LibC = "libc.so.6";
@@ -23,10 +24,20 @@ internal static unsafe partial class ProcessCalls
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
     public const short POSIX_SPAWN_SETSIGMASK = 0x08;
 
-    /// <summary>glibc x86-64: posix_spawn_file_actions_t is 80 bytes, posix_spawnattr_t 336; both are opaque to us.</summary>
-    public const int FileActionsSize = 80;
-    public const int SpawnAttrSize = 336;
-    public const int SigsetSize = 128;
+    /// <summary>posix_spawn_file_actions_t (glibc x86-64: 80 bytes), opaque to us: only its size and alignment matter,
+    /// so the spawn functions get a buffer they may fill as they like. 8-byte words align it as C does (it holds pointers).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct FileActions
+    {
+        public fixed ulong opaque[10];
+    }
+
+    /// <summary>posix_spawnattr_t (glibc x86-64: 336 bytes, two sigset_t among them), opaque as <see cref="FileActions"/>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SpawnAttr
+    {
+        public fixed ulong opaque[42];
+    }
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int waitid(int idtype, int id, SigInfo* infop, int options);
@@ -36,37 +47,31 @@ internal static unsafe partial class ProcessCalls
 
     // posix_spawn* return an error number instead of setting errno.
     [LibraryImport(LibC)]
-    public static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
+    public static partial int posix_spawn(int* pid, byte* path, FileActions* fileActions, SpawnAttr* attr, byte** argv, byte** envp);
 
     [LibraryImport(LibC)]
-    public static partial int posix_spawn_file_actions_init(void* fileActions);
+    public static partial int posix_spawn_file_actions_init(FileActions* fileActions);
 
     [LibraryImport(LibC)]
-    public static partial int posix_spawn_file_actions_destroy(void* fileActions);
+    public static partial int posix_spawn_file_actions_destroy(FileActions* fileActions);
 
     [LibraryImport(LibC)]
-    public static partial int posix_spawn_file_actions_adddup2(void* fileActions, int fd, int newfd);
+    public static partial int posix_spawn_file_actions_adddup2(FileActions* fileActions, int fd, int newfd);
 
     [LibraryImport(LibC)]
-    public static partial int posix_spawnattr_init(void* attr);
+    public static partial int posix_spawnattr_init(SpawnAttr* attr);
 
     [LibraryImport(LibC)]
-    public static partial int posix_spawnattr_destroy(void* attr);
+    public static partial int posix_spawnattr_destroy(SpawnAttr* attr);
 
     [LibraryImport(LibC)]
-    public static partial int posix_spawnattr_setflags(void* attr, short flags);
+    public static partial int posix_spawnattr_setflags(SpawnAttr* attr, short flags);
 
     [LibraryImport(LibC)]
-    public static partial int posix_spawnattr_setsigmask(void* attr, void* sigmask);
+    public static partial int posix_spawnattr_setsigmask(SpawnAttr* attr, SignalCalls.SigSet* sigmask);
 
     [LibraryImport(LibC)]
-    public static partial int posix_spawnattr_setsigdefault(void* attr, void* sigdefault);
-
-    [LibraryImport(LibC)]
-    public static partial int sigemptyset(void* set);
-
-    [LibraryImport(LibC)]
-    public static partial int sigfillset(void* set);
+    public static partial int posix_spawnattr_setsigdefault(SpawnAttr* attr, SignalCalls.SigSet* sigdefault);
 
     /// <summary>The part of siginfo_t (128 bytes) that waitid fills: si_code at 8, si_pid at 16, si_status at 24.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 128)]

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>Pseudo-terminal calls (stdlib.h) Tmds.LibC lacks, and the WinSize ioctl argument.</summary>
+/// <summary>Pseudo-terminal calls (stdlib.h), and the WinSize ioctl argument and its requests (sys/ioctl.h).</summary>
 internal static unsafe partial class TerminalCalls
 {
     private const string LibC = "libc.so.6";
