@@ -33,6 +33,22 @@ internal static unsafe partial class SignalCalls
         public nint sa_restorer;
     }
 
+    /// <summary>si_code of a SIGCHLD / waitid report.</summary>
+    public const int CLD_EXITED = 1;
+    public const int CLD_KILLED = 2;
+    public const int CLD_DUMPED = 3;
+
+    /// <summary>The part of siginfo_t (128 bytes) that waitid fills: si_code at 8, si_pid at 16, si_status at 24.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    public struct SigInfo
+    {
+        [FieldOffset(0)] public int si_signo;
+        [FieldOffset(8)] public int si_code;
+        [FieldOffset(16)] public int si_pid;
+        [FieldOffset(20)] public uint si_uid;
+        [FieldOffset(24)] public int si_status;
+    }
+
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int kill(int pid, int signal);
 
@@ -58,5 +74,5 @@ internal static unsafe partial class SignalCalls
     public static partial int pthread_sigmask(int how, SigSet* set, SigSet* oldSet);
 
     [LibraryImport(LibC, SetLastError = true)]
-    public static partial int sigtimedwait(SigSet* set, ProcessCalls.SigInfo* info, ClockCalls.Timespec* timeout);
+    public static partial int sigtimedwait(SigSet* set, SigInfo* info, ClockCalls.Timespec* timeout);
 }

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
-using static KataSharp.Linux.Interop.ProcessCalls;
+using static KataSharp.Linux.Interop.SpawnCalls;
 
 namespace KataSharp.Linux.Processes;
 

@@ -45,13 +45,15 @@ public sealed class LibcLayoutTests(ITestOutputHelper output)
     public void Siginfo_sigset_sigaction_posix_spawn_buffers_and_the_signal_wait_prctl_spawn_constants_match_the_headers()
     {
         var c = new CHeaderAssertions("signal.h", "sys/wait.h", "sys/prctl.h", "spawn.h");
-        c.Typedef(typeof(ProcessCalls.SigInfo), "siginfo_t");
+        c.Typedef(typeof(SignalCalls.SigInfo), "siginfo_t");
         c.Typedef(typeof(SignalCalls.SigSet), "sigset_t");
         c.Assert("sizeof(((sigset_t *)0)->__val[0]) == sizeof(unsigned long long) /* the word CurrentSignalMask reads */");
         c.Struct(typeof(SignalCalls.SigAction), cName: "sigaction");
-        c.Opaque(typeof(ProcessCalls.FileActions), "posix_spawn_file_actions_t");
-        c.Opaque(typeof(ProcessCalls.SpawnAttr), "posix_spawnattr_t");
-        c.Constants(typeof(ProcessCalls));
+        c.Opaque(typeof(SpawnCalls.FileActions), "posix_spawn_file_actions_t");
+        c.Opaque(typeof(SpawnCalls.SpawnAttr), "posix_spawnattr_t");
+        c.Constants(typeof(SpawnCalls));
+        c.Constants(typeof(WaitCalls));
+        c.Constants(typeof(PrctlCalls));
         // SIG_DFL and SIG_IGN are function pointers in C: compared as the integers the C# side passes.
         c.Constants(typeof(SignalCalls), except: [nameof(SignalCalls.SIG_DFL), nameof(SignalCalls.SIG_IGN)]);
         c.Assert($"(long)SIG_DFL == {SignalCalls.SIG_DFL}");
@@ -106,8 +108,8 @@ public sealed class LibcLayoutTests(ITestOutputHelper output)
     public void Winsize_and_its_ioctls_match_the_headers()
     {
         var c = new CHeaderAssertions("sys/ioctl.h");
-        c.Struct(typeof(TerminalCalls.WinSize), cName: "winsize");
-        c.Constants(typeof(TerminalCalls));
+        c.Struct(typeof(IoctlCalls.WinSize), cName: "winsize");
+        c.Constants(typeof(IoctlCalls));
         c.Compile();
     }
 

@@ -2,24 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>Process calls: waitid (sys/wait.h), prctl (sys/prctl.h), posix_spawn (spawn.h). C names, so the layout test compares each with
-/// the header.</summary>
-internal static unsafe partial class ProcessCalls
+/// <summary>spawn.h: posix_spawn and the attribute and file-action calls it takes. C names, so the layout test compares
+/// each with the header.</summary>
+internal static unsafe partial class SpawnCalls
 {
     private const string LibC = "libc.so.6";
-
-    public const int P_ALL = 0;
-    public const int P_PID = 1;
-    public const int WNOHANG = 1;
-    public const int WEXITED = 4;
-    public const int WNOWAIT = 0x01000000;
-
-    public const int CLD_EXITED = 1;
-    public const int CLD_KILLED = 2;
-    public const int CLD_DUMPED = 3;
-
-    public const int PR_SET_CHILD_SUBREAPER = 36;
-    public const int PR_GET_CHILD_SUBREAPER = 37;
 
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
     public const short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -38,12 +25,6 @@ internal static unsafe partial class ProcessCalls
     {
         public fixed ulong opaque[42];
     }
-
-    [LibraryImport(LibC, SetLastError = true)]
-    public static partial int waitid(int idtype, int id, SigInfo* infop, int options);
-
-    [LibraryImport(LibC, SetLastError = true)]
-    public static partial int prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
 
     // posix_spawn* return an error number instead of setting errno.
     [LibraryImport(LibC)]
@@ -72,15 +53,4 @@ internal static unsafe partial class ProcessCalls
 
     [LibraryImport(LibC)]
     public static partial int posix_spawnattr_setsigdefault(SpawnAttr* attr, SignalCalls.SigSet* sigdefault);
-
-    /// <summary>The part of siginfo_t (128 bytes) that waitid fills: si_code at 8, si_pid at 16, si_status at 24.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 128)]
-    public struct SigInfo
-    {
-        [FieldOffset(0)] public int si_signo;
-        [FieldOffset(8)] public int si_code;
-        [FieldOffset(16)] public int si_pid;
-        [FieldOffset(20)] public uint si_uid;
-        [FieldOffset(24)] public int si_status;
-    }
 }
