@@ -1,7 +1,6 @@
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
-using Tmds.Linux;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.EpollCalls;
 
 namespace KataSharp.Linux.Events;
 
@@ -25,7 +24,7 @@ public sealed unsafe class Epoll : IDisposable
     /// EINTR returns 0. Blocks the calling thread.</summary>
     public int Wait(Span<EpollReady> ready, int timeoutMs)
     {
-        epoll_event* events = stackalloc epoll_event[ready.Length];
+        EpollEvent* events = stackalloc EpollEvent[ready.Length];
         int n = epoll_wait(Descriptor.Value, events, ready.Length, timeoutMs);
         if (n < 0)
         {
@@ -34,16 +33,14 @@ public sealed unsafe class Epoll : IDisposable
         }
         for (int i = 0; i < n; i++)
         {
-            ready[i] = new EpollReady(events[i].data.u64, (EpollEvents)unchecked((uint)events[i].events));
+            ready[i] = new EpollReady(events[i].data, (EpollEvents)events[i].events);
         }
         return n;
     }
 
     private void Control(int op, int fd, EpollEvents events, ulong token, string name)
     {
-        epoll_event ev = default;
-        ev.events = unchecked((int)events);
-        ev.data.u64 = token;
+        EpollEvent ev = new() { events = (uint)events, data = token };
         Libc.Check(epoll_ctl(Descriptor.Value, op, fd, &ev), $"epoll_ctl({name}, fd {fd})");
     }
 

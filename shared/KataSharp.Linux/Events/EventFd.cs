@@ -1,6 +1,7 @@
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.EventFdCalls;
+using static KataSharp.Linux.Interop.UnistdCalls;
 
 namespace KataSharp.Linux.Events;
 

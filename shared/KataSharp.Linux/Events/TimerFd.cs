@@ -1,8 +1,7 @@
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
-using Tmds.Linux;
 using static KataSharp.Linux.Interop.TimerFdCalls;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.UnistdCalls;
 
 namespace KataSharp.Linux.Events;
 

@@ -1,5 +1,7 @@
 using KataSharp.Linux.Interop;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.FcntlCalls;
+using static KataSharp.Linux.Interop.StatCalls;
+using static KataSharp.Linux.Interop.UnistdCalls;
 
 namespace KataSharp.Linux.Files;
 
@@ -36,7 +38,7 @@ public sealed unsafe class DirectoryHandle : IDisposable
         byte[] cname = Component(name);
         fixed (byte* p = cname)
         {
-            if (mkdirat(_fd.Value, p, (ushort)mode) < 0 && Libc.LastErrno != (int)Errno.EEXIST)
+            if (mkdirat(_fd.Value, p, (uint)mode) < 0 && Libc.LastErrno != (int)Errno.EEXIST)
             {
                 throw new LinuxException($"mkdirat({Path}, {name})", Libc.LastErrno);
             }
@@ -59,14 +61,14 @@ public sealed unsafe class DirectoryHandle : IDisposable
         }
         using (fd)
         {
-            Tmds.Linux.stat st;
+            Stat st;
             Libc.Check(fstat(fd.Value, &st), $"fstat({Path}/{name})");
-            size = (long)st.st_size;
-            return ((uint)st.st_mode & StatCalls.S_IFMT) switch
+            size = st.st_size;
+            return (st.st_mode & S_IFMT) switch
             {
-                StatCalls.S_IFDIR => DirectoryEntryKind.Directory,
-                StatCalls.S_IFREG => DirectoryEntryKind.File,
-                StatCalls.S_IFLNK => DirectoryEntryKind.Symlink,
+                S_IFDIR => DirectoryEntryKind.Directory,
+                S_IFREG => DirectoryEntryKind.File,
+                S_IFLNK => DirectoryEntryKind.Symlink,
                 _ => DirectoryEntryKind.Other,
             };
         }
@@ -81,7 +83,7 @@ public sealed unsafe class DirectoryHandle : IDisposable
     /// <summary>Sets the permission bits and owner of an open file (the fd, so no path is resolved again).</summary>
     public static void SetModeAndOwner(FileDescriptor file, UnixFileMode mode, uint uid, uint gid)
     {
-        Libc.Check(fchmod(file.Value, (ushort)mode), "fchmod");
+        Libc.Check(fchmod(file.Value, (uint)mode), "fchmod");
         if (uid != 0 || gid != 0)
         {
             Libc.Check(fchown(file.Value, uid, gid), $"fchown({uid}, {gid})");
@@ -131,7 +133,7 @@ public sealed unsafe class DirectoryHandle : IDisposable
         byte[] cname = Component(name);
         fixed (byte* p = cname)
         {
-            if (unlinkat(_fd.Value, p, kind == DirectoryEntryKind.Directory ? FcntlCalls.AT_REMOVEDIR : 0) < 0)
+            if (unlinkat(_fd.Value, p, kind == DirectoryEntryKind.Directory ? AT_REMOVEDIR : 0) < 0)
             {
                 int errno = Libc.LastErrno;
                 if (errno == (int)Errno.ENOENT)
@@ -158,7 +160,7 @@ public sealed unsafe class DirectoryHandle : IDisposable
             int fd;
             do
             {
-                fd = openat(_fd.Value, p, flags | O_CLOEXEC, (ushort)mode);
+                fd = openat(_fd.Value, p, flags | O_CLOEXEC, (uint)mode);
             }
             while (fd < 0 && Libc.IsInterrupted($"openat({Path}, {name})"));
             return new FileDescriptor(fd);

@@ -1,5 +1,4 @@
 using KataSharp.Linux.Interop;
-using static Tmds.Linux.LibC;
 
 namespace KataSharp.Linux.Files;
 
@@ -11,7 +10,7 @@ public static class Fifo
         byte[] cpath = Libc.NullTerminated(path);
         fixed (byte* p = cpath)
         {
-            Libc.Check(mkfifo(p, (ushort)mode), $"mkfifo({path})");
+            Libc.Check(StatCalls.mkfifo(p, (uint)mode), $"mkfifo({path})");
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using KataSharp.Linux.Interop;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.FcntlCalls;
+using static KataSharp.Linux.Interop.UnistdCalls;
 
 namespace KataSharp.Linux.Files;
 
@@ -29,7 +30,7 @@ public sealed unsafe class FileDescriptor : SafeHandle
         byte[] cpath = Libc.NullTerminated(path);
         fixed (byte* p = cpath)
         {
-            int fd = open(p, flags | O_CLOEXEC, (ushort)mode);
+            int fd = open(p, flags | O_CLOEXEC, (uint)mode);
             if (fd < 0)
             {
                 throw new LinuxException($"open({path})", Libc.LastErrno);
@@ -45,7 +46,7 @@ public sealed unsafe class FileDescriptor : SafeHandle
         {
             while (true)
             {
-                long rc = read(Value, p, (Tmds.Linux.size_t)(ulong)buffer.Length);
+                long rc = read(Value, p, (nuint)buffer.Length);
                 if (rc >= 0 || !Libc.IsInterrupted("read"))
                 {
                     return (int)rc;
@@ -60,7 +61,7 @@ public sealed unsafe class FileDescriptor : SafeHandle
         fixed (byte* p = buffer)
         {
             int transferred;
-            while (Libc.RetryTransfer(read(Value, p, (Tmds.Linux.size_t)(ulong)buffer.Length), "read", out transferred))
+            while (Libc.RetryTransfer(read(Value, p, (nuint)buffer.Length), "read", out transferred))
             {
             }
             return transferred;
@@ -73,7 +74,7 @@ public sealed unsafe class FileDescriptor : SafeHandle
         fixed (byte* p = buffer)
         {
             int transferred;
-            while (Libc.RetryTransfer(write(Value, p, (Tmds.Linux.size_t)(ulong)buffer.Length), "write", out transferred))
+            while (Libc.RetryTransfer(write(Value, p, (nuint)buffer.Length), "write", out transferred))
             {
             }
             return transferred;
@@ -88,7 +89,7 @@ public sealed unsafe class FileDescriptor : SafeHandle
             long done = 0;
             while (done < buffer.Length)
             {
-                long rc = write(Value, p + done, (Tmds.Linux.size_t)(ulong)(buffer.Length - done));
+                long rc = write(Value, p + done, (nuint)(buffer.Length - done));
                 if (rc >= 0)
                 {
                     done += rc;
@@ -109,7 +110,7 @@ public sealed unsafe class FileDescriptor : SafeHandle
             int done = 0;
             while (done < buffer.Length)
             {
-                long rc = pread(Value, p + done, (Tmds.Linux.size_t)(ulong)(buffer.Length - done), offset + done);
+                long rc = pread(Value, p + done, (nuint)(buffer.Length - done), offset + done);
                 if (rc == 0)
                 {
                     break;
@@ -135,7 +136,7 @@ public sealed unsafe class FileDescriptor : SafeHandle
             int done = 0;
             while (done < buffer.Length)
             {
-                long rc = pwrite(Value, p + done, (Tmds.Linux.size_t)(ulong)(buffer.Length - done), offset + done);
+                long rc = pwrite(Value, p + done, (nuint)(buffer.Length - done), offset + done);
                 if (rc >= 0)
                 {
                     done += (int)rc;
@@ -158,7 +159,7 @@ public sealed unsafe class FileDescriptor : SafeHandle
     }
 
     /// <summary>Size in bytes of a regular file or block device (seek to end; the file offset moves there).</summary>
-    public long GetSize() => Libc.Check((long)lseek(Value, 0, SEEK_END), "lseek(SEEK_END)");
+    public long GetSize() => Libc.Check(lseek(Value, 0, SEEK_END), "lseek(SEEK_END)");
 
     /// <summary>A close-on-exec duplicate numbered at least <paramref name="minimum"/> (fcntl F_DUPFD_CLOEXEC).</summary>
     public FileDescriptor DuplicateAbove(int minimum) =>

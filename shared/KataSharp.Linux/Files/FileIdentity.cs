@@ -1,5 +1,4 @@
 using KataSharp.Linux.Interop;
-using static Tmds.Linux.LibC;
 
 namespace KataSharp.Linux.Files;
 
@@ -12,12 +11,12 @@ public readonly record struct FileIdentity(ulong Device, ulong Inode, long Chang
     public static unsafe FileIdentity Of(string path)
     {
         byte[] cpath = Libc.NullTerminated(path);
-        Tmds.Linux.stat st;
+        StatCalls.Stat st;
         fixed (byte* p = cpath)
         {
-            Libc.Check(stat(p, &st), $"stat({path})");
+            Libc.Check(StatCalls.stat(p, &st), $"stat({path})");
         }
-        long ctime = (long)st.st_ctim.tv_sec * 1_000_000_000 + (long)st.st_ctim.tv_nsec;
-        return new FileIdentity((ulong)st.st_dev, (ulong)st.st_ino, ctime);
+        long ctime = st.st_ctim.tv_sec * 1_000_000_000 + st.st_ctim.tv_nsec;
+        return new FileIdentity(st.st_dev, st.st_ino, ctime);
     }
 }

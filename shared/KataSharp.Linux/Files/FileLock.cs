@@ -1,6 +1,7 @@
 using KataSharp.Linux.Interop;
 using static KataSharp.Linux.Interop.FileLockCalls;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.FcntlCalls;
+using static KataSharp.Linux.Interop.StatCalls;
 
 namespace KataSharp.Linux.Files;
 
@@ -85,7 +86,7 @@ public sealed class FileLock : IDisposable
     /// <summary>True when <paramref name="path"/> still names the inode <paramref name="fd"/> has open.</summary>
     private static unsafe bool StillNamedBy(FileDescriptor fd, string path)
     {
-        Tmds.Linux.stat opened;
+        Stat opened;
         Libc.Check(fstat(fd.Value, &opened), $"fstat({path})");
         FileIdentity named;
         try
@@ -96,6 +97,6 @@ public sealed class FileLock : IDisposable
         {
             return false;
         }
-        return named.Device == (ulong)opened.st_dev && named.Inode == (ulong)opened.st_ino;
+        return named.Device == opened.st_dev && named.Inode == opened.st_ino;
     }
 }

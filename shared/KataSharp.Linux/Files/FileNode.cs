@@ -1,5 +1,4 @@
 using KataSharp.Linux.Interop;
-using static Tmds.Linux.LibC;
 
 namespace KataSharp.Linux.Files;
 
@@ -16,12 +15,12 @@ public readonly record struct FileNode(FileKind Kind, uint DeviceMajor, uint Dev
     public static unsafe FileNode Of(string path)
     {
         byte[] cpath = Libc.NullTerminated(path);
-        Tmds.Linux.stat st;
+        StatCalls.Stat st;
         fixed (byte* p = cpath)
         {
-            Libc.Check(stat(p, &st), $"stat({path})");
+            Libc.Check(StatCalls.stat(p, &st), $"stat({path})");
         }
-        return From((uint)st.st_mode, (ulong)st.st_rdev);
+        return From(st.st_mode, st.st_rdev);
     }
 
     /// <summary>stat(2) of <paramref name="path"/>, or null when it cannot be stat-ed (missing, no permission).</summary>

@@ -13,7 +13,7 @@ public static unsafe class Ioctl
     {
         while (true)
         {
-            int rc = Tmds.Linux.LibC.ioctl(fd.Value, unchecked((int)request), (void*)argument);
+            int rc = IoctlCalls.ioctl(fd.Value, request, (void*)argument);
             if (rc >= 0 || !Libc.IsInterrupted($"ioctl({name})"))
             {
                 return rc;
@@ -42,7 +42,7 @@ public static unsafe class Ioctl
     /// <summary>Like <see cref="Invoke(FileDescriptor, uint, ulong, string)"/> but returns -errno instead of throwing.</summary>
     public static int TryInvoke(FileDescriptor fd, uint request, ulong argument)
     {
-        int rc = Tmds.Linux.LibC.ioctl(fd.Value, unchecked((int)request), (void*)argument);
+        int rc = IoctlCalls.ioctl(fd.Value, request, (void*)argument);
         return rc >= 0 ? rc : -Libc.LastErrno;
     }
 }

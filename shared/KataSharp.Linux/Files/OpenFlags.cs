@@ -12,4 +12,6 @@ public enum OpenFlags
     /// with EBUSY while it is mounted or exclusively open elsewhere (open(2)); on other files Linux ignores it.</summary>
     Exclusive = 0x80,
     NonBlocking = 0x800,
+    /// <summary>O_PATH: a descriptor that only names the file (for fstat, /proc/self/fd/N, *at calls); no read or write.</summary>
+    Path = 0x200000,
 }

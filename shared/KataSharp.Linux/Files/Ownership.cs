@@ -1,5 +1,4 @@
 using KataSharp.Linux.Interop;
-using static Tmds.Linux.LibC;
 
 namespace KataSharp.Linux.Files;
 
@@ -11,7 +10,7 @@ public static unsafe class Ownership
         byte[] cpath = Libc.NullTerminated(path);
         fixed (byte* p = cpath)
         {
-            Libc.Check(fchownat(FcntlCalls.AT_FDCWD, p, uid, gid, FcntlCalls.AT_SYMLINK_NOFOLLOW), $"fchownat({path}, {uid}, {gid})");
+            Libc.Check(UnistdCalls.fchownat(FcntlCalls.AT_FDCWD, p, uid, gid, FcntlCalls.AT_SYMLINK_NOFOLLOW), $"fchownat({path}, {uid}, {gid})");
         }
     }
 }

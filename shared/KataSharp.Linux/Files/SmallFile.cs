@@ -1,5 +1,7 @@
 using KataSharp.Linux.Interop;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.FcntlCalls;
+using static KataSharp.Linux.Interop.StatCalls;
+using static KataSharp.Linux.Interop.UnistdCalls;
 
 namespace KataSharp.Linux.Files;
 
@@ -53,7 +55,7 @@ public static unsafe class SmallFile
         {
             do
             {
-                fd = (int)(long)syscall(SyscallNumbers.SYS_openat2, rootFd.Value, p, &how, sizeof(Openat2Calls.open_how));
+                fd = (int)syscall(SyscallNumbers.SYS_openat2, rootFd.Value, (long)p, (long)&how, sizeof(Openat2Calls.open_how));
             }
             while (fd < 0 && Libc.IsInterrupted(call));
         }
@@ -63,18 +65,18 @@ public static unsafe class SmallFile
 
     private static byte[] ReadOpened(FileDescriptor fd, string path, int maxBytes)
     {
-        Tmds.Linux.stat st;
+        Stat st;
         Libc.Check(fstat(fd.Value, &st), $"fstat({path})");
-        if (((uint)st.st_mode & 0xf000) != 0x8000)
+        if ((st.st_mode & S_IFMT) != S_IFREG)
         {
-            throw new LinuxException($"read({path})", (int)Errno.EINVAL, $"not a regular file but {Kind((uint)st.st_mode)}");
+            throw new LinuxException($"read({path})", (int)Errno.EINVAL, $"not a regular file but {Kind(st.st_mode)}");
         }
-        if ((long)st.st_size > maxBytes)
+        if (st.st_size > maxBytes)
         {
-            throw new LinuxException($"read({path})", (int)Errno.EFBIG, $"{(long)st.st_size} bytes, the limit is {maxBytes}");
+            throw new LinuxException($"read({path})", (int)Errno.EFBIG, $"{st.st_size} bytes, the limit is {maxBytes}");
         }
         // Bounded by the limit, not by st_size: the file may grow while it is read.
-        var data = new MemoryStream((int)Math.Min((long)st.st_size, maxBytes));
+        var data = new MemoryStream((int)Math.Min(st.st_size, maxBytes));
         byte[] chunk = new byte[Math.Min(maxBytes + 1, 64 << 10)];
         int n;
         while ((n = fd.Read(chunk)) > 0)
@@ -88,14 +90,13 @@ public static unsafe class SmallFile
         return data.ToArray();
     }
 
-    // S_IF* file types (sys/stat.h).
-    private static string Kind(uint mode) => (mode & 0xf000) switch
+    private static string Kind(uint mode) => (mode & S_IFMT) switch
     {
-        0x1000 => "a FIFO",
-        0x2000 => "a character device",
-        0x4000 => "a directory",
-        0x6000 => "a block device",
-        0xc000 => "a socket",
+        S_IFIFO => "a FIFO",
+        S_IFCHR => "a character device",
+        S_IFDIR => "a directory",
+        S_IFBLK => "a block device",
+        S_IFSOCK => "a socket",
         _ => "a special file",
     };
 }

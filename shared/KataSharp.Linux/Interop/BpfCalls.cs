@@ -1,6 +1,3 @@
-using Tmds.Linux;
-using static Tmds.Linux.LibC;
-
 namespace KataSharp.Linux.Interop;
 
 /// <summary>
@@ -46,5 +43,5 @@ internal static unsafe class BpfCalls
     public const int SkLookupProtocolOffset = 12, SkLookupLocalIp4Offset = 40;
 
     /// <summary>bpf(cmd, attr, size): the new fd or 0, or -1 with errno.</summary>
-    public static int Call(int command, byte* attr) => (int)(long)(ssize_t)syscall(SyscallNumbers.SYS_bpf, command, attr, AttrSize);
+    public static int Call(int command, byte* attr) => (int)UnistdCalls.syscall(SyscallNumbers.SYS_bpf, command, (long)attr, AttrSize);
 }

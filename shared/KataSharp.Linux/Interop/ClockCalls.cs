@@ -2,8 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>time.h and sys/time.h: clock_gettime for the per-thread CPU clock, and the clocks and time structs other calls take,
-/// which Tmds.LibC lacks. C names, so the layout test compares each with the header.</summary>
+/// <summary>time.h and sys/time.h: clock_gettime for the per-thread CPU clock, and the clocks and time structs other calls take.
+/// C names, so the layout test compares each with the header.</summary>
 internal static unsafe partial class ClockCalls
 {
     public const int CLOCK_MONOTONIC = 1;

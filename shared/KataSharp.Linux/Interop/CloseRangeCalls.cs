@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>close_range(2) (Linux 5.11+, glibc 2.34+), which Tmds.LibC lacks.</summary>
+/// <summary>linux/close_range.h and unistd.h: close_range(2) (Linux 5.11+, glibc 2.34+).</summary>
 internal static partial class CloseRangeCalls
 {
     public const uint CLOSE_RANGE_CLOEXEC = 1u << 2;

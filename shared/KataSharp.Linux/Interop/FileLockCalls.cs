@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>flock(2) (sys/file.h), which Tmds.LibC lacks.</summary>
+/// <summary>sys/file.h: flock(2). C names, so the layout test compares each with the header.</summary>
 internal static partial class FileLockCalls
 {
     public const int LOCK_SH = 1;

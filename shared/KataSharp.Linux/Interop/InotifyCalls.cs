@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>sys/inotify.h, which Tmds.LibC lacks. C names, so the layout test compares each with the header.</summary>
+/// <summary>sys/inotify.h. C names, so the layout test compares each with the header.</summary>
 internal static unsafe partial class InotifyCalls
 {
     private const string LibC = "libc.so.6";

@@ -4,12 +4,13 @@ using System.Text;
 namespace KataSharp.Linux.Interop;
 
 /// <summary>
-/// Raw libc access goes through Tmds.LibC (the design card's binding); this class holds the
-/// errno plumbing every typed wrapper shares, so a failure always names its call and errno.
+/// The one binding mechanism: our own <c>[LibraryImport]</c>s, one *Calls file per C header in this folder, with blittable
+/// structs each checked against the header by a layout test (Tmds.LibC, the design card's binding, was dropped for this:
+/// issue 17). This class holds the errno plumbing every typed wrapper shares, so a failure always names its call and errno.
 /// </summary>
 internal static unsafe class Libc
 {
-    /// <summary>errno of the last Tmds.LibC call on this thread (its imports use SetLastError).</summary>
+    /// <summary>errno of the last call on this thread (the imports that set errno use SetLastError).</summary>
     public static int LastErrno => Marshal.GetLastPInvokeError();
 
     public static int Check(int rc, string call)

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>sys/random.h, which Tmds.LibC lacks.</summary>
+/// <summary>sys/random.h: getrandom(2).</summary>
 internal static unsafe partial class RandomCalls
 {
     [LibraryImport("libc.so.6", SetLastError = true)]

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>renameat(2), which Tmds.LibC lacks.</summary>
+/// <summary>stdio.h: renameat(2).</summary>
 internal static unsafe partial class RenameCalls
 {
     [LibraryImport("libc.so.6", SetLastError = true)]

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace KataSharp.Linux.Interop;
 
 /// <summary>
-/// <c>struct sockaddr_vm</c> from linux/vm_sockets.h (Tmds.LibC has no AF_VSOCK types):
+/// <c>struct sockaddr_vm</c> from linux/vm_sockets.h:
 /// family u16, reserved u16, port u32 at offset 4, cid u32 at offset 8, flags u8, zero padding to 16 bytes.
 /// </summary>
 [StructLayout(LayoutKind.Sequential, Size = 16)]

@@ -2,11 +2,27 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>recvmsg(2) (sys/socket.h) with the x86-64 layouts of struct msghdr (56 bytes), iovec and cmsghdr (16-byte
-/// header), and the CMSG_* arithmetic for one descriptor. C names, so the layout test compares each with the header.</summary>
+/// <summary>sys/socket.h: the socket calls, with the x86-64 layouts of struct msghdr (56 bytes), iovec and cmsghdr (16-byte
+/// header), and the CMSG_* arithmetic for one descriptor. C names, so the layout test compares each with the header.
+/// socklen_t is uint, size_t nuint, ssize_t nint; an address is passed as the bytes of its own struct (SockaddrUn,
+/// SockaddrVm, sockaddr_nl), which is what struct sockaddr* stands for in C.</summary>
 internal static unsafe partial class SocketCalls
 {
     private const string LibC = "libc.so.6";
+
+    public const int AF_UNIX = 1;
+    public const int AF_VSOCK = 40;
+
+    public const int SOCK_STREAM = 1;
+    public const int SOCK_RAW = 3;
+    public const int SOCK_NONBLOCK = 0x800;
+    public const int SOCK_CLOEXEC = 0x80000;
+
+    public const int MSG_TRUNC = 0x20;
+    public const int MSG_NOSIGNAL = 0x4000;
+
+    /// <summary>sizeof(struct sockaddr_storage): room for any family's address.</summary>
+    public const int SockaddrStorageSize = 128;
 
     public const int SOL_SOCKET = 1;
     public const int SO_RCVTIMEO = 20;
@@ -22,6 +38,45 @@ internal static unsafe partial class SocketCalls
 
     /// <summary>CMSG_LEN(0): where CMSG_DATA starts after a cmsghdr.</summary>
     public const int ControlDataOffset = 16;
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int socketpair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int bind(int fd, void* address, uint addressLength);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int listen(int fd, int backlog);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int connect(int fd, void* address, uint addressLength);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int accept4(int fd, void* address, uint* addressLength, int flags);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int getpeername(int fd, void* address, uint* addressLength);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int setsockopt(int fd, int level, int name, void* value, uint valueLength);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int shutdown(int fd, int how);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial nint send(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial nint recv(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial nint sendto(int fd, void* buffer, nuint length, int flags, void* address, uint addressLength);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial nint recvfrom(int fd, void* buffer, nuint length, int flags, void* address, uint* addressLength);
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial nint recvmsg(int fd, MsgHdr* msg, int flags);

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace KataSharp.Linux.Interop;
 
-/// <summary>sys/timerfd.h, which Tmds.LibC lacks.</summary>
+/// <summary>sys/timerfd.h. C names, so the layout test compares each with the header.</summary>
 internal static unsafe partial class TimerFdCalls
 {
     private const string LibC = "libc.so.6";

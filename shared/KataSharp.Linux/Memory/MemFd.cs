@@ -1,6 +1,8 @@
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.FcntlCalls;
+using static KataSharp.Linux.Interop.MmanCalls;
+using static KataSharp.Linux.Interop.UnistdCalls;
 
 namespace KataSharp.Linux.Memory;
 
@@ -47,7 +49,7 @@ public static unsafe class MemFd
         try
         {
             descriptor.WriteAllAt(content, 0);
-            Libc.Check(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), $"fcntl(memfd {name}, F_ADD_SEALS)");
+            Libc.Check(fcntl(fd, F_ADD_SEALS, (long)(MemFdSeals.Write | MemFdSeals.Shrink | MemFdSeals.Grow | MemFdSeals.Seal)), $"fcntl(memfd {name}, F_ADD_SEALS)");
             return descriptor;
         }
         catch

@@ -1,6 +1,6 @@
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.MmanCalls;
 
 namespace KataSharp.Linux.Memory;
 
@@ -32,7 +32,7 @@ public sealed unsafe class MemoryMapping : IDisposable
     /// <summary>Maps <paramref name="length"/> bytes of <paramref name="fd"/> shared and read/write.</summary>
     public static MemoryMapping MapShared(FileDescriptor fd, ulong length, long offset = 0, string what = "file")
     {
-        void* p = mmap(null, (Tmds.Linux.size_t)(ulong)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd.Value, offset);
+        void* p = mmap(null, (nuint)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd.Value, offset);
         if (p == (void*)-1)
         {
             throw new LinuxException($"mmap({what}, {length} bytes)", Libc.LastErrno);
@@ -43,7 +43,7 @@ public sealed unsafe class MemoryMapping : IDisposable
     /// <summary>Private anonymous read/write memory (zero-filled, allocated on first touch).</summary>
     public static MemoryMapping MapAnonymous(ulong length, string what = "anonymous")
     {
-        void* p = mmap(null, (Tmds.Linux.size_t)(ulong)length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        void* p = mmap(null, (nuint)length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p == (void*)-1)
         {
             throw new LinuxException($"mmap({what}, {length} bytes)", Libc.LastErrno);
@@ -64,7 +64,7 @@ public sealed unsafe class MemoryMapping : IDisposable
     {
         if (_address != null)
         {
-            munmap(_address, (Tmds.Linux.size_t)(ulong)Length);
+            munmap(_address, (nuint)Length);
             _address = null;
         }
     }

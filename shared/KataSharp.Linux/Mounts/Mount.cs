@@ -1,6 +1,5 @@
 using KataSharp.Linux.Interop;
-using Tmds.Linux;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.MountCalls;
 
 namespace KataSharp.Linux.Mounts;
 
@@ -15,7 +14,7 @@ public static unsafe class Mount
         byte[]? cdata = data is null ? null : Libc.NullTerminated(data);
         fixed (byte* s = csource, t = ctarget, f = cfstype, d = cdata)
         {
-            if (mount(s, t, f, (ulong_t)(ulong)flags, d) < 0)
+            if (mount(s, t, f, (ulong)flags, d) < 0)
             {
                 throw new LinuxException($"mount({source} on {target}, type {fstype ?? "none"}, data '{data}')", Libc.LastErrno);
             }
@@ -29,7 +28,7 @@ public static unsafe class Mount
         byte[] ctarget = Libc.NullTerminated(target);
         fixed (byte* t = ctarget)
         {
-            if (umount2(t, detach ? MountCalls.MNT_DETACH : 0) == 0)
+            if (umount2(t, detach ? MNT_DETACH : 0) == 0)
             {
                 return true;
             }

@@ -1,7 +1,8 @@
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
 using KataSharp.Linux.Mounts;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.FcntlCalls;
+using static KataSharp.Linux.Interop.SchedCalls;
 
 namespace KataSharp.Linux.Namespaces;
 
@@ -83,9 +84,9 @@ public sealed unsafe class NetworkNamespace : IDisposable
 
     private (ulong Device, ulong Inode) Identity()
     {
-        Tmds.Linux.stat st;
-        Libc.Check(fstat(Descriptor.Value, &st), $"fstat({Path})");
-        return ((ulong)st.st_dev, (ulong)st.st_ino);
+        StatCalls.Stat st;
+        Libc.Check(StatCalls.fstat(Descriptor.Value, &st), $"fstat({Path})");
+        return (st.st_dev, st.st_ino);
     }
 
     /// <summary>

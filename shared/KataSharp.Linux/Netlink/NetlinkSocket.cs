@@ -3,9 +3,8 @@ using System.Runtime.InteropServices;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
 using KataSharp.Linux.Netlink.Interop;
-using Tmds.Linux;
 using static KataSharp.Linux.Netlink.Interop.NetlinkConstants;
-using LibC = Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.SocketCalls;
 
 namespace KataSharp.Linux.Netlink;
 
@@ -44,17 +43,17 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     /// <summary>Opens a NETLINK_ROUTE socket in the calling thread's network namespace.</summary>
     public static NetlinkSocket Open(TimeSpan? timeout = null)
     {
-        var fd = new FileDescriptor(Libc.Check(LibC.socket(AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, NETLINK_ROUTE), "socket(AF_NETLINK, NETLINK_ROUTE)"));
+        var fd = new FileDescriptor(Libc.Check(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), "socket(AF_NETLINK, NETLINK_ROUTE)"));
         var netlink = new NetlinkSocket(fd, timeout ?? TimeSpan.FromSeconds(10));
         try
         {
             sockaddr_nl local = new() { nl_family = AF_NETLINK };
-            Libc.Check(LibC.bind(fd.Value, (sockaddr*)&local, (socklen_t)sizeof(sockaddr_nl)), "bind(AF_NETLINK)");
+            Libc.Check(bind(fd.Value, &local, (uint)sizeof(sockaddr_nl)), "bind(AF_NETLINK)");
             netlink.SetOption(SOL_NETLINK, NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
             netlink.SetOption(SOL_NETLINK, NETLINK_CAP_ACK, 1, "NETLINK_CAP_ACK");
             long microseconds = (long)netlink.Timeout.TotalMicroseconds;
             var timeval = new ClockCalls.Timeval { tv_sec = microseconds / 1_000_000, tv_usec = microseconds % 1_000_000 };
-            Libc.Check(LibC.setsockopt(fd.Value, LibC.SOL_SOCKET, SocketCalls.SO_RCVTIMEO, &timeval, (socklen_t)sizeof(ClockCalls.Timeval)), "setsockopt(SO_RCVTIMEO)");
+            Libc.Check(setsockopt(fd.Value, SOL_SOCKET, SO_RCVTIMEO, &timeval, (uint)sizeof(ClockCalls.Timeval)), "setsockopt(SO_RCVTIMEO)");
             return netlink;
         }
         catch
@@ -197,7 +196,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
         {
             while (true)
             {
-                long rc = LibC.sendto(_fd.Value, p, (size_t)(ulong)message.Length, 0, (sockaddr*)&kernel, (socklen_t)sizeof(sockaddr_nl));
+                long rc = sendto(_fd.Value, p, (nuint)message.Length, 0, &kernel, (uint)sizeof(sockaddr_nl));
                 if (rc == message.Length)
                 {
                     return sequence;
@@ -225,9 +224,9 @@ internal sealed unsafe class NetlinkSocket : IDisposable
                     throw new LinuxException($"netlink {operation}", (int)Errno.ETIMEDOUT, "no complete reply in time");
                 }
                 sockaddr_nl from = default;
-                socklen_t fromLength = (socklen_t)sizeof(sockaddr_nl);
+                uint fromLength = (uint)sizeof(sockaddr_nl);
                 // MSG_TRUNC makes recvfrom return the datagram's real length, so a truncation is seen.
-                long rc = LibC.recvfrom(_fd.Value, p, (size_t)(ulong)_receive.Length, LibC.MSG_TRUNC, (sockaddr*)&from, &fromLength);
+                long rc = recvfrom(_fd.Value, p, (nuint)_receive.Length, MSG_TRUNC, &from, &fromLength);
                 if (Libc.RetryTransfer(rc, $"netlink {operation}: recvfrom", out _))
                 {
                     continue;
@@ -311,7 +310,7 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     }
 
     private void SetOption(int level, int name, int value, string what) =>
-        Libc.Check(LibC.setsockopt(_fd.Value, level, name, &value, (socklen_t)sizeof(int)), $"setsockopt({what})");
+        Libc.Check(setsockopt(_fd.Value, level, name, &value, (uint)sizeof(int)), $"setsockopt({what})");
 
     public void Dispose() => _fd.Dispose();
 }

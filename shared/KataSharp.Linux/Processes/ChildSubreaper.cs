@@ -1,5 +1,5 @@
 using KataSharp.Linux.Interop;
-using static KataSharp.Linux.Interop.ProcessCalls;
+using static KataSharp.Linux.Interop.PrctlCalls;
 
 namespace KataSharp.Linux.Processes;
 

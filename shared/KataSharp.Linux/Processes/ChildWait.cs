@@ -1,5 +1,6 @@
 using KataSharp.Linux.Interop;
-using static KataSharp.Linux.Interop.ProcessCalls;
+using static KataSharp.Linux.Interop.SignalCalls;
+using static KataSharp.Linux.Interop.WaitCalls;
 
 namespace KataSharp.Linux.Processes;
 

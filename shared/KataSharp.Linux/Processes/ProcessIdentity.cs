@@ -1,4 +1,4 @@
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.UnistdCalls;
 
 namespace KataSharp.Linux.Processes;
 

@@ -17,7 +17,7 @@ public static class ProcessSignal
             // kill(0/-1/-pgid) would hit groups of processes; a reaper bug must never become that.
             throw new ArgumentOutOfRangeException(nameof(pid), pid, "only single, positive pids are signalled");
         }
-        if (Tmds.Linux.LibC.kill(pid, signal) == 0)
+        if (SignalCalls.kill(pid, signal) == 0)
         {
             return true;
         }

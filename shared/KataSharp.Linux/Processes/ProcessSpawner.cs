@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using KataSharp.Linux.Files;
-using static KataSharp.Linux.Interop.ProcessCalls;
+using KataSharp.Linux.Interop;
+using static KataSharp.Linux.Interop.SpawnCalls;
 
 namespace KataSharp.Linux.Processes;
 
@@ -18,9 +19,11 @@ public static unsafe class ProcessSpawner
     public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp,
         IReadOnlyList<(int ChildFd, FileDescriptor Source)> descriptors)
     {
-        byte* fileActions = stackalloc byte[FileActionsSize];
-        byte* attr = stackalloc byte[SpawnAttrSize];
-        byte* sigset = stackalloc byte[SigsetSize];
+        FileActions actions;
+        SpawnAttr spawnAttr;
+        SignalCalls.SigSet sigset;
+        FileActions* fileActions = &actions;
+        SpawnAttr* attr = &spawnAttr;
         var natives = new List<IntPtr>();
         var copies = new List<FileDescriptor>();
         bool actionsReady = false, attrReady = false;
@@ -41,10 +44,10 @@ public static unsafe class ProcessSpawner
                 CheckSpawn(posix_spawn_file_actions_adddup2(fileActions, copy.Value, childFd), $"posix_spawn_file_actions_adddup2({childFd})");
             }
 
-            CheckSpawn(sigemptyset(sigset), "sigemptyset");
-            CheckSpawn(posix_spawnattr_setsigmask(attr, sigset), "posix_spawnattr_setsigmask");
-            CheckSpawn(sigfillset(sigset), "sigfillset");
-            CheckSpawn(posix_spawnattr_setsigdefault(attr, sigset), "posix_spawnattr_setsigdefault");
+            Libc.Check(SignalCalls.sigemptyset(&sigset), "sigemptyset");
+            CheckSpawn(posix_spawnattr_setsigmask(attr, &sigset), "posix_spawnattr_setsigmask");
+            Libc.Check(SignalCalls.sigfillset(&sigset), "sigfillset");
+            CheckSpawn(posix_spawnattr_setsigdefault(attr, &sigset), "posix_spawnattr_setsigdefault");
             CheckSpawn(posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "posix_spawnattr_setflags");
 
             byte* cpath = Native(path, natives);

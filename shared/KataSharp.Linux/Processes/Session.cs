@@ -1,5 +1,5 @@
 using KataSharp.Linux.Interop;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.UnistdCalls;
 
 namespace KataSharp.Linux.Processes;
 

@@ -1,6 +1,5 @@
 using KataSharp.Linux.Interop;
-using Tmds.Linux;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.SignalCalls;
 
 namespace KataSharp.Linux.Processes;
 
@@ -12,8 +11,8 @@ public static unsafe class SignalDisposition
 {
     public static bool IsIgnored(int signal)
     {
-        sigaction current = default;
-        Libc.Check(LibC.sigaction(signal, null, &current), $"sigaction({signal}, query)");
+        SigAction current = default;
+        Libc.Check(sigaction(signal, null, &current), $"sigaction({signal}, query)");
         return current.sa_handler == SIG_IGN;
     }
 
@@ -24,17 +23,15 @@ public static unsafe class SignalDisposition
         {
             return false;
         }
-        sigaction dfl = default;
-        dfl.sa_handler = SIG_DFL;
-        Libc.Check(LibC.sigaction(signal, &dfl, null), $"sigaction({signal}, SIG_DFL)");
+        SigAction dfl = new() { sa_handler = SIG_DFL };
+        Libc.Check(sigaction(signal, &dfl, null), $"sigaction({signal}, SIG_DFL)");
         return true;
     }
 
     /// <summary>Ignores <paramref name="signal"/> (for tests of the reset).</summary>
     public static void Ignore(int signal)
     {
-        sigaction ign = default;
-        ign.sa_handler = SIG_IGN;
-        Libc.Check(LibC.sigaction(signal, &ign, null), $"sigaction({signal}, SIG_IGN)");
+        SigAction ign = new() { sa_handler = SIG_IGN };
+        Libc.Check(sigaction(signal, &ign, null), $"sigaction({signal}, SIG_IGN)");
     }
 }

@@ -1,7 +1,6 @@
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
-using Tmds.Linux;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.SocketCalls;
 
 namespace KataSharp.Linux.Sockets;
 
@@ -30,8 +29,8 @@ public sealed unsafe class StreamSocket : IDisposable
         StreamSocket socket = Create(AF_UNIX, nonBlocking);
         try
         {
-            sockaddr_un address = UnixAddress(path);
-            socket.Check(bind(socket.Descriptor.Value, (sockaddr*)&address, (socklen_t)sizeof(sockaddr_un)), $"bind({path})");
+            SockaddrUn address = UnixAddress(path);
+            socket.Check(bind(socket.Descriptor.Value, &address, (uint)sizeof(SockaddrUn)), $"bind({path})");
             socket.Check(listen(socket.Descriptor.Value, backlog), $"listen({path})");
             return socket;
         }
@@ -49,8 +48,8 @@ public sealed unsafe class StreamSocket : IDisposable
         StreamSocket socket = Create(AF_UNIX, nonBlocking);
         try
         {
-            sockaddr_un address = UnixAddress(path);
-            socket.ConnectRetryingInterrupts((sockaddr*)&address, sizeof(sockaddr_un), $"connect({path})");
+            SockaddrUn address = UnixAddress(path);
+            socket.ConnectRetryingInterrupts(&address, sizeof(SockaddrUn), $"connect({path})");
             return socket;
         }
         catch
@@ -76,7 +75,7 @@ public sealed unsafe class StreamSocket : IDisposable
         try
         {
             SockaddrVm address = VsockAddress(VsockAnyCid, port);
-            socket.Check(bind(socket.Descriptor.Value, (sockaddr*)&address, (socklen_t)sizeof(SockaddrVm)), $"bind(vsock port {port})");
+            socket.Check(bind(socket.Descriptor.Value, &address, (uint)sizeof(SockaddrVm)), $"bind(vsock port {port})");
             socket.Check(listen(socket.Descriptor.Value, backlog), $"listen(vsock port {port})");
             return socket;
         }
@@ -94,7 +93,7 @@ public sealed unsafe class StreamSocket : IDisposable
         try
         {
             SockaddrVm address = VsockAddress(cid, port);
-            socket.ConnectRetryingInterrupts((sockaddr*)&address, sizeof(SockaddrVm), $"connect(vsock {cid}:{port})");
+            socket.ConnectRetryingInterrupts(&address, sizeof(SockaddrVm), $"connect(vsock {cid}:{port})");
             return socket;
         }
         catch
@@ -139,10 +138,10 @@ public sealed unsafe class StreamSocket : IDisposable
     public VsockAddress? VsockPeer()
     {
         // Room for any family's address: getpeername truncates to the given length and reports the real one.
-        byte* storage = stackalloc byte[128];
-        socklen_t length = 128;
-        Check(getpeername(Descriptor.Value, (sockaddr*)storage, &length), "getpeername");
-        if ((int)length < sizeof(SockaddrVm) || ((SockaddrVm*)storage)->svm_family != AF_VSOCK)
+        byte* storage = stackalloc byte[SockaddrStorageSize];
+        uint length = SockaddrStorageSize;
+        Check(getpeername(Descriptor.Value, storage, &length), "getpeername");
+        if (length < sizeof(SockaddrVm) || ((SockaddrVm*)storage)->svm_family != AF_VSOCK)
         {
             return null;
         }
@@ -156,7 +155,7 @@ public sealed unsafe class StreamSocket : IDisposable
         fixed (byte* p = data)
         {
             int transferred;
-            while (Libc.RetryTransfer(send(Descriptor.Value, p, (size_t)(ulong)data.Length, MSG_NOSIGNAL), "send", out transferred))
+            while (Libc.RetryTransfer(send(Descriptor.Value, p, (nuint)data.Length, MSG_NOSIGNAL), "send", out transferred))
             {
             }
             return transferred;
@@ -183,7 +182,7 @@ public sealed unsafe class StreamSocket : IDisposable
         fixed (byte* p = buffer)
         {
             int transferred;
-            while (Libc.RetryTransfer(recv(Descriptor.Value, p, (size_t)(ulong)buffer.Length, 0), "recv", out transferred))
+            while (Libc.RetryTransfer(recv(Descriptor.Value, p, (nuint)buffer.Length, 0), "recv", out transferred))
             {
             }
             return transferred;
@@ -232,11 +231,11 @@ public sealed unsafe class StreamSocket : IDisposable
         return new StreamSocket(new FileDescriptor(Libc.Check(socket(family, type, 0), name)));
     }
 
-    private void ConnectRetryingInterrupts(sockaddr* address, int length, string call)
+    private void ConnectRetryingInterrupts(void* address, int length, string call)
     {
         // EINTR on connect leaves the connection in progress; unix connects complete at once, so
         // the only sane retry for our socket kinds is a fresh call.
-        while (connect(Descriptor.Value, address, (socklen_t)length) < 0)
+        while (connect(Descriptor.Value, address, (uint)length) < 0)
         {
             Libc.IsInterrupted(call);
         }
@@ -244,17 +243,17 @@ public sealed unsafe class StreamSocket : IDisposable
 
     private void Check(int rc, string call) => Libc.Check(rc, call);
 
-    private static sockaddr_un UnixAddress(string path)
+    private static SockaddrUn UnixAddress(string path)
     {
         byte[] bytes = Libc.NullTerminated(path);
-        sockaddr_un address = default;
-        if (bytes.Length > 108)
+        SockaddrUn address = default;
+        if (bytes.Length > SockaddrUn.PathLength)
         {
             throw new ArgumentException(
-                $"unix socket path '{path}' is {bytes.Length - 1} bytes; Linux allows at most 107. Use a shorter directory.",
+                $"unix socket path '{path}' is {bytes.Length - 1} bytes; Linux allows at most {SockaddrUn.PathLength - 1}. Use a shorter directory.",
                 nameof(path));
         }
-        address.sun_family = (sa_family_t)AF_UNIX;
+        address.sun_family = AF_UNIX;
         for (int i = 0; i < bytes.Length; i++)
         {
             address.sun_path[i] = bytes[i];

@@ -2,6 +2,7 @@ using System.Text;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Interop;
 using static KataSharp.Linux.Interop.FcntlCalls;
+using static KataSharp.Linux.Interop.IoctlCalls;
 using static KataSharp.Linux.Interop.TerminalCalls;
 
 namespace KataSharp.Linux.Terminals;

@@ -1,6 +1,5 @@
 using KataSharp.Linux.Interop;
-using Tmds.Linux;
-using static Tmds.Linux.LibC;
+using static KataSharp.Linux.Interop.SignalCalls;
 
 namespace KataSharp.Linux.Threading;
 
@@ -20,12 +19,12 @@ public static unsafe class LinuxThread
     }
 
     /// <summary>The calling thread's kernel thread id.</summary>
-    public static int CurrentId => ThreadCalls.gettid();
+    public static int CurrentId => UnistdCalls.gettid();
 
     /// <summary>Sends <paramref name="signal"/> to thread <paramref name="tid"/> of this process.</summary>
     public static void Signal(int tid, int signal)
     {
-        if (ThreadCalls.tgkill((int)getpid(), tid, signal) < 0)
+        if (tgkill(UnistdCalls.getpid(), tid, signal) < 0)
         {
             throw new LinuxException($"tgkill({tid}, {signal})", Libc.LastErrno);
         }
@@ -34,9 +33,9 @@ public static unsafe class LinuxThread
     /// <summary>Blocks <paramref name="signal"/> for the calling thread only.</summary>
     public static void BlockSignal(int signal)
     {
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, signal);
+        SigSet set;
+        Libc.Check(sigemptyset(&set), "sigemptyset");
+        Libc.Check(sigaddset(&set, signal), $"sigaddset({signal})");
         int rc = pthread_sigmask(SIG_BLOCK, &set, null);
         if (rc != 0)
         {
@@ -47,22 +46,22 @@ public static unsafe class LinuxThread
     /// <summary>Consumes a pending, blocked <paramref name="signal"/> of the calling thread, if any.</summary>
     public static bool TryConsumePendingSignal(int signal)
     {
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, signal);
-        timespec zero = default;
+        SigSet set;
+        Libc.Check(sigemptyset(&set), "sigemptyset");
+        Libc.Check(sigaddset(&set, signal), $"sigaddset({signal})");
+        ClockCalls.Timespec zero = default;
         return sigtimedwait(&set, null, &zero) == signal;
     }
 
     /// <summary>The calling thread's current signal mask as the kernel's 64-bit word (for KVM_SET_SIGNAL_MASK).</summary>
     public static ulong CurrentSignalMask()
     {
-        sigset_t set;
+        SigSet set;
         int rc = pthread_sigmask(SIG_BLOCK, null, &set);
         if (rc != 0)
         {
             throw new LinuxException("pthread_sigmask(query)", rc);
         }
-        return *(ulong*)&set;
+        return set.__val[0];
     }
 }

@@ -7,7 +7,6 @@ using KataSharp.Linux.Files;
 using KataSharp.Linux.Memory;
 using KataSharp.Linux.Processes;
 using Xunit;
-using static Tmds.Linux.LibC;
 
 namespace KataSharp.Agent.Tests.Native;
 
@@ -29,8 +28,8 @@ public sealed class SpawnHelperExeTests
         int pid = harness.Engine.GetProcess(id, "").Pid; // created, not started: ks-spawn's clone waits for the start byte
 
         // What an attacker keeps: a handle on the file behind /proc/PID/exe.
-        using FileDescriptor exe = FileDescriptor.Open($"/proc/{pid}/exe", O_PATH);
-        using (FileDescriptor readable = FileDescriptor.Open($"/proc/self/fd/{exe.Value}", O_RDONLY))
+        using FileDescriptor exe = FileDescriptor.Open($"/proc/{pid}/exe", (int)OpenFlags.Path);
+        using (FileDescriptor readable = FileDescriptor.Open($"/proc/self/fd/{exe.Value}", (int)OpenFlags.ReadOnly))
         {
             Assert.Equal(Immutable, MemFd.Seals(readable) & Immutable); // the old helper ran from its file: F_GET_SEALS is EINVAL
         }
@@ -43,13 +42,13 @@ public sealed class SpawnHelperExeTests
             await Task.Delay(20, deadline);
         }
         byte[] first = new byte[1];
-        using (FileDescriptor readable = FileDescriptor.Open($"/proc/self/fd/{exe.Value}", O_RDONLY))
+        using (FileDescriptor readable = FileDescriptor.Open($"/proc/self/fd/{exe.Value}", (int)OpenFlags.ReadOnly))
         {
             Assert.Equal(1, readable.ReadAt(first, 0));
         }
         Assert.ThrowsAny<LinuxException>(() =>
         {
-            using FileDescriptor writable = FileDescriptor.Open($"/proc/self/fd/{exe.Value}", O_WRONLY);
+            using FileDescriptor writable = FileDescriptor.Open($"/proc/self/fd/{exe.Value}", (int)OpenFlags.WriteOnly);
             writable.WriteAllAt(first, 0); // the same byte: harmless even where it gets through
         });
 
@@ -71,7 +70,7 @@ public sealed class SpawnHelperExeTests
         byte[] bytes = plan.ToArray();
         using FileDescriptor planFd = MemFd.Create("plan", (ulong)bytes.Length);
         planFd.WriteAllAt(bytes, 0);
-        using FileDescriptor devNull = FileDescriptor.Open("/dev/null", O_RDWR);
+        using FileDescriptor devNull = FileDescriptor.Open("/dev/null", (int)OpenFlags.ReadWrite);
         (FileDescriptor statusRead, FileDescriptor statusWrite) = Pipe.Create(nonBlockingRead: true);
         (FileDescriptor startRead, FileDescriptor startWrite) = Pipe.Create();
         using var poller = new FdPoller();

@@ -18,6 +18,9 @@ internal sealed class CHeaderAssertions(params string[] headers)
 {
     private readonly StringBuilder _assertions = new();
 
+    /// <summary>Compiles with _GNU_SOURCE, for the glibc declarations only it reveals (O_PATH, F_ADD_SEALS, MAP_ANONYMOUS).</summary>
+    public bool GnuSource { get; init; }
+
     public void Assert(string condition) =>
         _assertions.AppendLine($"_Static_assert({condition}, \"{condition.Replace("\"", "\\\"")}\");");
 
@@ -28,6 +31,49 @@ internal sealed class CHeaderAssertions(params string[] headers)
     /// <summary>As <see cref="Struct"/>, for a type C names by typedef only (siginfo_t): the fields the C# type declares
     /// may be the header's macros for union members (si_pid).</summary>
     public void Typedef(Type type, string cType) => Layout(type, cType, prefixOnly: false);
+
+    /// <summary>A type C keeps opaque (posix_spawnattr_t): the C# stand-in has its size and its alignment, the alignment
+    /// being that of the fixed buffer's element it is made of.</summary>
+    public void Opaque(Type type, string cType)
+    {
+        FieldInfo buffer = type.GetFields(BindingFlags.Public | BindingFlags.Instance).Single();
+        Type element = buffer.GetCustomAttribute<FixedBufferAttribute>()!.ElementType;
+        Assert($"sizeof({cType}) == {Marshal.SizeOf(type)}");
+        Assert($"_Alignof({cType}) == {Marshal.SizeOf(element)} /* {type.Name}: {element.Name} words */");
+    }
+
+    /// <summary>Whether the headers define the macro <paramref name="name"/> at all (to tell "newer than the headers"
+    /// from "wrong").</summary>
+    public bool Defines(string name)
+    {
+        var probe = new CHeaderAssertions(headers) { GnuSource = GnuSource };
+        probe._assertions.AppendLine($"#ifndef {name}\n#error {name} is not defined\n#endif");
+        return probe.Run(["-fsyntax-only"], out _, out _) == 0;
+    }
+
+    /// <summary>Builds and runs a C program (the headers included before <paramref name="body"/>) and returns what it
+    /// printed: for values only a call computes (glibc's inline gnu_dev_major), which _Static_assert cannot check.</summary>
+    public static string RunProgram(string body, params string[] headers)
+    {
+        string binary = Path.Combine(Path.GetTempPath(), $"ks-layout-{Guid.NewGuid():N}");
+        try
+        {
+            var c = new CHeaderAssertions(headers);
+            c._assertions.Append(body);
+            int rc = c.Run(["-o", binary], out _, out string errors);
+            Xunit.Assert.True(rc == 0, $"gcc could not build the check program:\n{errors}");
+            var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true };
+            using Process run = Process.Start(start)!;
+            string output = run.StandardOutput.ReadToEnd();
+            run.WaitForExit();
+            Xunit.Assert.True(run.ExitCode == 0, $"the check program exited with {run.ExitCode}");
+            return output;
+        }
+        finally
+        {
+            File.Delete(binary);
+        }
+    }
 
     /// <summary>Every public static field (const or readonly) of <paramref name="type"/> equals the header's macro of the same name.</summary>
     public void Constants(Type type, params string[] except)
@@ -45,8 +91,15 @@ internal sealed class CHeaderAssertions(params string[] headers)
 
     public void Compile()
     {
-        string source = "#include <stddef.h>\n" + string.Concat(headers.Select(h => $"#include <{h}>\n")) + _assertions;
-        var start = new ProcessStartInfo("gcc", ["-fsyntax-only", "-std=gnu11", "-x", "c", "-"])
+        int rc = Run(["-fsyntax-only"], out _, out string errors);
+        Xunit.Assert.True(rc == 0, $"the C headers disagree with the C# layout:\n{errors}");
+    }
+
+    private int Run(string[] options, out string output, out string errors)
+    {
+        string source = (GnuSource ? "#define _GNU_SOURCE\n" : "") + "#include <stddef.h>\n"
+            + string.Concat(headers.Select(h => $"#include <{h}>\n")) + _assertions;
+        var start = new ProcessStartInfo("gcc", [.. options, "-std=gnu11", "-x", "c", "-"])
         {
             RedirectStandardInput = true,
             RedirectStandardError = true,
@@ -65,10 +118,11 @@ internal sealed class CHeaderAssertions(params string[] headers)
         {
             gcc.StandardInput.Write(source);
             gcc.StandardInput.Close();
-            Task<string> errors = gcc.StandardError.ReadToEndAsync();
-            gcc.StandardOutput.ReadToEnd();
+            Task<string> stderr = gcc.StandardError.ReadToEndAsync();
+            output = gcc.StandardOutput.ReadToEnd();
             gcc.WaitForExit();
-            Xunit.Assert.True(gcc.ExitCode == 0, $"the C headers disagree with the C# layout:\n{errors.Result}");
+            errors = stderr.Result;
+            return gcc.ExitCode;
         }
     }
 

@@ -1,0 +1,15 @@
+using System.Runtime.InteropServices;
+
+namespace KataSharp.Linux.Interop;
+
+/// <summary>sys/prctl.h. C names, so the layout test compares each with the header.</summary>
+internal static partial class PrctlCalls
+{
+    public const int PR_SET_CHILD_SUBREAPER = 36;
+    public const int PR_GET_CHILD_SUBREAPER = 37;
+
+    // prctl is variadic; every option here takes integer (or pointer-as-integer) arguments, which on x86-64 travel in the
+    // same registers as fixed ones.
+    [LibraryImport("libc.so.6", SetLastError = true)]
+    public static partial int prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+}
