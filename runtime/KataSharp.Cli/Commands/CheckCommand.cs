@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using KataSharp.Cli.Reports;
 using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Rootfs;
 
 namespace KataSharp.Cli.Commands;
 
@@ -56,6 +57,11 @@ public static class CheckCommand
             Report(problems.Count == 0, "guest assets", problems.Count == 0
                 ? $"kernel {configuration.Hypervisor.Kernel}, initrd {configuration.Hypervisor.Initrd}"
                 : string.Join("; ", problems));
+            RuntimeSettings runtime = configuration.Runtime;
+            Report(runtime.ConfineLayerConversion, "layer conversion", runtime.ConfineLayerConversion
+                ? $"mkfs.erofs confined: own network, IPC and UTS namespaces, no_new_privs, capabilities {LayerConversionConfinement.KeptCapabilities}; killed after {runtime.LayerConversionTimeoutSeconds} s"
+                : $"mkfs.erofs NOT confined ([runtime] confine_layer_conversion = false, for debugging only); killed after {runtime.LayerConversionTimeoutSeconds} s",
+                fatal: false);
         }
         catch (ConfigurationException e)
         {

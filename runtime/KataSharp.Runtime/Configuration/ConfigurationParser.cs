@@ -97,7 +97,9 @@ public static class ConfigurationParser
             VolumeMaxMib: r.Int("volume_max_mib", 16, 1, 1024),
             VolumeMaxEntries: r.Int("volume_max_entries", 1024, 1, 1 << 20),
             VolumeSyncIntervalMs: r.Int("volume_sync_interval_ms", 1000, 100, 60_000),
-            LayerCacheMaxMib: r.Int("layer_cache_max_mib", 0, 0, 16 << 20));
+            LayerCacheMaxMib: r.Int("layer_cache_max_mib", 0, 0, 16 << 20),
+            LayerConversionTimeoutSeconds: r.Int("layer_conversion_timeout_seconds", 600, 1, 86_400),
+            ConfineLayerConversion: r.Bool("confine_layer_conversion", true));
         r.RejectUnknownKeys();
         if (!Path.IsPathFullyQualified(settings.LayerCacheDir))
         {

@@ -39,7 +39,7 @@ public static class ServeVerb
             : new LogEventSink(log);
 
         var sandbox = new SandboxHost(args.Id, store.DirectoryOf(args.Id), configuration => backendFactory(configuration, log), ConfigurationLoader.Load,
-            configuration => new LayerImageCache(configuration.Runtime.LayerCacheDir, new ErofsBuilder(), log), log);
+            configuration => new LayerImageCache(configuration.Runtime.LayerCacheDir, ErofsBuilderFor(configuration.Runtime, log), log), log);
         await using var supervisor = new TaskSupervisor(sandbox, events, store, identity, log);
 
         var exit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -99,5 +99,15 @@ public static class ServeVerb
         socket.Bind(new UnixDomainSocketEndPoint(args.Socket));
         socket.Listen(64);
         return socket;
+    }
+
+    private static ErofsBuilder ErofsBuilderFor(RuntimeSettings settings, RuntimeLog log)
+    {
+        if (!settings.ConfineLayerConversion)
+        {
+            log.Warn("layer conversion is not confined ([runtime] confine_layer_conversion = false): mkfs.erofs runs as root " +
+                "with every capability and the host's network; for debugging only");
+        }
+        return new ErofsBuilder(timeout: TimeSpan.FromSeconds(settings.LayerConversionTimeoutSeconds), confined: settings.ConfineLayerConversion);
     }
 }
