@@ -11,7 +11,7 @@ bench_positive() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || ks_die "$1 must be a positive 
 # bench_median [DECIMALS]: the median of the numbers on stdin (whitespace or newline separated;
 # anything else is ignored), with DECIMALS (2) decimals; n/a when there is none.
 bench_median() {
-  tr -s ' \t' '\n\n' | grep -E '^[0-9]+([.][0-9]+)?$' | sort -n | awk -v d="${1:-2}" '
+  tr -s ' \t' '\n\n' | { grep -E '^[0-9]+([.][0-9]+)?$' || true; } | sort -n | awk -v d="${1:-2}" '
     { v[NR] = $1 }
     END { if (NR == 0) { print "n/a"; exit } m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f\n", d, m }'
 }

@@ -11,7 +11,8 @@
 # the pods and bash in L1 (tests/bench/inner/pod-network.sh says how each number is taken).
 # Usage: tests/bench/pod-network.sh     (env: NET_SECONDS, NET_RUNS (3; the median is printed), NET_RR_COUNT, NET_GET_COUNT,
 #        NET_TRACE=1: L1 KVM event histograms per katasharp stream, which slow it: see inner/net-counters.sh;
-#        NET_REUSE_BUILD=1: no publishing, the binaries in out/bin as they are)
+#        NET_REUSE_BUILD=1: no publishing, the binaries in out/bin as they are;
+#        NET_QEMU=0: without the VMM baseline, QEMU microvm with vhost-net and with its own virtio-net, pod → host side)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 ks_need_root
@@ -27,17 +28,20 @@ else
 fi
 kernel=$("$KS_ROOT/guest-image/kernel/build-kernel.sh")
 initrd=$("$KS_ROOT/guest-image/initrd/build-initrd.sh" --no-publish)
+# The VMM baseline's guest: the same kernel, busybox and a sender as /init (NET_QEMU=0 leaves it out).
+qemu_initrd=""
+[ "${NET_QEMU:-1}" = 1 ] && qemu_initrd=$("$KS_ROOT/guest-image/test-initrd/build-test-initrd.sh" --init "$BENCH_INNER/qemu-net-guest-init.sh")
 
 ks_step "booting the test host; two katasharp and two runc pods on one bridge"
 bench_in_testhost 3600 env NET_SECONDS="$seconds" NET_RUNS="$runs" NET_TRACE="${NET_TRACE:-0}" NET_RR_COUNT="${NET_RR_COUNT:-1000}" \
-  NET_GET_COUNT="${NET_GET_COUNT:-200}" bash "$BENCH_INNER/pod-network.sh" --bin "$KS_OUT/bin" --kernel-dir "$kernel" --initrd "$initrd"
+  NET_GET_COUNT="${NET_GET_COUNT:-200}" NET_QEMU_INITRD="$qemu_initrd" bash "$BENCH_INNER/pod-network.sh" --bin "$KS_OUT/bin" --kernel-dir "$kernel" --initrd "$initrd"
 
 v() { bench_value "$1"; }
 # percentile P of the numbers in $1 (microseconds) → milliseconds with 2 decimals (nearest rank)
 pct_ms() { tr ' ' '\n' <<<"$1" | grep -E '^[0-9]+$' | sort -n | awk -v p="$2" '{ v[NR] = $1 }
   END { if (NR == 0) { print "n/a"; exit } i = int(p / 100 * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; printf "%.2f\n", v[i] / 1000 }'; }
 count() { tr ' ' '\n' <<<"$1" | grep -cE '^[0-9]+$' || true; }
-all() { grep "^$1=" <<<"$BENCH_OUT" | cut -d= -f2- | paste -sd' ' -; } # every run's value
+all() { { grep "^$1=" <<<"$BENCH_OUT" || true; } | cut -d= -f2- | paste -sd' ' -; } # every run's value (none: empty)
 row() { printf '%-40s %12s %12s %8s\n' "$1" "$2" "$3" "$(bench_ratio "$2" "$3")"; }
 
 l1=$(v l1)
@@ -50,6 +54,17 @@ for path in to_host pod_to_pod; do
   row "$label" "$ks" "$rc"
   [ "$runs" -gt 1 ] && printf '  runs: katasharp %s; runc %s\n' "$(all "tput_katasharp_${path}_mbit")" "$(all "tput_runc_${path}_mbit")"
 done
+# The VMM baseline, pod → host side only: QEMU microvm, same guest kernel and wiring (inner/pod-network.sh).
+if [ -n "$qemu_initrd" ]; then
+  ks=$(all tput_katasharp_to_host_mbit | bench_median 1) rc=$(all tput_runc_to_host_mbit | bench_median 1)
+  for mode in vhost user; do
+    q=$(all "tput_qemu_${mode}_to_host_mbit" | bench_median 1)
+    case $mode in vhost) label="  QEMU microvm, vhost-net" ;; *) label="  QEMU microvm, virtio-net in QEMU" ;; esac
+    row "$label (Mbit/s)" "$q" "$rc"
+    printf '    katasharp / this QEMU: %s; runs: %s\n' "$(bench_ratio "$ks" "$q")" "$(all "tput_qemu_${mode}_to_host_mbit")"
+  done
+  grep '^qemu_' <<<"$BENCH_OUT" | sed 's/^/    /' || true
+fi
 for mode in pingpong http; do
   ks=$(v "rr_katasharp_${mode}_us") rc=$(v "rr_runc_${mode}_us")
   name="TCP ping-pong RTT, one connection"; [ "$mode" = http ] && name="HTTP/1.0 GET, new connection each"

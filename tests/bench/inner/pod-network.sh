@@ -110,6 +110,44 @@ tput_pod_to_pod() { # runtime run: pod a → pod b
   echo "tput_${rt}_pod_to_pod_mbit=$(rx_mbit "$out")"
 }
 
+# The VMM baseline (issue 13: is 0.5x runc within a VMM's reach on this host?): QEMU microvm booting the
+# same guest kernel, in a network namespace of its own wired as the shim wires a pod (a veth on the pod
+# bridge, a tap, tc ingress + mirred redirect both ways, the guest on the veth's MAC), its virtio-net device
+# either in the kernel (vhost-net: the mode Kata runs QEMU in) or in QEMU's user space, like ours.
+# The guest (inner/qemu-net-guest-init.sh) sends one stream to the host side as a pod's sender does, with the
+# katasharp guest's network command-line parameters. Not run when NET_QEMU_INITRD is unset.
+QEMU_GUEST_IP=10.88.77.250 # outside the addresses host-local hands out in this bench
+tput_qemu_to_host() { # mode (vhost|user) run
+  local mode="$1" port=$((next_port++)) rx qemu out="$ks_work/rx-host-qemu-$1-$2.out" ns="ks-qemu-$1-$$" mac
+  local console="$ks_work/qemu-$1-$2.console" vhost=on
+  [ "$mode" = user ] && vhost=off
+  ip netns add "$ns" || return 1
+  if ! { hostns ip link add ksqemu0 type veth peer name eth0 netns "$ns" && hostns ip link set ksqemu0 master "$BRIDGE" up \
+      && ip -n "$ns" link set eth0 up && ip -n "$ns" tuntap add dev tap0 mode tap vnet_hdr && ip -n "$ns" link set tap0 up \
+      && tc -n "$ns" qdisc add dev eth0 ingress && tc -n "$ns" qdisc add dev tap0 ingress \
+      && tc -n "$ns" filter add dev eth0 parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev tap0 \
+      && tc -n "$ns" filter add dev tap0 parent ffff: protocol all u32 match u8 0 0 action mirred egress redirect dev eth0; }; then
+    note "qemu $mode run $2: wiring the namespace failed"; ip netns del "$ns"; return 1
+  fi
+  mac=$(ip -n "$ns" -o link show eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2)
+  hostns busybox nc -l -p "$port" -e busybox sh -c "$RX_SCRIPT" </dev/null >/dev/null 2>"$out" &
+  rx=$!
+  local cpu0; cpu0=$(net_l1_cpu)
+  timeout $((seconds + 600)) ip netns exec "$ns" qemu-system-x86_64 -M microvm,acpi=off -enable-kvm -cpu host -m 256 -smp 1 \
+    -nodefaults -no-user-config -nographic -serial "file:$console" -no-reboot -global virtio-mmio.force-legacy=false \
+    -kernel "$KS_KERNEL_DIR/vmlinux" -initrd "$NET_QEMU_INITRD" \
+    -append "console=ttyS0 reboot=t panic=-1 quiet $qemu_net_params ks.ip=$QEMU_GUEST_IP/24 ks.gw=$BRIDGE_IP ks.dst=$BRIDGE_IP ks.port=$port ks.seconds=$seconds" \
+    -netdev "tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=$vhost" -device "virtio-net-device,netdev=n0,mac=$mac" \
+    </dev/null >"$ks_work/qemu.out" 2>&1 &
+  qemu=$!
+  wait "$qemu" || note "qemu $mode run $2: QEMU ended with $?: $(flat <"$ks_work/qemu.out") console: $(tail -c 300 "$console" | flat)"
+  kill "$rx" 2>/dev/null; wait "$rx" 2>/dev/null
+  grep -q KATASHARP-QEMU-NET-UP "$console" && [ "$2" = 1 ] && echo "qemu_${mode}_guest=$(grep -a -o 'KATASHARP-QEMU-NET-UP.*' "$console" | tr -d '\r')"
+  echo "qemu_${mode}_l1_cpu_run$2=$(paste -d' ' <(tr ' ' '\n' <<<"$cpu0") <(net_l1_cpu | tr ' ' '\n') | awk '{ printf "%d ", $2 - $1 }')(user sys irq softirq guest ticks, boot included)"
+  hostns ip link del ksqemu0 2>/dev/null; ip netns del "$ns"
+  echo "tput_qemu_${mode}_to_host_mbit=$(rx_mbit "$out")"
+}
+
 rr() { # runtime mode port count: host side → pod a
   local rt="$1" mode="$2" out
   out=$(hostns bash "$here/tcp-rr.sh" "$mode" "${pod_ip[$rt-a]}" "$3" "$4" 2>"$ks_work/rr.err" </dev/null)
@@ -129,10 +167,14 @@ for rt in $runtimes; do
   done
 done
 net_tap_features
-echo "net_guest_cmdline=$(probe exec-sync --timeout 60 "${pod_cid[katasharp-a]}" -- cat /proc/cmdline 2>/dev/null </dev/null | tr -d '\r')"
+guest_cmdline=$(probe exec-sync --timeout 60 "${pod_cid[katasharp-a]}" -- cat /proc/cmdline 2>/dev/null </dev/null | tr -d '\r')
+echo "net_guest_cmdline=$guest_cmdline"
+# The QEMU baseline's guest gets the network parameters the shim gives a pod's guest.
+qemu_net_params=$(tr ' ' '\n' <<<"$guest_cmdline" | grep -E '^(virtio_net\.|sysctl\.net\.)' | paste -sd' ' -)
 # Alternating runtimes, so a drift of L1's load hits both alike.
 for run in $(seq "$runs"); do
   for rt in $runtimes; do tput_to_host "$rt" "$run"; done
+  if [ -n "${NET_QEMU_INITRD:-}" ]; then for mode in vhost user; do tput_qemu_to_host "$mode" "$run"; done; fi
   for rt in $runtimes; do tput_pod_to_pod "$rt" "$run"; done
 done
 for rt in $runtimes; do rr "$rt" pingpong "$ECHO_PORT" "$rr_count"; done
