@@ -68,6 +68,10 @@ public sealed class BlockDevice : VirtioDevice
     /// dropped, though its data may still land in guest memory the driver reset (its own doing: Linux resets only idle queues).</summary>
     public TimeSpan ResetDrainTimeout { get; init; } = DefaultResetDrainTimeout;
 
+    /// <summary>Called on the worker before each request's I/O, without the device lock: tests stand a slow or hung disk
+    /// in here (block until released) to show what waits for it and what does not.</summary>
+    internal Action<BlockRequestType>? BeforeRequest { get; set; }
+
     /// <summary>The worker thread's name ("blk0-io").</summary>
     public string WorkerName => _worker.Name;
 
@@ -384,6 +388,7 @@ public sealed class BlockDevice : VirtioDevice
             GuestErrors.Report($"request at head {chain.Head} has no writable status byte");
             return 0;
         }
+        BeforeRequest?.Invoke(header.Type);
         ChainWriter writer = chain.Writer;
         ulong dataIn = chain.WritableBytes - 1;
         BlockStatus status;
