@@ -57,7 +57,7 @@ public sealed class MicroVmTests : IDisposable
         try
         {
             var disk = (KataSharp.Vmm.Virtio.Devices.Block.BlockDevice)vm.Devices[0].Device;
-            Assert.Equal(1, ThreadsNamed("blkmv-io"));
+            Eventually.True(() => ThreadsNamed("blkmv-io") == 1, "one OS thread named blkmv-io");
             vm.InsertMedium("blkmv", second, "s2", readOnly: true); // a command run by the worker
             Assert.Equal((second, true), (disk.MediaPath, disk.MediaIsReadOnly));
             Assert.ThrowsAny<VmmException>(() => vm.InsertMedium("blkmv", Path.Combine(_files.Path, "gone.img")));
@@ -66,7 +66,7 @@ public sealed class MicroVmTests : IDisposable
             vm.Start();
             vm.Stop();
             Assert.True(disk.WorkerHasEnded, "the VM's stop ends the block worker");
-            Assert.Equal(0, ThreadsNamed("blkmv-io"));
+            Eventually.True(() => ThreadsNamed("blkmv-io") == 0, "the OS thread blkmv-io to be gone (the managed join returns while the native thread exits)");
             vm.EjectMedium("blkmv"); // runs on this thread once the worker has ended
             Assert.Null(disk.MediaPath);
         }
@@ -74,7 +74,7 @@ public sealed class MicroVmTests : IDisposable
         {
             vm.Dispose();
         }
-        Assert.Equal(0, ThreadsNamed("blkmv-io"));
+        Eventually.True(() => ThreadsNamed("blkmv-io") == 0, "the OS thread blkmv-io to be gone (the managed join returns while the native thread exits)");
     }
 
     private static int ThreadsNamed(string name) =>
