@@ -59,7 +59,10 @@ public sealed class MicroVm : IDisposable
             foreach (VirtioDeviceSpec spec in config.Devices)
             {
                 created++; // Create owns the spec from here, failed or not
-                devices.Attach(spec);
+                if (devices.Attach(spec).Device is BlockDevice block)
+                {
+                    vm.AddMemoryUser(block.WorkerName, () => block.WorkerHasEnded);
+                }
             }
             return new MicroVm(vm, devices);
         }
@@ -84,8 +87,27 @@ public sealed class MicroVm : IDisposable
     /// <summary>Asks the VM to stop with <paramref name="exit"/> as the reason; returns at once.</summary>
     public void RequestExit(VmExit exit) => _vm.RequestExit(exit);
 
-    /// <summary>Stops the vCPUs and waits for their threads (bounded by the stop timeout).</summary>
-    public VmExit Stop() => _vm.Stop();
+    /// <summary>Stops the vCPUs and waits for their threads (bounded by the stop timeout), then ends the block devices'
+    /// workers (each finishes the request in hand, bounded likewise): nothing writes guest memory for a disk afterwards.</summary>
+    public VmExit Stop()
+    {
+        VmExit exit = _vm.Stop();
+        StopBlockWorkers();
+        return exit;
+    }
+
+    /// <summary>Block workers still in a request after the bound are named in the log (and keep guest memory mapped
+    /// at dispose); media changes go on working once the worker has ended.</summary>
+    private void StopBlockWorkers()
+    {
+        foreach (AttachedVirtioDevice attached in _devices.Devices)
+        {
+            if (attached.Device is BlockDevice block)
+            {
+                block.StopServing(_vm.StopTimeout);
+            }
+        }
+    }
 
     /// <summary>Puts <paramref name="path"/> (an image or a host block device) into block slot <paramref name="slot"/>:
     /// a media change the guest sees as a new disk with <paramref name="serial"/>.</summary>
@@ -102,7 +124,7 @@ public sealed class MicroVm : IDisposable
         return vsock.ConnectAsync(port, cancellationToken);
     }
 
-    /// <summary>Stops the VM if it runs, then frees it and its devices (their descriptors and sockets).</summary>
+    /// <summary>Stops the VM if it runs, then frees it and its devices (their descriptors and sockets, the block workers).</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -111,7 +133,7 @@ public sealed class MicroVm : IDisposable
         }
         try
         {
-            _vm.Stop();
+            Stop();
         }
         finally
         {

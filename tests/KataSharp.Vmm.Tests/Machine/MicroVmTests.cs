@@ -5,6 +5,7 @@ using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Tests.Support;
+using KataSharp.Vmm.Tests.Virtio.Support;
 using Xunit;
 
 namespace KataSharp.Vmm.Tests.Machine;
@@ -46,6 +47,48 @@ public sealed class MicroVmTests : IDisposable
         Assert.ThrowsAny<VmmException>(() => MicroVm.Create(new MicroVmConfig { Kernel = _kernel, MemoryMiB = 8, Devices = [net] }));
         Assert.True(tap.IsClosed);
     }
+
+    [KvmFact]
+    public void Media_changes_go_through_the_block_worker_stop_ends_it_and_dispose_leaves_no_thread()
+    {
+        string first = _files.File("first.img", new byte[64 * 1024]);
+        string second = _files.File("second.img", new byte[128 * 1024]);
+        var vm = MicroVm.Create(new MicroVmConfig { Kernel = _kernel, Devices = [new BlockDeviceSpec("blkmv", first, ReadOnly: false)] });
+        try
+        {
+            var disk = (KataSharp.Vmm.Virtio.Devices.Block.BlockDevice)vm.Devices[0].Device;
+            Eventually.True(() => ThreadsNamed("blkmv-io") == 1, "one OS thread named blkmv-io");
+            vm.InsertMedium("blkmv", second, "s2", readOnly: true); // a command run by the worker
+            Assert.Equal((second, true), (disk.MediaPath, disk.MediaIsReadOnly));
+            Assert.ThrowsAny<VmmException>(() => vm.InsertMedium("blkmv", Path.Combine(_files.Path, "gone.img")));
+            Assert.Equal(second, disk.MediaPath);
+
+            vm.Start();
+            vm.Stop();
+            Assert.True(disk.WorkerHasEnded, "the VM's stop ends the block worker");
+            Eventually.True(() => ThreadsNamed("blkmv-io") == 0, "the OS thread blkmv-io to be gone (the managed join returns while the native thread exits)");
+            vm.EjectMedium("blkmv"); // runs on this thread once the worker has ended
+            Assert.Null(disk.MediaPath);
+        }
+        finally
+        {
+            vm.Dispose();
+        }
+        Eventually.True(() => ThreadsNamed("blkmv-io") == 0, "the OS thread blkmv-io to be gone (the managed join returns while the native thread exits)");
+    }
+
+    private static int ThreadsNamed(string name) =>
+        Directory.EnumerateDirectories("/proc/self/task").Count(task =>
+        {
+            try
+            {
+                return File.ReadAllText(System.IO.Path.Combine(task, "comm")).TrimEnd('\n') == name;
+            }
+            catch (IOException)
+            {
+                return false; // the task ended while we looked
+            }
+        });
 
     public void Dispose() => _files.Dispose();
 }

@@ -80,6 +80,26 @@ public sealed class StopBoundsTests
         Assert.Throws<ObjectDisposedException>(() => vm.Memory.Backing.Value);
     }
 
+    [KvmFact]
+    public void Dispose_keeps_guest_memory_mapped_while_a_device_thread_that_writes_it_still_runs()
+    {
+        using ProgramRun run = ProgramRun.Start(a => a.Exit(), builder => builder.WithStopTimeout(StopTimeout));
+        run.WaitForExit();
+        VirtualMachine vm = run.Machine;
+        bool ended = false;
+        vm.AddMemoryUser("blk9-io", () => Volatile.Read(ref ended));
+
+        Bounded.Run(vm.Dispose, "disposing the VM");
+        Assert.Equal(["blk9-io"], vm.StuckThreads);
+        Assert.True(vm.Memory.Backing.Value >= 0, "guest memory must stay mapped while a block worker may still write it");
+        Assert.Contains(run.Log, line => line.Contains("blk9-io"));
+
+        Volatile.Write(ref ended, true);
+        vm.Dispose();
+        Assert.Empty(vm.StuckThreads);
+        Assert.Throws<ObjectDisposedException>(() => vm.Memory.Backing.Value);
+    }
+
     /// <summary>An MMIO register whose writes block until <see cref="Gate"/> opens.</summary>
     private sealed class BlockingRegister : IBusDevice
     {

@@ -30,7 +30,19 @@ public sealed class VirtioDeviceManager : IDisposable
     public string KernelCmdline => string.Join(' ', _devices.Select(d => d.Slot.KernelCmdlineEntry));
 
     /// <summary>Creates the device a spec describes and attaches it.</summary>
-    public AttachedVirtioDevice Attach(VirtioDeviceSpec spec) => Attach(spec.Create(_host.EventLoop));
+    public AttachedVirtioDevice Attach(VirtioDeviceSpec spec)
+    {
+        VirtioDevice device = spec.Create(_host.EventLoop);
+        try
+        {
+            return Attach(device);
+        }
+        catch
+        {
+            device.Dispose(); // made here, so closed here: its medium or socket, and a block device's worker thread
+            throw;
+        }
+    }
 
     public AttachedVirtioDevice Attach(VirtioDevice device)
     {

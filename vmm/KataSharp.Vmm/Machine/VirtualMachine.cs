@@ -37,6 +37,7 @@ public sealed partial class VirtualMachine : IDeviceHost, IDisposable
     private readonly ConsoleTail _consoleTail = new();
     private readonly HashSet<VcpuThread> _releasedVcpus = [];
     private readonly List<string> _stuckThreads = [];
+    private readonly List<(string Name, Func<bool> HasEnded)> _memoryUsers = [];
     private readonly DeviceBus _pio;
     private readonly DeviceBus _mmio;
     private VmExit? _exit;
@@ -90,6 +91,17 @@ public sealed partial class VirtualMachine : IDeviceHost, IDisposable
 
     /// <summary>The kernel command line as it will be (or was) handed to the guest.</summary>
     public string KernelCmdline => _plan.Cmdline.ToString();
+
+    /// <summary>A device thread outside the VM's own (a block device's worker) that writes guest memory: <see cref="Dispose"/>
+    /// keeps guest memory, the KVM VM and the interrupt lines while it still runs, as for a stuck vCPU, so a thread left in
+    /// a slow disk read never writes into unmapped memory. Its owner stops it first (the devices are disposed before the VM).</summary>
+    public void AddMemoryUser(string name, Func<bool> hasEnded)
+    {
+        lock (_memoryUsers)
+        {
+            _memoryUsers.Add((name, hasEnded));
+        }
+    }
 
     /// <summary>Writes the boot data and starts every vCPU thread.</summary>
     public void Start()
@@ -274,6 +286,10 @@ public sealed partial class VirtualMachine : IDeviceHost, IDisposable
         if (_eventLoop is { } loop && !loop.Stop(StopTimeout))
         {
             running.Add(loop.Name);
+        }
+        lock (_memoryUsers)
+        {
+            running.AddRange(_memoryUsers.Where(u => !u.HasEnded()).Select(u => u.Name));
         }
         FlushConsole();
         if (running.Count > 0)

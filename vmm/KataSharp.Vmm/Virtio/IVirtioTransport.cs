@@ -2,7 +2,7 @@ namespace KataSharp.Vmm.Virtio;
 
 /// <summary>
 /// What a device asks of the transport it sits behind (virtio-mmio here; the device never sees a
-/// register). Called with the device lock held.
+/// register). Called with the device lock held, except <see cref="ReportInternalError"/>.
 /// </summary>
 public interface IVirtioTransport
 {
@@ -15,6 +15,10 @@ public interface IVirtioTransport
 
     /// <summary>Sets DEVICE_NEEDS_RESET after a fatal guest error and tells the guest with a config interrupt.</summary>
     void SetNeedsReset(string reason);
+
+    /// <summary>A device bug caught on a device's own thread (a block worker), where the transport's own guard does not
+    /// reach: counted like the ones the transport contains, and the device parked (DEVICE_NEEDS_RESET).</summary>
+    void ReportInternalError(Exception error, string what);
 
     /// <summary>Schedules another turn for <paramref name="queueIndex"/> (the device yielded with work left).</summary>
     void RequeueNotification(int queueIndex);

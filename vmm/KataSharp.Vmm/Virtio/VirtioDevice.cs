@@ -9,7 +9,8 @@ namespace KataSharp.Vmm.Virtio;
 /// a device sees only "activate", "reset" and "queue N was notified".
 /// Threading: every member below runs with <see cref="Sync"/> held — the transport takes it for
 /// register accesses (vCPU threads) and queue notifications (event loop); host-side APIs of a device
-/// (media change, vsock connect) take it too.
+/// (media change, vsock connect) take it too. A device that serves its queues on its own thread
+/// (<see cref="HandOffNotification"/>) takes it there around every queue access.
 /// </summary>
 public abstract class VirtioDevice : IDisposable
 {
@@ -159,6 +160,14 @@ public abstract class VirtioDevice : IDisposable
         _memory = null;
         _failed = false;
     }
+
+    /// <summary>
+    /// Queue <paramref name="index"/> was notified. A device that serves its queues on its own thread (virtio-blk, whose
+    /// requests wait for a disk) takes the kick here, without the device lock, and returns true; with
+    /// <paramref name="wait"/> (a test's or the fuzz driver's deterministic step, never the event loop) it also waits for
+    /// the turn the kick causes. False, the default: the caller processes the queue itself, under <see cref="Sync"/>.
+    /// </summary>
+    internal virtual bool HandOffNotification(int index, bool wait) => false;
 
     internal void HandleQueueNotification(int index)
     {

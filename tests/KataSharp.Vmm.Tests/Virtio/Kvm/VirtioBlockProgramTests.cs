@@ -9,7 +9,7 @@ namespace KataSharp.Vmm.Tests.Virtio.Kvm;
 
 /// <summary>
 /// Guest code on the real /dev/kvm drives virtio-blk through the production path: MMIO exits to the
-/// transport, QueueNotify through a KVM ioeventfd, the device on the VM's event loop. Hostile variants
+/// transport, QueueNotify through a KVM ioeventfd to the VM's event loop, which kicks the device's worker thread. Hostile variants
 /// break one rule each; afterwards the same VM must still serve a correct read.
 /// </summary>
 public sealed class VirtioBlockProgramTests : IDisposable

@@ -31,6 +31,14 @@ internal sealed class BlockTarget : DeviceTarget
 
     private BlockDevice Block => (BlockDevice)Fake.Device;
 
+    protected override void WaitForDeviceThread()
+    {
+        if (!Block.WaitForWorkerIdle(TimeSpan.FromSeconds(10)))
+        {
+            throw new FuzzFindingException(FindingKind.Hang, $"block worker '{Block.WorkerName}' still busy after 10 s without guest input");
+        }
+    }
+
     private static string CreateDisk(string directory, string name)
     {
         string path = Path.Combine(directory, name);

@@ -118,12 +118,20 @@ internal abstract class DeviceTarget : IFuzzTarget
     /// <paramref name="last"/>, are host failures the target injected (not device bugs).</summary>
     protected virtual bool AreExpectedInternalErrors(int count, Exception? last) => false;
 
+    /// <summary>For a device that serves its queues on its own thread (virtio-blk): waits until that thread has done
+    /// what the loop handed it, so a step ends with the device idle and replays the same way (the thread's CPU time is
+    /// not in the step's). Throws a <see cref="FindingKind.Hang"/> finding when it does not get idle.</summary>
+    protected virtual void WaitForDeviceThread()
+    {
+    }
+
     /// <summary>Turns the loop until nothing is ready. A loop still busy after many turns with no new guest input
     /// (a level-triggered descriptor nobody drains, a queue re-kicking itself forever) is a finding.</summary>
     protected void RunLoopUntilIdle()
     {
         for (int turn = 0; turn < MaxTurnsPerStep; turn++)
         {
+            WaitForDeviceThread();
             if (Loop.RunOnce(0) == 0)
             {
                 RethrowLoopError();

@@ -14,7 +14,8 @@ namespace KataSharp.Vmm.Virtio.Transport;
 /// FEATURES_OK and DRIVER_OK, activates the device once at DRIVER_OK, and owns the interrupt status
 /// (several transports may share one interrupt line; the guest tells them apart by this register).
 /// Queue notifications arrive on one eventfd per queue (a KVM ioeventfd, or signalled here when a
-/// QueueNotify write reaches us as an MMIO exit) and are handled on the event loop.
+/// QueueNotify write reaches us as an MMIO exit) and are handled on the event loop, or handed by it to the device's
+/// own thread (virtio-blk).
 /// Guest mistakes are reported to the device's <see cref="GuestErrorLog"/> and ignored: nothing a guest
 /// writes throws out of <see cref="Read"/>/<see cref="Write"/>.
 /// </summary>
@@ -377,12 +378,24 @@ public sealed class MmioTransport : IBusDevice, IVirtioTransport, IDisposable
     private void OnQueueEvent(int index)
     {
         _queueEvents[index].Drain();
-        ProcessQueueNow(index);
+        if (!_device.HandOffNotification(index, wait: false))
+        {
+            ProcessOnThisThread(index);
+        }
     }
 
-    /// <summary>Runs queue <paramref name="index"/>'s handler on the calling thread (the event loop, or a
-    /// test that wants deterministic steps). Never throws.</summary>
+    /// <summary>Runs queue <paramref name="index"/>'s handler on the calling thread (a test that wants deterministic
+    /// steps), or, for a device that serves its queues on its own thread, has that thread run one turn and waits for it.
+    /// Never throws, except <see cref="TimeoutException"/> when such a thread does not finish the turn in time.</summary>
     internal void ProcessQueueNow(int index)
+    {
+        if (!_device.HandOffNotification(index, wait: true))
+        {
+            ProcessOnThisThread(index);
+        }
+    }
+
+    private void ProcessOnThisThread(int index)
     {
         lock (_device.Sync)
         {
@@ -429,6 +442,15 @@ public sealed class MmioTransport : IBusDevice, IVirtioTransport, IDisposable
             _status |= DeviceStatus.DeviceNeedsReset;
             _configGeneration++;
             Raise(InterruptStatus.ConfigChange);
+        }
+    }
+
+    void IVirtioTransport.ReportInternalError(Exception error, string what)
+    {
+        RecordInternalError(error);
+        lock (_device.Sync)
+        {
+            _device.Fail($"internal error {what}: {error.GetType().Name}: {error.Message}");
         }
     }
 

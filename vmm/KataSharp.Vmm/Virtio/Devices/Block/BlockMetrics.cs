@@ -1,6 +1,6 @@
 namespace KataSharp.Vmm.Virtio.Devices.Block;
 
-/// <summary>Counters of one virtio-blk device (updated under the device lock).</summary>
+/// <summary>Counters of one virtio-blk device (written only by its worker thread; 64-bit reads elsewhere are whole).</summary>
 public sealed class BlockMetrics
 {
     public long Reads { get; internal set; }
