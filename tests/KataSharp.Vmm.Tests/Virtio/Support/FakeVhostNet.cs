@@ -23,7 +23,7 @@ internal sealed class FakeVhostNet : IVhostNet
 
     public ulong Features { get; init; } = KernelFeatures;
 
-    /// <summary>The method name (e.g. "SetVringAddresses") whose next calls throw.</summary>
+    /// <summary>The start of the calls that throw: a method name ("SetVringAddresses") or one queue's ("SetBackend(1").</summary>
     public string? FailOn { get; set; }
 
     public Errno FailWith { get; set; } = Errno.EINVAL;
@@ -153,7 +153,7 @@ internal sealed class FakeVhostNet : IVhostNet
                 throw new ObjectDisposedException(nameof(FakeVhostNet), $"{call} after Dispose");
             }
             _calls.Add(call);
-            if (FailOn is { } name && call.StartsWith(name + "(", StringComparison.Ordinal) && (!unbind || FailUnbinds))
+            if (FailOn is { } name && call.StartsWith(name, StringComparison.Ordinal) && (!unbind || FailUnbinds))
             {
                 throw new LinuxException($"VHOST {name}", (int)FailWith);
             }
