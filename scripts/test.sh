@@ -61,13 +61,13 @@ for project in "${projects[@]}"; do
   fi
 done
 
-# No silent skips: a test skipped here ([KvmFact] without a usable /dev/kvm) runs in the nested
-# test host, whose L1 has a real /dev/kvm. Only the tests with the trait Requires=Kvm of the
-# projects that skipped something, from the assemblies just built (no build under TCG), in one
-# boot; their TRX files come back through the command's stdout (a base64 tar).
+# No silent skips: a test skipped here ([KvmFact] without a usable /dev/kvm, [VhostFact] without
+# /dev/vhost-net) runs in the nested test host, whose L1 has both. Only the tests with the trait
+# Requires=Kvm or Requires=VhostNet of the projects that skipped something, from the assemblies
+# just built (no build under TCG), in one boot; their TRX files come back through the command's stdout (a base64 tar).
 kvm_tests_in_testhost() {
-  local name project dll kvm_filter="Requires=Kvm" inner=""
-  [ -n "$filter" ] && kvm_filter="($filter)&Requires=Kvm"
+  local name project dll kvm_filter="Requires=Kvm|Requires=VhostNet" inner=""
+  [ -n "$filter" ] && kvm_filter="($filter)&(Requires=Kvm|Requires=VhostNet)"
   for name in "$@"; do
     project=$(find tests -name "$name.csproj" | head -n1)
     dll=$(dotnet msbuild "$project" -getProperty:TargetPath)

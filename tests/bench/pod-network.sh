@@ -12,7 +12,8 @@
 # Usage: tests/bench/pod-network.sh     (env: NET_SECONDS, NET_RUNS (3; the median is printed), NET_RR_COUNT, NET_GET_COUNT,
 #        NET_TRACE=1: L1 KVM event histograms per katasharp stream, which slow it: see inner/net-counters.sh;
 #        NET_REUSE_BUILD=1: no publishing, the binaries in out/bin as they are;
-#        NET_QEMU=0: without the VMM baseline, QEMU microvm with vhost-net and with its own virtio-net, pod → host side)
+#        NET_QEMU=0: without the VMM baseline, QEMU microvm with vhost-net and with its own virtio-net, pod → host side;
+#        KS_NET_DATAPATH=vhost: the katasharp pods' net_datapath (default userspace), see runtime/README.md)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 ks_need_root
@@ -34,6 +35,7 @@ qemu_initrd=""
 
 ks_step "booting the test host; two katasharp and two runc pods on one bridge"
 bench_in_testhost 3600 env NET_SECONDS="$seconds" NET_RUNS="$runs" NET_TRACE="${NET_TRACE:-0}" NET_RR_COUNT="${NET_RR_COUNT:-1000}" \
+  KS_NET_DATAPATH="${KS_NET_DATAPATH:-userspace}" \
   NET_GET_COUNT="${NET_GET_COUNT:-200}" NET_QEMU_INITRD="$qemu_initrd" bash "$BENCH_INNER/pod-network.sh" --bin "$KS_OUT/bin" --kernel-dir "$kernel" --initrd "$initrd"
 
 v() { bench_value "$1"; }
@@ -75,7 +77,7 @@ done
 echo "one stream of $seconds s per throughput number (median of $runs run(s)); ratio = katasharp/runc (throughput: the issue's goal is >= 0.50; latency: how many times runc's)"
 # Where the time goes (tests/bench/inner/net-counters.sh): raw counters per stream, then the guest's average
 # frame per direction (bytes/frames, a GSO frame counted once) and virtio interrupts per frame.
-grep -E '^(counters|trace|net)_' <<<"$BENCH_OUT" | sed 's/^/  /'
+grep -E '^(counters|trace|net|vhost)_' <<<"$BENCH_OUT" | sed 's/^/  /'
 grep -E '^counters_[a-z]+_[a-z_]+_guest[0-9]=' <<<"$BENCH_OUT" | while IFS='=' read -r key value; do
   awk -v k="${key#counters_}" '{
     # before RXP RXB TXP TXB | irq:count ... after RXP RXB TXP TXB | irq:count ...

@@ -68,6 +68,10 @@ public static class CheckCommand
             Report(false, "configuration", e.Message);
         }
 
+        // Only net_datapath = "vhost"/"auto" use it, so its absence is a warning.
+        var (vhost, vhostDetail) = VhostProbe.Device();
+        Report(vhost, "vhost-net", vhostDetail, fatal: false);
+
         string? erofs = new[] { "/usr/bin/mkfs.erofs", "/sbin/mkfs.erofs", "/usr/sbin/mkfs.erofs" }.FirstOrDefault(File.Exists);
         Report(erofs is not null, "erofs-utils", erofs ?? "mkfs.erofs not found: apt-get install erofs-utils");
 

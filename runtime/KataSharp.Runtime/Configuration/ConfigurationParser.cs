@@ -62,7 +62,8 @@ public static class ConfigurationParser
             BootTimeoutSeconds: r.Int("boot_timeout_seconds", 60, 1, 3600),
             BlockSlots: r.Int("block_slots", 8, 1, 64),
             MaxVcpus: r.Int("max_vcpus", 8, 1, 32),
-            MaxMemoryMib: r.Int("max_memory_mib", 8192, 64, 65536));
+            MaxMemoryMib: r.Int("max_memory_mib", 8192, 64, 65536),
+            NetDatapath: ReadNetDatapath(r));
         r.RejectUnknownKeys();
         if (settings.Vcpus > settings.MaxVcpus)
         {
@@ -73,6 +74,23 @@ public static class ConfigurationParser
             r.Problem($"{r.Key("memory_mib")} = {settings.MemoryMib} is more than {r.Key("max_memory_mib")} = {settings.MaxMemoryMib}");
         }
         return settings;
+    }
+
+    private static NetDatapathSetting ReadNetDatapath(TomlSectionReader r)
+    {
+        string value = r.String("net_datapath", "userspace");
+        switch (value)
+        {
+            case "userspace":
+                return NetDatapathSetting.Userspace;
+            case "vhost":
+                return NetDatapathSetting.Vhost;
+            case "auto":
+                return NetDatapathSetting.Auto;
+            default:
+                r.Problem($"{r.Key("net_datapath")} = \"{value}\" is not a data path: give \"userspace\", \"vhost\" or \"auto\"");
+                return NetDatapathSetting.Userspace;
+        }
     }
 
     private static AgentSettings ReadAgent(TomlSectionReader r)

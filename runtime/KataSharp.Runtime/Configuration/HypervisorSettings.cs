@@ -5,6 +5,7 @@ namespace KataSharp.Runtime.Configuration;
 /// <param name="MemoryMib">The VM's own memory (kernel, agent, page cache); a pod's memory limit is added to it.</param>
 /// <param name="MaxVcpus">No pod's VM gets more vCPUs than this.</param>
 /// <param name="MaxMemoryMib">No pod's VM gets more memory than this.</param>
+/// <param name="NetDatapath">Who moves the pod network's frames: the VMM (userspace) or the host kernel (vhost-net).</param>
 public sealed record HypervisorSettings(
     string Kernel,
     string Initrd,
@@ -14,4 +15,5 @@ public sealed record HypervisorSettings(
     int BootTimeoutSeconds,
     int BlockSlots,
     int MaxVcpus = 8,
-    int MaxMemoryMib = 8192);
+    int MaxMemoryMib = 8192,
+    NetDatapathSetting NetDatapath = NetDatapathSetting.Userspace);

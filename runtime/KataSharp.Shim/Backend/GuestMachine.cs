@@ -9,6 +9,8 @@ using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
+using KataSharp.Vmm.Vhost;
+using KataSharp.Vmm.Virtio.Devices.Net;
 using KataSharp.Vmm.Virtio.Devices.Vsock;
 
 namespace KataSharp.Shim.Backend;
@@ -69,12 +71,13 @@ public sealed class GuestMachine : IGuestVm
             new VsockDeviceSpec(VsockOptions.DefaultGuestCid, vsockSocket),
             new RngDeviceSpec(),
         };
+        NetDatapath datapath = podInterfaces.Count == 0 ? NetDatapath.Userspace : ChooseNetDatapath(hypervisor.NetDatapath, log);
         for (int i = 0; i < podInterfaces.Count; i++)
         {
             PodInterface pod = podInterfaces[i];
             // The spec owns the duplicate from here: the device closes it, and so does a failed Create.
-            devices.Add(new NetDeviceSpec($"net{i}", pod.GuestMac) { TapDescriptor = pod.Tap.DuplicateDescriptor(), Mtu = (ushort)pod.Mtu });
-            log.Debug($"virtio-net net{i}: {pod.Tap.Name} (pod interface {pod.Name}, MAC {pod.GuestMacText}, MTU {pod.Mtu})");
+            devices.Add(new NetDeviceSpec($"net{i}", pod.GuestMac) { TapDescriptor = pod.Tap.DuplicateDescriptor(), Mtu = (ushort)pod.Mtu, Datapath = datapath });
+            log.Debug($"virtio-net net{i}: {pod.Tap.Name} (pod interface {pod.Name}, MAC {pod.GuestMacText}, MTU {pod.Mtu}, {datapath} data path)");
         }
         var console = new GuestConsoleLog(log);
         MicroVm? vm = null;
@@ -106,6 +109,26 @@ public sealed class GuestMachine : IGuestVm
                 $"cannot {step} the sandbox VM: {e.Message}{key}", e);
         }
         return new GuestMachine(vm, console, hypervisor.BlockSlots, vsockSocket);
+    }
+
+    /// <summary>net_datapath resolved: "auto" becomes vhost when /dev/vhost-net opens, else userspace with the reason logged once
+    /// per pod; an explicit "vhost" on a host without it fails the VM's start with the device's own message.</summary>
+    private static NetDatapath ChooseNetDatapath(NetDatapathSetting setting, RuntimeLog log)
+    {
+        switch (setting)
+        {
+            case NetDatapathSetting.Vhost:
+                log.Info("pod network data path: vhost-net (net_datapath = \"vhost\")");
+                return NetDatapath.Vhost;
+            case NetDatapathSetting.Auto when VhostNet.Unavailability() is { } reason:
+                log.Info($"pod network data path: userspace (net_datapath = \"auto\", but {reason})");
+                return NetDatapath.Userspace;
+            case NetDatapathSetting.Auto:
+                log.Info("pod network data path: vhost-net (net_datapath = \"auto\" and /dev/vhost-net opens)");
+                return NetDatapath.Vhost;
+            default:
+                return NetDatapath.Userspace;
+        }
     }
 
     /// <summary>A stream to guest vsock port <paramref name="port"/>, without a unix socket in between.</summary>

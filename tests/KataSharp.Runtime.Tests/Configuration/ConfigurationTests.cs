@@ -29,11 +29,37 @@ public class ConfigurationTests
         string text = File.ReadAllText(path);
         var configuration = ConfigurationParser.Parse(text, path);
         Assert.Equal("/usr/share/katasharp/vmlinux", configuration.Hypervisor.Kernel);
-        foreach (string key in new[] { "kernel", "initrd", "vcpus", "memory_mib", "kernel_params", "boot_timeout_seconds", "block_slots",
+        foreach (string key in new[] { "kernel", "initrd", "vcpus", "memory_mib", "kernel_params", "boot_timeout_seconds", "block_slots", "net_datapath",
                      "dial_timeout_seconds", "ready_timeout_seconds", "layer_cache_dir", "debug", "io_drain_timeout_seconds" })
         {
             Assert.Contains($"\n{key} = ", text);
         }
+    }
+
+    [Theory]
+    [InlineData("userspace", NetDatapathSetting.Userspace)]
+    [InlineData("vhost", NetDatapathSetting.Vhost)]
+    [InlineData("auto", NetDatapathSetting.Auto)]
+    public void Net_datapath_takes_userspace_vhost_or_auto(string value, NetDatapathSetting expected)
+    {
+        var configuration = ConfigurationParser.Parse(Minimal + $"\nnet_datapath = \"{value}\"\n", "test.toml");
+        Assert.Equal(expected, configuration.Hypervisor.NetDatapath);
+    }
+
+    [Fact]
+    public void Net_datapath_defaults_to_userspace_in_the_parser_and_the_shipped_file()
+    {
+        Assert.Equal(NetDatapathSetting.Userspace, ConfigurationParser.Parse(Minimal, "test.toml").Hypervisor.NetDatapath);
+        string path = Path.Combine(RepositoryRoot(), "configuration.toml");
+        Assert.Equal(NetDatapathSetting.Userspace, ConfigurationParser.Parse(File.ReadAllText(path), path).Hypervisor.NetDatapath);
+    }
+
+    [Fact]
+    public void An_unknown_net_datapath_is_named_with_the_choices()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationParser.Parse(Minimal + "\nnet_datapath = \"kernel\"\n", "c.toml"));
+        Assert.Contains("hypervisor.katasharp.net_datapath = \"kernel\"", error.Message);
+        Assert.Contains("\"userspace\", \"vhost\" or \"auto\"", error.Message);
     }
 
     [Fact]

@@ -180,9 +180,12 @@ done
 for rt in $runtimes; do rr "$rt" pingpong "$ECHO_PORT" "$rr_count"; done
 for rt in $runtimes; do rr "$rt" http "$HTTP_PORT" "$get_count"; done
 vm_exits_record
-# Each katasharp pod's virtio-net logs its counters when its VM stops (all of the bench's traffic, not one stream).
+# Each katasharp pod's virtio-net logs its counters when its VM stops (all of the bench's traffic, not one stream);
+# on the vhost-net data path (KS_NET_DATAPATH=vhost) only hand-overs and interrupts ("vhost counters:").
 cri_env_remove_pods
-grep -a '\[virtio net[0-9]*\] counters:' "$KS_CTD_RUN/containerd.log" | sed 's/.*counters: *\(rx_frames=[^"]*\).*/\1/' | sed 's/\\n$//' \
+echo "vhost_net_devices=$(grep -ac '\] vhost-net owns the queues' "$KS_CTD_RUN/containerd.log" || true)"
+grep -a '\[virtio net[0-9]*\] \(vhost \)\{0,1\}counters:' "$KS_CTD_RUN/containerd.log" \
+  | sed 's/.*counters: *\(\(rx_frames\|hand_overs\)=[^"]*\).*/\1/' | sed 's/\\n$//' \
   | awk '{ print "net_device_counters_" NR "=" $0 }'
 echo "bench_ms=$(( $(now_ms) - t0 ))"
 exit 0

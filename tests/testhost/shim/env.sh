@@ -101,10 +101,12 @@ shim_env_start() {
   "$KS_BIN/katasharp" install --kernel "$KS_KERNEL_DIR/vmlinux" --initrd "$KS_INITRD" --containerd-config "$config" \
     >"$ks_work/install.log" 2>&1 || { cat "$ks_work/install.log" >&2; return 1; }
   # Nested TCG boots are slow, and slower still while L1 is busy: an admin's edit of the installed
-  # configuration (the agent's first answer too: 30 s was once not enough).
+  # configuration (the agent's first answer too: 30 s was once not enough). KS_NET_DATAPATH=vhost|auto selects the
+  # pod network's data path (a bench comparing userspace and vhost-net).
   sed -i -e "s/^boot_timeout_seconds = .*/boot_timeout_seconds = ${KS_BOOT_TIMEOUT:-300}/" \
     -e "s/^ready_timeout_seconds = .*/ready_timeout_seconds = ${KS_READY_TIMEOUT:-120}/" \
-    -e "s/^request_timeout_seconds = .*/request_timeout_seconds = ${KS_REQUEST_TIMEOUT:-300}/" /etc/katasharp/configuration.toml
+    -e "s/^request_timeout_seconds = .*/request_timeout_seconds = ${KS_REQUEST_TIMEOUT:-300}/" \
+    -e "s/^net_datapath = .*/net_datapath = \"${KS_NET_DATAPATH:-userspace}\"/" /etc/katasharp/configuration.toml
   ks_containerd_start "$KS_CTD_RUN"
   KS_IMAGE_TAR=$(ks_busybox_image "$ks_work/image" 2>"$ks_work/image.log") || { cat "$ks_work/image.log" >&2; return 1; }
   KS_IMAGE_LAYOUT="$ks_work/image/layout"

@@ -1,6 +1,8 @@
 using System.Net.NetworkInformation;
+using KataSharp.Linux;
 using KataSharp.Linux.Files;
 using KataSharp.Vmm.Events;
+using KataSharp.Vmm.Vhost;
 using KataSharp.Vmm.Virtio;
 using KataSharp.Vmm.Virtio.Devices.Net;
 
@@ -25,6 +27,12 @@ public sealed record NetDeviceSpec(string Name, PhysicalAddress Mac) : VirtioDev
     /// <summary>The MTU offered to the guest (68-65535), or null to let the guest use its default (1500).</summary>
     public ushort? Mtu { get; init; }
 
+    /// <summary>Who moves the frames: this process (default) or the host kernel's vhost-net.</summary>
+    public NetDatapath Datapath { get; init; } = NetDatapath.Userspace;
+
+    /// <summary>The vhost-net device node opened when <see cref="Datapath"/> is <see cref="NetDatapath.Vhost"/>.</summary>
+    public string VhostDevicePath { get; init; } = VhostNet.DefaultDevicePath;
+
     /// <summary>The tap descriptor is ours once given: a spec never created closes it.</summary>
     public override void Abandon() => TapDescriptor?.Dispose();
 
@@ -47,12 +55,34 @@ public sealed record NetDeviceSpec(string Name, PhysicalAddress Mac) : VirtioDev
             TapDescriptor?.Dispose();
             throw;
         }
+        if (Datapath == NetDatapath.Userspace)
+        {
+            try
+            {
+                return new NetDevice(Name, options, backend, loop);
+            }
+            catch
+            {
+                backend.Dispose();
+                throw;
+            }
+        }
+        IVhostNet? vhost = null;
         try
         {
-            return new NetDevice(Name, options, backend, loop);
+            try
+            {
+                vhost = VhostNet.Open(VhostDevicePath);
+            }
+            catch (LinuxException e)
+            {
+                throw new NetDeviceException($"net device '{Name}': net_datapath is vhost but {VhostDevicePath} cannot be opened: {e.Message}; load vhost_net (modprobe vhost_net) or choose the userspace data path", e);
+            }
+            return new VhostNetDevice(Name, options, backend, vhost, loop);
         }
         catch
         {
+            vhost?.Dispose();
             backend.Dispose();
             throw;
         }

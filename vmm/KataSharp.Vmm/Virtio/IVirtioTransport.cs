@@ -20,6 +20,10 @@ public interface IVirtioTransport
     /// reach: counted like the ones the transport contains, and the device parked (DEVICE_NEEDS_RESET).</summary>
     void ReportInternalError(Exception error, string what);
 
+    /// <summary>The eventfd the guest's notifications of <paramref name="queueIndex"/> signal (the KVM ioeventfd), for a
+    /// device that hands the queue to an in-kernel consumer (vhost's kick).</summary>
+    KataSharp.Linux.Files.FileDescriptor QueueNotifyDescriptor(int queueIndex);
+
     /// <summary>Schedules another turn for <paramref name="queueIndex"/> (the device yielded with work left).</summary>
     void RequeueNotification(int queueIndex);
 }

@@ -64,6 +64,10 @@ public abstract class VirtioDevice : IDisposable
     /// <summary>True after a fatal guest error (DEVICE_NEEDS_RESET) until the driver resets the device.</summary>
     public bool IsFailed => _failed;
 
+    /// <summary>True when something outside the VMM (vhost in the host kernel) consumes the queues' notification
+    /// eventfds: the transport then does not watch them, so a guest kick wakes only that consumer.</summary>
+    protected internal virtual bool QueueNotificationsConsumedElsewhere => false;
+
     /// <summary>Size of the device-specific configuration space in bytes.</summary>
     public abstract int ConfigSize { get; }
 

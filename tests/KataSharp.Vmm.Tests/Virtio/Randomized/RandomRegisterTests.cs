@@ -1,6 +1,7 @@
 using KataSharp.Vmm.Tests.Virtio.Support;
 using KataSharp.Vmm.Virtio;
 using KataSharp.Vmm.Virtio.Devices.Block;
+using KataSharp.Vmm.Virtio.Devices.Net;
 using KataSharp.Vmm.Virtio.Devices.Rng;
 using KataSharp.Vmm.Virtio.Devices.Vsock;
 using KataSharp.Vmm.Virtio.Transport;
@@ -28,7 +29,7 @@ public sealed class RandomRegisterTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    public static TheoryData<string> Devices() => ["rng", "blk", "vsock", "recording"];
+    public static TheoryData<string> Devices() => ["rng", "blk", "vsock", "recording", "vhost-net"];
 
     [Theory]
     [MemberData(nameof(Devices))]
@@ -39,8 +40,10 @@ public sealed class RandomRegisterTests : IDisposable
         Seeds.Run($"registers-{kind}", defaultCount: 40, seed =>
         {
             var random = new Random(seed);
+            var vhost = new FakeVhostNet();
             using var driver = new FakeDriver(loop => kind switch
             {
+                "vhost-net" => new VhostNetDevice("net", new NetOptions(FakeNetGuest.GuestMac), new FakeNetBackend(), vhost, loop, _ => { }),
                 "rng" => new RngDevice(logSink: _ => { }),
                 "blk" => new BlockDevice("blk", readOnly: false, "s", disk, _ => { }),
                 "vsock" => new VsockDevice(new VsockOptions(3, _files.PathOf($"v{seed}.sock")), loop, logSink: _ => { }),
@@ -50,6 +53,12 @@ public sealed class RandomRegisterTests : IDisposable
             {
                 RandomAccess(driver, random);
                 activeSteps += driver.Device.IsActivated ? 1 : 0;
+                if (kind == "vhost-net")
+                {
+                    // vhost holds the tap exactly while the device is live: never after a reset or a parked activation.
+                    int tap = driver.Device.IsActivated && !driver.Device.IsFailed ? 1 : -1;
+                    Assert.Equal([tap, tap], vhost.Backends.Select(fd => Math.Sign(fd)));
+                }
             }
             // Let the event loop finish whatever the kicks started (bounded: each turn is capped).
             driver.Loop.Invoke(() => { });

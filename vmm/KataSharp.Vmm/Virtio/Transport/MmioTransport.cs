@@ -25,7 +25,7 @@ public sealed class MmioTransport : IBusDevice, IVirtioTransport, IDisposable
     private readonly IInterruptLine _interrupt;
     private readonly GuestMemory _memory;
     private readonly EventFd[] _queueEvents;
-    private readonly IDisposable[] _registrations;
+    private readonly IDisposable?[] _registrations;
     private DeviceStatus _status;
     private uint _deviceFeaturesSelect;
     private uint _driverFeaturesSelect;
@@ -49,6 +49,10 @@ public sealed class MmioTransport : IBusDevice, IVirtioTransport, IDisposable
         {
             int index = i;
             _queueEvents[i] = EventFd.Create();
+            if (device.QueueNotificationsConsumedElsewhere)
+            {
+                continue; // vhost reads them; the loop waking on every kick would cost a context switch each
+            }
             _registrations[i] = loop.Register(_queueEvents[i].Descriptor.Value, EpollEvents.In, _ => OnQueueEvent(index));
         }
     }
@@ -454,6 +458,8 @@ public sealed class MmioTransport : IBusDevice, IVirtioTransport, IDisposable
         }
     }
 
+    KataSharp.Linux.Files.FileDescriptor IVirtioTransport.QueueNotifyDescriptor(int queueIndex) => _queueEvents[queueIndex].Descriptor;
+
     void IVirtioTransport.RequeueNotification(int queueIndex) => _queueEvents[queueIndex].Signal();
 
     private void Raise(InterruptStatus reason)
@@ -469,9 +475,9 @@ public sealed class MmioTransport : IBusDevice, IVirtioTransport, IDisposable
             return;
         }
         _disposed = true;
-        foreach (IDisposable registration in _registrations)
+        foreach (IDisposable? registration in _registrations)
         {
-            registration.Dispose();
+            registration?.Dispose();
         }
         foreach (EventFd fd in _queueEvents)
         {
