@@ -119,7 +119,7 @@ public sealed class GuestConsoleFile : IDisposable
         return true;
     }
 
-    /// <summary>Waits until every line queued before the call is on disk (or dropped); false on timeout. For tests and shutdown.</summary>
+    /// <summary>Waits until every line queued before the call is in the file (or dropped); false on timeout.</summary>
     public bool Flush(TimeSpan timeout)
     {
         long target = Interlocked.Read(ref _accepted);
