@@ -7,6 +7,10 @@
 #   emulated host boots in tens of seconds instead of a fraction of one); the installed
 #   configuration is left as it is.
 set -euo pipefail
+# One ordered channel: this script's progress lines (stderr) and the container's output (stdout) both go to
+# stdout, so whoever relays them (the nested test host keeps a command's two streams apart and can only
+# interleave them roughly) shows them in the order they happened.
+exec 2>&1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-containerd.sh"
 

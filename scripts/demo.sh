@@ -16,7 +16,9 @@ ks_step "2/4 guest kernel"
 kernel_dir=$(guest-image/kernel/build-kernel.sh)
 
 ks_step "3/4 binaries (NativeAOT) and the guest initrd"
-scripts/publish.sh
+# Only what the demo runs: the shim and `katasharp install` on the host, the agent, ks-init and ks-spawn in
+# the initrd. The test tools (katasharp-testtool, -agentctl, -criprobe) and katasharp-vmm are for the tests.
+scripts/publish.sh containerd-shim-katasharp-v2 katasharp katasharp-agent ks-init ks-spawn
 initrd=$(guest-image/initrd/build-initrd.sh --no-publish)
 
 ks_step "4/4 a container in a microVM"

@@ -4,6 +4,8 @@ using KataSharp.TestHost;
 
 // Usage: katasharp-testhost [--timeout SECONDS] [--timings] -- <command...>
 // One argument after -- is shell text (pipes, $VARS); several are an argv, quoted word by word.
+// The command's stdout and stderr are relayed while it runs (each a few times a second; within one look
+// stdout first, so a command whose two streams must interleave exactly writes both to stdout).
 const int UsageError = 2;
 const int Interrupted = 130;
 
@@ -49,9 +51,16 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
 try
 {
     await using NestedTestHost host = await NestedTestHost.StartAsync(cancel.Token);
-    CommandResult result = await host.RunAsync(shellCommand, timeout, cancel.Token);
-    Console.Out.Write(result.Stdout);
-    Console.Error.Write(result.Stderr);
+    // Live, as the command writes it (a demo's progress, a long test run), not all at its end. Raw bytes, so what
+    // the command wrote arrives byte for byte (scripts/test.sh takes a base64 archive from stdout).
+    Stream stdout = Console.OpenStandardOutput(); // not disposed: the catch blocks below still write to stderr
+    Stream stderr = Console.OpenStandardError();
+    CommandResult result = await host.RunAsync(shellCommand, timeout, (stream, bytes) =>
+    {
+        Stream target = stream == CommandStream.Stdout ? stdout : stderr;
+        target.Write(bytes.Span);
+        target.Flush();
+    }, cancel.Token);
     if (timings)
     {
         Console.Error.WriteLine(FormattableString.Invariant($"[testhost] timing mode={host.Mode} boot-seconds={host.BootTime.TotalSeconds:F2} command-seconds={result.Elapsed.TotalSeconds:F2}"));

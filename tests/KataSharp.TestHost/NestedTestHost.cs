@@ -222,7 +222,18 @@ public sealed class NestedTestHost : IAsyncDisposable
     /// <see cref="TestHostException"/> (CommandTimedOut) is thrown with its output so far and the
     /// console tail; cancelling <paramref name="ct"/> kills it the same way. Safe to call concurrently.
     /// </summary>
-    public async Task<CommandResult> RunAsync(string shellCommand, TimeSpan timeout, CancellationToken ct = default)
+    public Task<CommandResult> RunAsync(string shellCommand, TimeSpan timeout, CancellationToken ct = default) =>
+        RunAsync(shellCommand, timeout, liveOutput: null, ct);
+
+    /// <summary>
+    /// As <see cref="RunAsync(string, TimeSpan, CancellationToken)"/>, and while the command runs its output is also
+    /// handed to <paramref name="liveOutput"/> as it grows (looked at every <see cref="LiveOutputInterval"/>; all of it
+    /// by the time this returns or throws): a human watching a long command sees its progress, not silence until its
+    /// end. Within one look stdout comes before stderr, so a command whose two streams must stay in order writes both
+    /// to one (2>&amp;1). The result still holds the whole output.
+    /// </summary>
+    public async Task<CommandResult> RunAsync(string shellCommand, TimeSpan timeout, Action<CommandStream, ReadOnlyMemory<byte>>? liveOutput,
+        CancellationToken ct = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(shellCommand);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
@@ -235,6 +246,9 @@ public sealed class NestedTestHost : IAsyncDisposable
         spool.Prepare(id, CommandScript.Build(shellCommand, Environment.CurrentDirectory, Environment.GetEnvironmentVariable));
         var clock = Stopwatch.StartNew();
         Task<int> done = agent.Expect(id);
+        CommandOutputFollower? follower = liveOutput is null ? null : spool.Follow(id, liveOutput);
+        using var stopFollowing = new CancellationTokenSource();
+        Task following = follower is null ? Task.CompletedTask : FollowAsync(follower, stopFollowing.Token);
         try
         {
             await agent.SendAsync(HostMessage.Run(id), ct).ConfigureAwait(false);
@@ -278,8 +292,31 @@ public sealed class NestedTestHost : IAsyncDisposable
         }
         finally
         {
+            // The last of the output before the spool goes: the follower has stopped looking, so this pump is alone.
+            await stopFollowing.CancelAsync().ConfigureAwait(false);
+            await following.ConfigureAwait(false);
+            follower?.Pump();
             agent.Forget(id);
             spool.Remove(id);
+        }
+    }
+
+    /// <summary>How often live output is looked for: a person sees progress at once, and the files are read a few times a second.</summary>
+    public static readonly TimeSpan LiveOutputInterval = TimeSpan.FromMilliseconds(200);
+
+    private static async Task FollowAsync(CommandOutputFollower follower, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            follower.Pump();
+            try
+            {
+                await Task.Delay(LiveOutputInterval, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

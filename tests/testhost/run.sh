@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # For humans: boots the test host (the nested L1, or this machine when it has VT-x/AMD-V),
-# runs one command as root inside it, prints its output, exits with its exit code and shuts
-# the machine down. Ctrl-C kills the command and the machine.
+# runs one command as root inside it, prints its output while it runs (stdout and stderr each
+# in order; between the two, only to within a fifth of a second: write both to stdout, 2>&1,
+# where their order matters), exits with its exit code and shuts the machine down. Ctrl-C
+# kills the command and the machine.
 # Usage: tests/testhost/run.sh [--timeout SECONDS] [--timings] -- <command...>
 #   One argument after -- is shell text:  run.sh -- 'grep -c svm /proc/cpuinfo'
 #   Several are an argv:                  run.sh -- ls -l /dev/kvm

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using KataSharp.Cli.Reports;
 using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Persistence;
 
 namespace KataSharp.Cli.Commands;
@@ -56,7 +57,7 @@ public static class EnvCommand
                 h.BootTimeoutSeconds, h.BlockSlots, h.MaxVcpus, h.MaxMemoryMib),
             new EnvAgent(a.DialTimeoutSeconds, a.ReadyTimeoutSeconds, a.RequestTimeoutSeconds, a.KeepAliveIntervalSeconds, a.KeepAliveTimeoutSeconds),
             new EnvRuntime(r.LayerCacheDir, r.LayerCacheMaxMib, r.Debug, r.IoDrainTimeoutSeconds, r.SandboxCgroup,
-                r.VolumeMaxMib, r.VolumeMaxEntries, r.VolumeSyncIntervalMs));
+                r.VolumeMaxMib, r.VolumeMaxEntries, r.VolumeSyncIntervalMs, LogLevelNames.Name(r.LogLevel), r.ConsoleLogMaxKib));
     }
 
     private static void WriteText(EnvReport report, TextWriter output)
@@ -92,7 +93,9 @@ public static class EnvCommand
         output.WriteLine($"[{ConfigurationParser.RuntimeTable}]");
         output.WriteLine($"layer_cache_dir = \"{r.LayerCacheDir}\"");
         output.WriteLine($"layer_cache_max_mib = {r.LayerCacheMaxMib}");
+        output.WriteLine($"log_level = \"{r.LogLevel}\"");
         output.WriteLine($"debug = {Bool(r.Debug)}");
+        output.WriteLine($"console_log_max_kib = {r.ConsoleLogMaxKib}");
         output.WriteLine($"io_drain_timeout_seconds = {r.IoDrainTimeoutSeconds}");
         output.WriteLine($"sandbox_cgroup = {Bool(r.SandboxCgroup)}");
         output.WriteLine($"volume_max_mib = {r.VolumeMaxMib}");

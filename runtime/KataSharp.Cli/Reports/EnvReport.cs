@@ -26,7 +26,7 @@ public sealed record EnvHypervisor(
 public sealed record EnvAgent(
     int DialTimeoutSeconds, int ReadyTimeoutSeconds, int RequestTimeoutSeconds, int KeepaliveIntervalSeconds, int KeepaliveTimeoutSeconds);
 
-/// <summary>[runtime].</summary>
+/// <summary>[runtime]; <paramref name="LogLevel"/> as written in the file (debug, info, warn, error).</summary>
 public sealed record EnvRuntime(
     string LayerCacheDir, int LayerCacheMaxMib, bool Debug, int IoDrainTimeoutSeconds, bool SandboxCgroup,
-    int VolumeMaxMib, int VolumeMaxEntries, int VolumeSyncIntervalMs);
+    int VolumeMaxMib, int VolumeMaxEntries, int VolumeSyncIntervalMs, string LogLevel, int ConsoleLogMaxKib);

@@ -1,3 +1,4 @@
+using KataSharp.Runtime.Logging;
 using Tomlyn;
 using Tomlyn.Model;
 
@@ -117,13 +118,30 @@ public static class ConfigurationParser
             VolumeSyncIntervalMs: r.Int("volume_sync_interval_ms", 1000, 100, 60_000),
             LayerCacheMaxMib: r.Int("layer_cache_max_mib", 0, 0, 16 << 20),
             LayerConversionTimeoutSeconds: r.Int("layer_conversion_timeout_seconds", 600, 1, 86_400),
-            ConfineLayerConversion: r.Bool("confine_layer_conversion", true));
+            ConfineLayerConversion: r.Bool("confine_layer_conversion", true),
+            LogLevel: LogLevel(r),
+            ConsoleLogMaxKib: r.Int("console_log_max_kib", 1024, 0, 1 << 20));
         r.RejectUnknownKeys();
+        if (settings.ConsoleLogMaxKib is > 0 and < RuntimeSettings.MinConsoleLogKib)
+        {
+            r.Problem($"{r.Key("console_log_max_kib")} = {settings.ConsoleLogMaxKib} is too small: it must be 0 (no console file) or at least {RuntimeSettings.MinConsoleLogKib}");
+        }
         if (!Path.IsPathFullyQualified(settings.LayerCacheDir))
         {
             r.Problem($"{r.Key("layer_cache_dir")} = \"{settings.LayerCacheDir}\" must be an absolute path");
         }
         return settings;
+    }
+
+    private static LogSeverity LogLevel(TomlSectionReader r)
+    {
+        string name = r.String("log_level", "info");
+        if (LogLevelNames.TryParse(name, out LogSeverity level))
+        {
+            return level;
+        }
+        r.Problem($"{r.Key("log_level")} = \"{name}\" is not a log level: it must be one of {string.Join(", ", LogLevelNames.All)}");
+        return LogSeverity.Info;
     }
 
     private static TomlTable? Table(TomlTable? parent, string name, string path, List<string> problems)

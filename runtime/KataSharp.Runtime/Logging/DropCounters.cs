@@ -3,7 +3,7 @@ namespace KataSharp.Runtime.Logging;
 /// <summary>
 /// What the shim did not pass on because a bound was reached — guest output cut, refused or
 /// rate-limited, OOM events ignored or dropped, its own log records dropped while containerd read
-/// the log too slowly. One instance per sandbox (a shim serves one sandbox), reached through
+/// the log too slowly, console lines the console file's writer could not keep up with. One instance per sandbox (a shim serves one sandbox), reached through
 /// <see cref="RuntimeLog.Drops"/>; thread-safe; the totals are logged when the sandbox stops and
 /// the names are metric names, ready to be exported.
 /// </summary>
@@ -15,6 +15,7 @@ public sealed class DropCounters
     private long _ignoredOomEvents;
     private long _droppedOomEvents;
     private long _droppedLogRecords;
+    private long _droppedConsoleFileLines;
 
     /// <summary>Guest log and console lines cut at the line limit (the rest of each was discarded unread).</summary>
     public long TruncatedGuestLines => Interlocked.Read(ref _truncatedGuestLines);
@@ -34,6 +35,9 @@ public sealed class DropCounters
     /// <summary>Shim log records dropped because the log queue was full (its reader, containerd, was too slow).</summary>
     public long DroppedLogRecords => Interlocked.Read(ref _droppedLogRecords);
 
+    /// <summary>Guest console lines not written to the sandbox's console file (its queue was full, or the write failed).</summary>
+    public long DroppedConsoleFileLines => Interlocked.Read(ref _droppedConsoleFileLines);
+
     public void CountTruncatedGuestLine() => Interlocked.Increment(ref _truncatedGuestLines);
 
     public void CountRefusedGuestLogConnection() => Interlocked.Increment(ref _refusedGuestLogConnections);
@@ -46,6 +50,8 @@ public sealed class DropCounters
 
     public void CountDroppedLogRecord() => Interlocked.Increment(ref _droppedLogRecords);
 
+    public void CountDroppedConsoleFileLine() => Interlocked.Increment(ref _droppedConsoleFileLines);
+
     /// <summary>Every counter by its metric name, in a fixed order.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> Values =>
     [
@@ -55,6 +61,7 @@ public sealed class DropCounters
         new("ignored_oom_events", IgnoredOomEvents),
         new("dropped_oom_events", DroppedOomEvents),
         new("dropped_log_records", DroppedLogRecords),
+        new("dropped_console_file_lines", DroppedConsoleFileLines),
     ];
 
     /// <summary>"name=value" pairs, for the line logged when the sandbox stops.</summary>

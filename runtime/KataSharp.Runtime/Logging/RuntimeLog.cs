@@ -5,6 +5,8 @@ namespace KataSharp.Runtime.Logging;
 /// <summary>
 /// Structured log lines in containerd's logfmt style (time, level, msg, sandbox, container), so
 /// the lines the shim writes to the bundle's log FIFO read like containerd's own daemon log.
+/// Records below the log's level are not written (<see cref="UseConfiguredLevel"/>): info until the
+/// configuration is read, debug from the start when containerd runs the shim with -debug.
 /// Logging never blocks: records go through a bounded <see cref="LogRecordQueue"/> that one thread
 /// writes out, so a slow reader of the FIFO cannot stall a vCPU, the event loop or a request
 /// (it costs dropped records instead, counted in <see cref="Drops"/>). Every field is quoted with
@@ -21,7 +23,7 @@ public sealed class RuntimeLog : IDisposable
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
     private readonly LogRecordQueue? _queue;
-    private readonly DebugSwitch _debug;
+    private readonly LevelSwitch _level;
     private readonly bool _ownsQueue;
 
     /// <param name="writer">Where records go (containerd's log FIFO); written from the log's own thread only.</param>
@@ -34,7 +36,7 @@ public sealed class RuntimeLog : IDisposable
             : new LogRecordQueue(writer, queueCapacityChars, drops, dropped =>
                 Format(LogSeverity.Warning, $"dropped {dropped} log records: the log's reader (containerd) was too slow", sandboxId, null, null));
         Drops = drops;
-        _debug = new DebugSwitch { On = debug };
+        _level = new LevelSwitch(startedWithDebug: debug);
         _ownsQueue = true;
         SandboxId = sandboxId;
     }
@@ -42,7 +44,7 @@ public sealed class RuntimeLog : IDisposable
     private RuntimeLog(RuntimeLog root, string sandboxId)
     {
         _queue = root._queue;
-        _debug = root._debug;
+        _level = root._level;
         Drops = root.Drops;
         SandboxId = sandboxId;
     }
@@ -50,29 +52,31 @@ public sealed class RuntimeLog : IDisposable
     /// <summary>A log that writes nothing (no thread, no queue); its <see cref="Drops"/> are shared by all its users.</summary>
     public static RuntimeLog Null { get; } = new(TextWriter.Null, debug: false);
 
-    public bool IsDebugEnabled => _debug.On;
+    /// <summary>The least severe level written.</summary>
+    public LogSeverity Level => _level.Current;
+
+    public bool IsDebugEnabled => IsEnabled(LogSeverity.Debug);
+
+    /// <summary>True when a record at <paramref name="severity"/> would be written (callers skip building one that would not).</summary>
+    public bool IsEnabled(LogSeverity severity) => severity >= _level.Current;
 
     public string? SandboxId { get; }
 
     /// <summary>What the sandbox's bounds dropped; shared by every log made from this one.</summary>
     public DropCounters Drops { get; }
 
-    /// <summary>A log for one sandbox sharing this one's writer, queue, counters and debug switch.</summary>
+    /// <summary>A log for one sandbox sharing this one's writer, queue, counters and level.</summary>
     public RuntimeLog ForSandbox(string sandboxId) => new(this, sandboxId);
 
     /// <summary>
-    /// Turns debug lines on for this log and every log made from it: the log exists before the
-    /// configuration is read, and `[runtime] debug = true` must act like containerd's -debug.
+    /// Sets the level of this log and every log made from it to the configuration's (<c>[runtime]
+    /// log_level</c>, or debug with <c>[runtime] debug = true</c>): the log exists before the
+    /// configuration is read. A log that containerd's -debug made a debug log stays one: either switch
+    /// asks for debug lines, and neither may hide what the other asked for.
     /// </summary>
-    public void EnableDebug() => _debug.On = true;
+    public void UseConfiguredLevel(LogSeverity configured) => _level.Configure(configured);
 
-    public void Debug(string message, string? containerId = null)
-    {
-        if (IsDebugEnabled)
-        {
-            Log(LogSeverity.Debug, message, containerId);
-        }
-    }
+    public void Debug(string message, string? containerId = null) => Log(LogSeverity.Debug, message, containerId);
 
     public void Info(string message, string? containerId = null) => Log(LogSeverity.Info, message, containerId);
 
@@ -81,25 +85,21 @@ public sealed class RuntimeLog : IDisposable
     public void Error(string message, string? containerId = null) => Log(LogSeverity.Error, message, containerId);
 
     /// <summary>An error record with a structured field that readers take instead of the message text (see <see cref="LogField"/>).</summary>
-    public void Error(string message, LogField field)
-    {
-        _queue?.TryEnqueue(Format(LogSeverity.Error, message, SandboxId, null, field));
-    }
+    public void Error(string message, LogField field) => Log(LogSeverity.Error, message, null, field);
 
     /// <summary>An info record with a structured field that readers take instead of the message text (see <see cref="LogField"/>).</summary>
-    public void Info(string message, LogField field)
-    {
-        _queue?.TryEnqueue(Format(LogSeverity.Info, message, SandboxId, null, field));
-    }
+    public void Info(string message, LogField field) => Log(LogSeverity.Info, message, null, field);
 
-    /// <summary>One record at <paramref name="severity"/> (debug records only while debug is on). Never blocks.</summary>
-    public void Log(LogSeverity severity, string message, string? containerId = null)
+    /// <summary>One record at <paramref name="severity"/> (none below the log's level). Never blocks.</summary>
+    public void Log(LogSeverity severity, string message, string? containerId = null) => Log(severity, message, containerId, null);
+
+    private void Log(LogSeverity severity, string message, string? containerId, LogField? field)
     {
-        if (_queue is null || (severity == LogSeverity.Debug && !IsDebugEnabled))
+        if (_queue is null || !IsEnabled(severity))
         {
             return;
         }
-        _queue.TryEnqueue(Format(severity, message, SandboxId, containerId, null));
+        _queue.TryEnqueue(Format(severity, message, SandboxId, containerId, field));
     }
 
     /// <summary>Waits (at most <paramref name="timeout"/>) until every record logged so far is written.</summary>
@@ -148,9 +148,15 @@ public sealed class RuntimeLog : IDisposable
         return line.ToString();
     }
 
-    private sealed class DebugSwitch
+    /// <summary>The level shared by a root log and its sandbox logs. Info until configured; debug for good when
+    /// the shim was started with containerd's -debug (<paramref name="startedWithDebug"/>).</summary>
+    private sealed class LevelSwitch(bool startedWithDebug)
     {
-        public volatile bool On;
+        private volatile int _current = (int)(startedWithDebug ? LogSeverity.Debug : LogSeverity.Info);
+
+        public LogSeverity Current => (LogSeverity)_current;
+
+        public void Configure(LogSeverity configured) => _current = (int)(startedWithDebug ? LogSeverity.Debug : configured);
     }
 
     /// <summary>A bare word stays bare (vm_exit_reason=GuestShutdown); anything else is quoted.</summary>

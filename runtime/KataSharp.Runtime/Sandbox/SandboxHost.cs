@@ -87,10 +87,7 @@ public sealed class SandboxHost : IAsyncDisposable
             return;
         }
         RuntimeConfiguration configuration = _configurationLoader(configPath);
-        if (configuration.Runtime.Debug)
-        {
-            _log.EnableDebug();
-        }
+        _log.UseConfiguredLevel(configuration.Runtime.EffectiveLogLevel);
         ConfigurationAssets.Require(configuration);
         configuration = configuration with { Hypervisor = VmSizing.For(configuration.Hypervisor, placement.Pod, configuration.SourcePath) };
         VmSizing.RequireFits(placement.ContainerId, placement.MemoryLimitBytes, configuration.Hypervisor);

@@ -9,7 +9,8 @@ namespace KataSharp.Shim.Backend;
 /// repeats it, so its lines drop to debug level; the console tail still goes into crash reports.
 /// A vCPU thread calls <see cref="Write(ReadOnlySpan{byte})"/> for the UART, so it never blocks:
 /// lines are cut at <see cref="GuestOutputLimits.MaxLineBytes"/> in a fixed buffer, rate-limited,
-/// escaped, and handed to the log's bounded queue.
+/// escaped, and handed to the log's bounded queue. With a <see cref="GuestConsoleFile"/> every line
+/// (before the level and the rate limit, which are the log's) also goes to that file's bounded queue.
 /// </summary>
 public sealed class GuestConsoleLog : Stream
 {
@@ -17,12 +18,15 @@ public sealed class GuestConsoleLog : Stream
     private readonly BoundedLineSplitter _lines;
     private readonly GuestLineRateLimit _rate;
     private readonly BoundedLineSplitter.LineHandler _emit;
+    private readonly GuestConsoleFile? _file;
     private volatile bool _agentLogConnected;
 
-    public GuestConsoleLog(RuntimeLog log, GuestOutputLimits? limits = null)
+    /// <param name="file">Where every console line is also written; disposed with this.</param>
+    public GuestConsoleLog(RuntimeLog log, GuestOutputLimits? limits = null, GuestConsoleFile? file = null)
     {
         limits ??= GuestOutputLimits.Default;
         _log = log;
+        _file = file;
         _lines = new BoundedLineSplitter(limits.MaxLineBytes);
         _rate = new GuestLineRateLimit(limits, log, "guest console");
         _emit = EmitLine;
@@ -65,8 +69,9 @@ public sealed class GuestConsoleLog : Stream
         {
             _log.Drops.CountTruncatedGuestLine();
         }
+        _file?.TryAppend(line, truncated);
         LogSeverity severity = _agentLogConnected ? LogSeverity.Debug : LogSeverity.Info;
-        if ((severity == LogSeverity.Debug && !_log.IsDebugEnabled) || !_rate.TryAdmit(line.Length))
+        if (!_log.IsEnabled(severity) || !_rate.TryAdmit(line.Length))
         {
             return;
         }
@@ -89,6 +94,7 @@ public sealed class GuestConsoleLog : Stream
                 _lines.Finish(_emit);
             }
             _rate.Dispose();
+            _file?.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -1,11 +1,13 @@
 using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Logging;
 
 namespace KataSharp.Shim.Backend;
 
 /// <summary>
 /// The command line every sandbox kernel gets, before the devices' virtio_mmio.device= entries:
 /// console on COM1, reboot (not halt) on power-off so the VM ends, no reboot on panic, the agent's
-/// log level, then [hypervisor.katasharp] kernel_params last so an admin can override any of it.
+/// log level ([runtime] log_level, debug with [runtime] debug), then [hypervisor.katasharp] kernel_params
+/// last so an admin can override any of it.
 /// Without [runtime] debug the kernel is quiet: every console byte is a VM exit, and boot is faster.
 /// <para>
 /// Two network settings trade per-frame cost for batching, because every frame costs VM exits (a queue
@@ -29,13 +31,13 @@ public static class GuestKernelCmdline
 
     public static string For(RuntimeConfiguration configuration)
     {
-        bool debug = configuration.Runtime.Debug;
         var parts = new List<string> { "console=ttyS0", "reboot=k", "panic=-1", "virtio_net.napi_tx=0", $"sysctl.net.ipv4.tcp_min_tso_segs={TcpMinTsoSegments}" };
-        parts.Add(debug ? "katasharp.log=debug" : "quiet");
-        if (!debug)
+        if (!configuration.Runtime.Debug)
         {
-            parts.Add("katasharp.log=info");
+            parts.Add("quiet");
         }
+        // The agent logs at the shim log's level: lines below it would only be filtered out on the host.
+        parts.Add($"katasharp.log={LogLevelNames.Name(configuration.Runtime.EffectiveLogLevel)}");
         if (!string.IsNullOrWhiteSpace(configuration.Hypervisor.KernelParams))
         {
             parts.Add(configuration.Hypervisor.KernelParams.Trim());

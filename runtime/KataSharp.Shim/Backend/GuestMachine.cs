@@ -79,7 +79,7 @@ public sealed class GuestMachine : IGuestVm
             devices.Add(new NetDeviceSpec($"net{i}", pod.GuestMac) { TapDescriptor = pod.Tap.DuplicateDescriptor(), Mtu = (ushort)pod.Mtu, Datapath = datapath });
             log.Debug($"virtio-net net{i}: {pod.Tap.Name} (pod interface {pod.Name}, MAC {pod.GuestMacText}, MTU {pod.Mtu}, {datapath} data path)");
         }
-        var console = new GuestConsoleLog(log);
+        var console = new GuestConsoleLog(log, GuestOutputLimits.Default, ConsoleFile(configuration.Runtime, stateDirectory, log));
         MicroVm? vm = null;
         try
         {
@@ -177,6 +177,12 @@ public sealed class GuestMachine : IGuestVm
             File.Delete(VsockSocket);
         }
     }
+
+    /// <summary>The console's file in the state directory ([runtime] console_log_max_kib), or none when that is 0.</summary>
+    private static GuestConsoleFile? ConsoleFile(RuntimeSettings runtime, string stateDirectory, RuntimeLog log) =>
+        runtime.ConsoleLogMaxKib == 0
+            ? null
+            : new GuestConsoleFile(stateDirectory, runtime.ConsoleLogMaxKib * 1024L, GuestOutputLimits.Default.MaxLineBytes, log.Drops);
 
     private static string KeyFor(string option) => option switch
     {

@@ -146,6 +146,11 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
         ShimScenario s = await RunAsync();
         s.Equal("1", "k9_running");
         s.Equal("1", "k9_had_state");
+        // [runtime] console_log_max_kib's file: there while the sandbox runs, owner-only, holding the console's lines
+        // (the state dir's removal, checked below, takes it along).
+        s.Equal("600", "k9_console_log_mode");
+        Assert.True(int.TryParse(s["k9_console_log_agent_lines"], out int agentLines) && agentLines > 0,
+            $"no katasharp-agent line in the console file: '{s["k9_console_log_agent_lines"]}'\n{s.Log}");
         s.Equal("1", "k9_had_socket");
         Assert.True(s["k9_task_delete_exit"] == "0" || (s["k9_task_delete_out"].Contains("not found") && s["rc_k9_task_delete_exit"] == s["k9_task_delete_exit"]),
             $"ctr task delete after kill -9: {s["k9_task_delete_exit"]} {s["k9_task_delete_out"]} (runc: {s["rc_k9_task_delete_exit"]} {s["rc_k9_task_delete_out"]})\n{s.Log}");

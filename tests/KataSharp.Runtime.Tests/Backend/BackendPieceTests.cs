@@ -51,14 +51,17 @@ public sealed class BackendPieceTests
     }
 
     [Theory]
-    [InlineData(false, "", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 quiet katasharp.log=info")]
-    [InlineData(true, "", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 katasharp.log=debug")]
-    [InlineData(false, " loglevel=7 ", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 quiet katasharp.log=info loglevel=7")]
-    public void KernelCmdline_ConsoleRebootPanic_DebugAndAdminParamsLast(bool debug, string extra, string expected)
+    [InlineData(false, LogSeverity.Info, "", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 quiet katasharp.log=info")]
+    [InlineData(true, LogSeverity.Info, "", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 katasharp.log=debug")]
+    [InlineData(false, LogSeverity.Info, " loglevel=7 ", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 quiet katasharp.log=info loglevel=7")]
+    [InlineData(false, LogSeverity.Debug, "", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 quiet katasharp.log=debug")]
+    [InlineData(false, LogSeverity.Warning, "", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 quiet katasharp.log=warn")]
+    [InlineData(true, LogSeverity.Error, "", "console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 katasharp.log=debug")]
+    public void KernelCmdline_ConsoleRebootPanic_DebugAndAdminParamsLast(bool debug, LogSeverity logLevel, string extra, string expected)
     {
         var configuration = new RuntimeConfiguration(
             new HypervisorSettings("/k", "/i", 1, 256, extra, 60, 8), new AgentSettings(5, 30, 60, 10, 60),
-            new RuntimeSettings("/cache", debug, 5), "/etc/katasharp/configuration.toml");
+            new RuntimeSettings("/cache", debug, 5, LogLevel: logLevel), "/etc/katasharp/configuration.toml");
         Assert.Equal(expected, GuestKernelCmdline.For(configuration));
     }
 

@@ -107,6 +107,31 @@ public sealed class GuestConsoleLogTests
         Assert.Contains($"msg=\"dropped {dropped} guest console lines (rate limit)\"", output.ToString()); // reported when the console closes
     }
 
+    [Fact]
+    public void Every_console_line_reaches_the_console_file_whatever_the_logs_level_and_rate_limit_let_through()
+    {
+        using var directory = new TempDirectory("ks-consolelog");
+        var output = new StringWriter();
+        using var log = new RuntimeLog(output, debug: false, "pod-1");
+        var file = new GuestConsoleFile(directory.Path, 1 << 20, GuestOutputLimits.Default.MaxLineBytes, log.Drops);
+        using (var console = new GuestConsoleLog(log, GuestOutputLimits.Default with { LinesPerSecond = 10, LineBurst = 5 }, file))
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                console.Write(Encoding.ASCII.GetBytes($"boot {i}\n"));
+            }
+            console.AgentLogConnected(); // from here the log's copy is debug-level, and this log is at info
+            console.Write(Encoding.ASCII.GetBytes("agent repeated on the console\npartial at the end"));
+        }
+        Assert.True(log.Flush(TimeSpan.FromSeconds(10)));
+        Assert.InRange(output.ToString().Split('\n').Count(l => l.Contains("guest console: boot ", StringComparison.Ordinal)), 5, 20);
+        Assert.DoesNotContain("agent repeated", output.ToString());
+
+        string[] lines = File.ReadAllLines(file.FilePath).Select(l => l[25..]).ToArray();
+        Assert.Equal([.. Enumerable.Range(0, 50).Select(i => $"boot {i}"), "agent repeated on the console", "partial at the end"], lines);
+        Assert.Equal(0, log.Drops.DroppedConsoleFileLines);
+    }
+
     private static int Written(string log) => log.Split('\n').Count(l => l.Contains("guest console: xxx", StringComparison.Ordinal));
 
     /// <summary>A blocking write(2) to a descriptor, as the shim's stderr is on the log FIFO.</summary>

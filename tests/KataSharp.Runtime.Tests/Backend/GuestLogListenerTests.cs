@@ -43,7 +43,7 @@ public sealed class GuestLogListenerTests : IDisposable
     [Fact]
     public async Task Agent_lines_keep_their_level_and_anything_else_is_info_and_all_is_escaped()
     {
-        _log.EnableDebug();
+        _log.UseConfiguredLevel(LogSeverity.Debug);
         using var listener = Start();
         using Socket agent = await ConnectAsync();
         await agent.SendAsync(Encoding.UTF8.GetBytes(

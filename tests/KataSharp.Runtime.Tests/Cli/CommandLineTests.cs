@@ -150,7 +150,7 @@ public class CommandLineTests
         var report = new EnvReport(new EnvConfigSource("/etc/katasharp/configuration.toml", "system"), "/run/katasharp", null, null,
             new EnvHypervisor("/k", false, "/i", true, 1, 256, "", 60, 8, 8, 8192),
             new EnvAgent(5, 30, 60, 10, 60),
-            new EnvRuntime("/var/lib/katasharp/layers", 2048, false, 5, true, 16, 1024, 1000));
+            new EnvRuntime("/var/lib/katasharp/layers", 2048, false, 5, true, 16, 1024, 1000, "warn", 512));
         var output = new StringWriter();
         Assert.Equal(0, EnvCommand.Write(report, output, json: true));
 
@@ -165,11 +165,15 @@ public class CommandLineTests
         Assert.Equal(60, root.GetProperty("agent").GetProperty("keepalive_timeout_seconds").GetInt32());
         Assert.Equal(2048, root.GetProperty("runtime").GetProperty("layer_cache_max_mib").GetInt32());
         Assert.True(root.GetProperty("runtime").GetProperty("sandbox_cgroup").GetBoolean());
+        Assert.Equal("warn", root.GetProperty("runtime").GetProperty("log_level").GetString());
+        Assert.Equal(512, root.GetProperty("runtime").GetProperty("console_log_max_kib").GetInt32());
 
         var text = new StringWriter();
         EnvCommand.Write(report, text, json: false);
         Assert.Contains("kernel = \"/k\"  # missing\n", text.ToString());
         Assert.Contains("layer_cache_max_mib = 2048\n", text.ToString());
+        Assert.Contains("log_level = \"warn\"\n", text.ToString());
+        Assert.Contains("console_log_max_kib = 512\n", text.ToString());
     }
 
     [Fact]

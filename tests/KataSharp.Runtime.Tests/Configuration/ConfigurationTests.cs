@@ -1,4 +1,5 @@
 using KataSharp.Runtime.Configuration;
+using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Tests.Fakes;
 using Xunit;
 
@@ -60,6 +61,89 @@ public class ConfigurationTests
         var error = Assert.Throws<ConfigurationException>(() => ConfigurationParser.Parse(Minimal + "\nnet_datapath = \"kernel\"\n", "c.toml"));
         Assert.Contains("hypervisor.katasharp.net_datapath = \"kernel\"", error.Message);
         Assert.Contains("\"userspace\", \"vhost\" or \"auto\"", error.Message);
+    }
+
+    /// <summary>
+    /// The keys the parser knows, per table, are the ones it lists when it rejects an unknown key; each must
+    /// be set, under a comment, in the shipped configuration.toml, inside its own table. A key added to the
+    /// parser and not to the file fails here.
+    /// </summary>
+    [Fact]
+    public void Every_key_the_parser_knows_is_documented_in_the_default_configuration()
+    {
+        string text = File.ReadAllText(Path.Combine(RepositoryRoot(), "configuration.toml"));
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationParser.Parse(Minimal + "\nzz_unknown = 1\n[agent]\nzz_unknown = 1\n[runtime]\nzz_unknown = 1\n", "probe.toml"));
+        Assert.Equal(3, error.Problems.Count);
+        foreach (string problem in error.Problems)
+        {
+            // "unknown key runtime.zz_unknown (known keys in [runtime]: a, b, c)"
+            string table = problem.Split("known keys in [")[1].Split(']')[0];
+            string[] keys = problem.Split("]: ")[1].TrimEnd(')').Split(", ");
+            Assert.NotEmpty(keys);
+            string section = Section(text, table);
+            foreach (string key in keys)
+            {
+                int at = section.IndexOf($"\n{key} = ", StringComparison.Ordinal);
+                Assert.True(at >= 0, $"[{table}] {key} is not set in configuration.toml");
+                // A comment right above, or a key of a group one comment documents (max_vcpus, max_memory_mib).
+                string above = section[..at].Split('\n')[^1];
+                Assert.True(above.StartsWith('#') || above.Contains(" = ", StringComparison.Ordinal), $"[{table}] {key} has no comment above it in configuration.toml");
+            }
+        }
+    }
+
+    /// <summary>The text of one [table] of a TOML file, from its header to the next one.</summary>
+    private static string Section(string text, string table)
+    {
+        int start = text.IndexOf($"\n[{table}]\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"configuration.toml has no [{table}] table");
+        int end = text.IndexOf("\n[", start + table.Length + 3, StringComparison.Ordinal);
+        return end < 0 ? text[start..] : text[start..end];
+    }
+
+    [Theory]
+    [InlineData("debug", LogSeverity.Debug)]
+    [InlineData("info", LogSeverity.Info)]
+    [InlineData("warn", LogSeverity.Warning)]
+    [InlineData("error", LogSeverity.Error)]
+    public void Log_level_takes_the_four_names(string name, LogSeverity expected)
+    {
+        var settings = ConfigurationParser.Parse(Minimal + $"\n[runtime]\nlog_level = \"{name}\"\n", "c.toml").Runtime;
+        Assert.Equal(expected, settings.LogLevel);
+        Assert.Equal(expected, settings.EffectiveLogLevel);
+        Assert.Equal(LogSeverity.Debug, (settings with { Debug = true }).EffectiveLogLevel);
+    }
+
+    [Theory]
+    [InlineData("\"verbose\"", "runtime.log_level = \"verbose\" is not a log level: it must be one of debug, info, warn, error")]
+    [InlineData("\"Info\"", "runtime.log_level = \"Info\" is not a log level: it must be one of debug, info, warn, error")]
+    [InlineData("\"warning\"", "runtime.log_level = \"warning\" is not a log level: it must be one of debug, info, warn, error")]
+    [InlineData("2", "runtime.log_level must be a string, got the integer 2")]
+    public void A_bad_log_level_fails_loading_naming_the_key_and_the_levels(string value, string expected)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationParser.Parse(Minimal + $"\n[runtime]\nlog_level = {value}\n", "c.toml"));
+        Assert.Equal(expected, Assert.Single(error.Problems));
+        Assert.Equal($"configuration c.toml: {expected}", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0, null)]
+    [InlineData(64, null)]
+    [InlineData(1 << 20, null)]
+    [InlineData(63, "runtime.console_log_max_kib = 63 is too small: it must be 0 (no console file) or at least 64")]
+    [InlineData(-1, "runtime.console_log_max_kib = -1 is out of range: it must be between 0 and 1048576")]
+    [InlineData((1 << 20) + 1, "runtime.console_log_max_kib = 1048577 is out of range: it must be between 0 and 1048576")]
+    public void Console_log_cap_is_off_or_at_least_one_line_of_room(int kib, string? problem)
+    {
+        string text = Minimal + $"\n[runtime]\nconsole_log_max_kib = {kib}\n";
+        if (problem is null)
+        {
+            Assert.Equal(kib, ConfigurationParser.Parse(text, "c.toml").Runtime.ConsoleLogMaxKib);
+        }
+        else
+        {
+            Assert.Equal(problem, Assert.Single(Assert.Throws<ConfigurationException>(() => ConfigurationParser.Parse(text, "c.toml")).Problems));
+        }
     }
 
     [Fact]

@@ -51,16 +51,55 @@ public sealed class RuntimeLogTests
         var output = new StringWriter();
         using var root = new RuntimeLog(output, debug: false);
         RuntimeLog sandbox = root.ForSandbox("pod-1");
-        root.EnableDebug();
+        root.UseConfiguredLevel(LogSeverity.Debug);
         sandbox.Debug("now visible");
         Assert.True(root.Flush(TimeSpan.FromSeconds(10)));
         Assert.Contains("level=debug msg=\"now visible\" sandbox=\"pod-1\"", output.ToString());
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task The_runtime_debug_key_turns_debug_lines_on_when_the_sandbox_boots(bool debug)
+    [InlineData(LogSeverity.Debug, "debug info warning error info-field error-field")]
+    [InlineData(LogSeverity.Info, "info warning error info-field error-field")]
+    [InlineData(LogSeverity.Warning, "warning error error-field")]
+    [InlineData(LogSeverity.Error, "error error-field")]
+    public void The_configured_level_filters_every_record_below_it(LogSeverity level, string expected)
+    {
+        var output = new StringWriter();
+        using var root = new RuntimeLog(output, debug: false);
+        RuntimeLog log = root.ForSandbox("pod-1");
+        root.UseConfiguredLevel(level);
+        log.Debug("debug");
+        log.Info("info");
+        log.Warn("warning");
+        log.Error("error");
+        log.Info("info-field", new LogField("pod_network_attached", "tap0_kata"));
+        log.Error("error-field", new LogField("vm_exit_reason", "GuestShutdown"));
+        Assert.True(root.Flush(TimeSpan.FromSeconds(10)));
+        string[] written = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split("msg=\"")[1].Split('"')[0]).ToArray();
+        Assert.Equal(expected.Split(' '), written);
+        Assert.Equal(level, log.Level);
+    }
+
+    [Fact]
+    public void Containerds_debug_flag_keeps_debug_lines_whatever_the_configuration_says()
+    {
+        var output = new StringWriter();
+        using var log = new RuntimeLog(output, debug: true, "pod-1");
+        log.UseConfiguredLevel(LogSeverity.Error);
+        log.Debug("still here");
+        Assert.True(log.Flush(TimeSpan.FromSeconds(10)));
+        Assert.Contains("msg=\"still here\"", output.ToString());
+        Assert.Equal(LogSeverity.Debug, log.Level);
+    }
+
+    [Theory]
+    [InlineData(true, "info", true, true)]
+    [InlineData(false, "info", false, true)]
+    [InlineData(false, "debug", true, true)]
+    [InlineData(false, "warn", false, false)]
+    [InlineData(true, "error", true, true)]
+    public async Task The_runtime_debug_and_log_level_keys_set_the_level_when_the_sandbox_boots(bool debug, string logLevel, bool debugShown, bool infoShown)
     {
         using var directory = new TempDirectory("ks-log");
         File.WriteAllText(directory.Combine("vmlinux"), "kernel");
@@ -73,6 +112,7 @@ public sealed class RuntimeLogTests
             [runtime]
             layer_cache_dir = "{directory.Combine("layers")}"
             debug = {(debug ? "true" : "false")}
+            log_level = "{logLevel}"
             """);
         var output = new StringWriter();
         using var log = new RuntimeLog(output, debug: false, "pod-1");
@@ -80,10 +120,12 @@ public sealed class RuntimeLogTests
             _ => new LayerImageCache(directory.Combine("layers"), new ErofsBuilder(), RuntimeLog.Null), log);
 
         await host.EnsureRunningAsync(config, new ContainerPlacement("c1", PodResources.None, null, null), CancellationToken.None);
-        log.Debug("after boot");
+        log.Debug("debug after boot");
+        log.Info("info after boot");
         Assert.True(log.Flush(TimeSpan.FromSeconds(10)));
 
-        Assert.Equal(debug, output.ToString().Contains("msg=\"after boot\""));
+        Assert.Equal(debugShown, output.ToString().Contains("msg=\"debug after boot\""));
+        Assert.Equal(infoShown, output.ToString().Contains("msg=\"info after boot\""));
         await host.StopAsync(CancellationToken.None);
     }
     [Fact]

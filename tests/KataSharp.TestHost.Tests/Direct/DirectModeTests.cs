@@ -1,3 +1,4 @@
+using System.Text;
 using KataSharp.TestHost.Tests.Support;
 using Xunit;
 
@@ -60,6 +61,41 @@ public sealed class DirectModeTests : IAsyncLifetime
         Task<CommandResult> second = Host.RunAsync($"touch {flag}; echo second", Deadline);
         Assert.Equal("second\n", (await second).EnsureSuccess().Stdout);
         Assert.Equal("first\n", (await first).EnsureSuccess().Stdout);
+    }
+
+    [Fact]
+    public async Task LiveOutputArrivesWhileTheCommandRunsAndAddsUpToTheResult()
+    {
+        string flag = Path.Combine(direct.Cache, "go-on");
+        var live = new List<(CommandStream Stream, byte[] Bytes)>();
+        string Live(CommandStream stream)
+        {
+            lock (live)
+            {
+                return string.Concat(live.Where(c => c.Stream == stream).Select(c => Encoding.UTF8.GetString(c.Bytes)));
+            }
+        }
+        Task<CommandResult> run = Host.RunAsync(
+            $"echo before; echo err-before >&2; while [ ! -e {flag} ]; do sleep 0.05; done; printf 'after\\n'; echo err-after >&2",
+            Deadline, (stream, bytes) =>
+            {
+                lock (live)
+                {
+                    live.Add((stream, bytes.ToArray()));
+                }
+            });
+
+        // Before the command can end (it waits for the flag), its first lines are already here.
+        Assert.True(await Processes.WaitUntilAsync(() => Live(CommandStream.Stdout) == "before\n" && Live(CommandStream.Stderr) == "err-before\n", Deadline),
+            $"no live output while the command ran: stdout '{Live(CommandStream.Stdout)}', stderr '{Live(CommandStream.Stderr)}'");
+        Assert.False(run.IsCompleted);
+        File.WriteAllText(flag, "");
+        CommandResult result = (await run).EnsureSuccess();
+
+        Assert.Equal("before\nafter\n", result.Stdout);
+        Assert.Equal("err-before\nerr-after\n", result.Stderr);
+        Assert.Equal(result.Stdout, Live(CommandStream.Stdout));
+        Assert.Equal(result.Stderr, Live(CommandStream.Stderr));
     }
 
     [Fact]

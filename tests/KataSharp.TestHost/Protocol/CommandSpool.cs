@@ -21,6 +21,9 @@ internal sealed class CommandSpool
         File.WriteAllText(Path.Combine(dir, "command.sh"), script);
     }
 
+    /// <summary>A follower of the command's output files, for live output while it runs.</summary>
+    public CommandOutputFollower Follow(string id, Action<CommandStream, ReadOnlyMemory<byte>> output) => new(PathOf(id), output);
+
     /// <summary>What the command wrote so far (complete once the agent sent DONE).</summary>
     public (string Stdout, string Stderr) ReadOutput(string id) =>
         (ReadIfExists(Path.Combine(PathOf(id), "stdout")), ReadIfExists(Path.Combine(PathOf(id), "stderr")));

@@ -143,6 +143,9 @@ k9() { # prefix runtime id shim-pid-finder
   bundle="$KS_CTD_RUN/state/io.containerd.runtime.v2.task/default/$id"
   socket=$(sed 's|^unix://||' "$bundle/address" 2>/dev/null)
   rec ${p}_had_state "$([ -d /run/katasharp/$id ] && echo 1 || echo 0)"
+  # the guest console's file while the sandbox runs (the agent logs to the console too, at info)
+  rec ${p}_console_log_mode "$(stat -c %a /run/katasharp/$id/console.log 2>/dev/null || echo none)"
+  rec ${p}_console_log_agent_lines "$(grep -c 'katasharp-agent' /run/katasharp/$id/console.log 2>/dev/null || true)"
   rec ${p}_had_socket "$([ -S "$socket" ] && echo 1 || echo 0)"
   [ -n "$shim" ] && kill -9 "$shim"
   for i in $(seq 100); do kill -0 "$shim" 2>/dev/null || break; sleep 0.1; done
