@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Threading.Channels;
 
 namespace KataSharp.Runtime.Logging;
 
@@ -44,16 +43,10 @@ public sealed class GuestConsoleFile : IDisposable
     private readonly string _directory;
     private readonly long _maxFileBytes;
     private readonly int _maxLineBytes;
-    private readonly int _queueBytes;
     private readonly DropCounters _drops;
-    private readonly Channel<Record> _records = Channel.CreateUnbounded<Record>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly object _progress = new();
-    private Thread? _thread;
+    private readonly BoundedWriterThread<Record> _thread;
     private FileStream? _file;
     private long _fileBytes;
-    private long _queued;
-    private long _accepted;
-    private long _done;
     private long _unreported;
 
     /// <param name="directory">The sandbox's state directory (the shim's, never a guest-supplied path).</param>
@@ -67,8 +60,15 @@ public sealed class GuestConsoleFile : IDisposable
         _directory = directory;
         _maxFileBytes = maxFileBytes;
         _maxLineBytes = maxLineBytes;
-        _queueBytes = queueBytes;
         _drops = drops;
+        _thread = new BoundedWriterThread<Record>("katasharp-console", queueBytes, record =>
+        {
+            ReportDrops(record.Time);
+            if (!Write(Format(record)))
+            {
+                Dropped();
+            }
+        }, () => ReportDrops(DateTime.UtcNow));
         try
         {
             // Now, not at the first line: the file is there from boot for an operator to tail, even for a quiet guest.
@@ -99,45 +99,16 @@ public sealed class GuestConsoleFile : IDisposable
             line = line[.._maxLineBytes];
             truncated = true;
         }
-        long cost = line.Length + RecordOverheadBytes;
-        if (Interlocked.Add(ref _queued, cost) > _queueBytes)
+        if (_thread.TryEnqueue(new Record(DateTime.UtcNow, line.ToArray(), truncated), line.Length + RecordOverheadBytes))
         {
-            Interlocked.Add(ref _queued, -cost);
-            Dropped();
-            return false;
+            return true;
         }
-        Interlocked.Increment(ref _accepted);
-        if (!_records.Writer.TryWrite(new Record(DateTime.UtcNow, line.ToArray(), truncated)))
-        {
-            // Closed: the sandbox is going away.
-            Interlocked.Add(ref _queued, -cost);
-            Interlocked.Decrement(ref _accepted);
-            Dropped();
-            return false;
-        }
-        EnsureWriterThread();
-        return true;
+        Dropped();
+        return false;
     }
 
     /// <summary>Waits until every line queued before the call is in the file (or dropped); false on timeout.</summary>
-    public bool Flush(TimeSpan timeout)
-    {
-        long target = Interlocked.Read(ref _accepted);
-        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        lock (_progress)
-        {
-            while (Interlocked.Read(ref _done) < target)
-            {
-                long left = deadline - Environment.TickCount64;
-                if (left <= 0)
-                {
-                    return false;
-                }
-                Monitor.Wait(_progress, (int)Math.Min(left, int.MaxValue));
-            }
-            return true;
-        }
-    }
+    public bool Flush(TimeSpan timeout) => _thread.Flush(timeout);
 
     /// <summary>
     /// Stops taking lines, writes what is queued (waiting at most 2 s: a stuck file system must not hold up the
@@ -145,9 +116,7 @@ public sealed class GuestConsoleFile : IDisposable
     /// </summary>
     public void Dispose()
     {
-        _records.Writer.TryComplete();
-        Thread? thread = Volatile.Read(ref _thread);
-        if (thread is null || thread.Join(CloseTimeout))
+        if (_thread.Close(CloseTimeout))
         {
             // The writer is done (or never ran): the file is this thread's to close.
             CloseFile();
@@ -158,50 +127,6 @@ public sealed class GuestConsoleFile : IDisposable
     {
         _drops.CountDroppedConsoleFileLine();
         Interlocked.Increment(ref _unreported);
-    }
-
-    private void EnsureWriterThread()
-    {
-        if (Volatile.Read(ref _thread) is not null)
-        {
-            return;
-        }
-        var thread = new Thread(WriteLoop) { IsBackground = true, Name = "katasharp-console" };
-        if (Interlocked.CompareExchange(ref _thread, thread, null) is null)
-        {
-            thread.Start();
-        }
-    }
-
-    private void WriteLoop()
-    {
-        ChannelReader<Record> reader = _records.Reader;
-        while (true)
-        {
-            while (reader.TryRead(out Record record))
-            {
-                ReportDrops(record.Time);
-                if (!Write(Format(record)))
-                {
-                    Dropped();
-                }
-                if (Interlocked.Add(ref _queued, -(record.Line.Length + RecordOverheadBytes)) == 0)
-                {
-                    // Caught up: a gap is noted now, not only before the next line (which may never come).
-                    ReportDrops(record.Time);
-                }
-                Interlocked.Increment(ref _done);
-                lock (_progress)
-                {
-                    Monitor.PulseAll(_progress);
-                }
-            }
-            if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-            {
-                ReportDrops(DateTime.UtcNow);
-                return;
-            }
-        }
     }
 
     /// <summary>Where lines went missing, the file says so (the count is also in the sandbox's drop counters).</summary>
