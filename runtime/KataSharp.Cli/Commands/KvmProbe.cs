@@ -5,22 +5,10 @@ public static class KvmProbe
 {
     public const string DevicePath = "/dev/kvm";
 
-    public static (bool Usable, string Detail) Device()
-    {
-        if (!File.Exists(DevicePath))
-        {
-            return (false, $"{DevicePath} does not exist: load kvm_intel or kvm_amd (and enable virtualization in the firmware)");
-        }
-        try
-        {
-            using var handle = File.OpenHandle(DevicePath, FileMode.Open, FileAccess.ReadWrite);
-            return (true, $"{DevicePath} opens read-write");
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            return (false, $"{DevicePath} cannot be opened read-write ({e.Message}): run as root or join the kvm group");
-        }
-    }
+    public static (bool Usable, string Detail) Device() => DeviceNodeProbe.OpenReadWrite(DevicePath,
+        $"{DevicePath} does not exist: load kvm_intel or kvm_amd (and enable virtualization in the firmware)",
+        $"{DevicePath} opens read-write",
+        error => $"{DevicePath} cannot be opened read-write ({error}): run as root or join the kvm group");
 
     /// <summary>True with VT-x/AMD-V; false (with the reason) otherwise.</summary>
     public static (bool HardwareBacked, string Detail) Acceleration()
