@@ -21,7 +21,7 @@ public static class SeccompCompiler
     /// <summary>The kernel's BPF_MAXINSNS for classic BPF.</summary>
     private const int MaxInstructions = 4096;
 
-    /// <summary>runc's threshold for libseccomp's binary-tree dispatch.</summary>
+    /// <summary>runc's threshold for libseccomp's binary-tree dispatch (runc counts the profile's rules).</summary>
     private const int BinaryTreeAbove = 32;
 
     private const uint EPERM = 1;
@@ -38,13 +38,15 @@ public static class SeccompCompiler
             using var filter = new SeccompFilter(defaultAction);
             filter.SetBadArchitectureAction(defaultAction == SeccompAction.Allow || defaultAction == SeccompAction.Log ? SeccompAction.KillProcess : defaultAction);
             AddArchitectures(filter, profile.Architectures ?? [], $"{field}.architectures");
-            if (rules.Count > BinaryTreeAbove)
-            {
-                filter.SetBinaryTreeOptimization(true);
-            }
+            int added = 0;
             for (int r = 0; r < rules.Count; r++)
             {
-                AddRule(filter, rules[r], defaultAction, $"{field}.syscalls[{r}]");
+                added += AddRule(filter, rules[r], defaultAction, $"{field}.syscalls[{r}]");
+            }
+            // Counted in rules really added: libseccomp 2.5.4 builds a wrong tree for an empty filter.
+            if (added > BinaryTreeAbove)
+            {
+                filter.SetBinaryTreeOptimization(true);
             }
             byte[] program = filter.ExportBpf();
             if (program.Length / 8 > MaxInstructions)
@@ -75,7 +77,8 @@ public static class SeccompCompiler
         }
     }
 
-    private static void AddRule(SeccompFilter filter, OciSyscall rule, SeccompAction defaultAction, string field)
+    /// <summary>Adds the rule for each of its names libseccomp knows; returns how many libseccomp rules that made.</summary>
+    private static int AddRule(SeccompFilter filter, OciSyscall rule, SeccompAction defaultAction, string field)
     {
         SeccompAction action = Action(rule.Action, rule.ErrnoRet, $"{field}.action");
         if (rule.Names is null || rule.Names.Count == 0)
@@ -85,21 +88,22 @@ public static class SeccompCompiler
         SeccompCondition[] conditions = Conditions(rule.Args ?? [], field);
         if (action == defaultAction)
         {
-            return; // redundant, and libseccomp refuses it
+            return 0; // redundant, and libseccomp refuses it
         }
         bool oneArgumentTwice = conditions.GroupBy(c => c.Argument).Any(g => g.Count() > 1);
+        int added = 0;
         foreach (string name in rule.Names)
         {
             try
             {
                 if (!oneArgumentTwice)
                 {
-                    filter.Add(action, name, conditions);
+                    added += filter.Add(action, name, conditions) ? 1 : 0;
                     continue;
                 }
                 foreach (SeccompCondition condition in conditions)
                 {
-                    filter.Add(action, name, condition);
+                    added += filter.Add(action, name, condition) ? 1 : 0;
                 }
             }
             catch (LinuxException e)
@@ -107,6 +111,7 @@ public static class SeccompCompiler
                 throw AgentException.Invalid(field, $"syscall '{name}': {e.Message}");
             }
         }
+        return added;
     }
 
     private static SeccompCondition[] Conditions(List<OciSeccompArg> args, string field)
