@@ -314,11 +314,13 @@ for _ in $(seq 100); do grep -q peer-tick "$POD_LOGS/peer.log" 2>/dev/null && br
 rec reopened_log "$(tail -n 1 "$POD_LOGS/peer.log" 2>/dev/null | flat)"
 # Security context: a non-root user and groups, a read-only rootfs, all capabilities dropped but one, no_new_privs and
 # containerd's RuntimeDefault seccomp profile; the kubelet's default masked and read-only paths (containerd applies only what CRI sends).
-# ks-syscall-probe (tests/native, static; busybox has no keyctl) is mounted in to make the syscalls the profile refuses.
-mkdir -p "$ks_work/syscall-probe" && install -m 0755 "$KS_BIN/ks-syscall-probe" "$ks_work/syscall-probe/ks-syscall-probe"
+# ks-syscall-probe (tests/native, static; busybox has no keyctl) makes the syscalls the profile refuses: it comes in as an
+# executable file of a configmap volume (copied into the VM with its mode; a plain host directory cannot be shared).
+probe_volume="$kube_volumes/kubernetes.io~configmap/syscall-probe"
+mkdir -p "$probe_volume" && install -m 0755 "$KS_BIN/ks-syscall-probe" "$probe_volume/ks-syscall-probe"
 run_probe sec_create create --pod "$sid" "${pod[@]}" --container-name secctx --image docker.io/library/busybox:latest \
   --run-as-user 1000 --run-as-group 3000 --supplemental-group 4000 --readonly-rootfs true --cap-drop ALL --cap-add NET_BIND_SERVICE \
-  --no-new-privs true --seccomp runtime/default --proc-mount default --mount "$ks_work/syscall-probe:/probe:ro" -- sleep 100000
+  --no-new-privs true --seccomp runtime/default --proc-mount default --mount "$probe_volume:/probe:ro" -- sleep 100000
 sec=$(probe ps 2>/dev/null | awk -v s="$sid" '$2 == s && $4 == "secctx" { print $1 }' | head -n1)
 run_probe sec_start start "$sec"
 sec_probe='echo "uid=$(id -u)"; echo "gid=$(id -g)"; echo "groups=$(id -G)"
