@@ -17,12 +17,14 @@ public sealed class SeccompProfileTests : IDisposable
 
     private readonly EngineHarness _harness = new();
 
-    /// <summary>A layer holding the probe as /bin/ks-syscall-probe, on top of busybox.</summary>
+    /// <summary>A layer holding the probe as /bin/ks-syscall-probe, on top of busybox; removed when the test process ends
+    /// (the layers stay read-only lowers while containers of other tests may still use them).</summary>
     private static readonly Lazy<string> ProbeLayer = new(() =>
     {
         string layer = Path.Combine(Path.GetTempPath(), $"ks-probe-layer-{Environment.ProcessId}");
         Directory.CreateDirectory(Path.Combine(layer, "bin"));
         File.Copy(Repository.SyscallProbe, Path.Combine(layer, "bin", "ks-syscall-probe"), overwrite: true);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(layer, recursive: true);
         return layer;
     });
 
