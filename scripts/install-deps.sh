@@ -5,8 +5,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 declare -A groups=(
-  # C helpers (guest init, container spawn helper) and the layout tests' C compiler.
-  [build]="build-essential pkg-config linux-libc-dev"
+  # C helpers (guest init, container spawn helper) and the layout tests' C compiler; libseccomp.a and seccomp.h
+  # (the agent links libseccomp statically; the host side loads libseccomp2's shared library, which runc needs anyway).
+  [build]="build-essential pkg-config linux-libc-dev libseccomp-dev"
   # Guest kernel from Debian's own kernel sources (the source package is resolved below).
   [kernel]="build-essential flex bison bc libelf-dev libssl-dev xz-utils cpio kmod"
   # The nested test host: QEMU TCG with SVM, busybox for its initramfs, images for guests, and a

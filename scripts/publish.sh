@@ -30,6 +30,7 @@ declare -A aot=(
 declare -A native=(
   [ks-init]="agent/native/build.sh"
   [ks-spawn]="agent/native/build.sh"
+  [ks-syscall-probe]="agent/native/build.sh"
 )
 
 publish_aot() {

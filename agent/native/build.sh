@@ -2,8 +2,10 @@
 # Builds the agent's two small C programs, statically linked, into out/bin:
 #   ks-init   guest PID 1 (ks_init.c)
 #   ks-spawn  child side of container process creation (ks_spawn.c)
+# and, for tests only (never shipped in the initrd), when asked by name:
+#   ks-syscall-probe  makes named syscalls and prints their errno (tests/native/ks_syscall_probe.c)
 # Skips a program whose sources and flags are unchanged (hash stamp beside the binary).
-# Usage: agent/native/build.sh [ks-init|ks-spawn ...]   (default: both)
+# Usage: agent/native/build.sh [ks-init|ks-spawn|ks-syscall-probe ...]   (default: ks-init and ks-spawn)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/../../scripts/lib.sh"
@@ -32,6 +34,7 @@ for w in "${wanted[@]}"; do
   case "$w" in
     ks-init) build ks-init ks_init.c ;;
     ks-spawn) build ks-spawn ks_spawn.c ;;
-    *) ks_die "unknown program '$w' (known: ks-init ks-spawn)" ;;
+    ks-syscall-probe) build ks-syscall-probe ../../tests/native/ks_syscall_probe.c ;;
+    *) ks_die "unknown program '$w' (known: ks-init ks-spawn ks-syscall-probe)" ;;
   esac
 done

@@ -3,6 +3,7 @@ using KataSharp.TestTool;
 
 // katasharp-testtool kvm-api-version [device]   prints KVM_GET_API_VERSION of /dev/kvm (or device)
 // katasharp-testtool vsock-... / hvsock-... / unix-serve / vmm-control: see VsockCommands
+// katasharp-testtool seccomp-load DIR: see SeccompCommands
 const int UsageError = 2;
 
 if (KataSharp.TestTool.VsockCommands.TryRun(args) is int vsockExit)
@@ -12,6 +13,10 @@ if (KataSharp.TestTool.VsockCommands.TryRun(args) is int vsockExit)
 if (EscapeProbeCommands.TryRun(args) is int probeExit)
 {
     return probeExit;
+}
+if (SeccompCommands.TryRun(args) is int seccompExit)
+{
+    return seccompExit;
 }
 
 switch (args)
@@ -28,6 +33,6 @@ switch (args)
             return 1;
         }
     default:
-        Console.Error.WriteLine("usage: katasharp-testtool kvm-api-version [device]\n" + KataSharp.TestTool.VsockCommands.Usage + EscapeProbeCommands.Usage);
+        Console.Error.WriteLine("usage: katasharp-testtool kvm-api-version [device]\n" + KataSharp.TestTool.VsockCommands.Usage + EscapeProbeCommands.Usage + SeccompCommands.Usage);
         return UsageError;
 }

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace KataSharp.Agent.Tests.Spec;
 
 /// <summary>
-/// A classic-BPF interpreter for the instructions the seccomp compiler emits (ld abs, jeq/jgt/jge,
+/// A classic-BPF interpreter for the instructions libseccomp emits for seccomp (ld abs, ja, jeq/jgt/jge/jset,
 /// and, ret), run over a struct seccomp_data, so filters are tested by behaviour, not by bytes.
 /// </summary>
 internal static class BpfInterpreter
@@ -29,6 +29,8 @@ internal static class BpfInterpreter
             {
                 case 0x20: a = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan((int)k)); break;
                 case 0x54: a &= k; break;
+                case 0x05: pc += (int)k; break;
+                case 0x45: pc += (a & k) != 0 ? jt : jf; break;
                 case 0x15: pc += a == k ? jt : jf; break;
                 case 0x25: pc += a > k ? jt : jf; break;
                 case 0x35: pc += a >= k ? jt : jf; break;

@@ -11,11 +11,15 @@ public static class Repository
 
     private static readonly Lazy<string> SpawnHelperPath = new(() => BuildNative("ks-spawn"));
     private static readonly Lazy<string> InitPath = new(() => BuildNative("ks-init"));
+    private static readonly Lazy<string> SyscallProbePath = new(() => BuildNative("ks-syscall-probe"));
 
     /// <summary>ks-spawn, built (if its sources changed) by agent/native/build.sh.</summary>
     public static string SpawnHelper => SpawnHelperPath.Value;
 
     public static string Init => InitPath.Value;
+
+    /// <summary>ks-syscall-probe (tests/native), static: makes named syscalls inside a container and prints their errno.</summary>
+    public static string SyscallProbe => SyscallProbePath.Value;
 
     private static string BuildNative(string name)
     {

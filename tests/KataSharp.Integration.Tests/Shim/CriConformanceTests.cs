@@ -107,6 +107,22 @@ public sealed class CriConformanceTests(TestHostFixture fixture, ITestOutputHelp
         s.Equal("0", "sec_rm_exit");
     }
 
+    /// <summary>
+    /// containerd's RuntimeDefault profile, compiled by the agent with libseccomp, refuses what it refuses under runc:
+    /// unshare and keyctl fail with EPERM (the profile's default action) while getpid works, in a process started by exec
+    /// (ks-syscall-probe, mounted in; the host-side SeccompProfileTests show the same calls succeed without a profile).
+    /// </summary>
+    [Fact]
+    public async Task RuntimeDefaultSeccomp_RefusesUnshareAndKeyctl_AsUnderRunc()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("0", "sec_create_exit");
+        s.Equal("0", "sec_sys_exit");
+        s.Equal("EPERM", "sec_sys_unshare");
+        s.Equal("EPERM", "sec_sys_keyctl");
+        s.Equal("ok", "sec_sys_getpid");
+    }
+
     /// <summary>A restart as the kubelet does it: the same name with the next attempt, in the same pod, runs to its exit.</summary>
     [Fact]
     public async Task AContainerRestartedWithTheNextAttempt_RunsInTheSamePod()

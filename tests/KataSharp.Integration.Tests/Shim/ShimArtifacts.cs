@@ -57,7 +57,8 @@ internal static class ShimArtifacts
         return $"bash {script} --bin {Repository.OutBin} --kernel-dir {kernelDir} --initrd {initrd}";
     }
 
-    private static Task PublishProbeAsync() => PublishOrThrowAsync("katasharp-criprobe");
+    /// <summary>The CRI client, and ks-syscall-probe that cri.sh mounts into the RuntimeDefault container.</summary>
+    private static Task PublishProbeAsync() => PublishOrThrowAsync("katasharp-criprobe", "ks-syscall-probe");
 
     private static Task PublishAsync() => PublishOrThrowAsync("containerd-shim-katasharp-v2", "katasharp");
 

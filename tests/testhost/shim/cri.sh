@@ -314,9 +314,13 @@ for _ in $(seq 100); do grep -q peer-tick "$POD_LOGS/peer.log" 2>/dev/null && br
 rec reopened_log "$(tail -n 1 "$POD_LOGS/peer.log" 2>/dev/null | flat)"
 # Security context: a non-root user and groups, a read-only rootfs, all capabilities dropped but one, no_new_privs and
 # containerd's RuntimeDefault seccomp profile; the kubelet's default masked and read-only paths (containerd applies only what CRI sends).
+# ks-syscall-probe (tests/native, static; busybox has no keyctl) makes the syscalls the profile refuses: it comes in as an
+# executable file of a configmap volume (copied into the VM with its mode; a plain host directory cannot be shared).
+probe_volume="$kube_volumes/kubernetes.io~configmap/syscall-probe"
+mkdir -p "$probe_volume" && install -m 0755 "$KS_BIN/ks-syscall-probe" "$probe_volume/ks-syscall-probe"
 run_probe sec_create create --pod "$sid" "${pod[@]}" --container-name secctx --image docker.io/library/busybox:latest \
   --run-as-user 1000 --run-as-group 3000 --supplemental-group 4000 --readonly-rootfs true --cap-drop ALL --cap-add NET_BIND_SERVICE \
-  --no-new-privs true --seccomp runtime/default --proc-mount default -- sleep 100000
+  --no-new-privs true --seccomp runtime/default --proc-mount default --mount "$probe_volume:/probe:ro" -- sleep 100000
 sec=$(probe ps 2>/dev/null | awk -v s="$sid" '$2 == s && $4 == "secctx" { print $1 }' | head -n1)
 run_probe sec_start start "$sec"
 sec_probe='echo "uid=$(id -u)"; echo "gid=$(id -g)"; echo "groups=$(id -G)"
@@ -327,6 +331,10 @@ sec_probe='echo "uid=$(id -u)"; echo "gid=$(id -g)"; echo "groups=$(id -G)"
 sec_out=$(probe exec-sync "$sec" -- sh -c "$sec_probe" 2>"$ks_work/sec.err"); rec sec_exit $?
 rec sec_err "$(flat <"$ks_work/sec.err")"
 for k in uid gid groups CapEff CapBnd NoNewPrivs Seccomp rootfs_ro kcore_bytes proc_sys; do rec "sec_$k" "$(printf '%s\n' "$sec_out" | field "$k")"; done
+# What runc does with RuntimeDefault: unshare and keyctl fail with EPERM, getpid works (an exec, so the exec path's filter).
+sec_sys=$(probe exec-sync "$sec" -- /probe/ks-syscall-probe unshare keyctl getpid 2>"$ks_work/sec_sys.err"); rec sec_sys_exit $?
+rec sec_sys_err "$(flat <"$ks_work/sec_sys.err")"
+for k in unshare keyctl getpid; do rec "sec_sys_$k" "$(printf '%s\n' "$sec_sys" | field "$k")"; done
 # The app container for contrast: root, no seccomp profile asked (Unconfined), a writable rootfs.
 app_sec=$(probe exec-sync "$cid" -- sh -c "$sec_probe" 2>/dev/null)
 for k in uid CapEff NoNewPrivs Seccomp rootfs_ro; do rec "app_sec_$k" "$(printf '%s\n' "$app_sec" | field "$k")"; done

@@ -1,185 +1,163 @@
 using KataSharp.Agent.Engine.Oci;
 using KataSharp.Agent.Errors;
+using KataSharp.Linux;
+using KataSharp.Linux.Seccomp;
 
 namespace KataSharp.Agent.Engine.Seccomp;
 
 /// <summary>
-/// Compiles an OCI seccomp profile to a classic BPF program for x86-64 (what libseccomp does for
-/// runc): check the architecture, reject x32 numbers, then one block per rule (syscall number and
-/// optional argument comparisons, first match wins), then the default action.
-/// Unknown syscall names are skipped (runc does the same: profiles list names of other kernels).
-/// Foreign architectures and x32 get the default action when it denies, KILL_PROCESS when the
-/// default allows (a 32-bit entry point must never bypass a deny-list).
+/// Compiles an OCI seccomp profile to a classic BPF program with libseccomp, the way runc does (its
+/// libcontainer/seccomp): the default action, the profile's architectures, then one rule per syscall name
+/// (names libseccomp does not know are skipped, rules whose action is the default are dropped) with the
+/// argument conditions ANDed - except that when one argument is compared twice in a rule every condition
+/// becomes a rule of its own (ORed), which is what runc does and profiles are written for. The program
+/// goes to ks-spawn, which installs it after no_new_privs or the capability drop.
+/// One deliberate difference, for safety: a call through an architecture the profile does not list
+/// (x86 int 0x80 or x32 numbers when only x86-64 is listed) gets the default action when it denies, and
+/// kills the process when the default allows, so a 32-bit entry point never bypasses a deny-list.
 /// </summary>
 public static class SeccompCompiler
 {
-    private const uint AuditArchX86_64 = 0xC000003E;
-    private const uint X32SyscallBit = 0x40000000;
-    private const int OffsetNr = 0, OffsetArch = 4, OffsetArgs = 16;
+    /// <summary>The kernel's BPF_MAXINSNS for classic BPF.</summary>
+    private const int MaxInstructions = 4096;
 
-    private const uint RetKillThread = 0x00000000;
-    private const uint RetKillProcess = 0x80000000;
-    private const uint RetTrap = 0x00030000;
-    private const uint RetErrno = 0x00050000;
-    private const uint RetTrace = 0x7ff00000;
-    private const uint RetLog = 0x7ffc0000;
-    private const uint RetAllow = 0x7fff0000;
+    /// <summary>runc's threshold for libseccomp's binary-tree dispatch (runc counts the profile's rules).</summary>
+    private const int BinaryTreeAbove = 32;
+
     private const uint EPERM = 1;
 
     /// <summary>The program as struct sock_filter bytes (8 per instruction), ready for ks-spawn.</summary>
     public static byte[] Compile(OciSeccomp profile, string field = "linux.seccomp")
     {
-        uint defaultAction = Action(profile.DefaultAction, profile.DefaultErrnoRet, $"{field}.defaultAction");
-        uint foreign = defaultAction is RetAllow or RetLog ? RetKillProcess : defaultAction;
-        if (profile.Flags is { Count: > 0 })
-        {
-            // SECCOMP_FILTER_FLAG_LOG / SPEC_ALLOW only tune logging and mitigations; ignoring them
-            // never weakens the filter.
-        }
-
-        var program = new List<BpfInstruction>
-        {
-            new(BpfInstruction.LoadWordAbsolute, 0, 0, OffsetArch),
-            new(BpfInstruction.JumpEqual, 1, 0, AuditArchX86_64),
-            new(BpfInstruction.Return, 0, 0, foreign),
-            new(BpfInstruction.LoadWordAbsolute, 0, 0, OffsetNr),
-            new(BpfInstruction.JumpGreaterEqual, 0, 1, X32SyscallBit),
-            new(BpfInstruction.Return, 0, 0, foreign),
-        };
-
+        SeccompAction defaultAction = Action(profile.DefaultAction, profile.DefaultErrnoRet, $"{field}.defaultAction");
+        // Flags (SECCOMP_FILTER_FLAG_LOG, SPEC_ALLOW) only tune logging and mitigations at load time;
+        // ignoring them never weakens the filter.
         List<OciSyscall> rules = profile.Syscalls ?? [];
-        for (int r = 0; r < rules.Count; r++)
+        try
         {
-            OciSyscall rule = rules[r];
-            string ruleField = $"{field}.syscalls[{r}]";
-            uint action = Action(rule.Action, rule.ErrnoRet, $"{ruleField}.action");
-            if (rule.Names is null || rule.Names.Count == 0)
+            using var filter = new SeccompFilter(defaultAction);
+            filter.SetBadArchitectureAction(defaultAction == SeccompAction.Allow || defaultAction == SeccompAction.Log ? SeccompAction.KillProcess : defaultAction);
+            AddArchitectures(filter, profile.Architectures ?? [], $"{field}.architectures");
+            int added = 0;
+            for (int r = 0; r < rules.Count; r++)
             {
-                throw AgentException.Invalid($"{ruleField}.names", "must list at least one syscall");
+                added += AddRule(filter, rules[r], defaultAction, $"{field}.syscalls[{r}]");
             }
-            foreach (string name in rule.Names)
+            // Counted in rules really added: libseccomp 2.5.4 builds a wrong tree for an empty filter.
+            if (added > BinaryTreeAbove)
             {
-                if (!SyscallTable.X86_64.TryGetValue(name, out int nr))
-                {
-                    continue;
-                }
-                program.AddRange(RuleBlock(nr, rule.Args ?? [], action, ruleField));
+                filter.SetBinaryTreeOptimization(true);
             }
+            byte[] program = filter.ExportBpf();
+            if (program.Length / 8 > MaxInstructions)
+            {
+                throw AgentException.Invalid(field, $"compiles to {program.Length / 8} BPF instructions; the kernel allows {MaxInstructions}");
+            }
+            return program;
         }
-        program.Add(new BpfInstruction(BpfInstruction.Return, 0, 0, defaultAction));
-        if (program.Count > 4096)
+        catch (LinuxException e)
         {
-            throw AgentException.Invalid(field, $"compiles to {program.Count} BPF instructions; the kernel allows 4096");
+            throw AgentException.Invalid(field, $"libseccomp refused the profile: {e.Message}");
         }
-
-        byte[] bytes = new byte[program.Count * 8];
-        for (int i = 0; i < program.Count; i++)
-        {
-            program[i].WriteTo(bytes.AsSpan(i * 8));
-        }
-        return bytes;
     }
 
-    private const int Fail = -1; // placeholder target: the end of the rule block (next rule)
-
-    /// <summary>Instructions that return <paramref name="action"/> when the syscall number (already in A
-    /// at block entry, reloaded here because argument checks clobber A) and every argument condition match.</summary>
-    private static List<BpfInstruction> RuleBlock(int nr, List<OciSeccompArg> args, uint action, string field)
+    /// <summary>OCI names (SCMP_ARCH_X86_64) are libseccomp's (x86_64) with a prefix, upper-cased.</summary>
+    private static void AddArchitectures(SeccompFilter filter, List<string> architectures, string field)
     {
-        // Each entry: instruction plus symbolic jump targets (index within the block, or Fail).
-        var block = new List<(ushort Code, int True, int False, uint K)>
+        const string prefix = "SCMP_ARCH_";
+        for (int i = 0; i < architectures.Count; i++)
         {
-            (BpfInstruction.LoadWordAbsolute, 0, 0, OffsetNr),
-        };
-        int Next() => block.Count + 1;
-        block.Add((BpfInstruction.JumpEqual, Next(), Fail, (uint)nr));
+            string oci = architectures[i];
+            string name = oci.StartsWith(prefix, StringComparison.Ordinal) ? oci[prefix.Length..].ToLowerInvariant() : "";
+            if (name.Length == 0 || SeccompFilter.ResolveArchitecture(name) is null)
+            {
+                throw AgentException.Invalid($"{field}[{i}]", $"unknown architecture '{oci}'");
+            }
+            filter.AddArchitecture(name);
+        }
+    }
+
+    /// <summary>Adds the rule for each of its names libseccomp knows; returns how many libseccomp rules that made.</summary>
+    private static int AddRule(SeccompFilter filter, OciSyscall rule, SeccompAction defaultAction, string field)
+    {
+        SeccompAction action = Action(rule.Action, rule.ErrnoRet, $"{field}.action");
+        if (rule.Names is null || rule.Names.Count == 0)
+        {
+            throw AgentException.Invalid($"{field}.names", "must list at least one syscall");
+        }
+        SeccompCondition[] conditions = Conditions(rule.Args ?? [], field);
+        if (action == defaultAction)
+        {
+            return 0; // redundant, and libseccomp refuses it
+        }
+        bool oneArgumentTwice = conditions.GroupBy(c => c.Argument).Any(g => g.Count() > 1);
+        int added = 0;
+        foreach (string name in rule.Names)
+        {
+            try
+            {
+                if (!oneArgumentTwice)
+                {
+                    added += filter.Add(action, name, conditions) ? 1 : 0;
+                    continue;
+                }
+                foreach (SeccompCondition condition in conditions)
+                {
+                    added += filter.Add(action, name, condition) ? 1 : 0;
+                }
+            }
+            catch (LinuxException e)
+            {
+                throw AgentException.Invalid(field, $"syscall '{name}': {e.Message}");
+            }
+        }
+        return added;
+    }
+
+    private static SeccompCondition[] Conditions(List<OciSeccompArg> args, string field)
+    {
+        var conditions = new SeccompCondition[args.Count];
         for (int a = 0; a < args.Count; a++)
         {
             OciSeccompArg arg = args[a];
-            if (arg.Index > 5)
+            if (arg.Index >= SeccompCondition.MaxArguments)
             {
                 throw AgentException.Invalid($"{field}.args[{a}].index", $"is {arg.Index}; syscalls have arguments 0-5");
             }
-            uint lo = (uint)(OffsetArgs + 8 * arg.Index), hi = lo + 4;
-            uint vLo = (uint)arg.Value, vHi = (uint)(arg.Value >> 32);
-            switch (arg.Op)
+            SeccompComparison comparison = arg.Op switch
             {
-                case "SCMP_CMP_EQ":
-                    block.Add((BpfInstruction.LoadWordAbsolute, 0, 0, hi));
-                    block.Add((BpfInstruction.JumpEqual, Next(), Fail, vHi));
-                    block.Add((BpfInstruction.LoadWordAbsolute, 0, 0, lo));
-                    block.Add((BpfInstruction.JumpEqual, Next(), Fail, vLo));
-                    break;
-                case "SCMP_CMP_NE":
-                    block.Add((BpfInstruction.LoadWordAbsolute, 0, 0, hi));
-                    block.Add((BpfInstruction.JumpEqual, Next(), Next() + 2, vHi));
-                    block.Add((BpfInstruction.LoadWordAbsolute, 0, 0, lo));
-                    block.Add((BpfInstruction.JumpEqual, Fail, Next(), vLo));
-                    break;
-                case "SCMP_CMP_GT" or "SCMP_CMP_GE":
-                {
-                    ushort low = arg.Op == "SCMP_CMP_GT" ? BpfInstruction.JumpGreater : BpfInstruction.JumpGreaterEqual;
-                    int success = block.Count + 5;
-                    block.Add((BpfInstruction.LoadWordAbsolute, 0, 0, hi));
-                    block.Add((BpfInstruction.JumpGreater, success, Next(), vHi));
-                    block.Add((BpfInstruction.JumpEqual, Next(), Fail, vHi));
-                    block.Add((BpfInstruction.LoadWordAbsolute, 0, 0, lo));
-                    block.Add((low, success, Fail, vLo));
-                    break;
-                }
-                case "SCMP_CMP_LT" or "SCMP_CMP_LE":
-                {
-                    // LT = not GE, LE = not GT.
-                    ushort low = arg.Op == "SCMP_CMP_LE" ? BpfInstruction.JumpGreater : BpfInstruction.JumpGreaterEqual;
-                    int success = block.Count + 5;
-                    block.Add((BpfInstruction.LoadWordAbsolute, 0, 0, hi));
-                    block.Add((BpfInstruction.JumpGreater, Fail, Next(), vHi));
-                    block.Add((BpfInstruction.JumpEqual, Next(), success, vHi));
-                    block.Add((BpfInstruction.LoadWordAbsolute, 0, 0, lo));
-                    block.Add((low, Fail, success, vLo));
-                    break;
-                }
-                case "SCMP_CMP_MASKED_EQ":
-                {
-                    uint wantLo = (uint)arg.ValueTwo, wantHi = (uint)(arg.ValueTwo >> 32);
-                    block.Add((BpfInstruction.LoadWordAbsolute, 0, 0, hi));
-                    block.Add((BpfInstruction.AndConstant, 0, 0, vHi));
-                    block.Add((BpfInstruction.JumpEqual, Next(), Fail, wantHi));
-                    block.Add((BpfInstruction.LoadWordAbsolute, 0, 0, lo));
-                    block.Add((BpfInstruction.AndConstant, 0, 0, vLo));
-                    block.Add((BpfInstruction.JumpEqual, Next(), Fail, wantLo));
-                    break;
-                }
-                default:
-                    throw AgentException.Invalid($"{field}.args[{a}].op",
-                        $"unknown comparison '{arg.Op}' (expected SCMP_CMP_EQ, NE, LT, LE, GT, GE or MASKED_EQ)");
-            }
+                "SCMP_CMP_EQ" => SeccompComparison.Equal,
+                "SCMP_CMP_NE" => SeccompComparison.NotEqual,
+                "SCMP_CMP_LT" => SeccompComparison.LessThan,
+                "SCMP_CMP_LE" => SeccompComparison.LessOrEqual,
+                "SCMP_CMP_GT" => SeccompComparison.GreaterThan,
+                "SCMP_CMP_GE" => SeccompComparison.GreaterOrEqual,
+                "SCMP_CMP_MASKED_EQ" => SeccompComparison.MaskedEqual,
+                _ => throw AgentException.Invalid($"{field}.args[{a}].op",
+                    $"unknown comparison '{arg.Op}' (expected SCMP_CMP_EQ, NE, LT, LE, GT, GE or MASKED_EQ)"),
+            };
+            conditions[a] = new SeccompCondition(arg.Index, comparison, arg.Value, arg.ValueTwo);
         }
-        block.Add((BpfInstruction.Return, 0, 0, action));
-
-        int end = block.Count;
-        var resolved = new List<BpfInstruction>(block.Count);
-        for (int i = 0; i < block.Count; i++)
-        {
-            var (code, t, f, k) = block[i];
-            bool isJump = code is BpfInstruction.JumpEqual or BpfInstruction.JumpGreater or BpfInstruction.JumpGreaterEqual;
-            resolved.Add(isJump ? new BpfInstruction(code, Offset(i, t, end), Offset(i, f, end), k) : new BpfInstruction(code, 0, 0, k));
-        }
-        return resolved;
+        return conditions;
     }
 
-    private static byte Offset(int from, int target, int end) => checked((byte)((target == Fail ? end : target) - (from + 1)));
-
-    private static uint Action(string? name, uint? errnoRet, string field) => name switch
+    private static SeccompAction Action(string? name, uint? errnoRet, string field)
     {
-        "SCMP_ACT_ALLOW" => RetAllow,
-        "SCMP_ACT_ERRNO" => RetErrno | ((errnoRet ?? EPERM) & 0xffff),
-        "SCMP_ACT_KILL" or "SCMP_ACT_KILL_THREAD" => RetKillThread,
-        "SCMP_ACT_KILL_PROCESS" => RetKillProcess,
-        "SCMP_ACT_TRAP" => RetTrap,
-        "SCMP_ACT_TRACE" => RetTrace | ((errnoRet ?? 0) & 0xffff),
-        "SCMP_ACT_LOG" => RetLog,
-        null => throw AgentException.Invalid(field, "is required"),
-        _ => throw AgentException.Invalid(field, $"unsupported action '{name}' (supported: SCMP_ACT_ALLOW, ERRNO, KILL, KILL_THREAD, KILL_PROCESS, TRAP, TRACE, LOG)"),
-    };
+        if (errnoRet > 0xffff)
+        {
+            throw AgentException.Invalid(field, $"errnoRet {errnoRet} does not fit the 16 bits seccomp returns");
+        }
+        return name switch
+        {
+            "SCMP_ACT_ALLOW" => SeccompAction.Allow,
+            "SCMP_ACT_ERRNO" => SeccompAction.Errno(errnoRet ?? EPERM),
+            "SCMP_ACT_KILL" or "SCMP_ACT_KILL_THREAD" => SeccompAction.KillThread,
+            "SCMP_ACT_KILL_PROCESS" => SeccompAction.KillProcess,
+            "SCMP_ACT_TRAP" => SeccompAction.Trap,
+            "SCMP_ACT_TRACE" => SeccompAction.Trace(errnoRet ?? EPERM),
+            "SCMP_ACT_LOG" => SeccompAction.Log,
+            null => throw AgentException.Invalid(field, "is required"),
+            _ => throw AgentException.Invalid(field, $"unsupported action '{name}' (supported: SCMP_ACT_ALLOW, ERRNO, KILL, KILL_THREAD, KILL_PROCESS, TRAP, TRACE, LOG)"),
+        };
+    }
 }
