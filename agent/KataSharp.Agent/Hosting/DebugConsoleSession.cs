@@ -68,6 +68,8 @@ internal sealed class DebugConsoleSession(ContainerEngine engine, StreamSocket c
         using SpawnedProcess spawned = await engine.Launcher.LaunchAsync(PlanEncoder.ForHost(plan), stdio.ChildStdin, stdio.ChildStdout, stdio.ChildStderr,
             stdio.ChildTerminalSocket, waitForStart: false, fieldPrefix: "", CancellationToken.None);
         stdio.ReleaseChildEnds();
+        // Sized as soon as the master is here, as for a container's exec: ks-spawn (host mode) starts the shell at once,
+        // so a command that asks for the size in its first instant can still see 0x0. Input is read only after this.
         stdio.AttachTerminal();
         log.LogInformation("debug console: {Shell} started (pid {Pid}, {Mode}{Command})", shell, spawned.Pid, open.Terminal ? "terminal" : "no terminal",
             open.Command is null ? "" : ", a command");
