@@ -81,8 +81,8 @@ internal sealed class DebugConsoleSession(ContainerEngine engine, StreamSocket c
         await Task.WhenAny(spawned.Exit, input);
         if (!spawned.Exit.IsCompleted)
         {
-            // The host went away (or broke the protocol): nobody is left to talk to the shell.
-            engine.Reaper.Signal(spawned.Pid, ProcessSignal.SIGKILL);
+            // The host went away (or broke the protocol): nobody is left to talk to the shell, nor to what it started.
+            engine.Reaper.SignalGroup(spawned.Pid, ProcessSignal.SIGKILL);
         }
         ChildStatus status = await spawned.Exit;
         await Task.WhenAny(output, Task.Delay(DrainTimeout));

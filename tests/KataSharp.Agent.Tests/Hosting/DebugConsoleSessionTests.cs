@@ -56,21 +56,49 @@ public sealed class DebugConsoleSessionTests : IDisposable
     }
 
     [Fact]
-    public async Task A_second_open_frame_breaks_the_protocol_and_kills_the_shell()
+    public async Task A_second_open_frame_breaks_the_protocol_and_kills_the_shell_and_what_it_started()
     {
-        using var session = Start(new DebugConsoleOpen(false, 0, 0, "sleep 1000"));
+        using var session = Start(new DebugConsoleOpen(false, 0, 0, "sleep 1000 & echo child=$!; wait"));
+        int child = await session.ChildPidAsync();
         await session.SendAsync(new DebugConsoleOpen(false, 0, 0, null).Encode());
         var (_, _, exit) = await session.CollectAsync();
         Assert.Equal(128 + 9, exit);
         await session.Served.WaitAsync(TimeSpan.FromSeconds(30));
+        await AssertEndsAsync(child);
     }
 
     [Fact]
-    public async Task The_host_going_away_ends_the_session_and_the_shell()
+    public async Task The_host_going_away_ends_the_session_the_shell_and_what_it_started()
     {
-        using var session = Start(new DebugConsoleOpen(false, 0, 0, null));
+        using var session = Start(new DebugConsoleOpen(false, 0, 0, "sleep 1000 & echo child=$!; wait"));
+        int child = await session.ChildPidAsync();
         session.Host.Shutdown(System.Net.Sockets.SocketShutdown.Both);
         await session.Served.WaitAsync(TimeSpan.FromSeconds(30));
+        await AssertEndsAsync(child);
+    }
+
+    /// <summary>Until <paramref name="pid"/> is gone or a zombie (killed; whoever inherited it reaps it in its own time).</summary>
+    private static async Task AssertEndsAsync(int pid)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (File.Exists($"/proc/{pid}/stat") && !ZombieOrGone(pid))
+        {
+            Assert.True(await poll.WaitForNextTickAsync(deadline.Token), "unreachable");
+        }
+    }
+
+    private static bool ZombieOrGone(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return true;
+        }
     }
 
     [Fact]
@@ -101,6 +129,15 @@ public sealed class DebugConsoleSessionTests : IDisposable
         public async Task SendAsync(byte[] frame) => await host.SendAsync(frame);
 
         private readonly DebugConsoleFrameDecoder _decoder = new();
+
+        /// <summary>The pid the command printed as "child=PID".</summary>
+        public async Task<int> ChildPidAsync()
+        {
+            Assert.Null(await ReadUntilAsync("\n"));
+            string line = _stdout.ToString();
+            Assert.StartsWith("child=", line);
+            return int.Parse(line["child=".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
         private readonly StringBuilder _stdout = new();
         private readonly StringBuilder _stderr = new();
 
