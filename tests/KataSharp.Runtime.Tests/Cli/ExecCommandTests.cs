@@ -51,7 +51,7 @@ public sealed class ExecCommandTests : IDisposable
     {
         Directory.CreateDirectory(_root.Combine("old"));
         File.WriteAllText(_root.Combine("old", "state.json"),
-            """{"SandboxId":"old","Namespace":"default","ShimPid":1,"ShimStartTime":1,"SocketPath":"/s","Containers":[]}""");
+            """{"sandbox_id":"old","namespace":"default","shim_pid":1,"shim_start_time":1,"socket_path":"/s","containers":[]}""");
         var error = Assert.Throws<DebugConsoleRefusedException>(() => DebugConsoleTarget.Resolve(new SandboxStateStore(_root.Path), "old"));
         Assert.Contains("[runtime] debug_console", error.Message);
     }
