@@ -55,24 +55,24 @@ public sealed class DebugConsoleSessionTests : IDisposable
         Assert.Contains("40 120\r\n", stdout);
     }
 
-    [Fact]
-    public async Task A_second_open_frame_breaks_the_protocol_and_kills_the_shell_and_what_it_started()
+    /// <summary>The host breaking the protocol (a second open frame: the shell's status still comes back) or going away:
+    /// either way the session ends, and with it the shell and what it started.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_session_the_host_ends_early_kills_the_shell_and_what_it_started(bool breakProtocol)
     {
         using var session = Start(new DebugConsoleOpen(false, 0, 0, "sleep 1000 & echo child=$!; wait"));
         int child = await session.ChildPidAsync();
-        await session.SendAsync(new DebugConsoleOpen(false, 0, 0, null).Encode());
-        var (_, _, exit) = await session.CollectAsync();
-        Assert.Equal(128 + 9, exit);
-        await session.Served.WaitAsync(TimeSpan.FromSeconds(30));
-        await AssertEndsAsync(child);
-    }
-
-    [Fact]
-    public async Task The_host_going_away_ends_the_session_the_shell_and_what_it_started()
-    {
-        using var session = Start(new DebugConsoleOpen(false, 0, 0, "sleep 1000 & echo child=$!; wait"));
-        int child = await session.ChildPidAsync();
-        session.Host.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        if (breakProtocol)
+        {
+            await session.SendAsync(new DebugConsoleOpen(false, 0, 0, null).Encode());
+            Assert.Equal(128 + 9, (await session.CollectAsync()).Exit);
+        }
+        else
+        {
+            session.Host.Shutdown(System.Net.Sockets.SocketShutdown.Both);
+        }
         await session.Served.WaitAsync(TimeSpan.FromSeconds(30));
         await AssertEndsAsync(child);
     }

@@ -17,6 +17,7 @@ namespace KataSharp.Runtime.Tests.Cli;
 public sealed class ExecCommandTests : IDisposable
 {
     private readonly TempDirectory _root = new("ks-exec");
+    private readonly List<BlockedInput> _idleInputs = [];
 
     [Fact]
     public void A_sandbox_that_does_not_exist_is_refused_naming_the_state_root_and_where_ids_come_from()
@@ -124,10 +125,7 @@ public sealed class ExecCommandTests : IDisposable
     [Fact]
     public async Task A_refusal_is_printed_escaped_and_is_status_1()
     {
-        var (host, guest) = await ConnectedPairAsync();
-        var messages = new StringWriter();
-        using var input = new BlockedInput();
-        Task<int> session = new DebugConsoleClient(host, messages).RunAsync(new DebugConsoleOpen(false, 0, 0, null), input, Stream.Null, Stream.Null, CancellationToken.None);
+        var (guest, messages, session) = await StartIdleAsync();
         await guest.WriteAsync(DebugConsoleFrame.Encode(DebugConsoleFrameType.Refused, "no shell\u001b]0;owned\u0007"u8));
         Assert.Equal(1, await session.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("the guest refused: no shell", messages.ToString());
@@ -137,9 +135,7 @@ public sealed class ExecCommandTests : IDisposable
     [Fact]
     public async Task A_guest_that_sends_a_host_frame_breaks_the_protocol()
     {
-        var (host, guest) = await ConnectedPairAsync();
-        using var input = new BlockedInput();
-        Task<int> session = new DebugConsoleClient(host, new StringWriter()).RunAsync(new DebugConsoleOpen(false, 0, 0, null), input, Stream.Null, Stream.Null, CancellationToken.None);
+        var (guest, _, session) = await StartIdleAsync();
         await guest.WriteAsync(DebugConsoleFrame.Resize(1, 1));
         await Assert.ThrowsAsync<InvalidDataException>(() => session.WaitAsync(TimeSpan.FromSeconds(30)));
     }
@@ -147,14 +143,22 @@ public sealed class ExecCommandTests : IDisposable
     [Fact]
     public async Task A_guest_that_goes_away_without_an_exit_status_is_status_1_with_a_message()
     {
-        var (host, guest) = await ConnectedPairAsync();
-        var messages = new StringWriter();
-        using var input = new BlockedInput();
-        Task<int> session = new DebugConsoleClient(host, messages).RunAsync(new DebugConsoleOpen(false, 0, 0, null), input, Stream.Null, Stream.Null, CancellationToken.None);
+        var (guest, messages, session) = await StartIdleAsync();
         await guest.WriteAsync(DebugConsoleFrame.Encode(DebugConsoleFrameType.Output, "partial"u8));
         guest.Socket.Shutdown(SocketShutdown.Send);
         Assert.Equal(1, await session.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("without an exit status", messages.ToString());
+    }
+
+    /// <summary>An interactive session without a terminal whose user types nothing: what happens is the guest's doing.</summary>
+    private async Task<(NetworkStream Guest, StringWriter Messages, Task<int> Session)> StartIdleAsync()
+    {
+        var (host, guest) = await ConnectedPairAsync();
+        var messages = new StringWriter();
+        var input = new BlockedInput();
+        _idleInputs.Add(input);
+        Task<int> session = new DebugConsoleClient(host, messages).RunAsync(new DebugConsoleOpen(false, 0, 0, null), input, Stream.Null, Stream.Null, CancellationToken.None);
+        return (guest, messages, session);
     }
 
     [Theory]
@@ -220,5 +224,9 @@ public sealed class ExecCommandTests : IDisposable
         }
     }
 
-    public void Dispose() => _root.Dispose();
+    public void Dispose()
+    {
+        _idleInputs.ForEach(input => input.Dispose());
+        _root.Dispose();
+    }
 }
