@@ -50,6 +50,12 @@ public static class ExecCommand
             error.WriteLine($"katasharp exec: {e.Message}");
             return 1;
         }
+        catch (SocketException e)
+        {
+            // Not an IOException, which the command line reports for every command: said here.
+            error.WriteLine($"katasharp exec: the VM's vsock socket: {e.Message}");
+            return 1;
+        }
     }
 
     private static async Task<int> RunAsync(string socketPath, string? command, bool tty, TextWriter error)
