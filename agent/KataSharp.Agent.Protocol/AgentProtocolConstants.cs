@@ -12,6 +12,9 @@ public static class AgentProtocolConstants
     /// <summary>Guest vsock port of the debug console (only with katasharp.debug_console on the kernel command line).</summary>
     public const uint DebugConsolePort = 1026;
 
+    /// <summary>The kernel command-line word that turns the debug console on (the shim adds it for [runtime] debug_console).</summary>
+    public const string DebugConsoleKernelParameter = "katasharp.debug_console";
+
     /// <summary>
     /// Guest vsock port of port forwarding (CRI PortForward). Per connection the host sends the TCP port as two
     /// bytes, big-endian; the agent connects to 127.0.0.1 on that port in the pod's (its own) network namespace and

@@ -36,7 +36,7 @@ public sealed record AgentOptions
             {
                 options = options with { LogLevel = ParseLevel(word["katasharp.log=".Length..]) };
             }
-            else if (word == "katasharp.debug_console")
+            else if (word == AgentProtocolConstants.DebugConsoleKernelParameter)
             {
                 options = options with { DebugConsole = true };
             }

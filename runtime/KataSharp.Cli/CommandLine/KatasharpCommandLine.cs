@@ -23,6 +23,7 @@ public static class KatasharpCommandLine
             EnvCommand.Create(),
             InstallCommand.Create(),
             GcCommand.Create(),
+            ExecCommand.Create(),
             RuntimeClassCommand.Create(),
             VersionCommand.Create(),
         };

@@ -57,7 +57,7 @@ public static class EnvCommand
                 h.BootTimeoutSeconds, h.BlockSlots, h.MaxVcpus, h.MaxMemoryMib),
             new EnvAgent(a.DialTimeoutSeconds, a.ReadyTimeoutSeconds, a.RequestTimeoutSeconds, a.KeepAliveIntervalSeconds, a.KeepAliveTimeoutSeconds),
             new EnvRuntime(r.LayerCacheDir, r.LayerCacheMaxMib, r.Debug, r.IoDrainTimeoutSeconds, r.SandboxCgroup,
-                r.VolumeMaxMib, r.VolumeMaxEntries, r.VolumeSyncIntervalMs, LogLevelNames.Name(r.LogLevel), r.ConsoleLogMaxKib));
+                r.VolumeMaxMib, r.VolumeMaxEntries, r.VolumeSyncIntervalMs, LogLevelNames.Name(r.LogLevel), r.ConsoleLogMaxKib, r.DebugConsole));
     }
 
     private static void WriteText(EnvReport report, TextWriter output)
@@ -95,6 +95,7 @@ public static class EnvCommand
         output.WriteLine($"layer_cache_max_mib = {r.LayerCacheMaxMib}");
         output.WriteLine($"log_level = \"{r.LogLevel}\"");
         output.WriteLine($"debug = {Bool(r.Debug)}");
+        output.WriteLine($"debug_console = {Bool(r.DebugConsole)}");
         output.WriteLine($"console_log_max_kib = {r.ConsoleLogMaxKib}");
         output.WriteLine($"io_drain_timeout_seconds = {r.IoDrainTimeoutSeconds}");
         output.WriteLine($"sandbox_cgroup = {Bool(r.SandboxCgroup)}");

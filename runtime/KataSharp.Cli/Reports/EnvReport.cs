@@ -29,4 +29,4 @@ public sealed record EnvAgent(
 /// <summary>[runtime]; <paramref name="LogLevel"/> as written in the file (debug, info, warn, error).</summary>
 public sealed record EnvRuntime(
     string LayerCacheDir, int LayerCacheMaxMib, bool Debug, int IoDrainTimeoutSeconds, bool SandboxCgroup,
-    int VolumeMaxMib, int VolumeMaxEntries, int VolumeSyncIntervalMs, string LogLevel, int ConsoleLogMaxKib);
+    int VolumeMaxMib, int VolumeMaxEntries, int VolumeSyncIntervalMs, string LogLevel, int ConsoleLogMaxKib, bool DebugConsole = false);

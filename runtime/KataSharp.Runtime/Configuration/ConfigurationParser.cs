@@ -120,7 +120,8 @@ public static class ConfigurationParser
             LayerConversionTimeoutSeconds: r.Int("layer_conversion_timeout_seconds", 600, 1, 86_400),
             ConfineLayerConversion: r.Bool("confine_layer_conversion", true),
             LogLevel: LogLevel(r),
-            ConsoleLogMaxKib: r.Int("console_log_max_kib", 1024, 0, 1 << 20));
+            ConsoleLogMaxKib: r.Int("console_log_max_kib", 1024, 0, 1 << 20),
+            DebugConsole: r.Bool("debug_console", false));
         r.RejectUnknownKeys();
         if (settings.ConsoleLogMaxKib is > 0 and < RuntimeSettings.MinConsoleLogKib)
         {

@@ -12,11 +12,12 @@ namespace KataSharp.Runtime.Configuration;
 /// <param name="LayerConversionTimeoutSeconds">How long mkfs.erofs may take for one layer before it is killed.</param>
 /// <param name="ConfineLayerConversion">Whether mkfs.erofs runs confined (no network, no_new_privs, two capabilities); off only for debugging.</param>
 /// <param name="LogLevel">The least severe record the shim log writes (and the agent's level in the guest).</param>
+/// <param name="DebugConsole">A root shell in the guest (not in a container) for `katasharp exec`: the agent serves it on the debug-console vsock port.</param>
 /// <param name="ConsoleLogMaxKib">The cap of the guest console file in the sandbox's state directory (and of its one rotated copy); 0 = no file.</param>
 public sealed record RuntimeSettings(string LayerCacheDir, bool Debug, int IoDrainTimeoutSeconds, bool SandboxCgroup = true,
     int VolumeMaxMib = 16, int VolumeMaxEntries = 1024, int VolumeSyncIntervalMs = 1000, int LayerCacheMaxMib = 0,
     int LayerConversionTimeoutSeconds = 600, bool ConfineLayerConversion = true,
-    LogSeverity LogLevel = LogSeverity.Info, int ConsoleLogMaxKib = 1024)
+    LogSeverity LogLevel = LogSeverity.Info, int ConsoleLogMaxKib = 1024, bool DebugConsole = false)
 {
     /// <summary>The smallest nonzero <see cref="ConsoleLogMaxKib"/>: one escaped console line must fit a file.</summary>
     public const int MinConsoleLogKib = 64;

@@ -72,6 +72,9 @@ public sealed class SandboxHost : IAsyncDisposable
     /// <summary>The pid containerd sees for every task: the shim's own (the VMM runs inside it).</summary>
     public int HypervisorPid => _backend?.HypervisorPid ?? Environment.ProcessId;
 
+    /// <summary>The running VM was booted with [runtime] debug_console: its guest serves a root shell to the host.</summary>
+    public bool DebugConsole => _configuration?.Runtime.DebugConsole ?? false;
+
     /// <summary>The pod's cgroup directory the shim moved into, if it did.</summary>
     public string? CgroupPath => _cgroup?.Path;
 
@@ -115,6 +118,11 @@ public sealed class SandboxHost : IAsyncDisposable
         _configuration = configuration;
         _layers = _layerCacheFactory(configuration);
         _log.Info($"sandbox VM running ({configuration.Hypervisor.Vcpus} vCPU, {configuration.Hypervisor.MemoryMib} MiB, config {configuration.SourcePath})");
+        if (configuration.Runtime.DebugConsole)
+        {
+            _log.Warn($"debug console on ([runtime] debug_console = true in {configuration.SourcePath}): root on this host gets a root shell " +
+                $"in this sandbox's guest with `katasharp exec {SandboxId}`; for debugging only");
+        }
         _ = backend.Exited.ContinueWith(_ => OnBackendExited(), TaskScheduler.Default);
         _ = Task.Run(() => ForwardOomAsync(backend));
     }

@@ -551,7 +551,8 @@ public sealed class TaskSupervisor : IAsyncDisposable
         {
             containers = _containers.Values.Select(c => new ContainerRecord(c.Id, c.Bundle)).ToList();
         }
-        _store.Save(new SandboxRecord(_sandbox.SandboxId, _identity.Namespace, _identity.Pid, _identity.StartTime, _identity.SocketPath, containers, _sandbox.CgroupPath));
+        _store.Save(new SandboxRecord(_sandbox.SandboxId, _identity.Namespace, _identity.Pid, _identity.StartTime, _identity.SocketPath, containers, _sandbox.CgroupPath,
+            _sandbox.DebugConsole));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using KataSharp.Agent.Protocol;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
 
@@ -6,7 +7,7 @@ namespace KataSharp.Shim.Backend;
 /// <summary>
 /// The command line every sandbox kernel gets, before the devices' virtio_mmio.device= entries:
 /// console on COM1, reboot (not halt) on power-off so the VM ends, no reboot on panic, the agent's
-/// log level ([runtime] log_level, debug with [runtime] debug), then [hypervisor.katasharp] kernel_params
+/// log level ([runtime] log_level, debug with [runtime] debug), the debug console ([runtime] debug_console), then [hypervisor.katasharp] kernel_params
 /// last so an admin can override any of it.
 /// Without [runtime] debug the kernel is quiet: every console byte is a VM exit, and boot is faster.
 /// <para>
@@ -38,6 +39,11 @@ public static class GuestKernelCmdline
         }
         // The agent logs at the shim log's level: lines below it would only be filtered out on the host.
         parts.Add($"katasharp.log={LogLevelNames.Name(configuration.Runtime.EffectiveLogLevel)}");
+        if (configuration.Runtime.DebugConsole)
+        {
+            // The agent serves a root shell on its debug-console port only when this is on its command line.
+            parts.Add(AgentProtocolConstants.DebugConsoleKernelParameter);
+        }
         if (!string.IsNullOrWhiteSpace(configuration.Hypervisor.KernelParams))
         {
             parts.Add(configuration.Hypervisor.KernelParams.Trim());

@@ -2,6 +2,7 @@ using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Network;
+using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Vmm;
 using KataSharp.Vmm.Boot;
@@ -26,8 +27,6 @@ namespace KataSharp.Shim.Backend;
 /// </summary>
 public sealed class GuestMachine : IGuestVm
 {
-    public const string VsockSocketName = "vsock.sock";
-
     /// <summary>How much of each console line an error message quotes.</summary>
     private const int MaxConsoleLineInErrors = 512;
 
@@ -63,7 +62,7 @@ public sealed class GuestMachine : IGuestVm
     public static GuestMachine Start(RuntimeConfiguration configuration, string stateDirectory, RuntimeLog log, IReadOnlyList<PodInterface> podInterfaces)
     {
         HypervisorSettings hypervisor = configuration.Hypervisor;
-        string vsockSocket = Path.Combine(stateDirectory, VsockSocketName);
+        string vsockSocket = SandboxPaths.VsockSocket(stateDirectory);
         // Writable slots: read-only is per medium (VIRTIO_BLK_F_RO is fixed at probe, and a slot may later hold a
         // read-write host block device). A read-only medium's descriptor is read-only: the VMM answers writes IOERR.
         var devices = new List<VirtioDeviceSpec>(BlockSlots.Names(hypervisor.BlockSlots).Select(name => new BlockDeviceSpec(name, Path: null, ReadOnly: false, Serial: name)))

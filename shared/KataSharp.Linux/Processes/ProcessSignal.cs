@@ -9,6 +9,17 @@ public static class ProcessSignal
     public const int SIGTERM = 15;
     public const int SIGCHLD = 17;
 
+    /// <summary>Sends <paramref name="signal"/> to every process of group <paramref name="groupId"/> (kill(-group)); false
+    /// when the group has no process left. For a session leader's pid (its group) only: a positive id, never 0 or -1.</summary>
+    public static bool SendToGroup(int groupId, int signal)
+    {
+        if (groupId <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(groupId), groupId, "only a positive process group id is signalled");
+        }
+        return Kill(-groupId, signal);
+    }
+
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; false when no such process exists (ESRCH).</summary>
     public static bool Send(int pid, int signal)
     {
@@ -17,7 +28,12 @@ public static class ProcessSignal
             // kill(0/-1/-pgid) would hit groups of processes; a reaper bug must never become that.
             throw new ArgumentOutOfRangeException(nameof(pid), pid, "only single, positive pids are signalled");
         }
-        if (SignalCalls.kill(pid, signal) == 0)
+        return Kill(pid, signal);
+    }
+
+    private static bool Kill(int target, int signal)
+    {
+        if (SignalCalls.kill(target, signal) == 0)
         {
             return true;
         }
@@ -26,6 +42,6 @@ public static class ProcessSignal
         {
             return false;
         }
-        throw new LinuxException($"kill({pid}, {signal})", errno);
+        throw new LinuxException($"kill({target}, {signal})", errno);
     }
 }

@@ -17,6 +17,7 @@ internal static class AgentArtifacts
     private static readonly Lazy<Task> Published = new(PublishAsync);
     private static readonly Lazy<Task<string>> Initrd = new(InitrdAsync);
     private static readonly Lazy<Task<string>> Layer = new(LayerAsync);
+    private static readonly Lazy<Task<string>> DebugShellInitrd = new(DebugShellInitrdAsync);
 
     public static async Task<string> AgentAsync()
     {
@@ -38,6 +39,9 @@ internal static class AgentArtifacts
 
     public static Task<string> InitrdPathAsync() => Initrd.Value;
 
+    /// <summary>The initrd with busybox as /bin/sh (KATASHARP_INITRD_DEBUG_SHELL=1), for the debug console's shell.</summary>
+    public static Task<string> DebugShellInitrdPathAsync() => DebugShellInitrd.Value;
+
     /// <summary>The erofs image of a busybox tree (one read-only layer).</summary>
     public static Task<string> BusyboxLayerAsync() => Layer.Value;
 
@@ -58,6 +62,12 @@ internal static class AgentArtifacts
     {
         await Published.Value;
         return await Repository.BuildAsync("guest-image/initrd/build-initrd.sh", "--no-publish");
+    }
+
+    private static async Task<string> DebugShellInitrdAsync()
+    {
+        await Published.Value;
+        return await Repository.BuildAsync("guest-image/initrd/build-initrd.sh", new Dictionary<string, string> { ["KATASHARP_INITRD_DEBUG_SHELL"] = "1" }, "--no-publish");
     }
 
     private static async Task<string> LayerAsync()

@@ -34,9 +34,13 @@ internal static class Repository
     }
 
     /// <summary>Runs a script that prints an output path as its last stdout line; fails with its stderr otherwise.</summary>
-    public static async Task<string> BuildAsync(string relativePath, params string[] args)
+    public static Task<string> BuildAsync(string relativePath, params string[] args) =>
+        BuildAsync(relativePath, new Dictionary<string, string>(), args);
+
+    /// <summary>The same with extra environment variables (a build switch).</summary>
+    public static async Task<string> BuildAsync(string relativePath, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var (code, stdout, stderr) = await RunScriptAsync(relativePath, args);
+        var (code, stdout, stderr) = await RunScriptAsync(relativePath, environment, args);
         string[] lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return code == 0 && lines.Length > 0
             ? lines[^1].Trim()

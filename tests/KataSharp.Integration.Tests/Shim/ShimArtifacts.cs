@@ -29,7 +29,9 @@ internal static class ShimArtifacts
     private static readonly Lazy<Task> TestToolPublished = new(() => PublishOrThrowAsync("katasharp-testtool"));
 
     /// <summary>The command that runs tests/testhost/shim/e2e.sh in L1 with this checkout's artifacts.</summary>
-    public static Task<string> E2eCommandAsync() => ScenarioCommandAsync("e2e.sh");
+    /// <summary>e2e.sh also boots its long-running pod from the debug-shell initrd with [runtime] debug_console on (katasharp exec).</summary>
+    public static async Task<string> E2eCommandAsync() =>
+        await ScenarioCommandAsync("e2e.sh") + $" --debug-initrd {await AgentArtifacts.DebugShellInitrdPathAsync()}";
 
     /// <summary>The command that runs tests/testhost/shim/cri.sh (the CRI path) in L1 with this checkout's artifacts.</summary>
     public static async Task<string> CriCommandAsync()

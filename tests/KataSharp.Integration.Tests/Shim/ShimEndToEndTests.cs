@@ -74,6 +74,37 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
         s.Contains("/dev/pts/", "exec_tty_out");
     }
 
+    /// <summary>`katasharp exec` with [runtime] debug_console on (the long-running pod, booted from the debug-shell initrd):
+    /// the shell runs in the guest — its pid 1 is ks-init, its root has the agent — where the container's pid 1 is the
+    /// container's sh; a command's exit code, a script on stdin, and a terminal with the local size come through.</summary>
+    [Fact]
+    public async Task KatasharpExec_WithDebugConsole_RunsInTheGuest_NotInAContainer()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("1", "long_running");
+        s.Equal("1", "dc_config_restored");
+        s.Equal("6", "dc_cmd_exit");
+        s.Contains("/init |agent-binary-here|" + s["kernel_release"], "dc_cmd_out");
+        s.Equal("0", "exec_pid1_exit");
+        s.Contains("sh -c trap", "exec_pid1_out");
+        s.DoesNotContain("/init", "exec_pid1_out");
+        s.Equal("0", "dc_stdin_exit");
+        s.Equal("from-stdin-42", "dc_stdin_out");
+        s.Equal("5", "dc_tty_exit");
+        s.Contains("33 99", "dc_tty_out");
+        s.Contains("tty-42", "dc_tty_out");
+        s.Contains("terminal-restored", "dc_tty_out");
+    }
+
+    [Fact]
+    public async Task KatasharpExec_WithoutDebugConsole_IsRefusedNamingTheKey()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("1", "k9_running");
+        s.Equal("1", "k9_dc_refused_exit");
+        s.Contains("[runtime] debug_console", "k9_dc_refused_out");
+    }
+
     [Fact]
     public async Task SecondContainerOfAPod_SharesTheShimAndVm_AndLeavesTheFirstRunning()
     {

@@ -65,6 +65,18 @@ public sealed class BackendPieceTests
         Assert.Equal(expected, GuestKernelCmdline.For(configuration));
     }
 
+    [Fact]
+    public void KernelCmdline_HasTheDebugConsoleWord_OnlyWithDebugConsoleOn_AndDebugDoesNotTurnItOn()
+    {
+        RuntimeConfiguration With(bool debug, bool debugConsole) => new(
+            new HypervisorSettings("/k", "/i", 1, 256, "", 60, 8), new AgentSettings(5, 30, 60, 10, 60),
+            new RuntimeSettings("/cache", debug, 5, DebugConsole: debugConsole), "/etc/katasharp/configuration.toml");
+        Assert.Equal("console=ttyS0 reboot=k panic=-1 virtio_net.napi_tx=0 sysctl.net.ipv4.tcp_min_tso_segs=44 quiet katasharp.log=info katasharp.debug_console",
+            GuestKernelCmdline.For(With(debug: false, debugConsole: true)));
+        Assert.DoesNotContain("debug_console", GuestKernelCmdline.For(With(debug: true, debugConsole: false)));
+        Assert.DoesNotContain("debug_console", GuestKernelCmdline.For(With(debug: false, debugConsole: false)));
+    }
+
     [Theory]
     [InlineData(StatusCode.NotFound, RuntimeError.NotFound)]
     [InlineData(StatusCode.AlreadyExists, RuntimeError.AlreadyExists)]

@@ -31,7 +31,7 @@ public class ConfigurationTests
         var configuration = ConfigurationParser.Parse(text, path);
         Assert.Equal("/usr/share/katasharp/vmlinux", configuration.Hypervisor.Kernel);
         foreach (string key in new[] { "kernel", "initrd", "vcpus", "memory_mib", "kernel_params", "boot_timeout_seconds", "block_slots", "net_datapath",
-                     "dial_timeout_seconds", "ready_timeout_seconds", "layer_cache_dir", "debug", "io_drain_timeout_seconds" })
+                     "dial_timeout_seconds", "ready_timeout_seconds", "layer_cache_dir", "debug", "debug_console", "io_drain_timeout_seconds" })
         {
             Assert.Contains($"\n{key} = ", text);
         }
@@ -206,6 +206,25 @@ public class ConfigurationTests
             "runtime.debug must be true or false, got the string \"yes\"",
             "runtime.layer_cache_dir = \"relative/dir\" must be an absolute path",
         ], error.Problems);
+    }
+
+    [Fact]
+    public void Debug_console_is_off_by_default_in_the_parser_and_the_shipped_file_and_separate_from_debug()
+    {
+        Assert.False(ConfigurationParser.Parse(Minimal, "test.toml").Runtime.DebugConsole);
+        string path = Path.Combine(RepositoryRoot(), "configuration.toml");
+        Assert.False(ConfigurationParser.Parse(File.ReadAllText(path), path).Runtime.DebugConsole);
+        RuntimeSettings on = ConfigurationParser.Parse(Minimal + "\n[runtime]\ndebug_console = true\n", "test.toml").Runtime;
+        Assert.True(on.DebugConsole);
+        Assert.False(on.Debug);
+        Assert.False(ConfigurationParser.Parse(Minimal + "\n[runtime]\ndebug = true\n", "test.toml").Runtime.DebugConsole);
+    }
+
+    [Fact]
+    public void Debug_console_of_the_wrong_type_is_named()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationParser.Parse(Minimal + "\n[runtime]\ndebug_console = 1\n", "c.toml"));
+        Assert.Equal("runtime.debug_console must be true or false, got the integer 1", Assert.Single(error.Problems));
     }
 
     [Fact]

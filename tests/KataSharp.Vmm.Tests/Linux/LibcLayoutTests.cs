@@ -113,6 +113,16 @@ public sealed class LibcLayoutTests(ITestOutputHelper output)
         c.Compile();
     }
 
+    /// <summary>The kernel's struct termios (asm/termbits.h, what TCGETS/TCSETSW carry), not glibc's termios.h one.</summary>
+    [Fact]
+    public void The_kernels_termios_and_the_raw_mode_flags_match_the_headers()
+    {
+        var c = new CHeaderAssertions("sys/ioctl.h", "asm/termbits.h");
+        c.Struct(typeof(TermbitsCalls.Termios), cName: "termios");
+        c.Constants(typeof(TermbitsCalls));
+        c.Compile();
+    }
+
     [Fact]
     public void Open_how_inotify_event_time_structs_and_the_file_flags_match_the_headers()
     {

@@ -56,10 +56,18 @@ out=$(printf 'echo tty=$(tty)\necho sum-$((6*7))\nexit 5\n' | script -qefc "ctr 
 rec tty_exit "$code"; rec tty_out "$(printf '%s' "$out" | flat)"; rec tty_ms $(( $(now_ms) - start ))
 
 # ---- the long-running container: every per-task check on one VM ----
+# With --debug-initrd its pod boots from that initrd (busybox as /bin/sh) with [runtime] debug_console = true, for
+# `katasharp exec` below; the configuration is put back once the pod runs, so every other pod has neither.
+ks_config=/etc/katasharp/configuration.toml
+if [ -n "$KS_DEBUG_INITRD" ]; then
+  cp "$ks_config" "$ks_work/configuration.toml.orig"
+  sed -i -e 's/^debug_console = .*/debug_console = true/' -e "s|^initrd = .*|initrd = \"$KS_DEBUG_INITRD\"|" "$ks_config"
+fi
 ctr run --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-long sh -c 'trap "echo got-term; exit 143" TERM; while true; do sleep 1; done' \
   </dev/null >"$ks_work/long.out" 2>"$ks_work/long.err" &
 long_pid=$!
 if wait_status ks-long RUNNING 600; then rec long_running 1; else rec long_running 0; fi
+[ -n "$KS_DEBUG_INITRD" ] && cp "$ks_work/configuration.toml.orig" "$ks_config"
 shim_pid=$(ctr task ls | awk '$1 == "ks-long" { print $2 }')
 rec long_shim_pid "$shim_pid"
 [ -n "$shim_pid" ] && rec long_shim_rss_kib "$(awk '/^VmRSS/ { print $2 }' /proc/$shim_pid/status)"
@@ -70,6 +78,24 @@ out=$(printf 'hello-stdin\n' | ctr task exec --exec-id e-stdin ks-long cat 2>&1)
 out=$(printf 'tty; exit 4\n' | script -qefc "ctr --address $KS_CTD_RUN/containerd.sock task exec -t --exec-id e-tty ks-long sh" /dev/null 2>&1); rec exec_tty_exit $?
 rec exec_tty_out "$(printf '%s' "$out" | flat)"
 run_ctr exec_exit3 task exec --exec-id e-exit3 ks-long sh -c 'exit 3'
+
+# ---- katasharp exec: a root shell in the guest itself (the pod's VM), not in a container ----
+# The guest's pid 1 is ks-init (/init) and its root has the agent; the container's pid 1 is its sh.
+run_ctr exec_pid1 task exec --exec-id e-pid1 ks-long sh -c 'tr "\0" " " </proc/1/cmdline'
+if [ -n "$KS_DEBUG_INITRD" ]; then
+  rec dc_config_restored "$(grep -c '^debug_console = false' "$ks_config")"
+  dc_script='tr "\0" " " </proc/1/cmdline; echo; test -x /usr/bin/katasharp-agent && echo agent-binary-here; uname -r; exit 6'
+  out=$("$KS_BIN/katasharp" exec ks-long -- "$dc_script" </dev/null 2>"$ks_work/dc-cmd.err"); rec dc_cmd_exit $?
+  rec dc_cmd_out "$(printf '%s' "$out" | flat)"; rec dc_cmd_err "$(flat <"$ks_work/dc-cmd.err")"
+  # no terminal, no command: the shell reads its script from stdin
+  out=$(printf 'echo from-stdin-$((6*7))\nexit 0\n' | "$KS_BIN/katasharp" exec ks-long 2>"$ks_work/dc-stdin.err"); rec dc_stdin_exit $?
+  rec dc_stdin_out "$(printf '%s' "$out" | flat)"; rec dc_stdin_err "$(flat <"$ks_work/dc-stdin.err")"
+  # on a terminal (script gives one) of 33x99: the guest's terminal has that size, typed lines run, the exit code comes
+  # back, and the local terminal's settings are as they were afterwards (raw mode undone)
+  out=$(printf 'stty size; echo tty-$((6*7)); exit 5\n' | script -qefc \
+    "stty rows 33 cols 99; before=\$(stty -g); $KS_BIN/katasharp exec ks-long; rc=\$?; [ \"\$(stty -g)\" = \"\$before\" ] && echo terminal-restored; exit \$rc" /dev/null 2>&1)
+  rec dc_tty_exit $?; rec dc_tty_out "$(printf '%s' "$out" | flat)"
+fi
 
 # a second container in the same pod (CRI's sandbox-id annotation): same shim, same VM, no boot
 start=$(now_ms)
@@ -147,6 +173,10 @@ k9() { # prefix runtime id shim-pid-finder
   rec ${p}_console_log_mode "$(stat -c %a /run/katasharp/$id/console.log 2>/dev/null || echo none)"
   rec ${p}_console_log_agent_lines "$(grep -c 'katasharp-agent' /run/katasharp/$id/console.log 2>/dev/null || true)"
   rec ${p}_had_socket "$([ -S "$socket" ] && echo 1 || echo 0)"
+  # a katasharp pod started without [runtime] debug_console: katasharp exec refuses it, naming the key
+  if [ "$p" = k9 ]; then
+    out=$("$KS_BIN/katasharp" exec "$id" -- true </dev/null 2>&1); rec ${p}_dc_refused_exit $?; rec ${p}_dc_refused_out "$(printf '%s' "$out" | flat)"
+  fi
   [ -n "$shim" ] && kill -9 "$shim"
   for i in $(seq 100); do kill -0 "$shim" 2>/dev/null || break; sleep 0.1; done
   # until containerd has handled the dead shim (the task leaves `ctr task ls` or shows STOPPED)

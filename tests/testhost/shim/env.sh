@@ -8,6 +8,8 @@
 #        KS_BIN (published binaries: katasharp, containerd-shim-katasharp-v2; default out/bin),
 #        KS_KERNEL_DIR (guest-image/kernel/build-kernel.sh output: vmlinux, kernel.release),
 #        KS_INITRD (guest-image/initrd/build-initrd.sh output).
+#        --debug-initrd FILE: an initrd built with KATASHARP_INITRD_DEBUG_SHELL=1 (a shell for the debug console;
+#        e2e.sh boots its long-running pod from it with [runtime] debug_console = true for `katasharp exec`).
 #        --retry-vm-exit REASON: the nested test host's retry policy, given by the C# side only there
 #        (tests/KataSharp.Integration.Tests/Shim/NestedHostRetryPolicy.cs): a run/delete cycle whose
 #        sandbox VM exited with that vm_exit_reason gets one more try (e2e.sh records it).
@@ -22,13 +24,15 @@ set -uo pipefail
 # The sourcing script's arguments (sourced without arguments, this file sees and consumes them).
 KS_BIN="${KS_BIN:-$KS_ROOT/out/bin}"
 KS_RETRY_VM_EXIT=""
+KS_DEBUG_INITRD="${KS_DEBUG_INITRD:-}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel-dir) KS_KERNEL_DIR="$2"; shift 2 ;;
     --initrd) KS_INITRD="$2"; shift 2 ;;
     --bin) KS_BIN="$2"; shift 2 ;;
     --retry-vm-exit) KS_RETRY_VM_EXIT="$2"; shift 2 ;;
-    *) echo "$(basename "$0"): unknown argument $1 (known: --kernel-dir DIR, --initrd FILE, --bin DIR, --retry-vm-exit REASON)" >&2; exit 2 ;;
+    --debug-initrd) KS_DEBUG_INITRD="$2"; shift 2 ;;
+    *) echo "$(basename "$0"): unknown argument $1 (known: --kernel-dir DIR, --initrd FILE, --bin DIR, --retry-vm-exit REASON, --debug-initrd FILE)" >&2; exit 2 ;;
   esac
 done
 

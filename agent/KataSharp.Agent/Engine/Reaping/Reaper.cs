@@ -84,6 +84,17 @@ public sealed class Reaper : IDisposable
         }
     }
 
+    /// <summary>Sends <paramref name="signal"/> to the process group a tracked, unreaped session leader leads (ks-spawn
+    /// makes every process it starts one), so its children go too; false when the leader has already been reaped. While
+    /// the leader is unreaped its pid, and so the group's id, cannot be reused.</summary>
+    public bool SignalGroup(int leader, int signal)
+    {
+        lock (_lock)
+        {
+            return _known.ContainsKey(leader) && ProcessSignal.SendToGroup(leader, signal);
+        }
+    }
+
     private async Task LoopAsync()
     {
         while (!_stop.IsCancellationRequested)
