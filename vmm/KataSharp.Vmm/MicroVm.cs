@@ -1,5 +1,5 @@
-using KataSharp.Linux.Files;
 using KataSharp.Linux;
+using KataSharp.Linux.Files;
 using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Lifecycle;

@@ -100,12 +100,14 @@ public sealed class ConfinedGuestMachine : IGuestVm
     public void AgentLogConnected() => _console.AgentLogConnected();
 
     /// <summary>Starts the VMM process and waits until it has built the VM and confined itself (the vCPUs then run).</summary>
-    public static ConfinedGuestMachine Start(RuntimeConfiguration configuration, string stateDirectory, RuntimeLog log, IReadOnlyList<PodInterface> podInterfaces)
+    /// <param name="vmmBinary">The binary with the `vmm` verb: this shim's own (tests give the published one).</param>
+    public static ConfinedGuestMachine Start(RuntimeConfiguration configuration, string stateDirectory, RuntimeLog log, IReadOnlyList<PodInterface> podInterfaces,
+        string? vmmBinary = null)
     {
         HypervisorSettings hypervisor = configuration.Hypervisor;
         RuntimeSettings runtime = configuration.Runtime;
         string unshare = HostProgram.Require("unshare", "util-linux");
-        string self = Environment.ProcessPath ?? throw new RuntimeException(RuntimeError.Internal, "cannot find the shim's own binary to start its VMM");
+        string self = vmmBinary ?? Environment.ProcessPath ?? throw new RuntimeException(RuntimeError.Internal, "cannot find the shim's own binary to start its VMM");
         uint id = checked(runtime.VmmUidBase + (uint)Environment.ProcessId);
         string root = Path.Combine(stateDirectory, RootName);
         string specPath = Path.Combine(stateDirectory, SpecName);
@@ -330,7 +332,7 @@ public sealed class ConfinedGuestMachine : IGuestVm
     }
 
     /// <summary>The VM's end: the VMM's own report when it made one and exited cleanly, else what the process's end says.</summary>
-    private static VmExit ExitFrom(VmmMessage? record, ChildStatus status)
+    internal static VmExit ExitFrom(VmmMessage? record, ChildStatus status)
     {
         if (record is not null && status.Signal == 0 && Enum.TryParse(record.Reason, out VmExitReason reason) && Enum.IsDefined(reason))
         {

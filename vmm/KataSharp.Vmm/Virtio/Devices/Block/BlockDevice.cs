@@ -1,5 +1,5 @@
-using KataSharp.Linux.Files;
 using KataSharp.Linux;
+using KataSharp.Linux.Files;
 using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Virtio.Queue;
