@@ -267,6 +267,14 @@ public sealed class ConfinedGuestMachine : IGuestVm
     {
         lock (_command)
         {
+            // A reply that came after its command timed out (or one a compromised VMM made up) answers nothing.
+            while (_replies.TryTake(out _))
+            {
+            }
+            if (_exited.Task.IsCompleted)
+            {
+                throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM process is gone ({_exited.Task.Result.Message})");
+            }
             try
             {
                 _channel.Send(message, descriptor);

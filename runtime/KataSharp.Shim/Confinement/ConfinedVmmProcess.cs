@@ -170,7 +170,15 @@ public static class ConfinedVmmProcess
             {
                 descriptor?.Dispose();
             }
-            channel.Send(new VmmMessage("reply") { Error = error });
+            try
+            {
+                channel.Send(new VmmMessage("reply") { Error = error });
+            }
+            catch (LinuxException)
+            {
+                vm.RequestExit(new VmExit(VmExitReason.HostStop, "the shim went away"));
+                return;
+            }
         }
     }
 }
