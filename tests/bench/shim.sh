@@ -27,7 +27,13 @@ ks=$(v katasharp_ms | bench_median 0) rc=$(v runc_ms | bench_median 0)
 bench_header shim "kernel $(cat "$kernel/kernel.release"), default configuration (1 vCPU, 256 MiB) in the nested test host"
 echo "ctr run --rm IMG ID true, median of $runs:  katasharp $ks ms, runc $rc ms (ratio $(bench_ratio "$ks" "$rc" 1))"
 echo "  katasharp runs (ms): $(v katasharp_ms)"
+ksu=$(v katasharp_unconfined_ms | bench_median 0)
+echo "the VMM's confinement: confined $ks ms, unconfined (confine_vmm = false) $ksu ms (ratio $(bench_ratio "$ks" "$ksu" 2))"
+echo "  unconfined runs (ms): $(v katasharp_unconfined_ms)"
+xc=$(v exec_confined_ms | bench_median 0) xu=$(v exec_unconfined_ms | bench_median 0) xr=$(v exec_runc_ms | bench_median 0)
+echo "ctr task exec ID true, median of $runs: confined $xc ms, unconfined $xu ms (ratio $(bench_ratio "$xc" "$xu" 2)), runc $xr ms (confined/runc $(bench_ratio "$xc" "$xr" 2))"
+echo "  confined (ms): $(v exec_confined_ms); unconfined: $(v exec_unconfined_ms); runc: $(v exec_runc_ms)"
 echo "  runc runs (ms):      $(v runc_ms)"
-echo "shim+VMM host RSS per running pod:        $(v pod_shim_rss_kib) KiB ($(v pod_shim_threads) threads); with a second container: $(v pod_shim_rss_two_containers_kib) KiB"
+echo "host RSS per running pod: shim $(v pod_shim_rss_kib) KiB ($(v pod_shim_threads) threads; with a second container: $(v pod_shim_rss_two_containers_kib) KiB), VMM $(v pod_vmm_rss_kib) KiB incl. guest RAM touched ($(v pod_vmm_threads) threads), unshare $(v pod_unshare_rss_kib) KiB"
 echo "left after $(( runs + 1 + 1 )) katasharp pods and $runs runc runs: $(v left_shims) shims, $(v left_state_dirs) state dirs, $(v left_shim_sockets) shim sockets, $(v left_mounts) mounts"
 echo "second container of a pod (ctr run -d):   median $(v second_container_ms | bench_median 0) ms ($(v second_container_ms))"

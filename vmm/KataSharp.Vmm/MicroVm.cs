@@ -1,4 +1,5 @@
 using KataSharp.Linux;
+using KataSharp.Linux.Files;
 using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Lifecycle;
@@ -113,6 +114,23 @@ public sealed class MicroVm : IDisposable
     /// a media change the guest sees as a new disk with <paramref name="serial"/>.</summary>
     public void InsertMedium(string slot, string path, string? serial = null, bool? readOnly = null) =>
         Do(() => Block(slot).Attach(path, serial, readOnly), $"inserting {path} into {slot}");
+
+    /// <summary>As <see cref="InsertMedium(string, string, string?, bool?)"/> with a medium opened by the caller (owned from here);
+    /// <paramref name="label"/> names it in messages.</summary>
+    public void InsertMedium(string slot, FileDescriptor medium, string label, string? serial = null, bool? readOnly = null)
+    {
+        BlockDevice block;
+        try
+        {
+            block = Block(slot);
+        }
+        catch
+        {
+            medium.Dispose();
+            throw;
+        }
+        Do(() => block.Attach(medium, label, serial, readOnly), $"inserting {label} into {slot}");
+    }
 
     /// <summary>Empties block slot <paramref name="slot"/>.</summary>
     public void EjectMedium(string slot) => Do(() => Block(slot).Detach(), $"emptying {slot}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using KataSharp.Cli.Reports;
+using KataSharp.Linux.Seccomp;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Rootfs;
 
@@ -37,6 +38,41 @@ public static class CheckCommand
         return report.Ok ? 0 : 1;
     }
 
+    /// <summary>What confines the VMM, and whether what that needs is here (util-linux unshare, libseccomp).</summary>
+    public static (bool Ok, string Detail) VmmConfinement(RuntimeSettings runtime)
+    {
+        if (!runtime.ConfineVmm)
+        {
+            return (false, "the VMM is NOT confined ([runtime] confine_vmm = false, for debugging only): it runs inside the shim as root");
+        }
+        string? unshare = new[] { "/usr/bin/unshare", "/bin/unshare" }.FirstOrDefault(File.Exists);
+        if (unshare is null)
+        {
+            return (false, "the confined VMM is started through util-linux unshare, which is not installed: apt-get install util-linux");
+        }
+        string seccomp;
+        if (runtime.VmmSeccomp == VmmSeccompSetting.Off)
+        {
+            seccomp = "no seccomp filter (vmm_seccomp = \"off\", debugging only)";
+        }
+        else
+        {
+            try
+            {
+                _ = SeccompFilter.ResolveSyscall("read") ?? throw new EntryPointNotFoundException("libseccomp resolves no system call");
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return (false, $"the VMM's seccomp filter needs libseccomp.so.2 ({e.Message}): apt-get install libseccomp2");
+            }
+            seccomp = runtime.VmmSeccomp == VmmSeccompSetting.Log
+                ? "seccomp allowlist in log mode (vmm_seccomp = \"log\": refused calls are only logged)"
+                : "seccomp allowlist on every thread (a call outside it kills the VMM)";
+        }
+        return (true, $"its own process (started by {unshare}): mount, PID, network, IPC and UTS namespaces, an empty read-only root, " +
+            $"uid and gid {runtime.VmmUidBase} + the shim's pid, no capabilities, no_new_privs, not dumpable, rlimits; {seccomp}");
+    }
+
     public static CheckReport Inspect(string containerdConfigPath)
     {
         var checks = new List<CheckItem>();
@@ -62,6 +98,8 @@ public static class CheckCommand
                 ? $"mkfs.erofs confined: own network, IPC and UTS namespaces, no_new_privs, capabilities {LayerConversionConfinement.KeptCapabilities}; killed after {runtime.LayerConversionTimeoutSeconds} s"
                 : $"mkfs.erofs NOT confined ([runtime] confine_layer_conversion = false, for debugging only); killed after {runtime.LayerConversionTimeoutSeconds} s",
                 fatal: false);
+            var (confined, confinement) = VmmConfinement(runtime);
+            Report(confined, "vmm confinement", confinement, fatal: runtime.ConfineVmm);
         }
         catch (ConfigurationException e)
         {

@@ -121,7 +121,10 @@ public static class ConfigurationParser
             ConfineLayerConversion: r.Bool("confine_layer_conversion", true),
             LogLevel: LogLevel(r),
             ConsoleLogMaxKib: r.Int("console_log_max_kib", 1024, 0, 1 << 20),
-            DebugConsole: r.Bool("debug_console", false));
+            DebugConsole: r.Bool("debug_console", false),
+            ConfineVmm: r.Bool("confine_vmm", true),
+            VmmSeccomp: ReadVmmSeccomp(r),
+            VmmUidBase: (uint)r.Int("vmm_uid_base", (int)RuntimeSettings.DefaultVmmUidBase, 1, int.MaxValue - (1 << 22)));
         r.RejectUnknownKeys();
         if (settings.ConsoleLogMaxKib is > 0 and < RuntimeSettings.MinConsoleLogKib)
         {
@@ -132,6 +135,23 @@ public static class ConfigurationParser
             r.Problem($"{r.Key("layer_cache_dir")} = \"{settings.LayerCacheDir}\" must be an absolute path");
         }
         return settings;
+    }
+
+    private static VmmSeccompSetting ReadVmmSeccomp(TomlSectionReader r)
+    {
+        string value = r.String("vmm_seccomp", "kill");
+        switch (value)
+        {
+            case "kill":
+                return VmmSeccompSetting.Kill;
+            case "log":
+                return VmmSeccompSetting.Log;
+            case "off":
+                return VmmSeccompSetting.Off;
+            default:
+                r.Problem($"{r.Key("vmm_seccomp")} = \"{value}\" is not a seccomp mode: give \"kill\", \"log\" (debugging: what the filter would refuse goes to the kernel log) or \"off\"");
+                return VmmSeccompSetting.Kill;
+        }
     }
 
     private static LogSeverity LogLevel(TomlSectionReader r)

@@ -11,5 +11,9 @@ public static class SandboxPaths
     /// talks to that guest port (`katasharp exec` reaches the debug console this way); guest connections to host port P
     /// go to "&lt;this&gt;_P".
     /// </summary>
-    public static string VsockSocket(string stateDirectory) => Path.Combine(stateDirectory, "vsock.sock");
+    public static string VsockSocket(string stateDirectory) => Path.Combine(VmmRoot(stateDirectory), "vsock.sock");
+
+    /// <summary>The directory the confined VMM pivots into (it holds only the vsock sockets); the unconfined VMM binds its
+    /// socket there too, so the socket has one place either way.</summary>
+    public static string VmmRoot(string stateDirectory) => Path.Combine(stateDirectory, "vmm-root");
 }

@@ -34,11 +34,11 @@ public sealed class ErofsBuilder
     {
         // Found before anything starts, so a missing tool is named with its package rather than reported as a
         // converter that exited with 127 from inside the confinement.
-        string mkfs = Require(_mkfs, "erofs-utils");
+        string mkfs = HostProgram.Require(_mkfs, "erofs-utils");
         if (_confined)
         {
-            Require("unshare", "util-linux");
-            Require("setpriv", "util-linux");
+            HostProgram.Require("unshare", "util-linux");
+            HostProgram.Require("setpriv", "util-linux");
         }
         var (program, arguments) = LayerConversionConfinement.Wrap(mkfs, ["--quiet", "--preserve-mtime", imagePath, sourceDirectory], _confined);
         var start = new ProcessStartInfo(program)
@@ -88,18 +88,5 @@ public sealed class ErofsBuilder
                     $"{_mkfs} {sourceDirectory} failed with exit code {process.ExitCode}: {output}");
             }
         }
-    }
-
-    /// <summary>The absolute path of <paramref name="program"/> (a path, or a name looked up in PATH).</summary>
-    private static string Require(string program, string package)
-    {
-        IEnumerable<string> candidates = program.Contains('/')
-            ? [program]
-            : (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin")
-                .Split(':', StringSplitOptions.RemoveEmptyEntries).Select(dir => Path.Combine(dir, program));
-        return candidates.FirstOrDefault(File.Exists) is { } found
-            ? Path.GetFullPath(found)
-            : throw new RuntimeException(RuntimeError.FailedPrecondition,
-                $"cannot run {program}: it is not installed; install Debian's {package} (scripts/install-deps.sh does)");
     }
 }

@@ -63,6 +63,7 @@ public sealed class GuestMachine : IGuestVm
     {
         HypervisorSettings hypervisor = configuration.Hypervisor;
         string vsockSocket = SandboxPaths.VsockSocket(stateDirectory);
+        Directory.CreateDirectory(Path.GetDirectoryName(vsockSocket)!);
         // Writable slots: read-only is per medium (VIRTIO_BLK_F_RO is fixed at probe, and a slot may later hold a
         // read-write host block device). A read-only medium's descriptor is read-only: the VMM answers writes IOERR.
         var devices = new List<VirtioDeviceSpec>(BlockSlots.Names(hypervisor.BlockSlots).Select(name => new BlockDeviceSpec(name, Path: null, ReadOnly: false, Serial: name)))
@@ -112,7 +113,7 @@ public sealed class GuestMachine : IGuestVm
 
     /// <summary>net_datapath resolved: "auto" becomes vhost when /dev/vhost-net opens, else userspace with the reason logged once
     /// per pod; an explicit "vhost" on a host without it fails the VM's start with the device's own message.</summary>
-    private static NetDatapath ChooseNetDatapath(NetDatapathSetting setting, RuntimeLog log)
+    internal static NetDatapath ChooseNetDatapath(NetDatapathSetting setting, RuntimeLog log)
     {
         switch (setting)
         {
@@ -178,12 +179,12 @@ public sealed class GuestMachine : IGuestVm
     }
 
     /// <summary>The console's file in the state directory ([runtime] console_log_max_kib), or none when that is 0.</summary>
-    private static GuestConsoleFile? ConsoleFile(RuntimeSettings runtime, string stateDirectory, RuntimeLog log) =>
+    internal static GuestConsoleFile? ConsoleFile(RuntimeSettings runtime, string stateDirectory, RuntimeLog log) =>
         runtime.ConsoleLogMaxKib == 0
             ? null
             : new GuestConsoleFile(stateDirectory, runtime.ConsoleLogMaxKib * 1024L, GuestOutputLimits.Default.MaxLineBytes, log.Drops);
 
-    private static string KeyFor(string option) => option switch
+    internal static string KeyFor(string option) => option switch
     {
         "memory" or "memory-mib" => "memory_mib",
         "cmdline" => "kernel_params",

@@ -31,4 +31,10 @@ public interface IGuestVm : IBlockMedia, IDisposable
 
     /// <summary>The agent's log stream is up: the console's copy of it can drop to debug level.</summary>
     void AgentLogConnected();
+
+    /// <summary>A listener made at "&lt;VsockSocket&gt;_P" for guest connections to host port P: the VMM must be allowed to
+    /// connect to it (a confined VMM runs as its own uid).</summary>
+    void AdmitHostSocket(string path)
+    {
+    }
 }

@@ -46,10 +46,23 @@ public sealed class VmSandboxBackend : ISandboxBackend
     private string? _consoleAtExit;
     private string? _failure;
     private int _released;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _forbiddenSyscallAfterStart = new(StringComparer.Ordinal);
 
     public VmSandboxBackend(RuntimeLog log)
-        : this(log, (request, podInterfaces) => GuestMachine.Start(request.Configuration, request.StateDirectory, log, podInterfaces))
+        : this(log, (request, podInterfaces) => StartMachine(request, podInterfaces, log))
     {
+    }
+
+    /// <summary>The VM in a confined process of its own (the default), or inside the shim when [runtime] confine_vmm is off.</summary>
+    private static IGuestVm StartMachine(SandboxBootRequest request, IReadOnlyList<PodInterface> podInterfaces, RuntimeLog log)
+    {
+        if (request.Configuration.Runtime.ConfineVmm)
+        {
+            return ConfinedGuestMachine.Start(request.Configuration, request.StateDirectory, log, podInterfaces);
+        }
+        log.Warn("the VMM is not confined ([runtime] confine_vmm = false, for debugging only): it runs inside the shim as root, " +
+            "so an escape from the device model is root on the host");
+        return GuestMachine.Start(request.Configuration, request.StateDirectory, log, podInterfaces);
     }
 
     /// <param name="startVm">Creates and starts the pod's VM with a net device per pod interface (tests hand in a fake one).</param>
@@ -79,7 +92,9 @@ public sealed class VmSandboxBackend : ISandboxBackend
         _whyGone = "still running";
         _log.Debug($"sandbox VM created and started in {(DateTime.UtcNow - started).TotalMilliseconds:0} ms");
         _ = machine.Exited.ContinueWith(t => OnMachineExited(t.Result), TaskScheduler.Default);
-        _guestLog = GuestLogListener.Start($"{machine.VsockSocket}_{AgentProtocolConstants.LogPort}", _log, machine.AgentLogConnected);
+        string logSocket = $"{machine.VsockSocket}_{AgentProtocolConstants.LogPort}";
+        _guestLog = GuestLogListener.Start(logSocket, _log, machine.AgentLogConnected);
+        machine.AdmitHostSocket(logSocket);
         _log.Info($"sandbox VM started: {configuration.Hypervisor.Vcpus} vCPU, {configuration.Hypervisor.MemoryMib} MiB, kernel {configuration.Hypervisor.Kernel}, cmdline \"{machine.KernelCmdline}\"");
 
         AgentSettings agent = configuration.Agent;
@@ -247,6 +262,10 @@ public sealed class VmSandboxBackend : ISandboxBackend
         try
         {
             await CreateInGuestAsync(launch, devices, cancellationToken);
+            if (TestHooks.Enabled && launch.Spec.ReadAnnotations().ContainsKey(TestHooks.ForbiddenSyscallAnnotation))
+            {
+                _forbiddenSyscallAfterStart.TryAdd(launch.ContainerId, true);
+            }
         }
         catch
         {
@@ -352,6 +371,11 @@ public sealed class VmSandboxBackend : ISandboxBackend
             {
                 await Calls.RequestAsync($"{launch.Key}: start", o => Agent.StartContainerAsync(
                     new StartContainerRequest { ContainerId = launch.Key.ContainerId }, o), cancellationToken);
+                if (_forbiddenSyscallAfterStart.TryRemove(launch.Key.ContainerId, out _) && _machine is ConfinedGuestMachine confined)
+                {
+                    _log.Warn("test hook: the VMM is told to make a system call its seccomp filter refuses", launch.Key.ContainerId);
+                    confined.MakeForbiddenSyscall();
+                }
             }
             catch
             {

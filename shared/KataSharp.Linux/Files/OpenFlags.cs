@@ -14,4 +14,6 @@ public enum OpenFlags
     NonBlocking = 0x800,
     /// <summary>O_PATH: a descriptor that only names the file (for fstat, /proc/self/fd/N, *at calls); no read or write.</summary>
     Path = 0x200000,
+    /// <summary>O_DIRECTORY: fail unless the path is a directory.</summary>
+    Directory = 0x10000,
 }

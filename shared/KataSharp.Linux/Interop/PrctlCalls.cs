@@ -7,6 +7,10 @@ internal static partial class PrctlCalls
 {
     public const int PR_SET_CHILD_SUBREAPER = 36;
     public const int PR_GET_CHILD_SUBREAPER = 37;
+    public const int PR_GET_DUMPABLE = 3;
+    public const int PR_SET_DUMPABLE = 4;
+    public const int PR_SET_NO_NEW_PRIVS = 38;
+    public const int PR_GET_NO_NEW_PRIVS = 39;
 
     // prctl is variadic; every option here takes integer (or pointer-as-integer) arguments, which on x86-64 travel in the
     // same registers as fixed ones.

@@ -15,9 +15,11 @@ internal static unsafe partial class SocketCalls
 
     public const int SOCK_STREAM = 1;
     public const int SOCK_RAW = 3;
+    public const int SOCK_SEQPACKET = 5;
     public const int SOCK_NONBLOCK = 0x800;
     public const int SOCK_CLOEXEC = 0x80000;
 
+    public const int MSG_CTRUNC = 0x8;
     public const int MSG_TRUNC = 0x20;
     public const int MSG_NOSIGNAL = 0x4000;
 
@@ -80,6 +82,9 @@ internal static unsafe partial class SocketCalls
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial nint recvmsg(int fd, MsgHdr* msg, int flags);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial nint sendmsg(int fd, MsgHdr* msg, int flags);
 
     [StructLayout(LayoutKind.Sequential)]
     public struct IoVec

@@ -12,4 +12,7 @@ internal static class SyscallNumbers
 
     /// <summary>openat2(2): glibc 2.36 has no wrapper.</summary>
     public const int SYS_openat2 = 437;
+
+    /// <summary>pivot_root(2): glibc 2.36 has no wrapper.</summary>
+    public const int SYS_pivot_root = 155;
 }

@@ -59,6 +59,23 @@ internal static unsafe partial class UnistdCalls
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int setsid();
 
+    // setresuid/setresgid: glibc applies them to every thread of the process (its setxid broadcast), which is what a
+    // process dropping root needs; the raw system calls would change the calling thread only.
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int setresuid(uint ruid, uint euid, uint suid);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int setresgid(uint rgid, uint egid, uint sgid);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int getresuid(uint* ruid, uint* euid, uint* suid);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int chdir(byte* path);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int fchdir(int fd);
+
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int fchown(int fd, uint owner, uint group);
 

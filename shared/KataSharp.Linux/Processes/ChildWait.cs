@@ -22,6 +22,17 @@ public static unsafe class ChildWait
         return info.si_pid == 0 ? null : ToStatus(info);
     }
 
+    /// <summary>Waits for <paramref name="pid"/> to exit and reaps it (a thread of its own waits here, not a poll).</summary>
+    public static ChildStatus Reap(int pid)
+    {
+        SigInfo info = default;
+        while (waitid(P_PID, pid, &info, WEXITED) < 0)
+        {
+            Libc.IsInterrupted($"waitid(P_PID {pid})");
+        }
+        return ToStatus(info);
+    }
+
     /// <summary>The pid of some exited, not yet reaped child (left waitable), or null when none has exited.</summary>
     public static int? PeekAnyExited()
     {

@@ -28,6 +28,61 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
         s.Equal(s["kernel_release"], "run_uname_out");
     }
 
+    /// <summary>
+    /// Issue 11: the VMM of a running pod is a process of its own (shim → unshare → VMM) with no capabilities in any
+    /// thread, no_new_privs and a seccomp filter on every thread, its own uid (not root), not dumpable, its own mount, PID,
+    /// network, IPC and UTS namespaces, a mount table of one read-only root holding only its vsock sockets, rlimits, and
+    /// the shim's (so the pod's) cgroup.
+    /// </summary>
+    [Fact]
+    public async Task TheVmmRunsConfined_NoCapabilities_SeccompOnEveryThread_OwnNamespacesAndUid_AnEmptyReadOnlyRoot()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("1", "vmm_found");
+        s.Contains("containerd-shim-katasharp-v2 vmm /run/katasharp/ks-long/vmm.json", "vmm_cmdline");
+        string[] uids = s["vmm_uid"].Split(' ');
+        Assert.True(uids.Length == 4 && uids.Distinct().Count() == 1 && uint.Parse(uids[0]) >= 1_000_000_000, $"vmm_uid: {s["vmm_uid"]}");
+        s.Equal(s["vmm_uid"], "vmm_gid");
+        s.Equal("", "vmm_groups");
+        s.Equal("0000000000000000", "vmm_capeff");
+        s.Equal("0000000000000000", "vmm_capprm");
+        s.Equal("0000000000000000", "vmm_thread_capeff");
+        s.Equal("1", "vmm_nnp");
+        s.Equal("2", "vmm_seccomp");
+        s.Equal("1", "vmm_thread_nnp");
+        s.Equal("2", "vmm_thread_seccomp");
+        s.Equal("0", "vmm_proc_owner");
+        Assert.NotEqual(s["ctd_mnt_ns"], s["vmm_mnt_ns"]);
+        foreach (string ns in new[] { "pid", "net", "ipc", "uts" })
+        {
+            s.Equal("1", $"vmm_{ns}_ns_differs");
+        }
+        string[] mounts = s["vmm_mounts"].Split('|');
+        Assert.True(mounts.Length == 1 && mounts[0].StartsWith("/ ro,", StringComparison.Ordinal), $"vmm_mounts: {s["vmm_mounts"]}");
+        s.Equal("vsock.sock|vsock.sock_1025", "vmm_root_entries");
+        s.Equal(s["shim_cgroup"], "vmm_cgroup");
+        s.Equal("0", "vmm_limit_core");
+        s.Equal("1024", "vmm_limit_nofile");
+        s.Equal("256", "vmm_limit_nproc");
+    }
+
+    /// <summary>Issue 11: a system call outside the filter's allowlist, made on the VMM's control thread (the test hook),
+    /// kills the VMM; the shim reports the VM's death (every process exited 137, the cause named) and nothing is left.</summary>
+    [Fact]
+    public async Task AForbiddenSyscallInTheVmm_KillsIt_AndTheSandboxsDeathIsReportedCleanly()
+    {
+        ShimScenario s = await RunAsync();
+        s.Equal("137", "forbid_exit");
+        Assert.True(int.Parse(s["forbid_reported"]) >= 1, $"the shim log never said the VMM was killed by its seccomp filter\n{s.Log}");
+        // L1's kernel log names every seccomp kill: only the hook's netlink socket(2) (41) on the control thread.
+        string[] kills = s["vmm_seccomp_kills"].Split('|', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(kills.Length == 1 && System.Text.RegularExpressions.Regex.IsMatch(kills[0], @"^vmm-control:41x[0-9]+$"),
+            $"seccomp kills in L1's kernel log (thread:syscall x count): '{s["vmm_seccomp_kills"]}'\n{s.Log}");
+        s.Equal("0", "forbid_vmm_left");
+        s.Equal("0", "forbid_state_left");
+        s.Equal("0", "forbid_listed");
+    }
+
     [Fact]
     public async Task ExitCodePropagates_Seven()
     {
@@ -259,5 +314,5 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     }
 
     [Fact]
-    public async Task NoSandboxVmExitsOnItsOwn() => (await RunAsync()).NoUnexpectedVmExits(output);
+    public async Task NoSandboxVmExitsOnItsOwn() => (await RunAsync()).NoUnexpectedVmExits(output, intendedExits: ["VmmError"]); // ks-forbid's
 }

@@ -101,6 +101,29 @@ public class ConfigurationTests
         return end < 0 ? text[start..] : text[start..end];
     }
 
+    [Fact]
+    public void The_vmm_is_confined_with_a_killing_seccomp_filter_unless_the_debugging_keys_say_otherwise()
+    {
+        RuntimeSettings defaults = ConfigurationParser.Parse(Minimal, "c.toml").Runtime;
+        Assert.True(defaults.ConfineVmm);
+        Assert.Equal(VmmSeccompSetting.Kill, defaults.VmmSeccomp);
+        Assert.Equal(RuntimeSettings.DefaultVmmUidBase, defaults.VmmUidBase);
+        RuntimeSettings shipped = ConfigurationParser.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "configuration.toml")), "configuration.toml").Runtime;
+        Assert.Equal((true, VmmSeccompSetting.Kill, RuntimeSettings.DefaultVmmUidBase), (shipped.ConfineVmm, shipped.VmmSeccomp, shipped.VmmUidBase));
+        RuntimeSettings debugging = ConfigurationParser.Parse(Minimal + "\n[runtime]\nconfine_vmm = false\nvmm_seccomp = \"log\"\nvmm_uid_base = 500000000\n", "c.toml").Runtime;
+        Assert.Equal((false, VmmSeccompSetting.Log, 500_000_000u), (debugging.ConfineVmm, debugging.VmmSeccomp, debugging.VmmUidBase));
+    }
+
+    [Theory]
+    [InlineData("vmm_seccomp = \"strict\"", "runtime.vmm_seccomp = \"strict\" is not a seccomp mode: give \"kill\", \"log\" (debugging: what the filter would refuse goes to the kernel log) or \"off\"")]
+    [InlineData("vmm_uid_base = 0", "runtime.vmm_uid_base")]
+    [InlineData("confine_vmm = \"yes\"", "runtime.confine_vmm")]
+    public void A_bad_vmm_confinement_key_fails_loading_naming_it(string line, string expected)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationParser.Parse(Minimal + $"\n[runtime]\n{line}\n", "c.toml"));
+        Assert.StartsWith(expected, Assert.Single(error.Problems));
+    }
+
     [Theory]
     [InlineData("debug", LogSeverity.Debug)]
     [InlineData("info", LogSeverity.Info)]

@@ -42,6 +42,15 @@ public sealed class LibcLayoutTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Rlimit_and_the_resource_limit_constants_match_sys_resource_h()
+    {
+        var c = new CHeaderAssertions("sys/resource.h");
+        c.Struct(typeof(ResourceCalls.RLimit), cName: "rlimit");
+        c.Constants(typeof(ResourceCalls));
+        c.Compile();
+    }
+
+    [Fact]
     public void Siginfo_sigset_sigaction_posix_spawn_buffers_and_the_signal_wait_prctl_spawn_constants_match_the_headers()
     {
         var c = new CHeaderAssertions("signal.h", "sys/wait.h", "sys/prctl.h", "spawn.h");
@@ -163,7 +172,7 @@ public sealed class LibcLayoutTests(ITestOutputHelper output)
         (Enum Value, string CName)[] members =
         [
             (OpenFlags.ReadOnly, "O_RDONLY"), (OpenFlags.WriteOnly, "O_WRONLY"), (OpenFlags.ReadWrite, "O_RDWR"),
-            (OpenFlags.Exclusive, "O_EXCL"), (OpenFlags.NonBlocking, "O_NONBLOCK"), (OpenFlags.Path, "O_PATH"),
+            (OpenFlags.Exclusive, "O_EXCL"), (OpenFlags.NonBlocking, "O_NONBLOCK"), (OpenFlags.Path, "O_PATH"), (OpenFlags.Directory, "O_DIRECTORY"),
             (MountFlags.ReadOnly, "MS_RDONLY"), (MountFlags.NoSuid, "MS_NOSUID"), (MountFlags.NoDev, "MS_NODEV"),
             (MountFlags.NoExec, "MS_NOEXEC"), (MountFlags.Synchronous, "MS_SYNCHRONOUS"), (MountFlags.Remount, "MS_REMOUNT"),
             (MountFlags.Mandlock, "MS_MANDLOCK"), (MountFlags.DirSync, "MS_DIRSYNC"), (MountFlags.NoSymFollow, "MS_NOSYMFOLLOW"),

@@ -16,20 +16,54 @@ time_run() { # runtime id -> ms, or "fail"
   ctr run --rm --runtime "$1" "$KS_IMAGE" "$2" true </dev/null >/dev/null 2>>"$ks_work/bench.err" || { echo fail; return; }
   echo $(( $(now_ms) - start ))
 }
+# [runtime] confine_vmm for the next sandbox (each shim reads the configuration when its sandbox starts)
+confine() { sed -i "s/^confine_vmm = .*/confine_vmm = $1/" /etc/katasharp/configuration.toml; }
 # A first katasharp run fills the layer cache (erofs image of the busybox layer): not measured.
 time_run "$KS_RUNTIME" ks-warm >/dev/null
-ks="" runc=""
+ks="" ksu="" runc=""
 for i in $(seq "$runs"); do
   ks="$ks $(time_run "$KS_RUNTIME" ks-b$i)"
+  confine false; ksu="$ksu $(time_run "$KS_RUNTIME" ks-u$i)"; confine true
   runc="$runc $(time_run io.containerd.runc.v2 rc-b$i)"
 done
 echo "katasharp_ms=${ks# }"
+echo "katasharp_unconfined_ms=${ksu# }"
 echo "runc_ms=${runc# }"
+
+# exec latency (`ctr task exec ID true`), a confined and an unconfined pod alternately, and runc
+exec_pod() { # runtime id
+  ctr run -d --runtime "$1" "$KS_IMAGE" "$2" sleep 100000 </dev/null >/dev/null 2>>"$ks_work/bench.err"
+  for j in $(seq 600); do ctr task ls | awk -v id="$2" '$1 == id { print $3 }' | grep -qx RUNNING && return 0; sleep 0.1; done
+}
+time_exec() { # id n -> ms, or "fail"
+  local start=$(now_ms)
+  ctr task exec --exec-id "x$2" "$1" true </dev/null >/dev/null 2>>"$ks_work/bench.err" || { echo fail; return; }
+  echo $(( $(now_ms) - start ))
+}
+exec_pod "$KS_RUNTIME" ks-exec; confine false; exec_pod "$KS_RUNTIME" ks-exec-u; confine true; exec_pod io.containerd.runc.v2 rc-exec
+xc="" xu="" xr=""
+for i in $(seq "$runs"); do
+  xc="$xc $(time_exec ks-exec $i)"; xu="$xu $(time_exec ks-exec-u $i)"; xr="$xr $(time_exec rc-exec $i)"
+done
+echo "exec_confined_ms=${xc# }"
+echo "exec_unconfined_ms=${xu# }"
+echo "exec_runc_ms=${xr# }"
+for id in ks-exec ks-exec-u rc-exec; do
+  ctr task kill -s KILL $id >/dev/null 2>&1
+  for j in $(seq 100); do ctr task ls | awk -v id=$id '$1 == id { print $3 }' | grep -qx STOPPED && break; sleep 0.1; done
+  ctr task delete $id >/dev/null 2>&1; ctr container delete $id >/dev/null 2>&1
+done
 
 ctr run -d --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-rss sleep 100000 </dev/null >/dev/null 2>>"$ks_work/bench.err"
 pid=$(ctr task ls | awk '$1 == "ks-rss" { print $2 }')
 [ -n "$pid" ] && echo "pod_shim_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status)"
 [ -n "$pid" ] && echo "pod_shim_threads=$(ls /proc/$pid/task | wc -l)"
+# The confined VMM: shim -> unshare -> VMM (each its own RSS; guest RAM is in the VMM's)
+vmm_unshare=$([ -n "$pid" ] && pgrep -P "$pid" -x unshare | head -n1)
+vmm=$([ -n "$vmm_unshare" ] && pgrep -P "$vmm_unshare" | head -n1)
+[ -n "$vmm" ] && echo "pod_vmm_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$vmm/status)"
+[ -n "$vmm" ] && echo "pod_vmm_threads=$(ls /proc/$vmm/task | wc -l)"
+[ -n "$vmm_unshare" ] && echo "pod_unshare_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$vmm_unshare/status)"
 # second containers of that pod (same shim and VM: no boot), `ctr run -d` each, then removed
 second=""
 for i in 1 2 3; do

@@ -44,6 +44,19 @@ rec install_ok 1
 run_ctr run_uname run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-uname uname -r
 run_ctr run_exit7 run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-exit7 sh -c 'exit 7'
 
+# A system call the confined VMM's seccomp filter refuses (issue 11), made on its control (I/O) thread through the
+# test-only hook once the container runs: the filter kills the VMM, and the shim reports the VM's death as it reports
+# any (every process exited 137), names the cause, and leaves nothing behind.
+start=$(now_ms)
+out=$(ctr run --rm --annotation io.katasharp.test.forbidden-syscall=1 --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-forbid sh -c 'echo up; sleep 600' 2>"$ks_work/forbid.err" </dev/null); code=$?
+rec forbid_exit "$code"; rec forbid_out "$(printf '%s' "$out" | flat)"; rec forbid_ms $(( $(now_ms) - start ))
+rec forbid_err "$(flat <"$ks_work/forbid.err")"
+rec forbid_reported "$(grep -a -c 'killed by its seccomp filter (SIGSYS)' "$KS_CTD_RUN/containerd.log")"
+for i in $(seq 100); do pgrep -f 'ks-forbid/vmm.json' >/dev/null || break; sleep 0.1; done
+rec forbid_vmm_left "$(pgrep -f 'ks-forbid/vmm.json' | grep -c .)"
+rec forbid_state_left "$([ -e /run/katasharp/ks-forbid ] && echo 1 || echo 0)"
+rec forbid_listed "$(ctr task ls -q | grep -cx ks-forbid)"
+
 # stdin piped through ctr run (ctr forwards its stdin; end of input closes the container's stdin)
 start=$(now_ms)
 out=$(printf 'ping\npong\n' | ctr run --rm --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-stdin sh -c 'while read l; do echo got:$l; done; echo eof' 2>"$ks_work/stdin.err"); code=$?
@@ -71,6 +84,38 @@ if wait_status ks-long RUNNING 600; then rec long_running 1; else rec long_runni
 shim_pid=$(ctr task ls | awk '$1 == "ks-long" { print $2 }')
 rec long_shim_pid "$shim_pid"
 [ -n "$shim_pid" ] && rec long_shim_rss_kib "$(awk '/^VmRSS/ { print $2 }' /proc/$shim_pid/status)"
+
+# ---- the confined VMM (issue 11): shim -> unshare (PID namespace parent) -> the VMM process ----
+vmm_unshare=$([ -n "$shim_pid" ] && pgrep -P "$shim_pid" -x unshare | head -n1)
+vmm_pid=$([ -n "$vmm_unshare" ] && pgrep -P "$vmm_unshare" | head -n1)
+rec vmm_found "$([ -n "$vmm_pid" ] && echo 1 || echo 0)"
+if [ -n "$vmm_pid" ]; then
+  status_field() { awk -v f="$1:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' "/proc/$vmm_pid/status"; }
+  rec vmm_cmdline "$(tr '\0' ' ' <"/proc/$vmm_pid/cmdline")"
+  rec vmm_uid "$(status_field Uid | tr -s '\t ' ' ')"
+  rec vmm_gid "$(status_field Gid | tr -s '\t ' ' ')"
+  rec vmm_groups "$(status_field Groups)"
+  rec vmm_capeff "$(status_field CapEff)"
+  rec vmm_capprm "$(status_field CapPrm)"
+  rec vmm_nnp "$(status_field NoNewPrivs)"
+  rec vmm_seccomp "$(status_field Seccomp)"
+  rec vmm_threads "$(status_field Threads)"
+  # NoNewPrivs and Seccomp of every thread (the filter is thread-synced): the distinct values.
+  rec vmm_thread_nnp "$(cat /proc/$vmm_pid/task/*/status | awk '$1 == "NoNewPrivs:" { print $2 }' | sort -u | flat)"
+  rec vmm_thread_seccomp "$(cat /proc/$vmm_pid/task/*/status | awk '$1 == "Seccomp:" { print $2 }' | sort -u | flat)"
+  rec vmm_thread_capeff "$(cat /proc/$vmm_pid/task/*/status | awk '$1 == "CapEff:" { print $2 }' | sort -u | flat)"
+  # Not dumpable: its /proc files belong to root, not to its uid.
+  rec vmm_proc_owner "$(stat -c %u "/proc/$vmm_pid/mem" 2>/dev/null)"
+  rec vmm_mnt_ns "$(readlink "/proc/$vmm_pid/ns/mnt")"; rec ctd_mnt_ns "$(readlink "/proc/$KS_CTD_PID/ns/mnt")"
+  for ns in pid net ipc uts; do rec "vmm_${ns}_ns_differs" "$([ "$(readlink "/proc/$vmm_pid/ns/$ns")" != "$(readlink "/proc/$shim_pid/ns/$ns")" ] && echo 1 || echo 0)"; done
+  # Its mount table: mount point, options (one line: the read-only root).
+  rec vmm_mounts "$(awk '{ print $5 " " $6 }' "/proc/$vmm_pid/mountinfo" | flat)"
+  rec vmm_root_entries "$(ls -A "/proc/$vmm_pid/root/" 2>&1 | sort | flat)"
+  rec vmm_cgroup "$(cat "/proc/$vmm_pid/cgroup")"; rec shim_cgroup "$(cat "/proc/$shim_pid/cgroup")"; rec ctd_cgroup "$(cat "/proc/$KS_CTD_PID/cgroup")"
+  rec vmm_limit_core "$(awk '/^Max core file size/ { print $5 }' "/proc/$vmm_pid/limits")"
+  rec vmm_limit_nofile "$(awk '/^Max open files/ { print $4 }' "/proc/$vmm_pid/limits")"
+  rec vmm_limit_nproc "$(awk '/^Max processes/ { print $3 }' "/proc/$vmm_pid/limits")"
+fi
 
 run_ctr exec_version task exec --exec-id e-version ks-long cat /proc/version
 run_ctr exec_uname task exec --exec-id e-uname ks-long uname -r
@@ -250,6 +295,10 @@ rec cycle_shims "${cycle_shims%,}"; rec cycle_state "${cycle_state%,}"; rec cycl
 rec cycle_mounts "${cycle_mounts%,}"; rec cycle_loops "${cycle_loops%,}"; rec cycle_layer_tmp "${cycle_layer_tmp%,}"; rec cycle_layer_sources "${cycle_layer_sources%,}"
 rec cycle_images "${cycle_images%,}"; rec cycle_kvm_refs "${cycle_kvm_refs%,}"
 rec cycle_last_ctd_fds "$(ctd_fds)"; rec cycle_last_mem_avail_kib "$(mem_avail_kib)"
+
+# Every seccomp kill in L1's kernel log during this run (audit type 1326: thread name and system call number): only
+# ks-forbid's netlink socket (41) is meant; anything else is a call the VMM's allowlist lacks.
+rec vmm_seccomp_kills "$(dmesg 2>/dev/null | sed -n 's/.*type=1326 .* comm="\([^"]*\)".* syscall=\([0-9]*\) .*/\1:\2/p' | sort | uniq -c | awk '{ print $2 "x" $1 }' | flat)"
 
 # ---- nothing left anywhere ----
 rec tasks_left "$(ctr task ls -q | grep -c .)"

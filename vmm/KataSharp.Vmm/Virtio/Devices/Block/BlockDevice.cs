@@ -1,4 +1,5 @@
 using KataSharp.Linux;
+using KataSharp.Linux.Files;
 using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Virtio.Queue;
@@ -153,13 +154,47 @@ public sealed class BlockDevice : VirtioDevice
     /// </summary>
     public void Attach(string path, string? serial = null, bool? readOnly = null)
     {
-        string newSerial = ValidateSerial(serial ?? SlotSerial);
+        CheckWritable(path, readOnly);
+        // Opened here, on the caller's thread: nobody else sees the new backend until the worker swaps it in.
+        Attach(FileBlockBackend.Open(path, IsReadOnly || (readOnly ?? false)), path, serial);
+    }
+
+    /// <summary>As <see cref="Attach(string, string?, bool?)"/> with a medium the caller opened (a confined VMM is handed
+    /// descriptors, it cannot open host paths); the descriptor is owned from here, closed on failure too.</summary>
+    public void Attach(FileDescriptor medium, string label, string? serial = null, bool? readOnly = null)
+    {
+        try
+        {
+            CheckWritable(label, readOnly);
+        }
+        catch
+        {
+            medium.Dispose();
+            throw;
+        }
+        Attach(FileBlockBackend.FromDescriptor(medium, label, IsReadOnly || (readOnly ?? false)), label, serial);
+    }
+
+    private void CheckWritable(string label, bool? readOnly)
+    {
         if (IsReadOnly && readOnly == false)
         {
-            throw new BlockDeviceException($"{Name}: cannot attach '{path}' read-write: the slot is read-only (VIRTIO_BLK_F_RO); use a writable slot");
+            throw new BlockDeviceException($"{Name}: cannot attach '{label}' read-write: the slot is read-only (VIRTIO_BLK_F_RO); use a writable slot");
         }
-        // Opened here, on the caller's thread: nobody else sees the new backend until the worker swaps it in.
-        FileBlockBackend replacement = FileBlockBackend.Open(path, IsReadOnly || (readOnly ?? false));
+    }
+
+    private void Attach(FileBlockBackend replacement, string path, string? serial)
+    {
+        string newSerial;
+        try
+        {
+            newSerial = ValidateSerial(serial ?? SlotSerial);
+        }
+        catch
+        {
+            replacement.Dispose();
+            throw;
+        }
         int owner = 0; // who disposes the replacement if it is never swapped in: settled once, by whoever gets there first
         try
         {

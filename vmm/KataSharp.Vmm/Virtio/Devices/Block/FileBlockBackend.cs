@@ -33,13 +33,19 @@ public sealed class FileBlockBackend : IDisposable
     /// The size comes from lseek(SEEK_END) on the open descriptor, which is a regular file's length and a block device's
     /// capacity alike (fstat's st_size is 0 for a device node, so it is never used).
     /// </summary>
-    public static FileBlockBackend Open(string path, bool readOnly)
+    public static FileBlockBackend Open(string path, bool readOnly) => FromDescriptor(OpenMedium(path, readOnly), path, readOnly);
+
+    /// <summary>
+    /// Opens the medium at <paramref name="path"/> as <see cref="OpenFlagsFor"/> says; throws <see cref="BlockDeviceException"/>
+    /// naming the file and the fix. A confined VMM cannot see host paths: the shim opens the medium with this and passes
+    /// the descriptor (<see cref="FromDescriptor"/>).
+    /// </summary>
+    public static FileDescriptor OpenMedium(string path, bool readOnly)
     {
-        FileDescriptor fd;
         bool blockDevice = FileNode.TryOf(path)?.IsBlockDevice ?? false;
         try
         {
-            fd = FileDescriptor.Open(path, (int)OpenFlagsFor(readOnly, blockDevice));
+            return FileDescriptor.Open(path, (int)OpenFlagsFor(readOnly, blockDevice));
         }
         catch (LinuxException e)
         {
@@ -52,14 +58,21 @@ public sealed class FileBlockBackend : IDisposable
             };
             throw new BlockDeviceException($"cannot open {(blockDevice ? "block device" : "disk image")} '{path}' {(readOnly ? "read-only" : "read-write")}: {e.Message}; {fix}", e);
         }
+    }
+
+    /// <summary>A backend on an open medium (owned from here: closed on failure too). The size comes from lseek(SEEK_END) on
+    /// the descriptor, which is a regular file's length and a block device's capacity alike (fstat's st_size is 0 for a
+    /// device node, so it is never used). <paramref name="label"/> names the medium in messages.</summary>
+    public static FileBlockBackend FromDescriptor(FileDescriptor fd, string label, bool readOnly)
+    {
         try
         {
-            return new FileBlockBackend(fd, path, readOnly, fd.GetSize());
+            return new FileBlockBackend(fd, label, readOnly, fd.GetSize());
         }
         catch (LinuxException e)
         {
             fd.Dispose();
-            throw new BlockDeviceException($"cannot size disk image '{path}': {e.Message}; use a regular file or a block device", e);
+            throw new BlockDeviceException($"cannot size disk image '{label}': {e.Message}; use a regular file or a block device", e);
         }
     }
 

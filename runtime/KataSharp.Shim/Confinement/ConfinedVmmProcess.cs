@@ -1,0 +1,185 @@
+using System.Net.NetworkInformation;
+using System.Text.Json;
+using KataSharp.Linux;
+using KataSharp.Linux.Files;
+using KataSharp.Linux.Sockets;
+using KataSharp.Runtime.Persistence;
+using KataSharp.Runtime.Sandbox;
+using KataSharp.Vmm;
+using KataSharp.Vmm.DeviceManager;
+using KataSharp.Vmm.Errors;
+using KataSharp.Vmm.Lifecycle;
+using KataSharp.Vmm.Virtio.Devices.Net;
+
+namespace KataSharp.Shim.Confinement;
+
+/// <summary>
+/// The VMM process (`containerd-shim-katasharp-v2 vmm SPEC`): builds the VM from the spec with the descriptors it
+/// inherited, confines itself (<see cref="VmmConfinement"/>), starts the vCPUs, serves the control channel (media changes,
+/// stop) and reports the VM's end there before it exits. The guest console goes to stdout, its own log lines to stderr;
+/// both are pipes the shim reads. When the shim goes away (the channel closes) the VM is stopped: a VMM never outlives
+/// its shim.
+/// </summary>
+public static class ConfinedVmmProcess
+{
+    /// <summary>The vsock socket's name, relative: bound in the root's directory before the pivot and still valid after it.</summary>
+    public static readonly string VsockSocketName = Path.GetFileName(SandboxPaths.VsockSocket("/"));
+
+    public static int Run(string specPath)
+    {
+        using var channel = new VmmChannel(SeqPacketSocket.FromDescriptor(new FileDescriptor(VmmDescriptors.Control)));
+        var log = TextWriter.Synchronized(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true });
+        VmmProcessSpec spec;
+        try
+        {
+            spec = JsonSerializer.Deserialize(File.ReadAllBytes(specPath), VmmJsonContext.Default.VmmProcessSpec)
+                ?? throw new InvalidDataException("the spec is JSON null");
+        }
+        catch (Exception e) when (e is IOException or JsonException or InvalidDataException or UnauthorizedAccessException)
+        {
+            channel.Send(new VmmMessage("failed") { Reason = nameof(VmmFailure.HostFailure), Error = $"cannot read the VMM spec {specPath}: {e.Message}" });
+            return 1;
+        }
+
+        using var console = new BufferedStream(Console.OpenStandardOutput(), 4096);
+        MicroVm vm;
+        try
+        {
+            // The vsock socket is bound relative to the root-to-be, so its name stays right after the pivot.
+            Directory.SetCurrentDirectory(spec.Root);
+            vm = MicroVm.Create(new MicroVmConfig
+            {
+                Kernel = spec.Kernel,
+                Initrd = spec.Initrd,
+                Cmdline = spec.Cmdline,
+                Vcpus = spec.Vcpus,
+                MemoryMiB = spec.MemoryMib,
+                Console = console,
+                Log = message => log.WriteLine(message),
+                Devices = Devices(spec),
+            });
+        }
+        catch (VmmException e)
+        {
+            channel.Send(new VmmMessage("failed") { Reason = e.Failure.ToString(), Error = e.Message, Option = e.Option, Diagnostics = e.GetType().Name });
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or LinuxException or UnauthorizedAccessException)
+        {
+            channel.Send(new VmmMessage("failed") { Reason = nameof(VmmFailure.HostFailure), Error = e.Message });
+            return 1;
+        }
+
+        using (vm)
+        {
+            try
+            {
+                VmmConfinement.Apply(spec, message => log.WriteLine(message));
+                channel.Send(new VmmMessage("ready") { Cmdline = vm.KernelCmdline });
+                vm.Start();
+            }
+            catch (Exception e) when (e is VmmException or LinuxException or IOException or ArgumentException)
+            {
+                channel.Send(new VmmMessage("failed") { Reason = nameof(VmmFailure.HostFailure), Error = $"confining the VMM failed: {e.Message}" });
+                return 1;
+            }
+            var serving = new Thread(() => Serve(channel, vm, spec.TestHooks, log)) { Name = "vmm-control", IsBackground = true };
+            serving.Start();
+            VmExit exit = vm.WaitForExitAsync().GetAwaiter().GetResult();
+            vm.Stop();
+            try
+            {
+                channel.Send(new VmmMessage("exit") { Reason = exit.Reason.ToString(), Error = exit.Message, Diagnostics = exit.Diagnostics });
+            }
+            catch (LinuxException)
+            {
+                // The shim is gone: nobody to tell.
+            }
+        }
+        return 0;
+    }
+
+    private static List<VirtioDeviceSpec> Devices(VmmProcessSpec spec)
+    {
+        var devices = new List<VirtioDeviceSpec>(BlockSlots.Names(spec.BlockSlots).Select(name => new BlockDeviceSpec(name, Path: null, ReadOnly: false, Serial: name)))
+        {
+            new VsockDeviceSpec(spec.GuestCid, VsockSocketName),
+            new RngDeviceSpec(),
+        };
+        foreach (VmmNetSpec net in spec.Nets)
+        {
+            devices.Add(new NetDeviceSpec(net.Name, PhysicalAddress.Parse(net.Mac))
+            {
+                TapDescriptor = new FileDescriptor(net.TapFd),
+                Mtu = (ushort)net.Mtu,
+                Datapath = net.Vhost ? NetDatapath.Vhost : NetDatapath.Userspace,
+            });
+        }
+        return devices;
+    }
+
+    /// <summary>The control channel: one command at a time, each answered. Its end (the shim closed it, or died) stops the VM.</summary>
+    private static void Serve(VmmChannel channel, MicroVm vm, bool testHooks, TextWriter log)
+    {
+        while (true)
+        {
+            VmmMessage? message;
+            FileDescriptor? descriptor;
+            try
+            {
+                message = channel.Receive(out descriptor);
+            }
+            catch (Exception e) when (e is InvalidDataException or LinuxException)
+            {
+                log.WriteLine($"control channel: {e.Message}");
+                continue;
+            }
+            if (message is null)
+            {
+                vm.RequestExit(new VmExit(VmExitReason.HostStop, "the shim closed the control channel"));
+                return;
+            }
+            string? error = null;
+            try
+            {
+                switch (message.Op)
+                {
+                    case "insert" when descriptor is not null && message.Slot is not null:
+                        FileDescriptor medium = descriptor;
+                        descriptor = null;
+                        vm.InsertMedium(message.Slot, medium, message.Label ?? "(medium)", message.Serial, message.ReadOnly);
+                        break;
+                    case "eject" when message.Slot is not null:
+                        vm.EjectMedium(message.Slot);
+                        break;
+                    case "stop":
+                        vm.RequestExit(new VmExit(VmExitReason.HostStop, message.Error ?? "stopped by the shim"));
+                        continue;
+                    case "forbidden-syscall" when testHooks:
+                        ForbiddenSyscall.Make();
+                        break;
+                    default:
+                        error = $"unknown or incomplete command '{message.Op}'";
+                        break;
+                }
+            }
+            catch (VmmException e)
+            {
+                error = e.Message;
+            }
+            finally
+            {
+                descriptor?.Dispose();
+            }
+            try
+            {
+                channel.Send(new VmmMessage("reply") { Error = error });
+            }
+            catch (LinuxException)
+            {
+                vm.RequestExit(new VmExit(VmExitReason.HostStop, "the shim went away"));
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+using System.Text.Json.Serialization;
+
+namespace KataSharp.Shim.Confinement;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(VmmProcessSpec))]
+[JsonSerializable(typeof(VmmMessage))]
+internal sealed partial class VmmJsonContext : JsonSerializerContext;

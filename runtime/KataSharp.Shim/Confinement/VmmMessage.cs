@@ -1,0 +1,35 @@
+namespace KataSharp.Shim.Confinement;
+
+/// <summary>
+/// One message on the control channel between the shim and its VMM process. Shim to VMM: "insert" (with the medium's
+/// descriptor), "eject", "stop", and the test-only "forbidden-syscall". VMM to shim: "ready" once confined, "failed"
+/// when the VM could not be built, "reply" to each insert/eject, and "exit" with the VM's end. Everything the VMM
+/// sends is untrusted (an escape from the device model controls it): the shim bounds, escapes and checks it.
+/// </summary>
+public sealed record VmmMessage(string Op)
+{
+    public string? Slot { get; init; }
+
+    public string? Serial { get; init; }
+
+    public bool ReadOnly { get; init; }
+
+    /// <summary>The medium's host path, for messages only (the VMM never opens it).</summary>
+    public string? Label { get; init; }
+
+    /// <summary>"reply": null when it worked, else why not. "failed"/"exit": the message.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>"exit": a <see cref="KataSharp.Vmm.Lifecycle.VmExitReason"/> name. "failed": a VmmFailure name.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>"failed": the configuration option the problem is about.</summary>
+    public string? Option { get; init; }
+
+    public string? Diagnostics { get; init; }
+
+    /// <summary>"ready": the kernel command line the VM booted with (the devices' entries appended).</summary>
+    public string? Cmdline { get; init; }
+
+    public const int MaxBytes = 64 * 1024;
+}
