@@ -21,6 +21,8 @@ public sealed class SpecParsedOnceTests
     {
         ["runtime/KataSharp.Runtime/Oci/Spec/OciSpec.cs"] = "the OCI spec: the one place its text becomes a document",
         ["runtime/KataSharp.Runtime/Persistence/SandboxStateStore.cs"] = "the shim's own sandbox record, not a spec",
+        ["runtime/KataSharp.Shim/Confinement/ConfinedVmmProcess.cs"] = "the VMM process's spec from its shim (vmm.json), not an OCI spec",
+        ["runtime/KataSharp.Shim/Confinement/VmmChannel.cs"] = "control messages between the shim and its VMM process",
     };
 
     [Fact]
