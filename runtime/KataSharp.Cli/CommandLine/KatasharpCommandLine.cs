@@ -23,6 +23,8 @@ public static class KatasharpCommandLine
             EnvCommand.Create(),
             InstallCommand.Create(),
             GcCommand.Create(),
+            MetricsCommand.Create(),
+            MonitorCommand.Create(),
             RuntimeClassCommand.Create(),
             VersionCommand.Create(),
         };

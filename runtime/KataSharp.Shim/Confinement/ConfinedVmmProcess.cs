@@ -8,6 +8,7 @@ using KataSharp.Vmm;
 using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Lifecycle;
+using KataSharp.Vmm.Metrics;
 using KataSharp.Vmm.Virtio.Devices.Net;
 
 namespace KataSharp.Shim.Confinement;
@@ -139,6 +140,7 @@ public static class ConfinedVmmProcess
                 return;
             }
             string? error = null;
+            JsonElement? metrics = null;
             try
             {
                 switch (message.Op)
@@ -150,6 +152,11 @@ public static class ConfinedVmmProcess
                         break;
                     case "eject" when message.Slot is not null:
                         vm.EjectMedium(message.Slot);
+                        break;
+                    case "metrics":
+                        metrics = JsonSerializer.SerializeToElement(
+                            [.. VmMetrics.Of(vm).Select(m => new VmmMetricWire(m.Name, new Dictionary<string, string>(m.Labels), m.Value))],
+                            VmmJsonContext.Default.ListVmmMetricWire);
                         break;
                     case "stop":
                         vm.RequestExit(new VmExit(VmExitReason.HostStop, message.Error ?? "stopped by the shim"));
@@ -172,7 +179,7 @@ public static class ConfinedVmmProcess
             }
             try
             {
-                channel.Send(new VmmMessage("reply") { Error = error });
+                channel.Send(new VmmMessage("reply") { Error = error, Metrics = metrics });
             }
             catch (LinuxException)
             {
