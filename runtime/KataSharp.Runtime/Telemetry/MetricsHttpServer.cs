@@ -91,6 +91,10 @@ public sealed class MetricsHttpServer : IAsyncDisposable
                     };
                 }
                 await TrySendAsync(connection, answer);
+                if (head is null)
+                {
+                    await DrainAsync(connection, deadline.Token);
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or IOException)
@@ -140,6 +144,21 @@ public sealed class MetricsHttpServer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>After a 431 the rest of the request is read and dropped (at most <see cref="MaxDrainBytes"/>, within the read
+    /// timeout): closing a unix socket with unread data resets it, and the client would lose the answer.</summary>
+    private static async Task DrainAsync(Socket connection, CancellationToken cancellationToken)
+    {
+        connection.Shutdown(SocketShutdown.Send);
+        byte[] buffer = new byte[4096];
+        int drained = 0, n;
+        while (drained < MaxDrainBytes && (n = await connection.ReceiveAsync(buffer, SocketFlags.None, cancellationToken)) > 0)
+        {
+            drained += n;
+        }
+    }
+
+    private const int MaxDrainBytes = 64 * 1024;
 
     private static byte[] Response(int status, string reason, string body, string contentType)
     {
