@@ -4,8 +4,8 @@ using System.Text;
 namespace KataSharp.Runtime.Telemetry;
 
 /// <summary>
-/// The Prometheus text exposition format (version 0.0.4), written by hand: prometheus-net is not NativeAOT/trim clean
-/// (runtime/README.md, "Metrics"). Per family `# HELP name text` (backslash and newline escaped), `# TYPE name counter|gauge`,
+/// The Prometheus text exposition format (version 0.0.4), written by hand (why not prometheus-net: runtime/README.md,
+/// "Metrics"). Per family `# HELP name text` (backslash and newline escaped), `# TYPE name counter|gauge`,
 /// then `name{label="value",…} number`, label values with backslash, double quote and newline escaped; numbers in the
 /// invariant culture with +Inf, -Inf and NaN spelled as Prometheus reads them.
 /// </summary>
