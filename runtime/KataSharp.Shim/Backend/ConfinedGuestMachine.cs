@@ -281,7 +281,12 @@ public sealed class ConfinedGuestMachine : IGuestVm
     private VmmMessage Command(VmmMessage message, FileDescriptor? descriptor, string what, TimeSpan? timeout = null)
     {
         TimeSpan wait = timeout ?? CommandTimeout;
-        lock (_command)
+        // A metrics request (timeout given) does not queue behind a media change: it would hold a pool thread the whole time.
+        if (!_command.TryEnter(timeout is null ? Timeout.InfiniteTimeSpan : wait))
+        {
+            throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM is busy with another command");
+        }
+        try
         {
             // A reply that came after its command timed out (or one a compromised VMM made up) answers nothing.
             while (_replies.TryTake(out _))
@@ -312,6 +317,10 @@ public sealed class ConfinedGuestMachine : IGuestVm
                 throw new RuntimeException(RuntimeError.Internal, $"cannot {what}: {UntrustedText.Escape(error, UntrustedText.DefaultMaxLength)}");
             }
             return reply;
+        }
+        finally
+        {
+            _command.Exit();
         }
     }
 
