@@ -36,6 +36,9 @@ public sealed class MicroVm : IDisposable
     /// <summary>The devices, in configuration order (their counters are the device metrics).</summary>
     public IReadOnlyList<AttachedVirtioDevice> Devices => _devices.Devices;
 
+    /// <summary>The vCPUs (their exit counts are the vCPU metrics).</summary>
+    public IReadOnlyList<Vcpu.VcpuThread> Vcpus => _vm.Vcpus;
+
     /// <summary>Builds the machine and creates its devices; not started. Nothing is left behind when it fails.</summary>
     public static MicroVm Create(MicroVmConfig config)
     {

@@ -24,6 +24,8 @@ public static class KatasharpCommandLine
             InstallCommand.Create(),
             GcCommand.Create(),
             ExecCommand.Create(),
+            MetricsCommand.Create(),
+            MonitorCommand.Create(),
             RuntimeClassCommand.Create(),
             VersionCommand.Create(),
         };

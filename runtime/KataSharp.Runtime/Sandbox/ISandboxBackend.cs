@@ -53,6 +53,9 @@ public interface ISandboxBackend : IAsyncDisposable
 
     Task<ContainerStats> GetStatsAsync(string containerId, CancellationToken cancellationToken);
 
+    /// <summary>The VMM's counters for the sandbox's metrics (none from a backend without a VMM).</summary>
+    Task<Telemetry.VmmMetricsReport> VmmMetricsAsync(CancellationToken cancellationToken) => Task.FromResult(Telemetry.VmmMetricsReport.None);
+
     /// <summary>The container's processes as guest pids.</summary>
     Task<IReadOnlyList<int>> ListProcessesAsync(string containerId, CancellationToken cancellationToken);
 

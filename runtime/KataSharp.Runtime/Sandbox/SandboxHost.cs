@@ -231,6 +231,10 @@ public sealed class SandboxHost : IAsyncDisposable
     public Task ResumeContainerAsync(string containerId, CancellationToken cancellationToken) =>
         Backend.ResumeContainerAsync(containerId, cancellationToken);
 
+    /// <summary>The VMM's counters while the sandbox runs; none before it booted or after it stopped.</summary>
+    public Task<Telemetry.VmmMetricsReport> VmmMetricsAsync(CancellationToken cancellationToken) =>
+        _backend is { } backend && _lifecycle.State == SandboxState.Running ? backend.VmmMetricsAsync(cancellationToken) : Task.FromResult(Telemetry.VmmMetricsReport.None);
+
     public Task<ContainerStats> GetStatsAsync(string containerId, CancellationToken cancellationToken) =>
         Backend.GetStatsAsync(containerId, cancellationToken);
 

@@ -56,6 +56,18 @@ public sealed class TaskSupervisor : IAsyncDisposable
         }
     }
 
+    /// <summary>The pod's containers (for their guest stats in the sandbox's metrics).</summary>
+    public IReadOnlyList<string> ContainerIds
+    {
+        get
+        {
+            lock (_state)
+            {
+                return [.. _containers.Keys];
+            }
+        }
+    }
+
     /// <summary>True for a container of this pod (the OOM events the guest sends name containers).</summary>
     private bool HasContainer(string containerId)
     {

@@ -11,6 +11,7 @@ using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Network;
 using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Sandbox;
+using KataSharp.Runtime.Telemetry;
 using KataSharp.Shim.Confinement;
 using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
@@ -40,6 +41,9 @@ public sealed class ConfinedGuestMachine : IGuestVm
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a stopping VMM gets before it is killed (vCPU and block-worker stops are bounded inside it).</summary>
+    /// <summary>A metrics request is answered from counters in memory; a scrape must not wait for a busy VMM.</summary>
+    private static readonly TimeSpan MetricsTimeout = TimeSpan.FromSeconds(2);
+
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
 
     private const int MaxLogLineBytes = 4096;
@@ -62,6 +66,7 @@ public sealed class ConfinedGuestMachine : IGuestVm
     private readonly System.Collections.Concurrent.BlockingCollection<VmmMessage> _replies = new(boundedCapacity: 4);
     private VmmMessage? _exitRecord;
     private int _disposed;
+    private long _rejectedMetrics;
 
     private ConfinedGuestMachine(RuntimeLog log, VmmChannel channel, int pid, string root, string specPath, uint uid, uint gid,
         GuestConsoleLog console, FileDescriptor consoleRead, FileDescriptor logRead, int blockSlots)
@@ -263,9 +268,25 @@ public sealed class ConfinedGuestMachine : IGuestVm
     /// there must let the VMM's uid connect.</summary>
     public void AdmitHostSocket(string path) => Ownership.Change(path, _uid, _gid);
 
-    private void Command(VmmMessage message, FileDescriptor? descriptor, string what)
+    /// <summary>The VMM's counters, checked (<see cref="VmmMetricsFilter"/>): what it got wrong is dropped and counted.</summary>
+    public VmmMetricsReport Metrics()
     {
-        lock (_command)
+        VmmMessage reply = Command(new VmmMessage("metrics"), null, "read the VMM's metrics", MetricsTimeout);
+        IReadOnlyList<MetricSample> samples = VmmMetricsFilter.Accept(reply.Metrics, out int rejected);
+        long total = Interlocked.Add(ref _rejectedMetrics, rejected);
+        // The VMM is unshare(1)'s child; its pid comes from the kernel, not from anything the VMM says.
+        return new VmmMetricsReport(samples, total, Answered: true, ProcessStatus.FirstChild(_pid));
+    }
+
+    private VmmMessage Command(VmmMessage message, FileDescriptor? descriptor, string what, TimeSpan? timeout = null)
+    {
+        TimeSpan wait = timeout ?? CommandTimeout;
+        // A metrics request (timeout given) does not queue behind a media change: it would hold a pool thread the whole time.
+        if (!_command.TryEnter(timeout is null ? Timeout.InfiniteTimeSpan : wait))
+        {
+            throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM is busy with another command");
+        }
+        try
         {
             // A reply that came after its command timed out (or one a compromised VMM made up) answers nothing.
             while (_replies.TryTake(out _))
@@ -283,9 +304,9 @@ public sealed class ConfinedGuestMachine : IGuestVm
             {
                 throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM process is gone ({e.Message})", e);
             }
-            if (!_replies.TryTake(out VmmMessage? reply, CommandTimeout))
+            if (!_replies.TryTake(out VmmMessage? reply, wait))
             {
-                throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM did not answer within {CommandTimeout.TotalSeconds:0} s");
+                throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM did not answer within {wait.TotalSeconds:0} s");
             }
             if (reply.Op != "reply")
             {
@@ -295,6 +316,11 @@ public sealed class ConfinedGuestMachine : IGuestVm
             {
                 throw new RuntimeException(RuntimeError.Internal, $"cannot {what}: {UntrustedText.Escape(error, UntrustedText.DefaultMaxLength)}");
             }
+            return reply;
+        }
+        finally
+        {
+            _command.Exit();
         }
     }
 

@@ -4,12 +4,14 @@ using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Network;
 using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Sandbox;
+using KataSharp.Runtime.Telemetry;
 using KataSharp.Vmm;
 using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
+using KataSharp.Vmm.Metrics;
 using KataSharp.Vmm.Vhost;
 using KataSharp.Vmm.Virtio.Devices.Net;
 using KataSharp.Vmm.Virtio.Devices.Vsock;
@@ -133,6 +135,10 @@ public sealed class GuestMachine : IGuestVm
 
     /// <summary>A stream to guest vsock port <paramref name="port"/>, without a unix socket in between.</summary>
     public Task<Stream> ConnectAsync(uint port, CancellationToken cancellationToken) => _vm.ConnectAsync(port, cancellationToken);
+
+    /// <summary>The counters of the VMM in this process: read directly, nothing to distrust.</summary>
+    public VmmMetricsReport Metrics() =>
+        new([.. VmMetrics.Of(_vm).Select(m => new MetricSample(m.Name, [.. m.Labels], m.Value))], 0, Answered: true, ProcessId: null);
 
     /// <summary>Puts <paramref name="path"/> (a layer image or a host block device) into the empty <paramref name="slot"/>
     /// (media change), read-only unless <paramref name="readOnly"/> is false; the guest sees <paramref name="serial"/>.</summary>

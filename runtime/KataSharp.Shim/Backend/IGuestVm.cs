@@ -1,4 +1,5 @@
 using KataSharp.Runtime.Sandbox;
+using KataSharp.Runtime.Telemetry;
 using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 
@@ -31,6 +32,9 @@ public interface IGuestVm : IBlockMedia, IDisposable
 
     /// <summary>The agent's log stream is up: the console's copy of it can drop to debug level.</summary>
     void AgentLogConnected();
+
+    /// <summary>The VMM's counters (vCPU exits, virtio devices) for the sandbox's metrics; blocks at most a few seconds.</summary>
+    VmmMetricsReport Metrics() => VmmMetricsReport.None;
 
     /// <summary>A listener made at "&lt;VsockSocket&gt;_P" for guest connections to host port P: the VMM must be allowed to
     /// connect to it (a confined VMM runs as its own uid).</summary>

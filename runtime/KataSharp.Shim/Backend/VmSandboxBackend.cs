@@ -8,6 +8,7 @@ using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Network;
 using KataSharp.Runtime.Sandbox;
+using KataSharp.Runtime.Telemetry;
 using KataSharp.Runtime.Volumes;
 using KataSharp.Shim.Backend.Agent;
 using KataSharp.Vmm.Lifecycle;
@@ -444,6 +445,10 @@ public sealed class VmSandboxBackend : ISandboxBackend
             new StatsContainerRequest { ContainerId = containerId }, o), cancellationToken);
         return AgentStats.From(stats);
     }
+
+    /// <summary>On a pool thread: a confined VMM's answer is waited for (bounded by its own timeout).</summary>
+    public Task<VmmMetricsReport> VmmMetricsAsync(CancellationToken cancellationToken) =>
+        _machine is { } machine ? Task.Run(machine.Metrics, cancellationToken) : Task.FromResult(VmmMetricsReport.None);
 
     public async Task<IReadOnlyList<int>> ListProcessesAsync(string containerId, CancellationToken cancellationToken)
     {

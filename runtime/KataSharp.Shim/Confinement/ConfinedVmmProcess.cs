@@ -9,6 +9,7 @@ using KataSharp.Vmm;
 using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Lifecycle;
+using KataSharp.Vmm.Metrics;
 using KataSharp.Vmm.Virtio.Devices.Net;
 
 namespace KataSharp.Shim.Confinement;
@@ -140,6 +141,7 @@ public static class ConfinedVmmProcess
                 return;
             }
             string? error = null;
+            JsonElement? metrics = null;
             try
             {
                 switch (message.Op)
@@ -151,6 +153,11 @@ public static class ConfinedVmmProcess
                         break;
                     case "eject" when message.Slot is not null:
                         vm.EjectMedium(message.Slot);
+                        break;
+                    case "metrics":
+                        metrics = JsonSerializer.SerializeToElement(
+                            [.. VmMetrics.Of(vm).Select(m => new VmmMetricWire(m.Name, new Dictionary<string, string>(m.Labels), m.Value))],
+                            VmmJsonContext.Default.ListVmmMetricWire);
                         break;
                     case "stop":
                         vm.RequestExit(new VmExit(VmExitReason.HostStop, message.Error ?? "stopped by the shim"));
@@ -173,7 +180,13 @@ public static class ConfinedVmmProcess
             }
             try
             {
-                channel.Send(new VmmMessage("reply") { Error = error });
+                var reply = new VmmMessage("reply") { Error = error, Metrics = metrics };
+                if (metrics is not null && JsonSerializer.SerializeToUtf8Bytes(reply, VmmJsonContext.Default.VmmMessage).Length > VmmMessage.MaxBytes)
+                {
+                    // Past the channel's message size the shim would read a cut message and stop this VMM: say so instead.
+                    reply = new VmmMessage("reply") { Error = $"the metrics answer is over {VmmMessage.MaxBytes} bytes" };
+                }
+                channel.Send(reply);
             }
             catch (LinuxException)
             {

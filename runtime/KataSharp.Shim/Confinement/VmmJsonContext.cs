@@ -5,4 +5,5 @@ namespace KataSharp.Shim.Confinement;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(VmmProcessSpec))]
 [JsonSerializable(typeof(VmmMessage))]
+[JsonSerializable(typeof(List<VmmMetricWire>))]
 internal sealed partial class VmmJsonContext : JsonSerializerContext;

@@ -2,7 +2,7 @@ namespace KataSharp.Shim.Confinement;
 
 /// <summary>
 /// One message on the control channel between the shim and its VMM process. Shim to VMM: "insert" (with the medium's
-/// descriptor), "eject", "stop", and the test-only "forbidden-syscall". VMM to shim: "ready" once confined, "failed"
+/// descriptor), "eject", "metrics", "stop", and the test-only "forbidden-syscall". VMM to shim: "ready" once confined, "failed"
 /// when the VM could not be built, "reply" to each insert/eject, and "exit" with the VM's end. Everything the VMM
 /// sends is untrusted (an escape from the device model controls it): the shim bounds, escapes and checks it.
 /// </summary>
@@ -30,6 +30,10 @@ public sealed record VmmMessage(string Op)
 
     /// <summary>"ready": the kernel command line the VM booted with (the devices' entries appended).</summary>
     public string? Cmdline { get; init; }
+
+    /// <summary>"reply" to "metrics": the VMM's counters, an array of {name, labels, value} (<see cref="VmmMetricWire"/>).
+    /// Kept as raw JSON so one malformed entry is dropped and counted by <see cref="VmmMetricsFilter"/>, not the whole message.</summary>
+    public System.Text.Json.JsonElement? Metrics { get; init; }
 
     public const int MaxBytes = 64 * 1024;
 }

@@ -11,7 +11,9 @@ using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Rootfs;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tasks;
+using KataSharp.Runtime.Telemetry;
 using KataSharp.Runtime.Ttrpc;
+using KataSharp.Vmm.Metrics;
 
 namespace KataSharp.Shim.Verbs;
 
@@ -42,6 +44,10 @@ public static class ServeVerb
             configuration => new LayerImageCache(configuration.Runtime.LayerCacheDir, ErofsBuilderFor(configuration.Runtime, log), log), log);
         await using var supervisor = new TaskSupervisor(sandbox, events, store, identity, log);
 
+        using var metrics = new SandboxMetrics(new SandboxMetricsSources(sandbox.VmmMetricsAsync, VmMetrics.Help, () => supervisor.ContainerIds,
+            supervisor.StatsAsync, log.Drops));
+        await using MetricsHttpServer? metricsServer = ServeMetrics(sandbox.StateDirectory, metrics, log);
+
         var exit = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var registry = new TtrpcServiceRegistry();
         new TaskService(supervisor, () => exit.TrySetResult()).Register(registry);
@@ -64,6 +70,23 @@ public static class ServeVerb
         }
         store.Remove(args.Id);
         return 0;
+    }
+
+    /// <summary>The sandbox's metrics on &lt;state dir&gt;/metrics.sock (`katasharp metrics`, `katasharp monitor`). A socket
+    /// that cannot be made costs the metrics, not the pod.</summary>
+    private static MetricsHttpServer? ServeMetrics(string stateDirectory, SandboxMetrics metrics, RuntimeLog log)
+    {
+        string path = Path.Combine(stateDirectory, SandboxMetricsSocket.FileName);
+        try
+        {
+            Directory.CreateDirectory(stateDirectory);
+            return new MetricsHttpServer(UnixListener.Bind(path), metrics.RenderAsync);
+        }
+        catch (Exception e) when (e is IOException or SocketException or UnauthorizedAccessException)
+        {
+            log.Warn($"no metrics socket at {path}: {e.Message}");
+            return null;
+        }
     }
 
     private static void DetachFromSession()

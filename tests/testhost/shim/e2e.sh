@@ -142,6 +142,39 @@ if [ -n "$KS_DEBUG_INITRD" ]; then
   rec dc_tty_exit $?; rec dc_tty_out "$(printf '%s' "$out" | flat)"
 fi
 
+# ---- metrics (issue 16): `katasharp metrics` for the pod, and `katasharp monitor` scraped over HTTP while ks-long runs ----
+out=$(katasharp metrics ks-long 2>"$ks_work/metrics.err"); rec metrics_exit $?
+rec metrics_series "$(printf '%s\n' "$out" | grep -c '^katasharp_')"
+[ -s "$ks_work/metrics.err" ] && rec metrics_err "$(flat <"$ks_work/metrics.err")"
+rec metrics_socket_mode "$(stat -c %a /run/katasharp/ks-long/metrics.sock 2>/dev/null || echo none)"
+monitor_port=18090
+katasharp monitor --listen "127.0.0.1:$monitor_port" >"$ks_work/monitor.out" 2>&1 &
+monitor_pid=$!
+deadline=$((SECONDS + 30))
+until grep -q 'serving the metrics' "$ks_work/monitor.out" || [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$monitor_pid" 2>/dev/null; do sleep 0.1; done
+if command -v curl >/dev/null; then
+  scrape=$(curl -s --max-time 30 "http://127.0.0.1:$monitor_port/metrics"); rec monitor_client curl
+else # bash's own /dev/tcp where the test host has no curl
+  scrape=$(timeout 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$monitor_port; printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3; cat <&3" | tr -d '\r' | sed '1,/^$/d'); rec monitor_client devtcp
+fi
+kill -TERM "$monitor_pid" 2>/dev/null; wait "$monitor_pid"; rec monitor_exit $?
+rec monitor_out "$(flat <"$ks_work/monitor.out")"
+# metric NAME [FILTER]: the sum of NAME's series for ks-long (those whose line holds FILTER).
+metric() {
+  printf '%s\n' "$scrape" | grep -F "$1{sandbox_id=\"ks-long\"" | grep -F -- "${2:-}" | awk '{ sum += $NF } END { printf "%d", sum + 0 }'
+}
+rec monitor_block_reads "$(metric katasharp_vmm_block_requests_total 'op="read"')"
+rec monitor_block_read_bytes "$(metric katasharp_vmm_block_bytes_total 'op="read"')"
+rec monitor_vsock_connections "$(metric katasharp_vmm_vsock_connections_total)"
+rec monitor_vcpu_exits "$(metric katasharp_vmm_vcpu_exits_total)"
+rec monitor_shim_rss "$(metric katasharp_shim_resident_bytes)"
+rec monitor_shim_fds "$(metric katasharp_shim_open_fds)"
+rec monitor_vmm_rss "$(metric katasharp_vmm_process_resident_bytes)"
+rec monitor_vmm_up "$(metric katasharp_vmm_up)"
+rec monitor_vmm_rejected "$(metric katasharp_vmm_metrics_rejected_total)"
+rec monitor_guest_memory "$(metric katasharp_guest_container_memory_usage_bytes 'container_id="ks-long"')"
+rec monitor_scrapes "$(printf '%s\n' "$scrape" | awk '$1 == "katasharp_monitor_scrapes_total" { print $2 }')"
+
 # a second container in the same pod (CRI's sandbox-id annotation): same shim, same VM, no boot
 start=$(now_ms)
 ctr run -d --annotation io.kubernetes.cri.sandbox-id=ks-long --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-long-2 sleep 100000 </dev/null >/dev/null 2>"$ks_work/pod2.err"

@@ -30,6 +30,7 @@ public sealed class VcpuThread : IDisposable
     private readonly DeviceBus _mmio;
     private readonly GuestMemory _memory;
     private readonly Action<VcpuThread, VmExit> _onGuestExit;
+    private readonly long[] _exits = new long[Enum.GetValues<VcpuExitKind>().Length];
     private readonly Action<VcpuThread> _onStopped;
     private readonly StateMachine<VcpuState> _state;
     private readonly object _threadGate = new();
@@ -131,10 +132,14 @@ public sealed class VcpuThread : IDisposable
         }
     }
 
+    /// <summary>How many KVM_RUN returns of <paramref name="kind"/> this vCPU has had (the VMM's exit metrics).</summary>
+    public long ExitCount(VcpuExitKind kind) => Volatile.Read(ref _exits[(int)kind]);
+
     /// <summary>One KVM_RUN and its exit: null to keep running, or why this vCPU must stop.</summary>
     private VmExit? RunOnce()
     {
         VcpuExit exit = _fd.Run();
+        _exits[(int)exit.Kind]++; // only this thread writes; metrics read it racily, which is fine for a counter
         switch (exit.Kind)
         {
             case VcpuExitKind.Interrupted:
