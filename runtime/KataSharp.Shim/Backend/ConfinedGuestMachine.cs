@@ -201,7 +201,8 @@ public sealed class ConfinedGuestMachine : IGuestVm
         KernelCmdline = UntrustedText.Escape(ready.Cmdline ?? "", UntrustedText.DefaultMaxLength);
     }
 
-    /// <summary>A stream to guest vsock port <paramref name="port"/> through the VMM's hybrid vsock socket ("CONNECT port").</summary>
+    /// <summary>A stream to guest vsock port <paramref name="port"/> through the VMM's hybrid vsock socket ("CONNECT port").
+    /// As the in-process connect, a port nothing listens on (yet) is a <see cref="VsockException"/>: the boot waits on it.</summary>
     public async Task<Stream> ConnectAsync(uint port, CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -217,23 +218,28 @@ public sealed class ConfinedGuestMachine : IGuestVm
                 int n = await socket.ReceiveAsync(one, cancellationToken);
                 if (n == 0)
                 {
-                    throw new IOException($"the VMM closed the connection to guest port {port} (nothing listens there yet)");
+                    throw new VsockException($"guest vsock port {port} refused the connection (nothing listens there yet)");
                 }
                 if (one[0] == (byte)'\n')
                 {
                     break;
                 }
-                if (line.Length >= 32)
+                if (line.Length >= MaxHandshakeAnswer)
                 {
-                    throw new IOException($"the VMM's answer to CONNECT {port} is too long");
+                    throw new VsockException($"the VMM's answer to CONNECT {port} is longer than {MaxHandshakeAnswer} bytes");
                 }
                 line.Append((char)one[0]);
             }
             if (!line.ToString().StartsWith("OK ", StringComparison.Ordinal))
             {
-                throw new IOException($"the VMM refused CONNECT {port}: {UntrustedText.Escape(line.ToString(), 64)}");
+                throw new VsockException($"the VMM refused CONNECT {port}: {UntrustedText.Escape(line.ToString(), MaxHandshakeAnswer)}");
             }
             return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new VsockException($"cannot reach guest vsock port {port} through {VsockSocket}: {e.Message}", e);
         }
         catch
         {
@@ -241,6 +247,8 @@ public sealed class ConfinedGuestMachine : IGuestVm
             throw;
         }
     }
+
+    private const int MaxHandshakeAnswer = 32;
 
     public void InsertMedium(string slot, string path, string serial, bool readOnly)
     {

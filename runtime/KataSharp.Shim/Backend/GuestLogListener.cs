@@ -140,6 +140,13 @@ public sealed class GuestLogListener : IDisposable
         _rate.Dispose();
         _refusals.Dispose();
         _stop.Dispose();
-        File.Delete(_path);
+        try
+        {
+            File.Delete(_path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The VM's directory went first (the confined VMM's root is removed with it): nothing left to delete.
+        }
     }
 }
