@@ -363,7 +363,11 @@ public sealed class ConfinedGuestMachine : IGuestVm
                     _replies.TryAdd(message);
                     break;
                 case "exit":
+                    // Reported at once, before the VMM closes the vsock connections (it waits for our stop): the VM's end
+                    // must reach the backend before the agent's streams end. A VMM that lies here only mislabels its own
+                    // sandbox's death; it is stopped (and killed if need be) all the same.
                     _exitRecord = message;
+                    _exited.TrySetResult(ExitFrom(message, ChildStatus.Exited(_pid, 0)));
                     break;
             }
         }

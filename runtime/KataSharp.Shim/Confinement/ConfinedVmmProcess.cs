@@ -84,13 +84,17 @@ public static class ConfinedVmmProcess
                 channel.Send(new VmmMessage("failed") { Reason = nameof(VmmFailure.HostFailure), Error = $"confining the VMM failed: {e.Message}" });
                 return 1;
             }
-            var serving = new Thread(() => Serve(channel, vm, spec.TestHooks, log)) { Name = "vmm-control", IsBackground = true };
+            var shimDone = new ManualResetEventSlim(); // not disposed: the control thread may still set it as the process ends
+            var serving = new Thread(() => Serve(channel, vm, spec.TestHooks, log, shimDone)) { Name = "vmm-control", IsBackground = true };
             serving.Start();
             VmExit exit = vm.WaitForExitAsync().GetAwaiter().GetResult();
             vm.Stop();
             try
             {
                 channel.Send(new VmmMessage("exit") { Reason = exit.Reason.ToString(), Error = exit.Message, Diagnostics = exit.Diagnostics });
+                // The shim learns of the VM's end from this report before the vsock connections close (disposing the
+                // VM closes them): otherwise the agent's streams ending would look like an unreachable agent first.
+                shimDone.Wait(ShimAcknowledgeTimeout);
             }
             catch (LinuxException)
             {
@@ -120,7 +124,10 @@ public static class ConfinedVmmProcess
     }
 
     /// <summary>The control channel: one command at a time, each answered. Its end (the shim closed it, or died) stops the VM.</summary>
-    private static void Serve(VmmChannel channel, MicroVm vm, bool testHooks, TextWriter log)
+    /// <summary>How long the VMM waits, after reporting the VM's end, for the shim to stop it.</summary>
+    private static readonly TimeSpan ShimAcknowledgeTimeout = TimeSpan.FromSeconds(10);
+
+    private static void Serve(VmmChannel channel, MicroVm vm, bool testHooks, TextWriter log, ManualResetEventSlim shimDone)
     {
         while (true)
         {
@@ -138,6 +145,7 @@ public static class ConfinedVmmProcess
             if (message is null)
             {
                 vm.RequestExit(new VmExit(VmExitReason.HostStop, "the shim closed the control channel"));
+                shimDone.Set();
                 return;
             }
             string? error = null;
@@ -161,6 +169,7 @@ public static class ConfinedVmmProcess
                         break;
                     case "stop":
                         vm.RequestExit(new VmExit(VmExitReason.HostStop, message.Error ?? "stopped by the shim"));
+                        shimDone.Set();
                         continue;
                     case "forbidden-syscall" when testHooks:
                         ForbiddenSyscall.Make();
