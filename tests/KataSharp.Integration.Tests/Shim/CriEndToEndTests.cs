@@ -368,11 +368,11 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
     public async Task TheVmsMemory_IsChargedToThePodsCgroup()
     {
         ShimScenario s = await RunAsync();
-        output.WriteLine($"pod cgroup {s["shim_cgroup"]}: memory.current {s["pod_cgroup_memory_kib"]} KiB, shmem {s["pod_cgroup_shmem_kib"]} KiB; guest RAM mapped by the shim {s["shim_rss_shmem_kib"]} KiB");
+        output.WriteLine($"pod cgroup {s["shim_cgroup"]}: memory.current {s["pod_cgroup_memory_kib"]} KiB, shmem {s["pod_cgroup_shmem_kib"]} KiB; guest RAM mapped by the pod's VMM process {s["shim_rss_shmem_kib"]} KiB");
         Assert.Contains("memory", s["pod_cgroup_parent_subtree"].Split(' '));
         long guestRam = long.Parse(s["shim_rss_shmem_kib"], CultureInfo.InvariantCulture);
         long current = long.Parse(s["pod_cgroup_memory_kib"], CultureInfo.InvariantCulture);
-        Assert.True(guestRam > 16 * 1024, $"the shim maps only {guestRam} KiB of guest RAM: the guest has booted a kernel, it must have touched more");
+        Assert.True(guestRam > 16 * 1024, $"the pod's VMM process maps only {guestRam} KiB of guest RAM: the guest has booted a kernel, it must have touched more");
         Assert.True(current >= guestRam, $"the pod's cgroup is charged {current} KiB, less than the {guestRam} KiB of guest RAM the shim maps");
     }
 

@@ -101,13 +101,18 @@ run_probe status status "$cid"
 # ---- one shim, one VM for both ----
 rec task_pids "$(kctr task ls 2>/dev/null | awk 'NR > 1 { print $1 ":" $2 ":" $3 }' | sort | tr '\n' ',' | sed 's/,$//')"
 rec distinct_task_pids "$(kctr task ls 2>/dev/null | awk 'NR > 1 { print $2 }' | sort -u | grep -c .)"
-shims=$(shim_pids)
+# shim_pids lists the pods' confined VMM processes too (the shim's own binary, verb `vmm`): shims are the others.
+shims=$(for p in $(shim_pids); do tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q ' vmm ' || echo "$p"; done)
 rec shim_count "$(printf '%s\n' "$shims" | grep -c .)"
 shim=$(printf '%s\n' "$shims" | head -n1)
 rec shim_pid "$shim"
+# The pod's VMM process: shim -> unshare (its PID namespace's parent) -> VMM; it holds the VM and the guest's RAM.
+vmm_unshare=$([ -n "$shim" ] && pgrep -P "$shim" -x unshare | head -n1)
+vmm=$([ -n "$vmm_unshare" ] && pgrep -P "$vmm_unshare" | head -n1)
+rec vmm_pid "$vmm"
 rec sandbox_task_pid "$(kctr task ls 2>/dev/null | awk -v id="$sid" '$1 == id { print $2 }')"
-# A KVM VM is an fd (anon_inode:kvm-vm) of the process that made it: the shim runs the pod's VM.
-rec shim_kvm_vms "$( [ -n "$shim" ] && ls -l "/proc/$shim/fd" 2>/dev/null | grep -c 'kvm-vm')"
+# A KVM VM is an fd (anon_inode:kvm-vm) of the process that made it: the shim's VMM process runs the pod's VM.
+rec shim_kvm_vms "$( [ -n "$vmm" ] && ls -l "/proc/$vmm/fd" 2>/dev/null | grep -c 'kvm-vm')"
 rec qemu_processes "$(pgrep -c qemu-system)"
 # The pod's cgroup (the sandbox's linux.cgroupsPath; Kata's sandbox_cgroup_only): the shim, its VMM threads and the
 # guest RAM it touches run there, not in containerd's. The guest's RAM is a memfd of the shim made after the move, so
@@ -116,7 +121,8 @@ rec qemu_processes "$(pgrep -c qemu-system)"
 shim_cgroup=$( [ -n "$shim" ] && sed -n 's/^0:://p' "/proc/$shim/cgroup")
 rec shim_cgroup "$shim_cgroup"
 rec shim_rss_kib "$( [ -n "$shim" ] && awk '/^VmRSS:/ { print $2 }' "/proc/$shim/status")"
-rec shim_rss_shmem_kib "$( [ -n "$shim" ] && awk '/^RssShmem:/ { print $2 }' "/proc/$shim/status")"
+# guest RAM: a memfd of the VMM process (born in the pod's cgroup, where the shim had moved before starting it)
+rec shim_rss_shmem_kib "$( [ -n "$vmm" ] && awk '/^RssShmem:/ { print $2 }' "/proc/$vmm/status")"
 pod_memory="/sys/fs/cgroup$shim_cgroup/memory"
 rec pod_cgroup_memory_kib "$( [ -r "$pod_memory.current" ] && echo $(( $(cat "$pod_memory.current") / 1024 )) || echo missing)"
 rec pod_cgroup_shmem_kib "$( [ -r "$pod_memory.stat" ] && awk '$1 == "shmem" { print int($2 / 1024) }' "$pod_memory.stat" || echo missing)"
