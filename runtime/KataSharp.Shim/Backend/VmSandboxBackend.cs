@@ -29,6 +29,10 @@ public sealed class VmSandboxBackend : ISandboxBackend
 {
     private static readonly TimeSpan ConnectRetry = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How long a broken agent connection waits for the VM's own end before the guest is declared
+    /// unreachable: the VMM's death is seen through its process end, a little after its sockets close.</summary>
+    private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(3);
+
     private readonly RuntimeLog _log;
     private readonly Func<SandboxBootRequest, IReadOnlyList<PodInterface>, IGuestVm> _startVm;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -549,13 +553,28 @@ public sealed class VmSandboxBackend : ISandboxBackend
         _exited.TrySetResult();
     }
 
-    /// <summary>Gives up on a guest that still runs but cannot be reached: the VM is stopped as if it had died.</summary>
+    /// <summary>
+    /// Gives up on a guest that still runs but cannot be reached: the VM is stopped as if it had died. An agent
+    /// connection usually breaks because the VM itself just ended (a panic, a VMM killed by its seccomp filter): the
+    /// VM's own end is awaited for <see cref="ExitGrace"/> first, so its reason is the one reported, not this one.
+    /// </summary>
     private void Fail(string why)
     {
-        if (Interlocked.CompareExchange(ref _failure, why, null) is null && Volatile.Read(ref _released) == 0)
+        if (_machine is not { } machine || Volatile.Read(ref _released) != 0)
         {
-            _ = Task.Run(() => _machine?.Dispose()); // its Exited continuation reports the failure
+            return;
         }
+        _ = Task.Run(async () =>
+        {
+            if (await Task.WhenAny(machine.Exited, Task.Delay(ExitGrace)) == machine.Exited)
+            {
+                return; // its Exited continuation reports the VM's own reason
+            }
+            if (Interlocked.CompareExchange(ref _failure, why, null) is null && Volatile.Read(ref _released) == 0)
+            {
+                machine.Dispose(); // its Exited continuation reports the failure
+            }
+        });
     }
 
     /// <summary>Ends every agent call, then stops and frees the VM, its devices and the log listener. Once.</summary>

@@ -5,6 +5,7 @@ using KataSharp.Runtime.Oci.Spec;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Tests.Fakes;
 using KataSharp.Shim.Backend;
+using KataSharp.Vmm.Lifecycle;
 using Xunit;
 
 namespace KataSharp.Runtime.Tests.Backend;
@@ -99,6 +100,25 @@ public sealed class VmDeathTests : IAsyncLifetime
         string log = LogText();
         Assert.Contains("stopped answering", log);
         Assert.Matches(" vm_exit_reason=AgentUnreachable runtime=", log);
+    }
+
+    [Fact]
+    public async Task A_vm_that_ends_just_after_its_agent_connection_broke_is_reported_with_its_own_reason()
+    {
+        await using var backend = await BootAsync(keepAliveIntervalSeconds: 1, keepAliveTimeoutSeconds: 2);
+        await StartInitAsync(backend);
+        Task<uint> wait = backend.WaitProcessAsync(Init, CancellationToken.None);
+        await _agent.Service.WaitStarted.WaitAsync(Bound);
+
+        // The connection breaks first (as when the VMM process dies and its sockets close), the VM's end is seen after.
+        _vm.Freeze();
+        await Assert.ThrowsAsync<RuntimeException>(() => wait.WaitAsync(Bound));
+        _vm.DieAs(new VmExit(VmExitReason.VmmError, "the VMM process was killed by its seccomp filter (SIGSYS)"));
+
+        await backend.Exited.WaitAsync(Bound);
+        string log = LogText();
+        Assert.Matches(" vm_exit_reason=VmmError runtime=", log);
+        Assert.DoesNotContain("AgentUnreachable", log);
     }
 
     private async Task<VmSandboxBackend> BootAsync(int requestTimeoutSeconds = 60, int keepAliveIntervalSeconds = 10, int keepAliveTimeoutSeconds = 60)

@@ -112,7 +112,10 @@ public sealed class FakeGuestVm : IGuestVm
     }
 
     /// <summary>The guest dies on its own (as a kernel panic would end it).</summary>
-    public void Die() => _exited.TrySetResult(new VmExit(VmExitReason.GuestPanic, "Kernel panic - not syncing: fake"));
+    public void Die() => DieAs(new VmExit(VmExitReason.GuestPanic, "Kernel panic - not syncing: fake"));
+
+    /// <summary>The VM ends on its own for the given reason (e.g. a VMM killed by its seccomp filter).</summary>
+    public void DieAs(VmExit exit) => _exited.TrySetResult(exit);
 
     /// <summary>The guest stops answering but the VM keeps "running".</summary>
     public void Freeze()
