@@ -59,8 +59,8 @@ pid=$(ctr task ls | awk '$1 == "ks-rss" { print $2 }')
 [ -n "$pid" ] && echo "pod_shim_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status)"
 [ -n "$pid" ] && echo "pod_shim_threads=$(ls /proc/$pid/task | wc -l)"
 # The confined VMM: shim -> unshare -> VMM (each its own RSS; guest RAM is in the VMM's)
-vmm_unshare=$([ -n "$pid" ] && pgrep -P "$pid" -x unshare | head -n1)
-vmm=$([ -n "$vmm_unshare" ] && pgrep -P "$vmm_unshare" | head -n1)
+vmm_unshare=$(vmm_unshare_of "$pid")
+vmm=$(vmm_of "$pid")
 [ -n "$vmm" ] && echo "pod_vmm_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$vmm/status)"
 [ -n "$vmm" ] && echo "pod_vmm_threads=$(ls /proc/$vmm/task | wc -l)"
 [ -n "$vmm_unshare" ] && echo "pod_unshare_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$vmm_unshare/status)"

@@ -107,8 +107,8 @@ rec shim_count "$(printf '%s\n' "$shims" | grep -c .)"
 shim=$(printf '%s\n' "$shims" | head -n1)
 rec shim_pid "$shim"
 # The pod's VMM process: shim -> unshare (its PID namespace's parent) -> VMM; it holds the VM and the guest's RAM.
-vmm_unshare=$([ -n "$shim" ] && pgrep -P "$shim" -x unshare | head -n1)
-vmm=$([ -n "$vmm_unshare" ] && pgrep -P "$vmm_unshare" | head -n1)
+vmm_unshare=$(vmm_unshare_of "$shim")
+vmm=$(vmm_of "$shim")
 rec vmm_pid "$vmm"
 rec sandbox_task_pid "$(kctr task ls 2>/dev/null | awk -v id="$sid" '$1 == id { print $2 }')"
 # A KVM VM is an fd (anon_inode:kvm-vm) of the process that made it: the shim's VMM process runs the pod's VM.

@@ -86,8 +86,8 @@ rec long_shim_pid "$shim_pid"
 [ -n "$shim_pid" ] && rec long_shim_rss_kib "$(awk '/^VmRSS/ { print $2 }' /proc/$shim_pid/status)"
 
 # ---- the confined VMM (issue 11): shim -> unshare (PID namespace parent) -> the VMM process ----
-vmm_unshare=$([ -n "$shim_pid" ] && pgrep -P "$shim_pid" -x unshare | head -n1)
-vmm_pid=$([ -n "$vmm_unshare" ] && pgrep -P "$vmm_unshare" | head -n1)
+vmm_unshare=$(vmm_unshare_of "$shim_pid")
+vmm_pid=$(vmm_of "$shim_pid")
 rec vmm_found "$([ -n "$vmm_pid" ] && echo 1 || echo 0)"
 if [ -n "$vmm_pid" ]; then
   status_field() { awk -v f="$1:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' "/proc/$vmm_pid/status"; }

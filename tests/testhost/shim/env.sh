@@ -75,6 +75,11 @@ shim_env_stop() {
 
 # Pids of running katasharp shims, by executable (the name is too long for pgrep -x). One find,
 # not a readlink per process: forks are slow in L1 under TCG, and the cycles call this often.
+# The confined VMM of a shim (issue 11): shim -> util-linux unshare (its PID namespace's parent) -> the VMM process,
+# which holds the VM and the guest's RAM. Each prints a pid, or nothing.
+vmm_unshare_of() { if [ -n "${1:-}" ]; then pgrep -P "$1" -x unshare | head -n1 || true; fi; }
+vmm_of() { local u; u=$(vmm_unshare_of "${1:-}"); if [ -n "$u" ]; then pgrep -P "$u" | head -n1 || true; fi; }
+
 shim_pids() {
   find /proc -mindepth 2 -maxdepth 2 -name exe -lname '*/containerd-shim-katasharp-v2' 2>/dev/null | cut -d/ -f3
   return 0
