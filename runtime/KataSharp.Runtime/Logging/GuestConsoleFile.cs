@@ -48,6 +48,7 @@ public sealed class GuestConsoleFile : IDisposable
     private FileStream? _file;
     private long _fileBytes;
     private long _unreported;
+    private bool _abandoned;
 
     /// <param name="directory">The sandbox's state directory (the shim's, never a guest-supplied path).</param>
     /// <param name="maxFileBytes">The cap of each of the two files; at least <see cref="MinimumFileBytes"/> of <paramref name="maxLineBytes"/>.</param>
@@ -63,12 +64,23 @@ public sealed class GuestConsoleFile : IDisposable
         _drops = drops;
         _thread = new BoundedWriterThread<Record>("katasharp-console", queueBytes, record =>
         {
+            if (Volatile.Read(ref _abandoned))
+            {
+                Dropped(); // the sandbox stopped without waiting for us: its directory is being removed
+                return;
+            }
             ReportDrops(record.Time);
             if (!Write(Format(record)))
             {
                 Dropped();
             }
-        }, () => ReportDrops(DateTime.UtcNow));
+        }, () =>
+        {
+            if (!Volatile.Read(ref _abandoned))
+            {
+                ReportDrops(DateTime.UtcNow);
+            }
+        });
         try
         {
             // Now, not at the first line: the file is there from boot for an operator to tail, even for a quiet guest.
@@ -120,6 +132,12 @@ public sealed class GuestConsoleFile : IDisposable
         {
             // The writer is done (or never ran): the file is this thread's to close.
             CloseFile();
+        }
+        else
+        {
+            // What is still queued is dropped, not written: a writer that went on after the stop would create and
+            // rotate files while the state directory is removed ("directory not empty" left it behind).
+            Volatile.Write(ref _abandoned, true);
         }
     }
 

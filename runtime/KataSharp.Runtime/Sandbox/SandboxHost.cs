@@ -284,9 +284,18 @@ public sealed class SandboxHost : IAsyncDisposable
             DropLease(image);
         }
         LeaveCgroup();
-        if (Directory.Exists(StateDirectory))
+        try
         {
-            Directory.Delete(StateDirectory, recursive: true);
+            if (Directory.Exists(StateDirectory))
+            {
+                Directory.Delete(StateDirectory, recursive: true);
+            }
+        }
+        catch (IOException e)
+        {
+            // Something still writes there (it would be a bug: every writer is stopped above); say what is left.
+            _log.Error($"cannot remove the sandbox's state directory {StateDirectory}: {e.Message}");
+            throw;
         }
     }
 

@@ -462,6 +462,7 @@ rec tasks_left "$(kctr task ls -q 2>/dev/null | grep -c .)"
 rec containers_left "$(kctr container ls -q 2>/dev/null | grep -c .)"
 rec shims_left "$(shim_pids | grep -c .)"
 rec state_dirs_left "$(find /run/katasharp -mindepth 1 -maxdepth 1 2>/dev/null | grep -c .)"
+rec state_dirs_err "$(find /run/katasharp -mindepth 1 -maxdepth 3 2>/dev/null | head -n 20 | flat)"  # what is left, shown with a failure
 rec shim_sockets_left "$(new_shim_sockets | grep -c .)"
 rec shim_sockets_left_names "$(new_shim_sockets | flat)"
 rec mounts_left "$(grep -c "${sid:-no-sandbox-id}" /proc/self/mounts)"

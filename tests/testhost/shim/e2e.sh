@@ -338,6 +338,7 @@ rec tasks_left "$(ctr task ls -q | grep -c .)"
 rec containers_left "$(ctr container ls -q | grep -c .)"
 rec shims_left "$(shim_pids | grep -c .)"
 rec state_dirs_left "$(find /run/katasharp -mindepth 1 -maxdepth 1 2>/dev/null | grep -c .)"
+rec state_dirs_err "$(find /run/katasharp -mindepth 1 -maxdepth 3 2>/dev/null | head -n 20 | flat)"  # what is left, shown with a failure
 rec shim_sockets_left "$(new_shim_sockets | grep -c .)"
 rec layer_cache_images "$(find /var/lib/katasharp/layers -name '*.erofs' 2>/dev/null | grep -c .)"
 
