@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Where the time of a pod's start goes (issue 15): BENCH_RUNS (5) `ctr run --rm IMG ID true` with katasharp in the
+# Where the time of a pod's start goes (issue 15): BENCH_RUNS (5) `ctr run --rm IMG ID echo` with katasharp in the
 # nested test host, the shim at log_level debug, its pod-start timeline read from containerd's log
 # (phase= at_ms= took_ms= records, runtime/KataSharp.Runtime/Telemetry/StartTimeline.cs): per phase the median
 # at_ms (since the shim process started) and took_ms, then the whole `ctr run` for katasharp and for runc (the only
-# phase runc has here), with the ratio. The first katasharp run fills the layer cache: shown apart, not in the medians.
+# phase runc has here), with the ratio. echo, not true: its one byte of output gives the first_output_byte phase.
 # Numbers, not pass/fail: L1 is TCG and each katasharp pod boots a nested KVM guest.
 # Usage: tests/bench/pod-start.sh     (env: BENCH_RUNS)
 set -euo pipefail
@@ -26,7 +26,7 @@ measured() { sed -n 's/^run=//p' <<<"$BENCH_OUT" | tr ' ' '\n' | grep -E '^[a-z_
 # column PHASE N: field N (2 at_ms, 3 took_ms) of PHASE's records in every measured run.
 column() { measured | awk -F: -v p="$1" -v n="$2" '{ name = $1; for (i = 2; i <= NF - 2; i++) name = name ":" $i; if (name == p) print (n == 2 ? $(NF - 1) : $NF) }'; }
 bench_header pod-start "kernel $(cat "$kernel/kernel.release"), default configuration (1 vCPU, 256 MiB) at log_level debug, nested test host"
-echo "ctr run --rm IMG ID true, the shim's start timeline, median of $runs runs (ms since the shim process started; ms the phase took):"
+echo "ctr run --rm IMG ID echo, the shim's start timeline, median of $runs runs (ms since the shim process started; ms the phase took):"
 printf '  %-28s %10s %10s %s\n' phase at_ms took_ms records
 for phase in shim_start config_loaded layer_conversion:cached layer_conversion:uncached vm_created guest_boot agent_ready \
   create_container start_container first_output_byte exit teardown; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Inside L1 (run by tests/bench/pod-start.sh): BENCH_RUNS `ctr run --rm IMG ID true` with katasharp and with runc,
+# Inside L1 (run by tests/bench/pod-start.sh): BENCH_RUNS `ctr run --rm IMG ID echo` with katasharp and with runc,
 # alternating (load drifts hit both alike), with the shim's log at debug ([runtime] log_level) so that it logs its
 # pod-start timeline (runtime/KataSharp.Runtime/Telemetry/StartTimeline.cs). Prints key=value lines:
 #   katasharp_ms=... runc_ms=...          each run's `ctr run` wall time
@@ -19,7 +19,8 @@ sed -i 's/^log_level = .*/log_level = "debug"/' /etc/katasharp/configuration.tom
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 time_run() { # runtime id -> ms, or "fail"
   local start=$(now_ms)
-  ctr run --rm --runtime "$1" "$KS_IMAGE" "$2" true </dev/null >/dev/null 2>>"$ks_work/bench.err" || { echo fail; return; }
+  # echo rather than true: one byte of output (a newline), so the timeline has a first_output_byte too
+  ctr run --rm --runtime "$1" "$KS_IMAGE" "$2" echo </dev/null >/dev/null 2>>"$ks_work/bench.err" || { echo fail; return; }
   echo $(( $(now_ms) - start ))
 }
 # The timeline records of sandbox ID, as PHASE:AT:TOOK words. The fields sit at the record's end (RuntimeLog: just
