@@ -12,9 +12,6 @@ public static class StartPhase
     /// <summary>configuration.toml read and checked (the sandbox's first Create).</summary>
     public const string ConfigLoaded = "config_loaded";
 
-    /// <summary>One snapshot layer turned into an erofs image, or found in the layer cache (<c>cached=true</c>).</summary>
-    public const string LayerConversion = "layer_conversion";
-
     /// <summary>The VM made and its vCPUs started (the confined VMM process included).</summary>
     public const string VmCreated = "vm_created";
 
@@ -24,6 +21,10 @@ public static class StartPhase
 
     /// <summary>From the VM's start until the agent answered health checks and made the sandbox.</summary>
     public const string AgentReady = "agent_ready";
+
+    /// <summary>One snapshot layer turned into an erofs image, or found in the layer cache (<c>cached=true</c>); once the VM
+    /// runs, as the layers are attached for a container.</summary>
+    public const string LayerConversion = "layer_conversion";
 
     /// <summary>The agent's CreateContainer for one container.</summary>
     public const string CreateContainer = "create_container";
