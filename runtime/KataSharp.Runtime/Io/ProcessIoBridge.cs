@@ -19,11 +19,14 @@ public sealed class ProcessIoBridge : IAsyncDisposable
     private readonly string _name;
     private readonly FifoReader? _stdinFifo;
     private readonly Task _stdinCopy;
+    private readonly Action? _firstOutput;
+    private int _outputSeen;
 
-    private ProcessIoBridge(ProcessStdio stdio, ProcessStreams streams, RuntimeLog log, string name)
+    private ProcessIoBridge(ProcessStdio stdio, ProcessStreams streams, RuntimeLog log, string name, Action? firstOutput)
     {
         _log = log;
         _name = name;
+        _firstOutput = firstOutput;
         if (stdio.Stdin is not null && streams.Stdin is not null)
         {
             _stdinFifo = FifoReader.Open(stdio.Stdin);
@@ -44,8 +47,10 @@ public sealed class ProcessIoBridge : IAsyncDisposable
     /// <summary>Completes when all output reached the FIFOs and they are closed.</summary>
     public Task OutputDone { get; }
 
-    public static ProcessIoBridge Start(ProcessStdio stdio, ProcessStreams streams, RuntimeLog log, ProcessKey key) =>
-        new(stdio, streams, log, key.ToString());
+    /// <param name="firstOutput">Called once, after the first bytes of stdout or stderr reached containerd's FIFO
+    /// (the start timeline's first_output_byte); never again, whatever the process writes.</param>
+    public static ProcessIoBridge Start(ProcessStdio stdio, ProcessStreams streams, RuntimeLog log, ProcessKey key, Action? firstOutput = null) =>
+        new(stdio, streams, log, key.ToString(), firstOutput);
 
     /// <summary>
     /// CloseIO: let stdin data already in the FIFO reach the process (bounded), then close the
@@ -100,7 +105,14 @@ public sealed class ProcessIoBridge : IAsyncDisposable
             int n;
             while ((n = await source.ReadAsync(buffer)) > 0)
             {
-                fifo?.Write(buffer.AsSpan(0, n));
+                if (fifo is not null)
+                {
+                    fifo.Write(buffer.AsSpan(0, n));
+                    if (_firstOutput is not null && Interlocked.Exchange(ref _outputSeen, 1) == 0)
+                    {
+                        _firstOutput();
+                    }
+                }
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or KataSharp.Linux.LinuxException)

@@ -34,7 +34,7 @@ public sealed class RuntimeLog : IDisposable
         _queue = writer == TextWriter.Null
             ? null
             : new LogRecordQueue(writer, queueCapacityChars, drops, dropped =>
-                Format(LogSeverity.Warning, $"dropped {dropped} log records: the log's reader (containerd) was too slow", sandboxId, null, null));
+                Format(LogSeverity.Warning, $"dropped {dropped} log records: the log's reader (containerd) was too slow", sandboxId, null, []));
         Drops = drops;
         _level = new LevelSwitch(startedWithDebug: debug);
         _ownsQueue = true;
@@ -85,21 +85,24 @@ public sealed class RuntimeLog : IDisposable
     public void Error(string message, string? containerId = null) => Log(LogSeverity.Error, message, containerId);
 
     /// <summary>An error record with a structured field that readers take instead of the message text (see <see cref="LogField"/>).</summary>
-    public void Error(string message, LogField field) => Log(LogSeverity.Error, message, null, field);
+    public void Error(string message, LogField field) => Log(LogSeverity.Error, message, null, [field]);
 
     /// <summary>An info record with a structured field that readers take instead of the message text (see <see cref="LogField"/>).</summary>
-    public void Info(string message, LogField field) => Log(LogSeverity.Info, message, null, field);
+    public void Info(string message, LogField field) => Log(LogSeverity.Info, message, null, [field]);
+
+    /// <summary>A debug record with structured fields, in the order given (the pod-start timeline's phase lines).</summary>
+    public void Debug(string message, string? containerId, ReadOnlySpan<LogField> fields) => Log(LogSeverity.Debug, message, containerId, fields);
 
     /// <summary>One record at <paramref name="severity"/> (none below the log's level). Never blocks.</summary>
-    public void Log(LogSeverity severity, string message, string? containerId = null) => Log(severity, message, containerId, null);
+    public void Log(LogSeverity severity, string message, string? containerId = null) => Log(severity, message, containerId, []);
 
-    private void Log(LogSeverity severity, string message, string? containerId, LogField? field)
+    private void Log(LogSeverity severity, string message, string? containerId, ReadOnlySpan<LogField> fields)
     {
         if (_queue is null || !IsEnabled(severity))
         {
             return;
         }
-        _queue.TryEnqueue(Format(severity, message, SandboxId, containerId, field));
+        _queue.TryEnqueue(Format(severity, message, SandboxId, containerId, fields));
     }
 
     /// <summary>Waits (at most <paramref name="timeout"/>) until every record logged so far is written.</summary>
@@ -114,7 +117,7 @@ public sealed class RuntimeLog : IDisposable
     /// <summary>Closes the log (a log made by <see cref="ForSandbox"/> leaves its root's open).</summary>
     public void Dispose() => Close(CloseTimeout);
 
-    private static string Format(LogSeverity severity, string message, string? sandboxId, string? containerId, LogField? field)
+    private static string Format(LogSeverity severity, string message, string? sandboxId, string? containerId, ReadOnlySpan<LogField> fields)
     {
         var line = new StringBuilder(128 + Math.Min(message.Length, MaxMessageLength));
         line.Append("time=\"").Append(DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ")).Append('"');
@@ -137,10 +140,10 @@ public sealed class RuntimeLog : IDisposable
             line.Append(" container=");
             UntrustedText.AppendQuoted(line, containerId, MaxIdLength);
         }
-        if (field is { } f)
+        foreach (LogField f in fields)
         {
-            // Last but one, never inside msg: a reader anchors the field to the line's end, so text
-            // quoted in msg (a guest's console lines) cannot pose as it.
+            // Before the last field, never inside msg: a reader anchors the fields to the line's end, so text
+            // quoted in msg (a guest's console lines) cannot pose as one.
             line.Append(' ').Append(f.Key).Append('=');
             AppendValue(line, f.Value);
         }

@@ -45,6 +45,7 @@ public sealed class LayerImageCache
         Directory.CreateDirectory(_directory);
         string key = KeyOf(layer.Directory);
         string image = LayerCacheLayout.Image(_directory, key);
+        bool built = false;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -53,7 +54,7 @@ public sealed class LayerImageCache
             if (shared is not null)
             {
                 MarkUsed(image);
-                return new LayerImageLease(image, shared);
+                return new LayerImageLease(image, shared, built);
             }
             // Absent, or removed by `katasharp gc` while we waited for the lock: build it (once, among shims).
             using var held = await Task.Run(() => FileLock.Acquire(LayerCacheLayout.Lock(_directory, key)), cancellationToken);
@@ -62,6 +63,7 @@ public sealed class LayerImageCache
                 continue; // another shim built it while we waited for the lock
             }
             await BuildAtomicallyAsync(layer.Directory, image, cancellationToken);
+            built = true;
             RecordSource(key, layer.Directory);
             _log.Info($"layer {layer.Directory} → {image}");
         }

@@ -12,13 +12,17 @@ public sealed class LayerImageLease : IDisposable
 {
     private readonly FileLock _lock;
 
-    internal LayerImageLease(string path, FileLock held)
+    internal LayerImageLease(string path, FileLock held, bool built)
     {
         Path = path;
         _lock = held;
+        Built = built;
     }
 
     public string Path { get; }
+
+    /// <summary>True when this lease's own call built the image; false when it was in the cache already.</summary>
+    public bool Built { get; }
 
     public void Dispose() => _lock.Dispose();
 }

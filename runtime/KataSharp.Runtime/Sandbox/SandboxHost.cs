@@ -2,6 +2,7 @@ using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Rootfs;
+using KataSharp.Runtime.Telemetry;
 
 namespace KataSharp.Runtime.Sandbox;
 
@@ -34,8 +35,10 @@ public sealed class SandboxHost : IAsyncDisposable
         Func<RuntimeConfiguration, ISandboxBackend> backendFactory,
         Func<string?, RuntimeConfiguration> configurationLoader,
         Func<RuntimeConfiguration, LayerImageCache> layerCacheFactory,
-        RuntimeLog log)
+        RuntimeLog log,
+        StartTimeline? timeline = null)
     {
+        Timeline = timeline ?? StartTimeline.Null;
         SandboxId = sandboxId;
         StateDirectory = stateDirectory;
         _backendFactory = backendFactory;
@@ -47,6 +50,9 @@ public sealed class SandboxHost : IAsyncDisposable
     public string SandboxId { get; }
 
     public string StateDirectory { get; }
+
+    /// <summary>The shim's pod-start timeline, which every phase of the pod's start is recorded into.</summary>
+    public StartTimeline Timeline { get; }
 
     public SandboxState State => _lifecycle.State;
 
@@ -89,8 +95,10 @@ public sealed class SandboxHost : IAsyncDisposable
             VmSizing.RequireFits(placement.ContainerId, placement.MemoryLimitBytes, Configuration.Hypervisor);
             return;
         }
+        long loading = Timeline.Now;
         RuntimeConfiguration configuration = _configurationLoader(configPath);
         _log.UseConfiguredLevel(configuration.Runtime.EffectiveLogLevel);
+        Timeline.Record(StartPhase.ConfigLoaded, loading);
         ConfigurationAssets.Require(configuration);
         configuration = configuration with { Hypervisor = VmSizing.For(configuration.Hypervisor, placement.Pod, configuration.SourcePath) };
         VmSizing.RequireFits(placement.ContainerId, placement.MemoryLimitBytes, configuration.Hypervisor);
@@ -104,7 +112,7 @@ public sealed class SandboxHost : IAsyncDisposable
                 _cgroup = PodCgroup.Join(cgroupsPath, _log);
             }
             Directory.CreateDirectory(StateDirectory);
-            await backend.BootAsync(new SandboxBootRequest(SandboxId, configuration, StateDirectory, placement.NetworkNamespacePath), cancellationToken);
+            await backend.BootAsync(new SandboxBootRequest(SandboxId, configuration, StateDirectory, placement.NetworkNamespacePath, Timeline), cancellationToken);
         }
         catch
         {
@@ -138,6 +146,7 @@ public sealed class SandboxHost : IAsyncDisposable
             for (int i = 0; i < snapshot.Count; i++)
             {
                 SnapshotLayer layer = snapshot[i];
+                long converting = Timeline.Now;
                 if (layer.IsImmutable)
                 {
                     LayerImageLease lease = await _layers!.LeaseAsync(layer, cancellationToken);
@@ -149,6 +158,7 @@ public sealed class SandboxHost : IAsyncDisposable
                     await _layers!.BuildUncachedAsync(layer, image, cancellationToken);
                     images.Add((image, null));
                 }
+                Timeline.Record(StartPhase.LayerConversion, converting, containerId, cached: images[^1].Lease is { Built: false });
             }
             foreach (var (image, lease) in images)
             {
@@ -256,6 +266,7 @@ public sealed class SandboxHost : IAsyncDisposable
     /// <summary>Stops the VM (if any) and removes the sandbox's state directory. Idempotent.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        long stoppedAt = Timeline.Now;
         await _stopping.CancelAsync();
         bool stopping;
         lock (_lifecycle)
@@ -296,6 +307,10 @@ public sealed class SandboxHost : IAsyncDisposable
             // Something still writes there (it would be a bug: every writer is stopped above); say what is left.
             _log.Error($"cannot remove the sandbox's state directory {StateDirectory}: {e.Message}");
             throw;
+        }
+        if (stopping)
+        {
+            Timeline.Record(StartPhase.Teardown, stoppedAt);
         }
     }
 

@@ -6,6 +6,7 @@ using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Oci;
 using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Sandbox;
+using KataSharp.Runtime.Telemetry;
 
 namespace KataSharp.Runtime.Tasks;
 
@@ -119,11 +120,16 @@ public sealed class TaskSupervisor : IAsyncDisposable
             }
             ProcessStdio stdio = process.Stdio;
             var launch = new ProcessLaunch(key, process.ExecSpecJson, stdio.Terminal, stdio.Stdin is not null, stdio.Stdout is not null, stdio.Stderr is not null);
+            StartTimeline timeline = _sandbox.Timeline;
+            long starting = timeline.Now;
             ProcessStreams streams = await _sandbox.StartProcessAsync(launch, cancellationToken);
+            long started = key.IsInit ? timeline.Record(StartPhase.StartContainer, starting, key.ContainerId) : starting;
             ProcessIoBridge io;
             try
             {
-                io = ProcessIoBridge.Start(stdio, streams, _log, key);
+                // Once per container, however often the guest writes: the bridge calls it for its first byte only.
+                io = ProcessIoBridge.Start(stdio, streams, _log, key,
+                    key.IsInit ? () => timeline.Record(StartPhase.FirstOutputByte, started, key.ContainerId) : null);
             }
             catch (Exception e) when (e is KataSharp.Linux.LinuxException or IOException)
             {
@@ -327,7 +333,9 @@ public sealed class TaskSupervisor : IAsyncDisposable
         try
         {
             var launch = new ContainerLaunch(command.Id, bundle.Spec, layers, bundle.ReadBindMountedFiles(), command.Stdio, hostDirectories, join, blockDevices);
+            long creating = _sandbox.Timeline.Now;
             await _sandbox.CreateContainerAsync(launch, cancellationToken); // the spec is the backend's from here
+            _sandbox.Timeline.Record(StartPhase.CreateContainer, creating, command.Id);
         }
         catch
         {
@@ -452,9 +460,14 @@ public sealed class TaskSupervisor : IAsyncDisposable
     private async Task WatchExitAsync(TaskContainer container, TaskProcess process)
     {
         uint code;
+        long waiting = _sandbox.Timeline.Now;
         try
         {
             code = await _sandbox.WaitProcessAsync(process.Key, CancellationToken.None);
+            if (process.Key.IsInit)
+            {
+                _sandbox.Timeline.Record(StartPhase.Exit, waiting, process.Key.ContainerId);
+            }
         }
         catch (Exception e)
         {

@@ -91,9 +91,12 @@ public sealed class VmSandboxBackend : ISandboxBackend
         var started = DateTime.UtcNow;
         IReadOnlyList<PodInterface> podInterfaces = AttachPodNetwork(request.NetworkNamespacePath);
         _log.Debug("creating the sandbox VM");
+        StartTimeline timeline = request.Timeline ?? StartTimeline.Null;
+        long creating = timeline.Now;
         IGuestVm machine = _startVm(request, podInterfaces);
         _machine = machine;
         _slots = new BlockSlots(machine.BlockSlotCount, machine);
+        long vmStarted = timeline.Record(StartPhase.VmCreated, creating);
         _whyGone = "still running";
         _log.Debug($"sandbox VM created and started in {(DateTime.UtcNow - started).TotalMilliseconds:0} ms");
         _ = machine.Exited.ContinueWith(t => OnMachineExited(t.Result), TaskScheduler.Default);
@@ -121,12 +124,37 @@ public sealed class VmSandboxBackend : ISandboxBackend
                 $"sandbox {request.SandboxId}: the guest did not come up: {why}\n--- last lines of the guest console ---\n{ConsoleTail()}", e);
         }
         _log.Info($"guest agent ready {(DateTime.UtcNow - started).TotalMilliseconds:0} ms after VM start");
+        timeline.Record(StartPhase.AgentReady, vmStarted);
+        await RecordGuestBootAsync(timeline, vmStarted, cancellationToken);
         RuntimeSettings runtime = configuration.Runtime;
         _volumes = new PodVolumeSet(new AgentGuestVolumes(Agent, Calls),
             new VolumeLimits((long)runtime.VolumeMaxMib << 20, runtime.VolumeMaxEntries, configuration.SourcePath),
             TimeSpan.FromMilliseconds(runtime.VolumeSyncIntervalMs), _log);
         await ConfigureGuestNetworkAsync(podInterfaces, cancellationToken);
         StartPortForwarding(machine, podInterfaces);
+    }
+
+    /// <summary>
+    /// The guest's own count from its kernel's start until its agent served (GuestDetails), for the start timeline; one more
+    /// request, so only when debug records are written. The guest's word: capped at the host's time since the VM started,
+    /// which its kernel cannot have started before. A guest that does not answer costs the phase, not the boot.
+    /// </summary>
+    private async Task RecordGuestBootAsync(StartTimeline timeline, long vmStarted, CancellationToken cancellationToken)
+    {
+        if (!_log.IsDebugEnabled)
+        {
+            return;
+        }
+        try
+        {
+            GuestDetails details = await Calls.RequestAsync("guest details", o => Agent.GetGuestDetailsAsync(new GetGuestDetailsRequest(), o), cancellationToken);
+            ulong sinceVmStartMs = (ulong)timeline.Since(vmStarted).TotalMilliseconds;
+            timeline.RecordDuration(StartPhase.GuestBoot, TimeSpan.FromMilliseconds(Math.Min(details.AgentReadyBoottimeMs, sinceVmStartMs)));
+        }
+        catch (RuntimeException e)
+        {
+            _log.Debug($"no guest boot time for the start timeline: {e.Message}");
+        }
     }
 
     /// <summary>

@@ -31,6 +31,7 @@ public static class ServeVerb
         RedirectStderrToLogFifo();
         // Disposed last: waits (bounded) for the queued records to reach the FIFO before the shim exits.
         using var log = new RuntimeLog(Console.Error, args.Debug, args.Id);
+        var timeline = StartTimeline.OfThisProcess(log);
 
         using Socket listener = OpenListener(args);
         string socketPath = (listener.LocalEndPoint as UnixDomainSocketEndPoint)?.ToString() ?? args.Socket;
@@ -41,7 +42,7 @@ public static class ServeVerb
             : new LogEventSink(log);
 
         var sandbox = new SandboxHost(args.Id, store.DirectoryOf(args.Id), configuration => backendFactory(configuration, log), ConfigurationLoader.Load,
-            configuration => new LayerImageCache(configuration.Runtime.LayerCacheDir, ErofsBuilderFor(configuration.Runtime, log), log), log);
+            configuration => new LayerImageCache(configuration.Runtime.LayerCacheDir, ErofsBuilderFor(configuration.Runtime, log), log), log, timeline);
         await using var supervisor = new TaskSupervisor(sandbox, events, store, identity, log);
 
         using var metrics = new SandboxMetrics(new SandboxMetricsSources(sandbox.VmmMetricsAsync, VmMetrics.Help, () => supervisor.ContainerIds,

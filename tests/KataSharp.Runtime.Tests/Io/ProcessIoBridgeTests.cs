@@ -113,6 +113,41 @@ public class ProcessIoBridgeTests
         await bridge.OutputDone.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task The_first_output_is_reported_once_whatever_the_process_writes_and_only_when_it_reached_a_fifo()
+    {
+        using var directory = new TempDirectory();
+        string stdoutPath = MakeFifo(directory, "out"), stderrPath = MakeFifo(directory, "err");
+        using var stdoutClient = FifoReader.Open(stdoutPath);
+        using var stderrClient = FifoReader.Open(stderrPath);
+        var stdout = new ChunkPipe();
+        var stderr = new ChunkPipe();
+        int reported = 0;
+        await using var bridge = ProcessIoBridge.Start(new ProcessStdio(null, stdoutPath, stderrPath, false),
+            new ProcessStreams(null, stdout.Reader, stderr.Reader), RuntimeLog.Null, Key, () => Interlocked.Increment(ref reported));
+        Task<byte[]> outRead = ReadToEnd(stdoutClient);
+        Task<byte[]> errRead = ReadToEnd(stderrClient);
+        for (int i = 0; i < 100; i++)
+        {
+            stdout.Writer.Write(Encoding.ASCII.GetBytes($"out {i}\n"));
+            stderr.Writer.Write(Encoding.ASCII.GetBytes($"err {i}\n"));
+        }
+        stdout.Writer.Dispose();
+        stderr.Writer.Dispose();
+        await bridge.OutputDone.WaitAsync(TimeSpan.FromSeconds(20));
+        await Task.WhenAll(outRead, errRead).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, Volatile.Read(ref reported));
+
+        // Output containerd gave no FIFO for is dropped, not relayed: nothing to report.
+        var unread = new ChunkPipe();
+        await using var drained = ProcessIoBridge.Start(ProcessStdio.None, new ProcessStreams(null, unread.Reader, null), RuntimeLog.Null, Key,
+            () => Interlocked.Increment(ref reported));
+        unread.Writer.Write(Encoding.ASCII.GetBytes("dropped\n"));
+        unread.Writer.Dispose();
+        await drained.OutputDone.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, Volatile.Read(ref reported));
+    }
+
     private static string MakeFifo(TempDirectory directory, string name)
     {
         string path = directory.Combine(name);
