@@ -16,13 +16,8 @@ shim_env_start || { echo "the benchmark environment did not start" >&2; exit 1; 
 # Debug records for every sandbox from here on (each shim reads the configuration at its sandbox's first Create).
 sed -i 's/^log_level = .*/log_level = "debug"/' /etc/katasharp/configuration.toml
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-time_run() { # runtime id -> ms, or "fail"
-  local start=$(now_ms)
-  # echo rather than true: one byte of output (a newline), so the timeline has a first_output_byte too
-  ctr run --rm --runtime "$1" "$KS_IMAGE" "$2" echo </dev/null >/dev/null 2>>"$ks_work/bench.err" || { echo fail; return; }
-  echo $(( $(now_ms) - start ))
-}
+# echo rather than true: one byte of output (a newline), so the timeline has a first_output_byte too
+time_run() { time_ctr_run "$1" "$2" echo; } # runtime id -> ms, or "fail"
 # The timeline records of sandbox ID, as PHASE:AT:TOOK words. The fields sit at the record's end (RuntimeLog: just
 # before runtime=...), where text quoted in msg cannot pose as them.
 phases_of() {

@@ -10,12 +10,7 @@ runs="${BENCH_RUNS:-10}"
 trap shim_env_stop EXIT
 shim_env_start || { echo "the benchmark environment did not start" >&2; exit 1; }
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-time_run() { # runtime id -> ms, or "fail"
-  local start=$(now_ms)
-  ctr run --rm --runtime "$1" "$KS_IMAGE" "$2" true </dev/null >/dev/null 2>>"$ks_work/bench.err" || { echo fail; return; }
-  echo $(( $(now_ms) - start ))
-}
+time_run() { time_ctr_run "$1" "$2" true; } # runtime id -> ms, or "fail"
 # [runtime] confine_vmm for the next sandbox (each shim reads the configuration when its sandbox starts)
 confine() { sed -i "s/^confine_vmm = .*/confine_vmm = $1/" /etc/katasharp/configuration.toml; }
 # A first katasharp run fills the layer cache (erofs image of the busybox layer): not measured.

@@ -77,7 +77,6 @@ probe() {
   else "$KS_BIN/katasharp-criprobe" --socket "$KS_CTD_RUN/containerd.sock" "$@"; fi
 }
 flat() { tr -d '\r' | tr '\n' '|' | sed 's/|$//'; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 field() { sed -n "s/^$1=//p"; } # a key=value line of probe output
 wait_container_state() { # id state seconds
   local deadline=$((SECONDS + $3))

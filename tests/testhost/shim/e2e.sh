@@ -16,7 +16,6 @@ trap shim_env_stop EXIT
 rec() { printf '%s=%s\n' "$1" "$2"; }
 # One line, no carriage returns (terminal output), for a key=value record.
 flat() { tr -d '\r' | tr '\n' '|' | sed 's/|$//'; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 wait_status() { # id status seconds (a deadline in seconds: one ctr call alone takes a while under TCG)
   local deadline=$((SECONDS + $3))
   while [ "$SECONDS" -lt "$deadline" ]; do

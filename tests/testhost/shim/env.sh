@@ -75,6 +75,18 @@ shim_env_stop() {
 
 # Pids of running katasharp shims, by executable (the name is too long for pgrep -x). One find,
 # not a readlink per process: forks are slow in L1 under TCG, and the cycles call this often.
+# Milliseconds since the epoch (the scenarios' and benchmarks' stopwatch).
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# time_ctr_run RUNTIME ID COMMAND...: the wall time in ms of `ctr run --rm` of the busybox image with that runtime, or
+# "fail" (ctr's stderr goes to $ks_work/bench.err).
+time_ctr_run() {
+  local runtime="$1" id="$2" start; shift 2
+  start=$(now_ms)
+  ctr run --rm --runtime "$runtime" "$KS_IMAGE" "$id" "$@" </dev/null >/dev/null 2>>"$ks_work/bench.err" || { echo fail; return; }
+  echo $(( $(now_ms) - start ))
+}
+
 # The confined VMM of a shim (issue 11): shim -> util-linux unshare (its PID namespace's parent) -> the VMM process,
 # which holds the VM and the guest's RAM. Each prints a pid, or nothing.
 vmm_unshare_of() { if [ -n "${1:-}" ]; then pgrep -P "$1" -x unshare | head -n1 || true; fi; }

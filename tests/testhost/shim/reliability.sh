@@ -12,7 +12,6 @@ trap shim_env_stop EXIT
 
 rec() { printf '%s=%s\n' "$1" "$2"; }
 flat() { tr -d '\r' | tr '\n' '|' | sed 's/|$//'; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 shim_env_start || { echo "the test environment did not start" >&2; exit 1; }
 
