@@ -37,10 +37,12 @@ public sealed class ErofsBuilder
         string mkfs = HostProgram.Require(_mkfs, "erofs-utils");
         if (_confined)
         {
-            HostProgram.Require("unshare", "util-linux");
-            HostProgram.Require("setpriv", "util-linux");
+            foreach (var (tool, package) in LayerConversionConfinement.Tools)
+            {
+                HostProgram.Require(tool, package);
+            }
         }
-        var (program, arguments) = LayerConversionConfinement.Wrap(mkfs, ["--quiet", "--preserve-mtime", imagePath, sourceDirectory], _confined);
+        var (program, arguments) = LayerConversionConfinement.Wrap(mkfs, ["--quiet", "--preserve-mtime", imagePath, sourceDirectory], sourceDirectory, _confined);
         var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
@@ -73,7 +75,7 @@ public sealed class ErofsBuilder
             }
             catch (OperationCanceledException)
             {
-                // unshare and setpriv exec in place: this pid is mkfs.erofs itself, so one kill ends the conversion.
+                // unshare, sh and setpriv exec in place: this pid is mkfs.erofs itself, so one kill ends the conversion.
                 process.Kill();
                 await process.WaitForExitAsync(CancellationToken.None);
                 cancellationToken.ThrowIfCancellationRequested();

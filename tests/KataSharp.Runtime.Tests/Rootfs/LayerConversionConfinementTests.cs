@@ -10,7 +10,7 @@ namespace KataSharp.Runtime.Tests.Rootfs;
 /// <summary>
 /// mkfs.erofs reads registry content, so it runs confined, bounded in time and in what it may print (issue 11).
 /// Stand-in converters (shell scripts given mkfs.erofs's arguments: --quiet --preserve-mtime IMAGE SOURCE) report
-/// what they can see into IMAGE; the last fact uses Debian's real mkfs.erofs. Needs root, as the shim does.
+/// what they can see into IMAGE (and whether they can write into SOURCE); the last fact uses Debian's real mkfs.erofs. Needs root, as the shim does.
 /// </summary>
 public class LayerConversionConfinementTests
 {
@@ -19,7 +19,8 @@ public class LayerConversionConfinementTests
 
     private const string ProbeScript = """
         #!/bin/sh
-        { readlink /proc/self/ns/net; readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts
+        { readlink /proc/self/ns/net; readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts; readlink /proc/self/ns/mnt
+          if touch "$4/written-by-the-converter" 2>/dev/null; then echo source-writable; else echo source-read-only; fi
           grep -E '^(NoNewPrivs|CapBnd):' /proc/self/status; } >"$3"
         """;
 
@@ -32,8 +33,22 @@ public class LayerConversionConfinementTests
         Assert.NotEqual(NamespaceOf("/proc/self/ns/net"), probe[0]);
         Assert.NotEqual(NamespaceOf("/proc/self/ns/ipc"), probe[1]);
         Assert.NotEqual(NamespaceOf("/proc/self/ns/uts"), probe[2]);
+        Assert.NotEqual(NamespaceOf("/proc/self/ns/mnt"), probe[3]);
         Assert.Contains("NoNewPrivs:\t1", probe);
         Assert.Contains($"CapBnd:\t{TwoCapabilities}", probe);
+    }
+
+    [Fact]
+    public async Task The_converter_sees_the_layer_read_only_and_the_host_still_sees_it_writable()
+    {
+        using var directory = new TempDirectory();
+        string[] probe = await RunProbe(directory, confined: true);
+
+        Assert.Contains("source-read-only", probe);
+        Assert.False(File.Exists(Path.Combine(Source(directory), "written-by-the-converter")));
+        // The read-only bind lived in the converter's mount namespace only: nothing of it reached the host's.
+        File.WriteAllText(Path.Combine(Source(directory), "written-by-the-host"), "ok");
+        Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), line => line.Contains(Source(directory), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -43,6 +58,7 @@ public class LayerConversionConfinementTests
         string[] probe = await RunProbe(directory, confined: false);
 
         Assert.Equal(NamespaceOf("/proc/self/ns/net"), probe[0]);
+        Assert.Contains("source-writable", probe);
         Assert.Contains("NoNewPrivs:\t0", probe);
         Assert.DoesNotContain($"CapBnd:\t{TwoCapabilities}", probe);
     }
