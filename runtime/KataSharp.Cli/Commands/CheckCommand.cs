@@ -95,7 +95,7 @@ public static class CheckCommand
                 : string.Join("; ", problems));
             RuntimeSettings runtime = configuration.Runtime;
             Report(runtime.ConfineLayerConversion, "layer conversion", runtime.ConfineLayerConversion
-                ? $"mkfs.erofs confined: own network, IPC and UTS namespaces, no_new_privs, capabilities {LayerConversionConfinement.KeptCapabilities}; killed after {runtime.LayerConversionTimeoutSeconds} s"
+                ? $"mkfs.erofs confined: own mount (the layer read-only), network, IPC and UTS namespaces, no_new_privs, capabilities {LayerConversionConfinement.KeptCapabilities}; killed after {runtime.LayerConversionTimeoutSeconds} s"
                 : $"mkfs.erofs NOT confined ([runtime] confine_layer_conversion = false, for debugging only); killed after {runtime.LayerConversionTimeoutSeconds} s",
                 fatal: false);
             var (confined, confinement) = VmmConfinement(runtime);
