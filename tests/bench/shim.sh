@@ -34,6 +34,7 @@ xc=$(v exec_confined_ms | bench_median 0) xu=$(v exec_unconfined_ms | bench_medi
 echo "ctr task exec ID true, median of $runs: confined $xc ms, unconfined $xu ms (ratio $(bench_ratio "$xc" "$xu" 2)), runc $xr ms (confined/runc $(bench_ratio "$xc" "$xr" 2))"
 echo "  confined (ms): $(v exec_confined_ms); unconfined: $(v exec_unconfined_ms); runc: $(v exec_runc_ms)"
 echo "  runc runs (ms):      $(v runc_ms)"
-echo "host RSS per running pod: shim $(v pod_shim_rss_kib) KiB ($(v pod_shim_threads) threads; with a second container: $(v pod_shim_rss_two_containers_kib) KiB), VMM $(v pod_vmm_rss_kib) KiB incl. guest RAM touched ($(v pod_vmm_threads) threads), unshare $(v pod_unshare_rss_kib) KiB"
+echo "host RSS per running pod: shim $(v pod_shim_rss_kib) KiB (anonymous $(v pod_shim_rss_anon_kib) KiB; $(v pod_shim_threads) threads; with a second container: $(v pod_shim_rss_two_containers_kib) KiB), VMM $(v pod_vmm_rss_kib) KiB ($(v pod_vmm_threads) threads) of which guest RAM touched $(v pod_vmm_rss_shmem_kib) KiB and the rest $(v pod_vmm_rss_other_kib) KiB, unshare $(v pod_unshare_rss_kib) KiB"
+echo "host memory per pod besides guest RAM: $(( $(v pod_shim_rss_kib) + $(v pod_vmm_rss_other_kib) + $(v pod_unshare_rss_kib) )) KiB (goal: 16384 KiB)"
 echo "left after $(( runs + 1 + 1 )) katasharp pods and $runs runc runs: $(v left_shims) shims, $(v left_state_dirs) state dirs, $(v left_shim_sockets) shim sockets, $(v left_mounts) mounts"
 echo "second container of a pod (ctr run -d):   median $(v second_container_ms | bench_median 0) ms ($(v second_container_ms))"

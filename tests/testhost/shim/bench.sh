@@ -57,6 +57,10 @@ pid=$(ctr task ls | awk '$1 == "ks-rss" { print $2 }')
 vmm_unshare=$(vmm_unshare_of "$pid")
 vmm=$(vmm_of "$pid")
 [ -n "$vmm" ] && echo "pod_vmm_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$vmm/status)"
+# Guest RAM is a memfd (shared memory): RssShmem. What the VMM costs besides it is RssAnon + RssFile.
+[ -n "$vmm" ] && echo "pod_vmm_rss_shmem_kib=$(awk '/^RssShmem/ { print $2 }' /proc/$vmm/status)"
+[ -n "$vmm" ] && echo "pod_vmm_rss_other_kib=$(awk '/^RssAnon|^RssFile/ { n += $2 } END { print n }' /proc/$vmm/status)"
+[ -n "$pid" ] && echo "pod_shim_rss_anon_kib=$(awk '/^RssAnon/ { print $2 }' /proc/$pid/status)"
 [ -n "$vmm" ] && echo "pod_vmm_threads=$(ls /proc/$vmm/task | wc -l)"
 [ -n "$vmm_unshare" ] && echo "pod_unshare_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$vmm_unshare/status)"
 # second containers of that pod (same shim and VM: no boot), `ctr run -d` each, then removed
