@@ -78,16 +78,14 @@ public sealed class StartTimeline
 
     private void Write(string phase, long startedAt, long endedAt, string? containerId, bool? cached)
     {
-        string at = Milliseconds(endedAt - _origin), took = Milliseconds(endedAt - Math.Min(startedAt, endedAt));
-        if (cached is { } c)
-        {
-            _log.Debug($"start timeline: {phase}", containerId,
-                [new LogField("phase", phase), new LogField("at_ms", at), new LogField("took_ms", took), new LogField("cached", c ? "true" : "false")]);
-        }
-        else
-        {
-            _log.Debug($"start timeline: {phase}", containerId, [new LogField("phase", phase), new LogField("at_ms", at), new LogField("took_ms", took)]);
-        }
+        LogField[] fields =
+        [
+            new("phase", phase),
+            new("at_ms", Milliseconds(endedAt - _origin)),
+            new("took_ms", Milliseconds(endedAt - Math.Min(startedAt, endedAt))),
+            new("cached", cached is true ? "true" : "false"),
+        ];
+        _log.Debug($"start timeline: {phase}", containerId, cached is null ? fields.AsSpan(0, 3) : fields);
     }
 
     private static string Milliseconds(long ticks) =>

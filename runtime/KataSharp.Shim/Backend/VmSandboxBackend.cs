@@ -88,7 +88,6 @@ public sealed class VmSandboxBackend : ISandboxBackend
     public async Task BootAsync(SandboxBootRequest request, CancellationToken cancellationToken)
     {
         var configuration = request.Configuration;
-        var started = DateTime.UtcNow;
         IReadOnlyList<PodInterface> podInterfaces = AttachPodNetwork(request.NetworkNamespacePath);
         _log.Debug("creating the sandbox VM");
         StartTimeline timeline = request.Timeline ?? StartTimeline.Null;
@@ -98,7 +97,6 @@ public sealed class VmSandboxBackend : ISandboxBackend
         _slots = new BlockSlots(machine.BlockSlotCount, machine);
         long vmStarted = timeline.Record(StartPhase.VmCreated, creating);
         _whyGone = "still running";
-        _log.Debug($"sandbox VM created and started in {(DateTime.UtcNow - started).TotalMilliseconds:0} ms");
         _ = machine.Exited.ContinueWith(t => OnMachineExited(t.Result), TaskScheduler.Default);
         string logSocket = $"{machine.VsockSocket}_{AgentProtocolConstants.LogPort}";
         _guestLog = GuestLogListener.Start(logSocket, _log, machine.AgentLogConnected);
@@ -123,7 +121,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
             throw new RuntimeException(e is RuntimeException r ? r.Error : RuntimeError.DeadlineExceeded,
                 $"sandbox {request.SandboxId}: the guest did not come up: {why}\n--- last lines of the guest console ---\n{ConsoleTail()}", e);
         }
-        _log.Info($"guest agent ready {(DateTime.UtcNow - started).TotalMilliseconds:0} ms after VM start");
+        _log.Info($"guest agent ready {timeline.Since(vmStarted).TotalMilliseconds:0} ms after VM start");
         timeline.Record(StartPhase.AgentReady, vmStarted);
         await RecordGuestBootAsync(timeline, vmStarted, cancellationToken);
         RuntimeSettings runtime = configuration.Runtime;

@@ -123,10 +123,10 @@ public static class ConfinedVmmProcess
         return devices;
     }
 
-    /// <summary>The control channel: one command at a time, each answered. Its end (the shim closed it, or died) stops the VM.</summary>
     /// <summary>How long the VMM waits, after reporting the VM's end, for the shim to stop it.</summary>
     private static readonly TimeSpan ShimAcknowledgeTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The control channel: one command at a time, each answered. Its end (the shim closed it, or died) stops the VM.</summary>
     private static void Serve(VmmChannel channel, MicroVm vm, bool testHooks, TextWriter log, ManualResetEventSlim shimDone)
     {
         while (true)
