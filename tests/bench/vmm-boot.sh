@@ -3,7 +3,7 @@
 #   - boot time from process start to the /init marker line on the guest console, BENCH_RUNS (5)
 #     boots each, medians and the ratio ours/QEMU (goal: at most 0.5)
 #   - host memory of the katasharp-vmm process after boot with 1 vCPU / 128 MiB, excluding guest
-#     RAM: VmRSS minus the resident pages of the guest-RAM memfd mapping (goal: at most 16 MiB)
+#     RAM: VmRSS minus the resident pages of the guest-RAM mapping ([anon:katasharp-guest-ram]) (goal: at most 16 MiB)
 # Usage: tests/bench/vmm-boot.sh     (env: BENCH_RUNS, BENCH_TIMEOUT seconds for the whole run, 1800)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

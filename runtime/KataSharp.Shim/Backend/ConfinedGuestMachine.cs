@@ -13,6 +13,7 @@ using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Telemetry;
 using KataSharp.Shim.Confinement;
+using KataSharp.Shim.Memory;
 using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Virtio.Devices.Block;
@@ -153,7 +154,7 @@ public sealed class ConfinedGuestMachine : IGuestVm
             descriptors.AddRange(podInterfaces.Select((pod, i) => (VmmDescriptors.FirstTap + i, pod.Tap.Descriptor)));
             pid = ProcessSpawner.Spawn(unshare,
                 [unshare, "--mount", "--pid", "--ipc", "--uts", "--net", "--fork", "--kill-child=SIGKILL", "--propagation", "private", "--", self, VmmVerb, specPath],
-                [], descriptors);
+                [$"{GcBudget.Variable}={GcBudget.Current}"], descriptors);
         }
         catch
         {

@@ -3,6 +3,7 @@ using KataSharp.Linux.Files;
 using KataSharp.Linux.Sockets;
 using KataSharp.Linux.Processes;
 using KataSharp.Runtime.Oci;
+using KataSharp.Shim.Memory;
 
 namespace KataSharp.Shim.Verbs;
 
@@ -91,9 +92,8 @@ public static class StartVerb
         {
             argv.Add("-debug");
         }
-        var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
-            .Select(key => $"{key}={Environment.GetEnvironmentVariable(key)}")
-            .ToList();
+        var environment = GcBudget.Apply(Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Select(key => $"{key}={Environment.GetEnvironmentVariable(key)}"));
         InheritedDescriptors.MarkCloseOnExec();
         using var devNull = FileDescriptor.Open("/dev/null", (int)OpenFlags.ReadWrite);
         ProcessSpawner.Spawn(self, argv, environment,

@@ -14,6 +14,8 @@ internal static unsafe partial class MmanCalls
     public const int MAP_PRIVATE = 0x02;
     public const int MAP_ANONYMOUS = 0x20;
     public const int MAP_NORESERVE = 0x4000;
+    public const int MADV_DONTFORK = 10;
+    public const int MADV_DONTDUMP = 16;
 
     /// <summary>Fails with MAP_FAILED, ((void *) -1), not null.</summary>
     [LibraryImport(LibC, SetLastError = true)]
@@ -21,6 +23,9 @@ internal static unsafe partial class MmanCalls
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int munmap(void* address, nuint length);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    public static partial int madvise(void* address, nuint length, int advice);
 
     [LibraryImport(LibC, SetLastError = true)]
     public static partial int memfd_create(byte* name, uint flags);

@@ -352,7 +352,7 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
     public async Task TheShim_RunsInThePodsCgroup_NotContainerds()
     {
         ShimScenario s = await RunAsync();
-        output.WriteLine($"pod cgroup {s["shim_cgroup"]} (parent's subtree_control: {s["pod_cgroup_parent_subtree"]}): memory.current {s["pod_cgroup_memory_kib"]} KiB, shmem {s["pod_cgroup_shmem_kib"]} KiB; shim RSS {s["shim_rss_kib"]} KiB, of which guest RAM (RssShmem) {s["shim_rss_shmem_kib"]} KiB; containerd in {s["containerd_cgroup"]}");
+        output.WriteLine($"pod cgroup {s["shim_cgroup"]} (parent's subtree_control: {s["pod_cgroup_parent_subtree"]}): memory.current {s["pod_cgroup_memory_kib"]} KiB, anon {s["pod_cgroup_anon_kib"]} KiB; shim RSS {s["shim_rss_kib"]} KiB, the VMM's guest RAM {s["vmm_guest_ram_kib"]} KiB; containerd in {s["containerd_cgroup"]}");
         Assert.EndsWith("/" + s["sandbox_id"], s["shim_cgroup"]);
         Assert.NotEqual(s["containerd_cgroup"], s["shim_cgroup"]);
     }
@@ -360,20 +360,21 @@ public sealed class CriEndToEndTests(TestHostFixture fixture, ITestOutputHelper 
     /// <summary>
     /// The VM's memory is accounted in the pod's cgroup without a kubelet: the shim enabled the memory controller in the
     /// cgroup's parents (as runc does), so the pod cgroup has memory.current, and it holds at least every page of guest RAM
-    /// the shim maps (its RssShmem: guest RAM is a memfd made after the shim moved in). memory.current is the exact charge
-    /// counter; memory.stat's shmem is printed too but not compared: the kernel flushes those statistics lazily (seen
-    /// here: 7.6 MiB behind a guest that was still touching RAM), so they may lag the RSS read just before.
+    /// the pod's VMM process has (the Rss of its [anon:katasharp-guest-ram] mapping: the VMM is started after the shim
+    /// moved in). memory.current is the exact charge counter; memory.stat's anon is printed too but not compared: the
+    /// kernel flushes those statistics lazily (seen here: 7.6 MiB behind a guest that was still touching RAM), so they
+    /// may lag the RSS read just before.
     /// </summary>
     [Fact]
     public async Task TheVmsMemory_IsChargedToThePodsCgroup()
     {
         ShimScenario s = await RunAsync();
-        output.WriteLine($"pod cgroup {s["shim_cgroup"]}: memory.current {s["pod_cgroup_memory_kib"]} KiB, shmem {s["pod_cgroup_shmem_kib"]} KiB; guest RAM mapped by the pod's VMM process {s["shim_rss_shmem_kib"]} KiB");
+        output.WriteLine($"pod cgroup {s["shim_cgroup"]}: memory.current {s["pod_cgroup_memory_kib"]} KiB, anon {s["pod_cgroup_anon_kib"]} KiB; guest RAM mapped by the pod's VMM process {s["vmm_guest_ram_kib"]} KiB");
         Assert.Contains("memory", s["pod_cgroup_parent_subtree"].Split(' '));
-        long guestRam = long.Parse(s["shim_rss_shmem_kib"], CultureInfo.InvariantCulture);
+        long guestRam = long.Parse(s["vmm_guest_ram_kib"], CultureInfo.InvariantCulture);
         long current = long.Parse(s["pod_cgroup_memory_kib"], CultureInfo.InvariantCulture);
         Assert.True(guestRam > 16 * 1024, $"the pod's VMM process maps only {guestRam} KiB of guest RAM: the guest has booted a kernel, it must have touched more");
-        Assert.True(current >= guestRam, $"the pod's cgroup is charged {current} KiB, less than the {guestRam} KiB of guest RAM the shim maps");
+        Assert.True(current >= guestRam, $"the pod's cgroup is charged {current} KiB, less than the {guestRam} KiB of guest RAM the pod's VMM maps");
     }
 
     /// <summary>The kubelet starts pods concurrently: two katasharp pods (two VMs) started at once both come up and run.</summary>

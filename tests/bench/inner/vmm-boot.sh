@@ -31,7 +31,9 @@ pid=$!
 for _ in $(seq 3000); do grep -q KATASHARP-GUEST-MARKER "$out" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 grep -q KATASHARP-GUEST-MARKER "$out" || { cat "$out"; echo "the memory run never reached the marker" >&2; exit 1; }
 rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
-guest=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { ram = ($0 ~ /memfd:katasharp-guest-ram/) } ram && /^Rss:/ { kib += $2 } END { print kib + 0 }' "/proc/$pid/smaps")
+# guest RAM: the anonymous mapping the VMM names [anon:katasharp-guest-ram] (GuestMemory.MappingName), or where the
+# kernel cannot name mappings the one advised MADV_DONTDUMP and MADV_DONTFORK (VmFlags dd and dc)
+guest=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { rss = 0; named = ($0 ~ /\[anon:katasharp-guest-ram\]/) } /^Rss:/ { rss = $2 } /^VmFlags:/ && (named || (/ dd/ && / dc/)) { kib += rss } END { print kib + 0 }' "/proc/$pid/smaps")
 echo "memory rss-kib=$rss guest-kib=$guest"
 wait "$pid"
 rm -f "$out"

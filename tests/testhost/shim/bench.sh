@@ -57,12 +57,32 @@ pid=$(ctr task ls | awk '$1 == "ks-rss" { print $2 }')
 vmm_unshare=$(vmm_unshare_of "$pid")
 vmm=$(vmm_of "$pid")
 [ -n "$vmm" ] && echo "pod_vmm_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$vmm/status)"
-# Guest RAM is a memfd (shared memory): RssShmem. What the VMM costs besides it is RssAnon + RssFile.
-[ -n "$vmm" ] && echo "pod_vmm_rss_shmem_kib=$(awk '/^RssShmem/ { print $2 }' /proc/$vmm/status)"
-[ -n "$vmm" ] && echo "pod_vmm_rss_other_kib=$(awk '/^RssAnon|^RssFile/ { n += $2 } END { print n }' /proc/$vmm/status)"
+# Guest RAM is the VMM's mapping [anon:katasharp-guest-ram]; what the VMM costs besides it is the rest of its RSS.
+if [ -n "$vmm" ]; then
+  vmm_guest_kib=$(guest_ram_kib "$vmm")
+  echo "pod_vmm_rss_guest_kib=$vmm_guest_kib"
+  echo "pod_vmm_rss_other_kib=$(( $(awk '/^VmRSS/ { print $2 }' /proc/$vmm/status) - vmm_guest_kib ))"
+fi
 [ -n "$pid" ] && echo "pod_shim_rss_anon_kib=$(awk '/^RssAnon/ { print $2 }' /proc/$pid/status)"
 [ -n "$vmm" ] && echo "pod_vmm_threads=$(ls /proc/$vmm/task | wc -l)"
 [ -n "$vmm_unshare" ] && echo "pod_unshare_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$vmm_unshare/status)"
+[ -n "$pid" ] && echo "pod_shim_anon_huge_kib=$(awk '/^AnonHugePages:/ { print $2 }' /proc/$pid/smaps_rollup)"
+# What a pod costs the host besides its guest RAM, without counting twice what its processes share (the shim and the
+# VMM are one binary, and a second pod shares it again): the proportional set size (Pss) of shim, unshare and VMM
+# minus guest RAM (private to the VMM, so its Pss is its Rss), with one pod and then with a second one running.
+pod_pss_kib() { # shim pid -> KiB
+  local u v
+  u=$(vmm_unshare_of "$1"); v=$(vmm_of "$1")
+  [ -n "$u" ] && [ -n "$v" ] || { echo fail; return; }
+  echo $(( $(awk '/^Pss:/ { n += $2 } END { print n }' /proc/$1/smaps_rollup /proc/$u/smaps_rollup /proc/$v/smaps_rollup) - $(guest_ram_kib "$v") ))
+}
+[ -n "$pid" ] && echo "pod_pss_one_kib=$(pod_pss_kib "$pid")"
+ctr run -d --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-rss2 sleep 100000 </dev/null >/dev/null 2>>"$ks_work/bench.err"
+pid2=$(ctr task ls | awk '$1 == "ks-rss2" { print $2 }')
+[ -n "$pid" ] && [ -n "$pid2" ] && echo "pod_pss_two_kib=$(pod_pss_kib "$pid") $(pod_pss_kib "$pid2")"
+ctr task kill -s KILL ks-rss2 >/dev/null 2>&1
+for j in $(seq 100); do ctr task ls | awk '$1 == "ks-rss2" { print $3 }' | grep -qx STOPPED && break; sleep 0.1; done
+ctr task delete ks-rss2 >/dev/null 2>&1; ctr container delete ks-rss2 >/dev/null 2>&1
 # second containers of that pod (same shim and VM: no boot), `ctr run -d` each, then removed
 second=""
 for i in 1 2 3; do

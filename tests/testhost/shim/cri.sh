@@ -115,17 +115,18 @@ rec sandbox_task_pid "$(kctr task ls 2>/dev/null | awk -v id="$sid" '$1 == id { 
 rec shim_kvm_vms "$( [ -n "$vmm" ] && ls -l "/proc/$vmm/fd" 2>/dev/null | grep -c 'kvm-vm')"
 rec qemu_processes "$(pgrep -c qemu-system)"
 # The pod's cgroup (the sandbox's linux.cgroupsPath; Kata's sandbox_cgroup_only): the shim, its VMM threads and the
-# guest RAM it touches run there, not in containerd's. The guest's RAM is a memfd of the shim made after the move, so
-# every page of it the shim maps (RssShmem, read first) is charged to the pod's cgroup (memory.current, read after: the
-# exact charge; memory.stat is flushed lazily and may lag). "missing" when no ancestor enabled the memory controller.
+# guest RAM it touches run there, not in containerd's. The guest's RAM is anonymous memory of the VMM process, which the
+# shim starts after the move, so every page of it the VMM has (its [anon:katasharp-guest-ram] Rss, read first) is
+# charged to the pod's cgroup (memory.current, read after: the exact charge; memory.stat is flushed lazily and may lag).
+# "missing" when no ancestor enabled the memory controller.
 shim_cgroup=$( [ -n "$shim" ] && sed -n 's/^0:://p' "/proc/$shim/cgroup")
 rec shim_cgroup "$shim_cgroup"
 rec shim_rss_kib "$( [ -n "$shim" ] && awk '/^VmRSS:/ { print $2 }' "/proc/$shim/status")"
-# guest RAM: a memfd of the VMM process (born in the pod's cgroup, where the shim had moved before starting it)
-rec shim_rss_shmem_kib "$( [ -n "$vmm" ] && awk '/^RssShmem:/ { print $2 }' "/proc/$vmm/status")"
+# guest RAM: anonymous memory of the VMM process (born in the pod's cgroup, where the shim had moved before starting it)
+rec vmm_guest_ram_kib "$(guest_ram_kib "$vmm")"
 pod_memory="/sys/fs/cgroup$shim_cgroup/memory"
 rec pod_cgroup_memory_kib "$( [ -r "$pod_memory.current" ] && echo $(( $(cat "$pod_memory.current") / 1024 )) || echo missing)"
-rec pod_cgroup_shmem_kib "$( [ -r "$pod_memory.stat" ] && awk '$1 == "shmem" { print int($2 / 1024) }' "$pod_memory.stat" || echo missing)"
+rec pod_cgroup_anon_kib "$( [ -r "$pod_memory.stat" ] && awk '$1 == "anon" { print int($2 / 1024) }' "$pod_memory.stat" || echo missing)"
 rec pod_cgroup_parent_subtree "$(cat "/sys/fs/cgroup${shim_cgroup%/*}/cgroup.subtree_control" 2>/dev/null | flat)"
 rec containerd_cgroup "$(sed -n 's/^0:://p' "/proc/$KS_CTD_PID/cgroup")"
 # Both containers see the same guest kernel boot: the pause container through ctr, the app through CRI.

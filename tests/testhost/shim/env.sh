@@ -91,6 +91,15 @@ time_ctr_run() {
 # which holds the VM and the guest's RAM. Each prints a pid, or nothing.
 vmm_unshare_of() { if [ -n "${1:-}" ]; then pgrep -P "$1" -x unshare | head -n1 || true; fi; }
 vmm_of() { local u; u=$(vmm_unshare_of "${1:-}"); if [ -n "$u" ]; then pgrep -P "$u" | head -n1 || true; fi; }
+# guest_ram_kib VMM_PID: the resident KiB of the VM's guest RAM: the anonymous mapping the VMM names
+# [anon:katasharp-guest-ram] (GuestMemory.MappingName), or on a kernel that cannot name mappings (Debian 12's) the one
+# advised MADV_DONTDUMP and MADV_DONTFORK (VmFlags dd and dc; .NET's own reservations are dd but never dc); empty
+# without a pid.
+guest_ram_kib() {
+  if [ -n "${1:-}" ]; then
+    awk '/^[0-9a-f]+-[0-9a-f]+ / { rss = 0; named = ($0 ~ /\[anon:katasharp-guest-ram\]/) } /^Rss:/ { rss = $2 } /^VmFlags:/ && (named || (/ dd/ && / dc/)) { kib += rss } END { print kib + 0 }' "/proc/$1/smaps" 2>/dev/null || true
+  fi
+}
 
 shim_pids() {
   find /proc -mindepth 2 -maxdepth 2 -name exe -lname '*/containerd-shim-katasharp-v2' 2>/dev/null | cut -d/ -f3
