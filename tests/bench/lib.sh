@@ -16,6 +16,15 @@ bench_median() {
     END { if (NR == 0) { print "n/a"; exit } m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.*f\n", d, m }'
 }
 
+# bench_percentile P [DECIMALS]: the P-th percentile (nearest rank: the smallest value with at least P % of the values
+# at or below it) of the numbers on stdin, as bench_median reads them; n/a when there is none. With few values the
+# high percentiles are the maximum: say how many values there were.
+bench_percentile() {
+  tr -s ' \t' '\n\n' | { grep -E '^[0-9]+([.][0-9]+)?$' || true; } | sort -n | awk -v p="$1" -v d="${2:-2}" '
+    { v[NR] = $1 }
+    END { if (NR == 0) { print "n/a"; exit } r = int((p * NR + 99) / 100); if (r < 1) r = 1; printf "%.*f\n", d, v[r] }'
+}
+
 # bench_ratio A B [DECIMALS]: A / B with DECIMALS (2) decimals; n/a when B is 0 or not a number.
 bench_ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.*f\n", d, a / b }'; }
 

@@ -33,6 +33,8 @@ echo "  unconfined runs (ms): $(v katasharp_unconfined_ms)"
 xc=$(v exec_confined_ms | bench_median 0) xu=$(v exec_unconfined_ms | bench_median 0) xr=$(v exec_runc_ms | bench_median 0)
 echo "ctr task exec ID true, median of $runs: confined $xc ms, unconfined $xu ms (ratio $(bench_ratio "$xc" "$xu" 2)), runc $xr ms (confined/runc $(bench_ratio "$xc" "$xr" 2))"
 echo "  confined (ms): $(v exec_confined_ms); unconfined: $(v exec_unconfined_ms); runc: $(v exec_runc_ms)"
+xc99=$(v exec_confined_ms | bench_percentile 99 0) xr99=$(v exec_runc_ms | bench_percentile 99 0)
+echo "  p50 / p99 of $runs (p99 of fewer than 100 runs is near the maximum): confined $(v exec_confined_ms | bench_percentile 50 0) / $xc99 ms, runc $(v exec_runc_ms | bench_percentile 50 0) / $xr99 ms (p99 ratio $(bench_ratio "$xc99" "$xr99" 2); goal: at most 1.5)"
 echo "  runc runs (ms):      $(v runc_ms)"
 echo "host RSS per running pod: shim $(v pod_shim_rss_kib) KiB (anonymous $(v pod_shim_rss_anon_kib) KiB; $(v pod_shim_threads) threads; with a second container: $(v pod_shim_rss_two_containers_kib) KiB), VMM $(v pod_vmm_rss_kib) KiB ($(v pod_vmm_threads) threads) of which guest RAM touched $(v pod_vmm_rss_guest_kib) KiB and the rest $(v pod_vmm_rss_other_kib) KiB, unshare $(v pod_unshare_rss_kib) KiB"
 echo "  the shim's anonymous memory on transparent huge pages: $(v pod_shim_anon_huge_kib) KiB"
