@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using KataSharp.Vmm.Errors;
+using KataSharp.Vmm.Memory;
 
 namespace KataSharp.Vmm.Cli;
 
@@ -23,7 +24,7 @@ public sealed class ControlServer : IDisposable
         _listener = listener;
         _path = path;
         _vm = vm;
-        _thread = new Thread(Serve) { Name = "katasharp-vmm control", IsBackground = true };
+        _thread = new Thread(Serve, ThreadStacks.MaxStackSize) { Name = "katasharp-vmm control", IsBackground = true };
         _thread.Start();
     }
 

@@ -9,6 +9,7 @@ using KataSharp.Vmm;
 using KataSharp.Vmm.DeviceManager;
 using KataSharp.Vmm.Errors;
 using KataSharp.Vmm.Lifecycle;
+using KataSharp.Vmm.Memory;
 using KataSharp.Vmm.Metrics;
 using KataSharp.Vmm.Virtio.Devices.Net;
 
@@ -85,7 +86,7 @@ public static class ConfinedVmmProcess
                 return 1;
             }
             var shimDone = new ManualResetEventSlim(); // not disposed: the control thread may still set it as the process ends
-            var serving = new Thread(() => Serve(channel, vm, spec.TestHooks, log, shimDone)) { Name = "vmm-control", IsBackground = true };
+            var serving = new Thread(() => Serve(channel, vm, spec.TestHooks, log, shimDone), ThreadStacks.MaxStackSize) { Name = "vmm-control", IsBackground = true };
             serving.Start();
             VmExit exit = vm.WaitForExitAsync().GetAwaiter().GetResult();
             vm.Stop();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using KataSharp.Linux;
 using KataSharp.Linux.Events;
+using KataSharp.Vmm.Memory;
 
 namespace KataSharp.Vmm.Events;
 
@@ -62,7 +63,7 @@ public sealed class EventLoop : IDisposable
         _epoll.Add(_wake.Descriptor.Value, EpollEvents.In, WakeToken);
         if (threaded)
         {
-            _thread = new Thread(Run) { Name = name, IsBackground = true };
+            _thread = new Thread(Run, ThreadStacks.MaxStackSize) { Name = name, IsBackground = true };
             _thread.Start();
         }
     }

@@ -64,7 +64,7 @@ public sealed class VcpuThread : IDisposable
     public void Start()
     {
         _state.Move(VcpuState.Running);
-        _thread = new Thread(Run) { Name = Name, IsBackground = true };
+        _thread = new Thread(Run, ThreadStacks.MaxStackSize) { Name = Name, IsBackground = true };
         _thread.Start();
     }
 

@@ -1,5 +1,6 @@
 using KataSharp.Lifecycle;
 using KataSharp.Vmm.Machine;
+using KataSharp.Vmm.Memory;
 
 namespace KataSharp.Vmm.Virtio.Devices.Block;
 
@@ -41,7 +42,7 @@ internal sealed class BlockWorker
         _onTurnError = onTurnError;
         _log = log;
         _state = new StateMachine<BlockWorkerState>($"block worker '{name}'", BlockWorkerState.Running, BlockWorkerTransitions.Allowed);
-        _thread = new Thread(Loop) { Name = name, IsBackground = true };
+        _thread = new Thread(Loop, ThreadStacks.MaxStackSize) { Name = name, IsBackground = true };
         _thread.Start();
     }
 
