@@ -73,8 +73,6 @@ shim_env_stop() {
   rm -rf "$ks_work"
 }
 
-# Pids of running katasharp shims, by executable (the name is too long for pgrep -x). One find,
-# not a readlink per process: forks are slow in L1 under TCG, and the cycles call this often.
 # Milliseconds since the epoch (the scenarios' and benchmarks' stopwatch).
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
@@ -112,6 +110,8 @@ pod_pss_kib() {
   echo $(( $(awk '/^Pss:/ { n += $2 } END { print n }' /proc/$1/smaps_rollup /proc/$u/smaps_rollup /proc/$v/smaps_rollup) - $(guest_ram_kib "$v") ))
 }
 
+# Pids of running katasharp shims, by executable (the name is too long for pgrep -x). One find,
+# not a readlink per process: forks are slow in L1 under TCG, and the cycles call this often.
 shim_pids() {
   find /proc -mindepth 2 -maxdepth 2 -name exe -lname '*/containerd-shim-katasharp-v2' 2>/dev/null | cut -d/ -f3
   return 0
