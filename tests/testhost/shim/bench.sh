@@ -67,15 +67,7 @@ fi
 [ -n "$vmm" ] && echo "pod_vmm_threads=$(ls /proc/$vmm/task | wc -l)"
 [ -n "$vmm_unshare" ] && echo "pod_unshare_rss_kib=$(awk '/^VmRSS/ { print $2 }' /proc/$vmm_unshare/status)"
 [ -n "$pid" ] && echo "pod_shim_anon_huge_kib=$(awk '/^AnonHugePages:/ { print $2 }' /proc/$pid/smaps_rollup)"
-# What a pod costs the host besides its guest RAM, without counting twice what its processes share (the shim and the
-# VMM are one binary, and a second pod shares it again): the proportional set size (Pss) of shim, unshare and VMM
-# minus guest RAM (private to the VMM, so its Pss is its Rss), with one pod and then with a second one running.
-pod_pss_kib() { # shim pid -> KiB
-  local u v
-  u=$(vmm_unshare_of "$1"); v=$(vmm_of "$1")
-  [ -n "$u" ] && [ -n "$v" ] || { echo fail; return; }
-  echo $(( $(awk '/^Pss:/ { n += $2 } END { print n }' /proc/$1/smaps_rollup /proc/$u/smaps_rollup /proc/$v/smaps_rollup) - $(guest_ram_kib "$v") ))
-}
+# What a pod costs the host besides its guest RAM (env.sh's pod_pss_kib), with one pod and then with a second one running.
 [ -n "$pid" ] && echo "pod_pss_one_kib=$(pod_pss_kib "$pid")"
 ctr run -d --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-rss2 sleep 100000 </dev/null >/dev/null 2>>"$ks_work/bench.err"
 pid2=$(ctr task ls | awk '$1 == "ks-rss2" { print $2 }')

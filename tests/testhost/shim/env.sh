@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sourced by e2e.sh, cri.sh and bench.sh (this folder), inside the test host's L1 (as root): a private
+# Sourced by e2e.sh, cri.sh, bench.sh and density.sh (this folder), inside the test host's L1 (as root): a private
 # containerd 1.6 (scripts/lib-containerd.sh: own root, state and sockets in this scenario's own
 # directory), KataSharp installed with `katasharp install` exactly as a user would, and the locally
 # built busybox image of lib-containerd.sh imported with `ctr image import`.
@@ -73,8 +73,6 @@ shim_env_stop() {
   rm -rf "$ks_work"
 }
 
-# Pids of running katasharp shims, by executable (the name is too long for pgrep -x). One find,
-# not a readlink per process: forks are slow in L1 under TCG, and the cycles call this often.
 # Milliseconds since the epoch (the scenarios' and benchmarks' stopwatch).
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
@@ -91,16 +89,29 @@ time_ctr_run() {
 # which holds the VM and the guest's RAM. Each prints a pid, or nothing.
 vmm_unshare_of() { if [ -n "${1:-}" ]; then pgrep -P "$1" -x unshare | head -n1 || true; fi; }
 vmm_of() { local u; u=$(vmm_unshare_of "${1:-}"); if [ -n "$u" ]; then pgrep -P "$u" | head -n1 || true; fi; }
-# guest_ram_kib VMM_PID: the resident KiB of the VM's guest RAM: the anonymous mapping the VMM names
-# [anon:katasharp-guest-ram] (GuestMemory.MappingName), or on a kernel that cannot name mappings (Debian 12's) the one
-# advised MADV_DONTDUMP and MADV_DONTFORK (VmFlags dd and dc; .NET's own reservations are dd but never dc); empty
-# without a pid.
+# guest_ram_kib VMM_PID [FIELD]: the resident KiB (FIELD Rss, the default; Size: the mapping's whole size) of the VM's
+# guest RAM: the anonymous mapping the VMM names [anon:katasharp-guest-ram] (GuestMemory.MappingName), or on a kernel
+# that cannot name mappings (Debian 12's) the one advised MADV_DONTDUMP and MADV_DONTFORK (VmFlags dd and dc; .NET's
+# own reservations are dd but never dc); empty without a pid.
 guest_ram_kib() {
   if [ -n "${1:-}" ]; then
-    awk '/^[0-9a-f]+-[0-9a-f]+ / { rss = 0; named = ($0 ~ /\[anon:katasharp-guest-ram\]/) } /^Rss:/ { rss = $2 } /^VmFlags:/ && (named || (/ dd/ && / dc/)) { kib += rss } END { print kib + 0 }' "/proc/$1/smaps" 2>/dev/null || true
+    awk -v field="${2:-Rss}:" '/^[0-9a-f]+-[0-9a-f]+ / { kb = 0; named = ($0 ~ /\[anon:katasharp-guest-ram\]/) } $1 == field { kb = $2 } /^VmFlags:/ && (named || (/ dd/ && / dc/)) { kib += kb } END { print kib + 0 }' "/proc/$1/smaps" 2>/dev/null || true
   fi
 }
 
+# pod_pss_kib SHIM_PID: what a pod costs the host besides its guest RAM, without counting twice what its processes share
+# (the shim and the VMM are one binary, and every other pod shares it again): the proportional set size (Pss) of shim,
+# unshare and VMM minus guest RAM (private to the VMM, so its Pss is its Rss), in KiB; "fail" without a confined VMM.
+# Used by bench.sh and density.sh.
+pod_pss_kib() {
+  local u v
+  u=$(vmm_unshare_of "$1"); v=$(vmm_of "$1")
+  [ -n "$u" ] && [ -n "$v" ] || { echo fail; return; }
+  echo $(( $(awk '/^Pss:/ { n += $2 } END { print n }' /proc/$1/smaps_rollup /proc/$u/smaps_rollup /proc/$v/smaps_rollup) - $(guest_ram_kib "$v") ))
+}
+
+# Pids of running katasharp shims, by executable (the name is too long for pgrep -x). One find,
+# not a readlink per process: forks are slow in L1 under TCG, and the cycles call this often.
 shim_pids() {
   find /proc -mindepth 2 -maxdepth 2 -name exe -lname '*/containerd-shim-katasharp-v2' 2>/dev/null | cut -d/ -f3
   return 0
