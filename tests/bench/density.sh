@@ -3,13 +3,13 @@
 # start the N-th pod as N grows. Inside the test host (tests/testhost/shim/density.sh), pods are started one at a
 # time until DENSITY_MAX run, a start fails or takes longer than DENSITY_POD_TIMEOUT, or L1's MemAvailable falls
 # below DENSITY_RESERVE_MIB; then all are removed. Numbers, not pass/fail; the baseline is the first pod.
-# Usage: tests/bench/density.sh     (env: DENSITY_MAX 16, DENSITY_POD_TIMEOUT 180, DENSITY_RESERVE_MIB 512,
+# Usage: tests/bench/density.sh     (env: DENSITY_MAX 40, DENSITY_POD_TIMEOUT 180, DENSITY_RESERVE_MIB 512,
 #                                    DENSITY_POD_MIB 128)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
 
-max="${DENSITY_MAX:-16}" pod_timeout="${DENSITY_POD_TIMEOUT:-180}"
+max="${DENSITY_MAX:-40}" pod_timeout="${DENSITY_POD_TIMEOUT:-180}"
 reserve_mib="${DENSITY_RESERVE_MIB:-512}" pod_mib="${DENSITY_POD_MIB:-128}"
 bench_positive DENSITY_MAX "$max"
 bench_positive DENSITY_POD_TIMEOUT "$pod_timeout"

@@ -6,11 +6,11 @@
 # memory besides guest RAM and its guest RAM touched so far. Then every pod is removed and nothing may be left.
 # Prints key=value lines (lists: one value per pod, in start order).
 # Usage: density.sh --bin DIR --kernel-dir DIR --initrd FILE
-# Env:   DENSITY_MAX (pods, 16), DENSITY_POD_TIMEOUT (seconds for one `ctr run -d`, 180),
+# Env:   DENSITY_MAX (pods, 40), DENSITY_POD_TIMEOUT (seconds for one `ctr run -d`, 180),
 #        DENSITY_RESERVE_MIB (stop when L1's MemAvailable falls below it, 512), DENSITY_POD_MIB (memory_mib, 128)
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-max="${DENSITY_MAX:-16}" pod_timeout="${DENSITY_POD_TIMEOUT:-180}"
+max="${DENSITY_MAX:-40}" pod_timeout="${DENSITY_POD_TIMEOUT:-180}"
 reserve_mib="${DENSITY_RESERVE_MIB:-512}" pod_mib="${DENSITY_POD_MIB:-128}"
 . "$here/env.sh"
 
