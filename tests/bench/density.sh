@@ -16,10 +16,7 @@ bench_positive DENSITY_POD_TIMEOUT "$pod_timeout"
 bench_positive DENSITY_RESERVE_MIB "$reserve_mib"
 bench_positive DENSITY_POD_MIB "$pod_mib"
 
-ks_step "publishing the shim, katasharp and the agent; the guest kernel and initrd"
-"$KS_ROOT/scripts/publish.sh" containerd-shim-katasharp-v2 katasharp katasharp-agent ks-init ks-spawn
-kernel=$("$KS_ROOT/guest-image/kernel/build-kernel.sh")
-initrd=$("$KS_ROOT/guest-image/initrd/build-initrd.sh" --no-publish)
+bench_pod_assets
 
 ks_step "booting the test host; up to $max pods of $pod_mib MiB, one at a time"
 # The test host's own boot and set-up, then every pod's start at its worst, then the removals.

@@ -25,6 +25,15 @@ bench_percentile() {
     END { if (NR == 0) { print "n/a"; exit } r = int((p * NR + 99) / 100); if (r < 1) r = 1; printf "%.*f\n", d, v[r] }'
 }
 
+# bench_pod_assets: publishes what a pod needs (shim, katasharp, the agent and its helpers) and sets `kernel` and
+# `initrd` to the guest kernel's cache directory and the initrd (both cached by their inputs).
+bench_pod_assets() {
+  ks_step "publishing the shim, katasharp and the agent; the guest kernel and initrd"
+  "$KS_ROOT/scripts/publish.sh" containerd-shim-katasharp-v2 katasharp katasharp-agent ks-init ks-spawn
+  kernel=$("$KS_ROOT/guest-image/kernel/build-kernel.sh")
+  initrd=$("$KS_ROOT/guest-image/initrd/build-initrd.sh" --no-publish)
+}
+
 # bench_ratio A B [DECIMALS]: A / B with DECIMALS (2) decimals; n/a when B is 0 or not a number.
 bench_ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.*f\n", d, a / b }'; }
 

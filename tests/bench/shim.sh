@@ -14,10 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 runs="${BENCH_RUNS:-10}"
 bench_positive BENCH_RUNS "$runs"
 
-ks_step "publishing the shim, katasharp and the agent; the guest kernel and initrd"
-"$KS_ROOT/scripts/publish.sh" containerd-shim-katasharp-v2 katasharp katasharp-agent ks-init ks-spawn
-kernel=$("$KS_ROOT/guest-image/kernel/build-kernel.sh")
-initrd=$("$KS_ROOT/guest-image/initrd/build-initrd.sh" --no-publish)
+bench_pod_assets
 
 ks_step "booting the test host; $runs runs each of katasharp and runc"
 bench_in_testhost 5400 env "BENCH_RUNS=$runs" bash "$KS_ROOT/tests/testhost/shim/bench.sh" --bin "$KS_OUT/bin" --kernel-dir "$kernel" --initrd "$initrd"
