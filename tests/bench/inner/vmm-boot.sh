@@ -4,6 +4,7 @@
 # katasharp-vmm boot of MEM_INITRD for the memory reading: "memory rss-kib=R guest-kib=G".
 # Usage: vmm-boot.sh VMM KERNEL_DIR INITRD MEM_INITRD RUNS
 set -e
+. "$(dirname "$0")/../../testhost/guest-ram.sh"
 vmm="$1" kernel="$2" initrd="$3" mem_initrd="$4" runs="$5"
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
 boot() {
@@ -31,9 +32,7 @@ pid=$!
 for _ in $(seq 3000); do grep -q KATASHARP-GUEST-MARKER "$out" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 grep -q KATASHARP-GUEST-MARKER "$out" || { cat "$out"; echo "the memory run never reached the marker" >&2; exit 1; }
 rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
-# guest RAM: the anonymous mapping the VMM names [anon:katasharp-guest-ram] (GuestMemory.MappingName), or where the
-# kernel cannot name mappings the one advised MADV_DONTDUMP and MADV_DONTFORK (VmFlags dd and dc)
-guest=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { rss = 0; named = ($0 ~ /\[anon:katasharp-guest-ram\]/) } /^Rss:/ { rss = $2 } /^VmFlags:/ && (named || (/ dd/ && / dc/)) { kib += rss } END { print kib + 0 }' "/proc/$pid/smaps")
+guest=$(guest_ram_kib "$pid")
 echo "memory rss-kib=$rss guest-kib=$guest"
 wait "$pid"
 rm -f "$out"

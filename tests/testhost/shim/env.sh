@@ -89,15 +89,8 @@ time_ctr_run() {
 # which holds the VM and the guest's RAM. Each prints a pid, or nothing.
 vmm_unshare_of() { if [ -n "${1:-}" ]; then pgrep -P "$1" -x unshare | head -n1 || true; fi; }
 vmm_of() { local u; u=$(vmm_unshare_of "${1:-}"); if [ -n "$u" ]; then pgrep -P "$u" | head -n1 || true; fi; }
-# guest_ram_kib VMM_PID [FIELD]: the resident KiB (FIELD Rss, the default; Size: the mapping's whole size) of the VM's
-# guest RAM: the anonymous mapping the VMM names [anon:katasharp-guest-ram] (GuestMemory.MappingName), or on a kernel
-# that cannot name mappings (Debian 12's) the one advised MADV_DONTDUMP and MADV_DONTFORK (VmFlags dd and dc; .NET's
-# own reservations are dd but never dc); empty without a pid.
-guest_ram_kib() {
-  if [ -n "${1:-}" ]; then
-    awk -v field="${2:-Rss}:" '/^[0-9a-f]+-[0-9a-f]+ / { kb = 0; named = ($0 ~ /\[anon:katasharp-guest-ram\]/) } $1 == field { kb = $2 } /^VmFlags:/ && (named || (/ dd/ && / dc/)) { kib += kb } END { print kib + 0 }' "/proc/$1/smaps" 2>/dev/null || true
-  fi
-}
+# guest_ram_kib VMM_PID [FIELD]: the VM's guest RAM in KiB (tests/testhost/guest-ram.sh).
+. "$KS_ROOT/tests/testhost/guest-ram.sh"
 
 # pod_pss_kib SHIM_PID: what a pod costs the host besides its guest RAM, without counting twice what its processes share
 # (the shim and the VMM are one binary, and every other pod shares it again): the proportional set size (Pss) of shim,
