@@ -19,6 +19,7 @@ fi
 declare -A aot=(
   [katasharp-vmm]="vmm/KataSharp.Vmm.Cli/KataSharp.Vmm.Cli.csproj"
   [containerd-shim-katasharp-v2]="runtime/KataSharp.Shim/KataSharp.Shim.csproj"
+  [katasharp-sandbox-vmm]="runtime/KataSharp.SandboxVmm/KataSharp.SandboxVmm.csproj"
   [katasharp]="runtime/KataSharp.Cli/KataSharp.Cli.csproj"
   [katasharp-testtool]="tests/KataSharp.TestTool/KataSharp.TestTool.csproj"
   [katasharp-agent]="agent/KataSharp.Agent/KataSharp.Agent.csproj"
@@ -43,6 +44,12 @@ publish_aot() {
 
 wanted=("$@")
 [ ${#wanted[@]} -eq 0 ] && wanted=("${!aot[@]}" "${!native[@]}")
+# The shim starts katasharp-sandbox-vmm (next to itself, of its own build) for every sandbox: one comes with the other.
+for c in "${wanted[@]}"; do
+  if [ "$c" = containerd-shim-katasharp-v2 ] && [[ " ${wanted[*]} " != *" katasharp-sandbox-vmm "* ]]; then
+    wanted+=(katasharp-sandbox-vmm)
+  fi
+done
 for c in "${wanted[@]}"; do
   if [ -n "${aot[$c]+x}" ]; then publish_aot "$c"
   elif [ -n "${native[$c]+x}" ]; then "$KS_ROOT/${native[$c]}" "$c"

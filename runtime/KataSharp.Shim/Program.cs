@@ -7,11 +7,6 @@ using KataSharp.Shim.Backend;
 using KataSharp.Shim.Verbs;
 
 // containerd-shim-katasharp-v2: one verb per containerd action (pkg/shim/shim.go's shape).
-if (args.Length > 0 && args[0] == VmmVerb.Name)
-{
-    return VmmVerb.Run(args); // the shim's own confined VMM process, not a containerd action
-}
-
 ShimArguments arguments;
 try
 {

@@ -115,6 +115,11 @@ public static class CheckCommand
 
         string? shim = Installation.FindShim();
         Report(shim is not null, "shim", shim ?? $"{Installation.ShimBinary} is not on PATH: run `katasharp install`");
+        if (shim is not null)
+        {
+            string vmm = Path.Combine(Path.GetDirectoryName(shim) ?? "/", Installation.SandboxVmmBinary);
+            Report(File.Exists(vmm), "sandbox vmm", File.Exists(vmm) ? vmm : $"{vmm} is missing (the shim starts it for every sandbox): run `katasharp install`");
+        }
 
         ReportContainerd(containerdConfigPath, Report);
         int failures = checks.Count(c => c.Status == CheckItem.Failed);

@@ -14,7 +14,7 @@ public static class InstallCommand
 {
     public sealed record Options(string Root, string? Kernel, string? Initrd, bool RegisterWithContainerd, string ContainerdConfig);
 
-    private static readonly string[] Binaries = ["katasharp", Installation.ShimBinary, "katasharp-vmm"];
+    private static readonly string[] Binaries = ["katasharp", Installation.ShimBinary, Installation.SandboxVmmBinary, "katasharp-vmm"];
 
     public static Command Create()
     {

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using KataSharp.Confinement;
 using KataSharp.Linux;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Processes;
@@ -12,12 +13,11 @@ using KataSharp.Runtime.Network;
 using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Runtime.Telemetry;
-using KataSharp.Shim.Confinement;
 using KataSharp.Shim.Memory;
 using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
-using KataSharp.Vmm.Virtio.Devices.Block;
 using KataSharp.Vmm.Vhost;
+using KataSharp.Vmm.Virtio.Devices.Block;
 using KataSharp.Vmm.Virtio.Devices.Vsock;
 
 namespace KataSharp.Shim.Backend;
@@ -106,14 +106,14 @@ public sealed class ConfinedGuestMachine : IGuestVm
     public void AgentLogConnected() => _console.AgentLogConnected();
 
     /// <summary>Starts the VMM process and waits until it has built the VM and confined itself (the vCPUs then run).</summary>
-    /// <param name="vmmBinary">The binary with the `vmm` verb: this shim's own (tests give the published one).</param>
+    /// <param name="vmmBinary">katasharp-sandbox-vmm: by default the one next to this shim (tests give the published one).</param>
     public static ConfinedGuestMachine Start(RuntimeConfiguration configuration, string stateDirectory, RuntimeLog log, IReadOnlyList<PodInterface> podInterfaces,
         string? vmmBinary = null)
     {
         HypervisorSettings hypervisor = configuration.Hypervisor;
         RuntimeSettings runtime = configuration.Runtime;
         string unshare = HostProgram.Require("unshare", "util-linux");
-        string self = vmmBinary ?? Environment.ProcessPath ?? throw new RuntimeException(RuntimeError.Internal, "cannot find the shim's own binary to start its VMM");
+        string vmm = vmmBinary ?? SandboxVmmBinary();
         uint id = checked(runtime.VmmUidBase + (uint)Environment.ProcessId);
         string root = SandboxPaths.VmmRoot(stateDirectory);
         string specPath = Path.Combine(stateDirectory, SpecName);
@@ -126,6 +126,7 @@ public sealed class ConfinedGuestMachine : IGuestVm
         bool vhost = podInterfaces.Count > 0 && GuestMachine.ChooseNetDatapath(hypervisor.NetDatapath, log) == Vmm.Virtio.Devices.Net.NetDatapath.Vhost;
         var spec = new VmmProcessSpec
         {
+            Build = BuildVersion.Current,
             Kernel = hypervisor.Kernel,
             Initrd = hypervisor.Initrd,
             Cmdline = GuestKernelCmdline.For(configuration),
@@ -153,7 +154,7 @@ public sealed class ConfinedGuestMachine : IGuestVm
             var descriptors = new List<(int, FileDescriptor)> { (0, devNull), (1, consoleWrite), (2, logWrite), (VmmDescriptors.Control, vmmEnd.Descriptor) };
             descriptors.AddRange(podInterfaces.Select((pod, i) => (VmmDescriptors.FirstTap + i, pod.Tap.Descriptor)));
             pid = ProcessSpawner.Spawn(unshare,
-                [unshare, "--mount", "--pid", "--ipc", "--uts", "--net", "--fork", "--kill-child=SIGKILL", "--propagation", "private", "--", self, VmmVerb, specPath],
+                [unshare, "--mount", "--pid", "--ipc", "--uts", "--net", "--fork", "--kill-child=SIGKILL", "--propagation", "private", "--", vmm, specPath],
                 [$"{GcBudget.Variable}={GcBudget.Current}"], descriptors);
         }
         catch
@@ -176,7 +177,16 @@ public sealed class ConfinedGuestMachine : IGuestVm
         return machine;
     }
 
-    private const string VmmVerb = "vmm";
+    /// <summary>katasharp-sandbox-vmm next to this shim's binary (`katasharp install` puts them side by side).</summary>
+    private static string SandboxVmmBinary()
+    {
+        string shim = Environment.ProcessPath ?? throw new RuntimeException(RuntimeError.Internal, "cannot tell where this shim's binary is, to find katasharp-sandbox-vmm next to it");
+        string path = Path.Combine(Path.GetDirectoryName(shim) ?? "/", ConfinedVmmProcess.ProgramName);
+        return File.Exists(path)
+            ? path
+            : throw new RuntimeException(RuntimeError.FailedPrecondition,
+                $"the sandbox's VMM binary {path} is missing: install it next to the shim (`katasharp install`), or set confine_vmm = false in [runtime] for debugging");
+    }
 
     private void WaitUntilReady(RuntimeConfiguration configuration)
     {

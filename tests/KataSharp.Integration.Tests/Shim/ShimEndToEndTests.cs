@@ -39,7 +39,7 @@ public sealed class ShimEndToEndTests(TestHostFixture fixture, ITestOutputHelper
     {
         ShimScenario s = await RunAsync();
         s.Equal("1", "vmm_found");
-        s.Contains("containerd-shim-katasharp-v2 vmm /run/katasharp/ks-long/vmm.json", "vmm_cmdline");
+        s.Contains("katasharp-sandbox-vmm /run/katasharp/ks-long/vmm.json", "vmm_cmdline");
         string[] uids = s["vmm_uid"].Split(' ');
         Assert.True(uids.Length == 4 && uids.Distinct().Count() == 1 && uint.Parse(uids[0]) >= 1_000_000_000, $"vmm_uid: {s["vmm_uid"]}");
         s.Equal(s["vmm_uid"], "vmm_gid");

@@ -16,6 +16,8 @@ public sealed class FolderCycleTests
             [
                 "runtime/KataSharp.Runtime/KataSharp.Runtime.csproj",
                 "runtime/KataSharp.Shim/KataSharp.Shim.csproj",
+                "runtime/KataSharp.Confinement/KataSharp.Confinement.csproj",
+                "runtime/KataSharp.SandboxVmm/KataSharp.SandboxVmm.csproj",
                 "runtime/KataSharp.Cli/KataSharp.Cli.csproj",
             ],
             Allowed);

@@ -11,7 +11,7 @@ namespace KataSharp.Runtime.Tests.Architecture;
 /// </summary>
 public sealed class SpecParsedOnceTests
 {
-    private static readonly string[] Projects = ["runtime/KataSharp.Runtime", "runtime/KataSharp.Shim"];
+    private static readonly string[] Projects = ["runtime/KataSharp.Runtime", "runtime/KataSharp.Shim", "runtime/KataSharp.Confinement", "runtime/KataSharp.SandboxVmm"];
 
     private static readonly string[] ParseCalls =
         ["JsonNode.Parse(", "JsonObject.Parse(", "JsonDocument.Parse(", "JsonElement.ParseValue(", "JsonSerializer.Deserialize", "new Utf8JsonReader("];
@@ -21,8 +21,8 @@ public sealed class SpecParsedOnceTests
     {
         ["runtime/KataSharp.Runtime/Oci/Spec/OciSpec.cs"] = "the OCI spec: the one place its text becomes a document",
         ["runtime/KataSharp.Runtime/Persistence/SandboxStateStore.cs"] = "the shim's own sandbox record, not a spec",
-        ["runtime/KataSharp.Shim/Confinement/ConfinedVmmProcess.cs"] = "the VMM process's spec from its shim (vmm.json), not an OCI spec",
-        ["runtime/KataSharp.Shim/Confinement/VmmChannel.cs"] = "control messages between the shim and its VMM process",
+        ["runtime/KataSharp.Confinement/ConfinedVmmProcess.cs"] = "the VMM process's spec from its shim (vmm.json), not an OCI spec",
+        ["runtime/KataSharp.Confinement/VmmChannel.cs"] = "control messages between the shim and its VMM process",
     };
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Text;
+using KataSharp.Confinement;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Sockets;
-using KataSharp.Shim.Confinement;
 using Xunit;
 
 namespace KataSharp.Runtime.Tests.Confinement;

@@ -1,5 +1,5 @@
+using KataSharp.Confinement;
 using KataSharp.Linux.Seccomp;
-using KataSharp.Shim.Confinement;
 using Xunit;
 
 namespace KataSharp.Runtime.Tests.Confinement;

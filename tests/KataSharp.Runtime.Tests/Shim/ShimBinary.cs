@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using KataSharp.Runtime.Tests.Configuration;
-
 namespace KataSharp.Runtime.Tests.Shim;
 
 /// <summary>Runs the published containerd-shim-katasharp-v2 exactly as containerd 1.6 does (binary.go).</summary>
@@ -10,12 +8,7 @@ public sealed class ShimBinary
 
     public ShimBinary()
     {
-        string output = System.Environment.GetEnvironmentVariable("KATASHARP_OUT") is { Length: > 0 } o ? o : System.IO.Path.Combine(ConfigurationTests.RepositoryRoot(), "out");
-        Path = System.IO.Path.Combine(output, "bin", "containerd-shim-katasharp-v2");
-        if (!File.Exists(Path))
-        {
-            throw new FileNotFoundException($"{Path} is not built: run scripts/publish.sh containerd-shim-katasharp-v2 (scripts/test.sh does it first)");
-        }
+        Path = PublishedBinary.Path("containerd-shim-katasharp-v2");
     }
 
     public string Path { get; }

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using KataSharp.Confinement;
 using KataSharp.Runtime.Telemetry;
-using KataSharp.Shim.Confinement;
 using KataSharp.Vmm.Metrics;
 using Xunit;
 

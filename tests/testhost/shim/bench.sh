@@ -72,6 +72,7 @@ fi
 ctr run -d --runtime "$KS_RUNTIME" "$KS_IMAGE" ks-rss2 sleep 100000 </dev/null >/dev/null 2>>"$ks_work/bench.err"
 pid2=$(ctr task ls | awk '$1 == "ks-rss2" { print $2 }')
 [ -n "$pid" ] && [ -n "$pid2" ] && echo "pod_pss_two_kib=$(pod_pss_kib "$pid") $(pod_pss_kib "$pid2")"
+[ -n "$pid" ] && [ -n "$pid2" ] && echo "pod_private_two_kib=$(pod_private_kib "$pid") $(pod_private_kib "$pid2")"
 ctr task kill -s KILL ks-rss2 >/dev/null 2>&1
 for j in $(seq 100); do ctr task ls | awk '$1 == "ks-rss2" { print $3 }' | grep -qx STOPPED && break; sleep 0.1; done
 ctr task delete ks-rss2 >/dev/null 2>&1; ctr container delete ks-rss2 >/dev/null 2>&1

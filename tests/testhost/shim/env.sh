@@ -93,14 +93,18 @@ vmm_of() { local u; u=$(vmm_unshare_of "${1:-}"); if [ -n "$u" ]; then pgrep -P 
 . "$KS_ROOT/tests/testhost/guest-ram.sh"
 
 # pod_pss_kib SHIM_PID: what a pod costs the host besides its guest RAM, without counting twice what its processes share
-# (the shim and the VMM are one binary, and every other pod shares it again): the proportional set size (Pss) of shim,
+# (every other pod shares the shim's and the VMM's binaries and libraries): the proportional set size (Pss) of shim,
 # unshare and VMM minus guest RAM (private to the VMM, so its Pss is its Rss), in KiB; "fail" without a confined VMM.
 # Used by bench.sh and density.sh.
-pod_pss_kib() {
+pod_pss_kib() { pod_memory_kib "$1" '/^Pss:/'; }
+# pod_private_kib SHIM_PID: what one more pod adds to the host besides its guest RAM: the memory only its shim, unshare
+# and VMM hold (Private_Clean + Private_Dirty, the unique set size), minus guest RAM; "fail" without a confined VMM.
+pod_private_kib() { pod_memory_kib "$1" '/^Private_(Clean|Dirty):/'; }
+pod_memory_kib() {
   local u v
   u=$(vmm_unshare_of "$1"); v=$(vmm_of "$1")
   [ -n "$u" ] && [ -n "$v" ] || { echo fail; return; }
-  echo $(( $(awk '/^Pss:/ { n += $2 } END { print n }' /proc/$1/smaps_rollup /proc/$u/smaps_rollup /proc/$v/smaps_rollup) - $(guest_ram_kib "$v") ))
+  echo $(( $(awk "$2"' { n += $2 } END { print n }' /proc/$1/smaps_rollup /proc/$u/smaps_rollup /proc/$v/smaps_rollup) - $(guest_ram_kib "$v") ))
 }
 
 # Pids of running katasharp shims, by executable (the name is too long for pgrep -x). One find,

@@ -2,7 +2,7 @@ using System.Text.Json;
 using KataSharp.Runtime.Telemetry;
 using KataSharp.Vmm.Metrics;
 
-namespace KataSharp.Shim.Confinement;
+namespace KataSharp.Confinement;
 
 /// <summary>
 /// What the shim keeps of a VMM's "metrics" reply. The VMM may be compromised, so its answer is data to check, not text to

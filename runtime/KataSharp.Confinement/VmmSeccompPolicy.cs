@@ -1,6 +1,6 @@
 using KataSharp.Linux.Seccomp;
 
-namespace KataSharp.Shim.Confinement;
+namespace KataSharp.Confinement;
 
 /// <summary>
 /// The confined VMM's seccomp allowlist, loaded into every thread once the VM is built and the process confined, before

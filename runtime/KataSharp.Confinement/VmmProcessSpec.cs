@@ -1,4 +1,6 @@
-namespace KataSharp.Shim.Confinement;
+using KataSharp.Linux;
+
+namespace KataSharp.Confinement;
 
 /// <summary>
 /// What the confined VMM process builds and how it confines itself, written by the shim into the sandbox's state
@@ -7,6 +9,10 @@ namespace KataSharp.Shim.Confinement;
 /// </summary>
 public sealed record VmmProcessSpec
 {
+    /// <summary>The shim's build: the VMM process refuses a spec from another build (the two binaries are installed
+    /// side by side, and a half-finished upgrade must fail the sandbox with a clear error, not speak a changed channel).</summary>
+    public required BuildVersion Build { get; init; }
+
     public required string Kernel { get; init; }
 
     public string? Initrd { get; init; }

@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
 
-namespace KataSharp.Shim.Confinement;
+namespace KataSharp.Confinement;
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(VmmProcessSpec))]
 [JsonSerializable(typeof(VmmMessage))]
 [JsonSerializable(typeof(List<VmmMetricWire>))]
-internal sealed partial class VmmJsonContext : JsonSerializerContext;
+public sealed partial class VmmJsonContext : JsonSerializerContext;

@@ -3,7 +3,7 @@ using KataSharp.Linux;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Sockets;
 
-namespace KataSharp.Shim.Confinement;
+namespace KataSharp.Confinement;
 
 /// <summary>The control channel's end in either process: <see cref="VmmMessage"/>s as JSON, one per SOCK_SEQPACKET message,
 /// at most <see cref="VmmMessage.MaxBytes"/>. Sends are serialized by a lock (several shim threads change media).</summary>

@@ -1,6 +1,6 @@
 using KataSharp.Linux.Netlink;
 
-namespace KataSharp.Shim.Confinement;
+namespace KataSharp.Confinement;
 
 /// <summary>
 /// The test-only hook (<see cref="VmmProcessSpec.TestHooks"/>): does what an attacker who took over a VMM thread would do

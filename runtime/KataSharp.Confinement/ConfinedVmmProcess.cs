@@ -13,10 +13,10 @@ using KataSharp.Vmm.Memory;
 using KataSharp.Vmm.Metrics;
 using KataSharp.Vmm.Virtio.Devices.Net;
 
-namespace KataSharp.Shim.Confinement;
+namespace KataSharp.Confinement;
 
 /// <summary>
-/// The VMM process (`containerd-shim-katasharp-v2 vmm SPEC`): builds the VM from the spec with the descriptors it
+/// The VMM process (`katasharp-sandbox-vmm SPEC`): builds the VM from the spec with the descriptors it
 /// inherited, confines itself (<see cref="VmmConfinement"/>), starts the vCPUs, serves the control channel (media changes,
 /// stop) and reports the VM's end there before it exits. The guest console goes to stdout, its own log lines to stderr;
 /// both are pipes the shim reads. When the shim goes away (the channel closes) the VM is stopped: a VMM never outlives
@@ -26,6 +26,9 @@ public static class ConfinedVmmProcess
 {
     /// <summary>The vsock socket's name, relative: bound in the root's directory before the pivot and still valid after it.</summary>
     public static readonly string VsockSocketName = Path.GetFileName(SandboxPaths.VsockSocket("/"));
+
+    /// <summary>The binary's name: the shim looks for it next to itself.</summary>
+    public const string ProgramName = "katasharp-sandbox-vmm";
 
     public static int Run(string specPath)
     {
@@ -40,6 +43,16 @@ public static class ConfinedVmmProcess
         catch (Exception e) when (e is IOException or JsonException or InvalidDataException or UnauthorizedAccessException)
         {
             channel.Send(new VmmMessage("failed") { Reason = nameof(VmmFailure.HostFailure), Error = $"cannot read the VMM spec {specPath}: {e.Message}" });
+            return 1;
+        }
+        if (spec.Build != BuildVersion.Current)
+        {
+            channel.Send(new VmmMessage("failed")
+            {
+                Reason = nameof(VmmFailure.HostFailure),
+                Error = $"{Environment.ProcessPath} is {BuildVersion.Current.Line(ProgramName)} but the shim is version {spec.Build.Version} " +
+                    $"(commit {spec.Build.Commit}): install both from one build (`katasharp install`)",
+            });
             return 1;
         }
 

@@ -2,7 +2,7 @@ using KataSharp.Linux.Mounts;
 using KataSharp.Linux.Processes;
 using KataSharp.Linux.Seccomp;
 
-namespace KataSharp.Shim.Confinement;
+namespace KataSharp.Confinement;
 
 /// <summary>
 /// The steps the VMM process takes on itself once its VM is built (so every file it needs is open) and before a vCPU

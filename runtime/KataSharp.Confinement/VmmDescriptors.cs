@@ -1,4 +1,4 @@
-namespace KataSharp.Shim.Confinement;
+namespace KataSharp.Confinement;
 
 /// <summary>The descriptor numbers the shim gives the VMM process (besides stdin /dev/null, stdout the guest console,
 /// stderr the VMM's own log lines).</summary>

@@ -1,4 +1,4 @@
-namespace KataSharp.Shim.Confinement;
+namespace KataSharp.Confinement;
 
 /// <summary>
 /// One message on the control channel between the shim and its VMM process. Shim to VMM: "insert" (with the medium's
