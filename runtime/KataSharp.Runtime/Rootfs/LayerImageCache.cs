@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using KataSharp.Linux.Files;
 using KataSharp.Runtime.Logging;
@@ -89,7 +88,7 @@ public sealed class LayerImageCache
         string full = Path.GetFullPath(layerDirectory);
         FileIdentity id = FileIdentity.Of(full);
         string identity = $"{full}\n{id.Device}\n{id.Inode}\n{id.ChangeTimeNanoseconds}";
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
+        return Convert.ToHexStringLower(LayerKeyDigest.Sha256(Encoding.UTF8.GetBytes(identity)))[..32];
     }
 
     /// <summary>

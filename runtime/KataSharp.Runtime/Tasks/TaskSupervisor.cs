@@ -2,6 +2,7 @@ using KataSharp.Linux.Files;
 using KataSharp.Runtime.Events;
 using KataSharp.Runtime.Io;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Memory;
 using KataSharp.Runtime.Model;
 using KataSharp.Runtime.Oci;
 using KataSharp.Runtime.Persistence;
@@ -30,14 +31,17 @@ public sealed class TaskSupervisor : IAsyncDisposable
     private readonly SandboxStateStore? _store;
     private readonly RuntimeLog _log;
     private readonly ShimIdentity _identity;
+    private readonly HeapCompaction? _compaction;
 
-    public TaskSupervisor(SandboxHost sandbox, ITaskEventSink events, SandboxStateStore? store, ShimIdentity identity, RuntimeLog log)
+    public TaskSupervisor(SandboxHost sandbox, ITaskEventSink events, SandboxStateStore? store, ShimIdentity identity, RuntimeLog log,
+        HeapCompaction? compaction = null)
     {
         _sandbox = sandbox;
         _events = events;
         _store = store;
         _identity = identity;
         _log = log;
+        _compaction = compaction;
         _sandbox.VmExited = OnVmExited;
         _sandbox.ContainerOom = id => _events.Publish(TaskEvents.Oom(id));
         _sandbox.OwnsContainer = HasContainer;
@@ -145,6 +149,11 @@ public sealed class TaskSupervisor : IAsyncDisposable
                 _events.Publish(key.IsInit ? TaskEvents.Start(key.ContainerId, Pid) : TaskEvents.ExecStarted(key, Pid));
             }
             _ = Task.Run(() => WatchExitAsync(container, process));
+            if (key.IsInit)
+            {
+                // After the reply (the compaction waits for the pod to be quiet), and never for an exec.
+                _compaction?.ContainerStarted();
+            }
             return Pid;
         }
         finally

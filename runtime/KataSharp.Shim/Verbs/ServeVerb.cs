@@ -8,6 +8,7 @@ using KataSharp.Linux.Processes;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Events;
 using KataSharp.Runtime.Logging;
+using KataSharp.Runtime.Memory;
 using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Rootfs;
 using KataSharp.Runtime.Sandbox;
@@ -48,7 +49,7 @@ public static class ServeVerb
 
         var sandbox = new SandboxHost(args.Id, store.DirectoryOf(args.Id), configuration => backendFactory(configuration, log), ConfigurationLoader.Load,
             configuration => new LayerImageCache(configuration.Runtime.LayerCacheDir, ErofsBuilderFor(configuration.Runtime, log), log), log, timeline);
-        await using var supervisor = new TaskSupervisor(sandbox, events, store, identity, log);
+        await using var supervisor = new TaskSupervisor(sandbox, events, store, identity, log, new HeapCompaction(log));
 
         using var metrics = new SandboxMetrics(new SandboxMetricsSources(sandbox.VmmMetricsAsync, VmMetrics.Help, () => supervisor.ContainerIds,
             supervisor.StatsAsync, log.Drops));

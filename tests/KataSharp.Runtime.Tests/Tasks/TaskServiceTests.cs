@@ -82,6 +82,25 @@ public class TaskServiceTests
     }
 
     [Fact]
+    public async Task A_container_start_asks_for_the_heap_compaction_and_an_exec_start_does_not()
+    {
+        await using var h = TaskHarness.Start();
+        await h.Call("Create", h.CreateRequest("c1"), CreateTaskResponse.Parser);
+        Assert.Equal(0, h.Compaction.Starts);
+
+        await h.Call("Start", new StartRequest { Id = "c1" }, StartResponse.Parser);
+        Assert.Equal(1, h.Compaction.Starts);
+
+        // A client (or a workload driving one) that starts execs over and over never makes the shim collect again.
+        for (int i = 0; i < 3; i++)
+        {
+            await h.Call("Exec", ExecRequest("c1", $"e{i}"), Empty.Parser);
+            await h.Call("Start", new StartRequest { Id = "c1", ExecId = $"e{i}" }, StartResponse.Parser);
+        }
+        Assert.Equal(1, h.Compaction.Starts);
+    }
+
+    [Fact]
     public async Task Exec_exits_are_published_before_the_init_exit()
     {
         await using var h = TaskHarness.Start();
