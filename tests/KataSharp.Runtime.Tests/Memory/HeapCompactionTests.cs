@@ -12,65 +12,62 @@ public sealed class HeapCompactionTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
+    private readonly ManualWaits _waits = new();
+    private readonly HeapCompaction _compaction;
+    private int _collections;
+
+    public HeapCompactionTests() => _compaction = new HeapCompaction(RuntimeLog.Null, _waits.Wait, () => Interlocked.Increment(ref _collections));
+
     [Fact]
     public async Task A_start_collects_only_after_the_quiet_period()
     {
-        var waits = new ManualWaits();
-        int collections = 0;
-        var compaction = new HeapCompaction(RuntimeLog.Null, waits.Wait, () => Interlocked.Increment(ref collections));
 
-        Task? run = compaction.ContainerStarted();
+        Task? run = _compaction.ContainerStarted();
 
         Assert.NotNull(run);
-        await waits.BeganAsync();
-        Assert.Equal(0, collections);
-        waits.EndLatest();
+        await _waits.BeganAsync();
+        Assert.Equal(0, _collections);
+        _waits.EndLatest();
         await run.WaitAsync(Patience);
-        Assert.Equal(1, collections);
+        Assert.Equal(1, _collections);
     }
 
     [Fact]
     public async Task Starts_within_the_quiet_period_make_one_collection_after_the_last_of_them()
     {
-        var waits = new ManualWaits();
-        int collections = 0;
-        var compaction = new HeapCompaction(RuntimeLog.Null, waits.Wait, () => Interlocked.Increment(ref collections));
 
-        Task? run = compaction.ContainerStarted();
+        Task? run = _compaction.ContainerStarted();
         Assert.NotNull(run);
-        await waits.BeganAsync();
-        Assert.Null(compaction.ContainerStarted());
-        Assert.Null(compaction.ContainerStarted());
-        waits.EndLatest();
+        await _waits.BeganAsync();
+        Assert.Null(_compaction.ContainerStarted());
+        Assert.Null(_compaction.ContainerStarted());
+        _waits.EndLatest();
 
         // The later starts restart the quiet period instead of collecting.
-        await waits.BeganAsync();
-        Assert.Equal(0, collections);
-        waits.EndLatest();
+        await _waits.BeganAsync();
+        Assert.Equal(0, _collections);
+        _waits.EndLatest();
         await run.WaitAsync(Patience);
-        Assert.Equal(1, collections);
-        Assert.Equal(2, waits.Count);
-        Assert.Equal(3, compaction.Starts);
+        Assert.Equal(1, _collections);
+        Assert.Equal(2, _waits.Count);
+        Assert.Equal(3, _compaction.Starts);
     }
 
     [Fact]
     public async Task A_container_started_after_the_collection_makes_another()
     {
-        var waits = new ManualWaits();
-        int collections = 0;
-        var compaction = new HeapCompaction(RuntimeLog.Null, waits.Wait, () => Interlocked.Increment(ref collections));
-        Task? first = compaction.ContainerStarted();
-        await waits.BeganAsync();
-        waits.EndLatest();
+        Task? first = _compaction.ContainerStarted();
+        await _waits.BeganAsync();
+        _waits.EndLatest();
         await first!.WaitAsync(Patience);
 
-        Task? second = compaction.ContainerStarted();
+        Task? second = _compaction.ContainerStarted();
 
         Assert.NotNull(second);
-        await waits.BeganAsync();
-        waits.EndLatest();
+        await _waits.BeganAsync();
+        _waits.EndLatest();
         await second.WaitAsync(Patience);
-        Assert.Equal(2, collections);
+        Assert.Equal(2, _collections);
     }
 
     [Fact]
