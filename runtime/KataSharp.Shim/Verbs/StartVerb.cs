@@ -1,5 +1,6 @@
 using KataSharp.Linux;
 using KataSharp.Linux.Files;
+using KataSharp.Linux.Memory;
 using KataSharp.Linux.Sockets;
 using KataSharp.Linux.Processes;
 using KataSharp.Runtime.Oci;
@@ -95,6 +96,10 @@ public static class StartVerb
         var environment = GcBudget.Apply(Environment.GetEnvironmentVariables().Keys.Cast<string>()
             .Select(key => $"{key}={Environment.GetEnvironmentVariable(key)}"));
         InheritedDescriptors.MarkCloseOnExec();
+        // The server inherits this across exec (prctl PR_SET_THP_DISABLE), so it holds from its first page: its own call
+        // (ServeVerb) comes after the .NET runtime has mapped and touched its first heap region, which with the host's THP
+        // mode "always" could already be a 2 MiB page (seen in the shim benchmark: 2048 KiB of AnonHugePages).
+        TransparentHugePages.DisableForThisProcess();
         using var devNull = FileDescriptor.Open("/dev/null", (int)OpenFlags.ReadWrite);
         ProcessSpawner.Spawn(self, argv, environment,
         [
