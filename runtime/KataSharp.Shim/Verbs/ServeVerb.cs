@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using KataSharp.Linux;
 using KataSharp.Linux.Files;
-using KataSharp.Linux.Memory;
 using KataSharp.Linux.Processes;
 using KataSharp.Runtime.Configuration;
 using KataSharp.Runtime.Events;
@@ -29,10 +28,6 @@ public static class ServeVerb
     public static async Task<int> RunAsync(ShimArguments args, Func<RuntimeConfiguration, RuntimeLog, ISandboxBackend> backendFactory)
     {
         args.Require();
-        // The shim's heap and thread stacks on 4 KiB pages: with the host's THP mode "always" each of them would take
-        // whole 2 MiB pages for a few KiB used, per pod (README, Performance). Guest RAM allows them again for itself
-        // (GuestMemory.Create), in the VMM process that inherits this.
-        TransparentHugePages.DisableForThisProcess();
         DetachFromSession();
         RedirectStderrToLogFifo();
         // Disposed last: waits (bounded) for the queued records to reach the FIFO before the shim exits.

@@ -96,9 +96,12 @@ public static class StartVerb
         var environment = GcBudget.Apply(Environment.GetEnvironmentVariables().Keys.Cast<string>()
             .Select(key => $"{key}={Environment.GetEnvironmentVariable(key)}"));
         InheritedDescriptors.MarkCloseOnExec();
-        // The server inherits this across exec (prctl PR_SET_THP_DISABLE), so it holds from its first page: its own call
-        // (ServeVerb) comes after the .NET runtime has mapped and touched its first heap region, which with the host's THP
-        // mode "always" could already be a 2 MiB page (seen in the shim benchmark: 2048 KiB of AnonHugePages).
+        // The server's heap and thread stacks on 4 KiB pages: with the host's THP mode "always" each of them would take
+        // whole 2 MiB pages for a few KiB used, per pod (README, Performance). Set here, before the spawn, because the
+        // server inherits it across exec (prctl PR_SET_THP_DISABLE) and so has it from its first page: a call in the
+        // server itself came after the .NET runtime had touched its first heap region, which could already be a 2 MiB
+        // page (2048 KiB of AnonHugePages in a shim benchmark). Guest RAM allows them again for itself
+        // (GuestMemory.Create), in the VMM process, which inherits this from the server.
         TransparentHugePages.DisableForThisProcess();
         using var devNull = FileDescriptor.Open("/dev/null", (int)OpenFlags.ReadWrite);
         ProcessSpawner.Spawn(self, argv, environment,
