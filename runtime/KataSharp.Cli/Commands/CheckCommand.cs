@@ -118,7 +118,8 @@ public static class CheckCommand
         if (shim is not null)
         {
             string vmm = Path.Combine(Path.GetDirectoryName(shim) ?? "/", Installation.SandboxVmmBinary);
-            Report(File.Exists(vmm), "sandbox vmm", File.Exists(vmm) ? vmm : $"{vmm} is missing (the shim starts it for every sandbox): run `katasharp install`");
+            bool present = File.Exists(vmm);
+            Report(present, "sandbox vmm", present ? vmm : $"{vmm} is missing (the shim starts it for every sandbox): run `katasharp install`");
         }
 
         ReportContainerd(containerdConfigPath, Report);

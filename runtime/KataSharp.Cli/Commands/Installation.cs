@@ -6,7 +6,6 @@ public static class Installation
     public const string BinaryDirectory = "/usr/local/bin";
     public const string AssetDirectory = "/usr/share/katasharp";
     public const string ShimBinary = "containerd-shim-katasharp-v2";
-
     /// <summary>The confined VMM process the shim starts for every sandbox, looked for next to the shim.</summary>
     public const string SandboxVmmBinary = "katasharp-sandbox-vmm";
     public const string KernelFile = "vmlinux";
