@@ -2,6 +2,7 @@ using System.Net.NetworkInformation;
 using System.Text.Json;
 using KataSharp.Linux;
 using KataSharp.Linux.Files;
+using KataSharp.Linux.Memory;
 using KataSharp.Linux.Sockets;
 using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Sandbox;
@@ -87,8 +88,11 @@ public static class ConfinedVmmProcess
 
         using (vm)
         {
+            IReadOnlyList<ImageRange> image;
             try
             {
+                // Before the pivot leaves /proc behind; the ranges stay valid for the process's life.
+                image = ExecutableImagePages.FindUnmodifiedReadOnlyRanges();
                 VmmConfinement.Apply(spec, message => log.WriteLine(message));
                 channel.Send(new VmmMessage("ready") { Cmdline = vm.KernelCmdline });
                 vm.Start();
@@ -99,7 +103,7 @@ public static class ConfinedVmmProcess
                 return 1;
             }
             var shimDone = new ManualResetEventSlim(); // not disposed: the control thread may still set it as the process ends
-            var serving = new Thread(() => Serve(channel, vm, spec.TestHooks, log, shimDone), ThreadStacks.MaxStackSize) { Name = "vmm-control", IsBackground = true };
+            var serving = new Thread(() => Serve(channel, vm, image, spec.TestHooks, log, shimDone), ThreadStacks.MaxStackSize) { Name = "vmm-control", IsBackground = true };
             serving.Start();
             VmExit exit = vm.WaitForExitAsync().GetAwaiter().GetResult();
             vm.Stop();
@@ -141,7 +145,7 @@ public static class ConfinedVmmProcess
     private static readonly TimeSpan ShimAcknowledgeTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The control channel: one command at a time, each answered. Its end (the shim closed it, or died) stops the VM.</summary>
-    private static void Serve(VmmChannel channel, MicroVm vm, bool testHooks, TextWriter log, ManualResetEventSlim shimDone)
+    private static void Serve(VmmChannel channel, MicroVm vm, IReadOnlyList<ImageRange> image, bool testHooks, TextWriter log, ManualResetEventSlim shimDone)
     {
         while (true)
         {
@@ -181,6 +185,12 @@ public static class ConfinedVmmProcess
                             [.. VmMetrics.Of(vm).Select(m => new VmmMetricWire(m.Name, new Dictionary<string, string>(m.Labels), m.Value))],
                             VmmJsonContext.Default.ListVmmMetricWire);
                         break;
+                    case "trim":
+                        // What booting the VM left: its heap garbage, and the binary's pages only the boot used
+                        // (KataSharp.Runtime.Memory.MemoryTrim asks once the pod is quiet).
+                        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                        ExecutableImagePages.Release(image);
+                        break;
                     case "stop":
                         vm.RequestExit(new VmExit(VmExitReason.HostStop, message.Error ?? "stopped by the shim"));
                         shimDone.Set();
@@ -193,7 +203,7 @@ public static class ConfinedVmmProcess
                         break;
                 }
             }
-            catch (VmmException e)
+            catch (Exception e) when (e is VmmException or LinuxException)
             {
                 error = e.Message;
             }

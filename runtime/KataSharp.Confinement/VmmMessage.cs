@@ -2,8 +2,9 @@ namespace KataSharp.Confinement;
 
 /// <summary>
 /// One message on the control channel between the shim and its VMM process. Shim to VMM: "insert" (with the medium's
-/// descriptor), "eject", "metrics", "stop", and the test-only "forbidden-syscall". VMM to shim: "ready" once confined, "failed"
-/// when the VM could not be built, "reply" to each insert/eject, and "exit" with the VM's end. Everything the VMM
+/// descriptor), "eject", "metrics", "trim" (give back unused memory: KataSharp.Runtime.Memory.MemoryTrim), "stop", and the
+/// test-only "forbidden-syscall". VMM to shim: "ready" once confined, "failed" when the VM could not be built, "reply" to
+/// each insert/eject/metrics/trim, and "exit" with the VM's end. Everything the VMM
 /// sends is untrusted (an escape from the device model controls it): the shim bounds, escapes and checks it.
 /// </summary>
 public sealed record VmmMessage(string Op)

@@ -56,6 +56,10 @@ public interface ISandboxBackend : IAsyncDisposable
     /// <summary>The VMM's counters for the sandbox's metrics (none from a backend without a VMM).</summary>
     Task<Telemetry.VmmMetricsReport> VmmMetricsAsync(CancellationToken cancellationToken) => Task.FromResult(Telemetry.VmmMetricsReport.None);
 
+    /// <summary>Asks the VMM process to give back the memory it no longer uses (<see cref="Memory.MemoryTrim"/>); nothing
+    /// from a backend without a VMM process of its own.</summary>
+    Task TrimVmmMemoryAsync() => Task.CompletedTask;
+
     /// <summary>The container's processes as guest pids.</summary>
     Task<IReadOnlyList<int>> ListProcessesAsync(string containerId, CancellationToken cancellationToken);
 

@@ -245,6 +245,10 @@ public sealed class SandboxHost : IAsyncDisposable
     public Task<Telemetry.VmmMetricsReport> VmmMetricsAsync(CancellationToken cancellationToken) =>
         _backend is { } backend && _lifecycle.State == SandboxState.Running ? backend.VmmMetricsAsync(cancellationToken) : Task.FromResult(Telemetry.VmmMetricsReport.None);
 
+    /// <summary>The VMM process's trim while the sandbox runs; nothing before it booted or after it stopped.</summary>
+    public Task TrimVmmMemoryAsync() =>
+        _backend is { } backend && _lifecycle.State == SandboxState.Running ? backend.TrimVmmMemoryAsync() : Task.CompletedTask;
+
     public Task<ContainerStats> GetStatsAsync(string containerId, CancellationToken cancellationToken) =>
         Backend.GetStatsAsync(containerId, cancellationToken);
 

@@ -31,17 +31,17 @@ public sealed class TaskSupervisor : IAsyncDisposable
     private readonly SandboxStateStore? _store;
     private readonly RuntimeLog _log;
     private readonly ShimIdentity _identity;
-    private readonly HeapCompaction? _compaction;
+    private readonly MemoryTrim? _trim;
 
     public TaskSupervisor(SandboxHost sandbox, ITaskEventSink events, SandboxStateStore? store, ShimIdentity identity, RuntimeLog log,
-        HeapCompaction? compaction = null)
+        MemoryTrim? trim = null)
     {
         _sandbox = sandbox;
         _events = events;
         _store = store;
         _identity = identity;
         _log = log;
-        _compaction = compaction;
+        _trim = trim;
         _sandbox.VmExited = OnVmExited;
         _sandbox.ContainerOom = id => _events.Publish(TaskEvents.Oom(id));
         _sandbox.OwnsContainer = HasContainer;
@@ -149,11 +149,8 @@ public sealed class TaskSupervisor : IAsyncDisposable
                 _events.Publish(key.IsInit ? TaskEvents.Start(key.ContainerId, Pid) : TaskEvents.ExecStarted(key, Pid));
             }
             _ = Task.Run(() => WatchExitAsync(container, process));
-            if (key.IsInit)
-            {
-                // After the reply (the compaction waits for the pod to be quiet), and never for an exec.
-                _compaction?.ContainerStarted();
-            }
+            // The trim runs once the pod is quiet, after this reply and the calls after it.
+            _trim?.Started();
             return Pid;
         }
         finally

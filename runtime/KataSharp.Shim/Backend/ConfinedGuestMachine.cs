@@ -287,6 +287,10 @@ public sealed class ConfinedGuestMachine : IGuestVm
     /// there must let the VMM's uid connect.</summary>
     public void AdmitHostSocket(string path) => Ownership.Change(path, _uid, _gid);
 
+    /// <summary>The VMM process trims its memory (<see cref="KataSharp.Runtime.Memory.MemoryTrim"/>): a short wait like the metrics', never queued
+    /// behind a media change.</summary>
+    public void TrimMemory() => Command(new VmmMessage("trim"), null, "trim the VMM's memory", MetricsTimeout);
+
     /// <summary>The VMM's counters, checked (<see cref="VmmMetricsFilter"/>): what it got wrong is dropped and counted.</summary>
     public VmmMetricsReport Metrics()
     {

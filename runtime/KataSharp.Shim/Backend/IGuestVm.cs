@@ -36,6 +36,12 @@ public interface IGuestVm : IBlockMedia, IDisposable
     /// <summary>The VMM's counters (vCPU exits, virtio devices) for the sandbox's metrics; blocks at most a few seconds.</summary>
     VmmMetricsReport Metrics() => VmmMetricsReport.None;
 
+    /// <summary>The VMM process gives back the memory it no longer uses (its heap, its binary's unused pages); nothing for a
+    /// VMM inside the shim, whose own trim covers it. Blocks at most a few seconds.</summary>
+    void TrimMemory()
+    {
+    }
+
     /// <summary>A listener made at "&lt;VsockSocket&gt;_P" for guest connections to host port P: the VMM must be allowed to
     /// connect to it (a confined VMM runs as its own uid).</summary>
     void AdmitHostSocket(string path)

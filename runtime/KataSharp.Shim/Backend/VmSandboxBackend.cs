@@ -480,6 +480,9 @@ public sealed class VmSandboxBackend : ISandboxBackend
     public Task<VmmMetricsReport> VmmMetricsAsync(CancellationToken cancellationToken) =>
         _machine is { } machine ? Task.Run(machine.Metrics, cancellationToken) : Task.FromResult(VmmMetricsReport.None);
 
+    public Task TrimVmmMemoryAsync() =>
+        _machine is { } machine ? Task.Run(machine.TrimMemory) : Task.CompletedTask;
+
     public async Task<IReadOnlyList<int>> ListProcessesAsync(string containerId, CancellationToken cancellationToken)
     {
         var reply = await Calls.RequestAsync($"container {containerId}: list processes", o => Agent.ListContainersAsync(

@@ -44,7 +44,7 @@ public static class ServeVerb
 
         var sandbox = new SandboxHost(args.Id, store.DirectoryOf(args.Id), configuration => backendFactory(configuration, log), ConfigurationLoader.Load,
             configuration => new LayerImageCache(configuration.Runtime.LayerCacheDir, ErofsBuilderFor(configuration.Runtime, log), log), log, timeline);
-        await using var supervisor = new TaskSupervisor(sandbox, events, store, identity, log, new HeapCompaction(log));
+        await using var supervisor = new TaskSupervisor(sandbox, events, store, identity, log, new MemoryTrim(log, sandbox.TrimVmmMemoryAsync));
 
         using var metrics = new SandboxMetrics(new SandboxMetricsSources(sandbox.VmmMetricsAsync, VmMetrics.Help, () => supervisor.ContainerIds,
             supervisor.StatsAsync, log.Drops));

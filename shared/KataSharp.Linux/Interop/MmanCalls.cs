@@ -14,6 +14,7 @@ internal static unsafe partial class MmanCalls
     public const int MAP_PRIVATE = 0x02;
     public const int MAP_ANONYMOUS = 0x20;
     public const int MAP_NORESERVE = 0x4000;
+    public const int MADV_DONTNEED = 4;
     public const int MADV_DONTFORK = 10;
     public const int MADV_DONTDUMP = 16;
 

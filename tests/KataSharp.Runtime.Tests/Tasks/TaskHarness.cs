@@ -27,7 +27,7 @@ public sealed class TaskHarness : IAsyncDisposable
     private readonly Task _serving;
     private readonly List<FifoReader> _readers = [];
     // The heap compaction's quiet period never ends here: the tests count the starts that ask for it.
-    private readonly TaskCompletionSource _compactionQuietPeriod = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _trimWait = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private TaskHarness(string? configuration)
     {
@@ -48,8 +48,8 @@ public sealed class TaskHarness : IAsyncDisposable
         LayerCache = new LayerImageCache(_directory.Combine("layers"), new ErofsBuilder(), KataSharp.Runtime.Logging.RuntimeLog.Null);
         var sandbox = new SandboxHost("sb1", Store.DirectoryOf("sb1"), _ => Backend, path => ConfigurationLoader.Load(path ?? ConfigPath),
             _ => LayerCache, Log);
-        Compaction = new HeapCompaction(Log, () => _compactionQuietPeriod.Task, () => { });
-        Supervisor = new TaskSupervisor(sandbox, Events, Store, new ShimIdentity(Namespace, Environment.ProcessId, 1, "/nowhere"), Log, Compaction);
+        Trim = new MemoryTrim(Log, wait: _ => _trimWait.Task, trimShim: () => { });
+        Supervisor = new TaskSupervisor(sandbox, Events, Store, new ShimIdentity(Namespace, Environment.ProcessId, 1, "/nowhere"), Log, Trim);
         var registry = new TtrpcServiceRegistry();
         new TaskService(Supervisor, () => ExitRequested = true).Register(registry);
         string socket = _directory.Combine("shim.sock");
@@ -71,7 +71,7 @@ public sealed class TaskHarness : IAsyncDisposable
     public TaskSupervisor Supervisor { get; }
 
     /// <summary>Asked for by container starts; its quiet period lasts until the harness is disposed.</summary>
-    public HeapCompaction Compaction { get; }
+    public MemoryTrim Trim { get; }
 
     public TtrpcClient Client { get; }
 
@@ -160,7 +160,7 @@ public sealed class TaskHarness : IAsyncDisposable
         await _server.StopAsync();
         await _serving;
         await Supervisor.DisposeAsync();
-        _compactionQuietPeriod.TrySetResult();
+        _trimWait.TrySetResult();
         foreach (var reader in _readers)
         {
             reader.Dispose();
