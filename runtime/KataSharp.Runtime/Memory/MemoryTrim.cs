@@ -93,7 +93,15 @@ public sealed class MemoryTrim
             }
             while (Activities != seen);
 
-            _trimShim();
+            try
+            {
+                _trimShim();
+            }
+            catch (Exception e) when (e is LinuxException or IOException or UnauthorizedAccessException)
+            {
+                // A /proc without smaps, say: the pod runs on as before, the trim waits for the next activity.
+                _log.Warn($"memory trim: the shim did not trim: {e.Message}");
+            }
             try
             {
                 await _trimVmm().ConfigureAwait(false);

@@ -145,6 +145,27 @@ public sealed class MemoryTrimTests
     }
 
     [Fact]
+    public async Task A_shim_trim_that_fails_is_logged_and_the_vmm_is_still_asked()
+    {
+        var output = new StringWriter();
+        using var root = new RuntimeLog(output, debug: false);
+        int vmmTrims = 0;
+        var trim = new MemoryTrim(root, () => { Interlocked.Increment(ref vmmTrims); return Task.CompletedTask; }, _ => Task.CompletedTask,
+            () => throw new IOException("/proc/self/smaps: no such file"));
+
+        await trim.Started()!.WaitAsync(Patience);
+
+        Assert.Equal(1, vmmTrims);
+        Assert.True(root.Flush(Patience));
+        Assert.Contains("memory trim: the shim did not trim: /proc/self/smaps: no such file", output.ToString());
+        // The run ended as usual: the next start begins another.
+        Task? next = trim.Started();
+        Assert.NotNull(next);
+        await next.WaitAsync(Patience);
+        Assert.Equal(2, vmmTrims);
+    }
+
+    [Fact]
     public async Task The_shims_own_trim_logs_its_heap_before_and_after_and_the_pages_it_releases_at_debug_level()
     {
         var output = new StringWriter();

@@ -26,7 +26,7 @@ public sealed class TaskHarness : IAsyncDisposable
     private readonly TtrpcServer _server;
     private readonly Task _serving;
     private readonly List<FifoReader> _readers = [];
-    // The heap compaction's quiet period never ends here: the tests count the starts that ask for it.
+    // The memory trim's waits never end here: the tests count the starts that ask for it.
     private readonly TaskCompletionSource _trimWait = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private TaskHarness(string? configuration)
