@@ -91,7 +91,8 @@ public static class ConfinedVmmProcess
             IReadOnlyList<ImageRange> image;
             try
             {
-                // Before the pivot leaves /proc behind; the ranges stay valid for the process's life.
+                // Before the pivot leaves /proc behind. They stay valid for the process's life: a NativeAOT binary never
+                // writes its image after start (no JIT, no code patching), so they stay the file's pages.
                 image = ExecutableImagePages.FindUnmodifiedReadOnlyRanges();
                 VmmConfinement.Apply(spec, message => log.WriteLine(message));
                 channel.Send(new VmmMessage("ready") { Cmdline = vm.KernelCmdline });
