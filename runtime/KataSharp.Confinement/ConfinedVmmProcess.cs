@@ -4,6 +4,7 @@ using KataSharp.Linux;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Memory;
 using KataSharp.Linux.Sockets;
+using KataSharp.Runtime.Memory;
 using KataSharp.Runtime.Persistence;
 using KataSharp.Runtime.Sandbox;
 using KataSharp.Vmm;
@@ -189,7 +190,7 @@ public static class ConfinedVmmProcess
                     case "trim":
                         // What booting the VM left: its heap garbage, and the binary's pages only the boot used
                         // (KataSharp.Runtime.Memory.MemoryTrim asks once the pod is quiet).
-                        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                        MemoryTrim.CompactHeap();
                         ExecutableImagePages.Release(image);
                         break;
                     case "stop":

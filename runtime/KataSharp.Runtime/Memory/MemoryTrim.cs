@@ -125,12 +125,16 @@ public sealed class MemoryTrim
         }
     }
 
+    /// <summary>The trim's collection, the same in the shim and in the VMM process: full, blocking, compacting, and
+    /// aggressive, so the GC also gives back the memory it had kept committed for later.</summary>
+    public static void CompactHeap() => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
     private void TrimThisProcess()
     {
         // Found first: reading smaps makes garbage the collection then takes.
         IReadOnlyList<ImageRange> image = ExecutableImagePages.FindUnmodifiedReadOnlyRanges();
         GcHeapReport.Log(_log, "before compaction");
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        CompactHeap();
         GcHeapReport.Log(_log, "after compaction");
         if (_log.IsDebugEnabled)
         {
