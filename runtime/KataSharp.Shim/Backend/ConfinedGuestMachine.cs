@@ -41,10 +41,10 @@ public sealed class ConfinedGuestMachine : IGuestVm
     /// <summary>How long a media change may take (the VMM's own bound is 10 s per command).</summary>
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long a stopping VMM gets before it is killed (vCPU and block-worker stops are bounded inside it).</summary>
     /// <summary>A metrics request is answered from counters in memory; a scrape must not wait for a busy VMM.</summary>
     private static readonly TimeSpan MetricsTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a stopping VMM gets before it is killed (vCPU and block-worker stops are bounded inside it).</summary>
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
 
     private const int MaxLogLineBytes = 4096;
