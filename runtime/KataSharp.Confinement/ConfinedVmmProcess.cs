@@ -215,11 +215,11 @@ public static class ConfinedVmmProcess
             }
             try
             {
-                var reply = new VmmMessage("reply") { Error = error, Metrics = metrics };
+                var reply = new VmmMessage("reply") { Id = message.Id, Error = error, Metrics = metrics };
                 if (metrics is not null && JsonSerializer.SerializeToUtf8Bytes(reply, VmmJsonContext.Default.VmmMessage).Length > VmmMessage.MaxBytes)
                 {
                     // Past the channel's message size the shim would read a cut message and stop this VMM: say so instead.
-                    reply = new VmmMessage("reply") { Error = $"the metrics answer is over {VmmMessage.MaxBytes} bytes" };
+                    reply = new VmmMessage("reply") { Id = message.Id, Error = $"the metrics answer is over {VmmMessage.MaxBytes} bytes" };
                 }
                 channel.Send(reply);
             }

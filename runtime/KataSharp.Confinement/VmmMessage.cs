@@ -9,6 +9,10 @@ namespace KataSharp.Confinement;
 /// </summary>
 public sealed record VmmMessage(string Op)
 {
+    /// <summary>A command's number (from 1, per VMM process), which its "reply" repeats: the shim takes a reply only as the
+    /// answer to the command it numbers (KataSharp.Shim.Backend.VmmCommands). 0 on every other message.</summary>
+    public long Id { get; init; }
+
     public string? Slot { get; init; }
 
     public string? Serial { get; init; }

@@ -63,8 +63,7 @@ public sealed class ConfinedGuestMachine : IGuestVm
     private readonly Thread _receiver;
     private readonly TaskCompletionSource<VmExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<VmmMessage> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock _command = new();
-    private readonly System.Collections.Concurrent.BlockingCollection<VmmMessage> _replies = new(boundedCapacity: 4);
+    private readonly VmmCommands _commands;
     private VmmMessage? _exitRecord;
     private int _disposed;
     private long _rejectedMetrics;
@@ -74,6 +73,7 @@ public sealed class ConfinedGuestMachine : IGuestVm
     {
         _log = log;
         _channel = channel;
+        _commands = new VmmCommands(channel);
         _pid = pid;
         _root = root;
         _specPath = specPath;
@@ -303,48 +303,13 @@ public sealed class ConfinedGuestMachine : IGuestVm
 
     private VmmMessage Command(VmmMessage message, FileDescriptor? descriptor, string what, TimeSpan? timeout = null)
     {
-        TimeSpan wait = timeout ?? CommandTimeout;
-        // A metrics request (timeout given) does not queue behind a media change: it would hold a pool thread the whole time.
-        if (!_command.TryEnter(timeout is null ? Timeout.InfiniteTimeSpan : wait))
+        // The VM's end can be known (its "exit" record) before the process is reaped.
+        if (_exited.Task.IsCompleted)
         {
-            throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM is busy with another command");
+            throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM process is gone ({_exited.Task.Result.Message})");
         }
-        try
-        {
-            // A reply that came after its command timed out (or one a compromised VMM made up) answers nothing.
-            while (_replies.TryTake(out _))
-            {
-            }
-            if (_exited.Task.IsCompleted)
-            {
-                throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM process is gone ({_exited.Task.Result.Message})");
-            }
-            try
-            {
-                _channel.Send(message, descriptor);
-            }
-            catch (LinuxException e)
-            {
-                throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM process is gone ({e.Message})", e);
-            }
-            if (!_replies.TryTake(out VmmMessage? reply, wait))
-            {
-                throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM did not answer within {wait.TotalSeconds:0} s");
-            }
-            if (reply.Op != "reply")
-            {
-                throw new RuntimeException(RuntimeError.Unavailable, $"cannot {what}: the VMM process is gone");
-            }
-            if (reply.Error is { } error)
-            {
-                throw new RuntimeException(RuntimeError.Internal, $"cannot {what}: {UntrustedText.Escape(error, UntrustedText.DefaultMaxLength)}");
-            }
-            return reply;
-        }
-        finally
-        {
-            _command.Exit();
-        }
+        // A metrics or trim request (timeout given) does not queue behind a media change: it would hold a pool thread the whole time.
+        return _commands.Send(message, descriptor, what, timeout ?? CommandTimeout, queue: timeout is null);
     }
 
     /// <summary>The channel's reader: the ready/failed report, replies, the exit record; at its end, the process is reaped
@@ -375,7 +340,7 @@ public sealed class ConfinedGuestMachine : IGuestVm
                     _ready.TrySetResult(message);
                     break;
                 case "reply":
-                    _replies.TryAdd(message);
+                    _commands.Deliver(message);
                     break;
                 case "exit":
                     // Reported at once, before the VMM closes the vsock connections (it waits for our stop): the VM's end
@@ -387,8 +352,8 @@ public sealed class ConfinedGuestMachine : IGuestVm
             }
         }
         ChildStatus status = ChildWait.Reap(_pid);
-        _replies.TryAdd(new VmmMessage("gone"));
         _exited.TrySetResult(ExitFrom(_exitRecord, status));
+        _commands.Gone(_exited.Task.Result.Message);
         _ready.TrySetResult(new VmmMessage("failed") { Error = ExitFrom(null, status).Message });
     }
 
