@@ -3,7 +3,8 @@ namespace KataSharp.Runtime.Logging;
 /// <summary>
 /// What the shim did not pass on because a bound was reached — guest output cut, refused or
 /// rate-limited, OOM events ignored or dropped, its own log records dropped while containerd read
-/// the log too slowly, console lines the console file's writer could not keep up with. One instance per sandbox (a shim serves one sandbox), reached through
+/// the log too slowly, console lines the console file's writer could not keep up with, replies of the VMM process that
+/// answered no command. One instance per sandbox (a shim serves one sandbox), reached through
 /// <see cref="RuntimeLog.Drops"/>; thread-safe; the totals are logged when the sandbox stops and
 /// the names are metric names, ready to be exported.
 /// </summary>
@@ -16,6 +17,7 @@ public sealed class DropCounters
     private long _droppedOomEvents;
     private long _droppedLogRecords;
     private long _droppedConsoleFileLines;
+    private long _strayVmmReplies;
 
     /// <summary>Guest log and console lines cut at the line limit (the rest of each was discarded unread).</summary>
     public long TruncatedGuestLines => Interlocked.Read(ref _truncatedGuestLines);
@@ -38,6 +40,10 @@ public sealed class DropCounters
     /// <summary>Guest console lines not written to the sandbox's console file (its queue was full, or the write failed).</summary>
     public long DroppedConsoleFileLines => Interlocked.Read(ref _droppedConsoleFileLines);
 
+    /// <summary>Replies of the VMM process that answered no command: late (their command had timed out), numbered for
+    /// another, or past the reply queue's bound (KataSharp.Shim.Backend.VmmCommands).</summary>
+    public long StrayVmmReplies => Interlocked.Read(ref _strayVmmReplies);
+
     public void CountTruncatedGuestLine() => Interlocked.Increment(ref _truncatedGuestLines);
 
     public void CountRefusedGuestLogConnection() => Interlocked.Increment(ref _refusedGuestLogConnections);
@@ -52,6 +58,8 @@ public sealed class DropCounters
 
     public void CountDroppedConsoleFileLine() => Interlocked.Increment(ref _droppedConsoleFileLines);
 
+    public void CountStrayVmmReply() => Interlocked.Increment(ref _strayVmmReplies);
+
     /// <summary>Every counter by its metric name, in a fixed order.</summary>
     public IReadOnlyList<KeyValuePair<string, long>> Values =>
     [
@@ -62,6 +70,7 @@ public sealed class DropCounters
         new("dropped_oom_events", DroppedOomEvents),
         new("dropped_log_records", DroppedLogRecords),
         new("dropped_console_file_lines", DroppedConsoleFileLines),
+        new("stray_vmm_replies", StrayVmmReplies),
     ];
 
     /// <summary>"name=value" pairs, for the line logged when the sandbox stops.</summary>

@@ -73,7 +73,7 @@ public sealed class ConfinedGuestMachine : IGuestVm
     {
         _log = log;
         _channel = channel;
-        _commands = new VmmCommands(channel);
+        _commands = new VmmCommands(channel, log.Drops);
         _pid = pid;
         _root = root;
         _specPath = specPath;

@@ -12,11 +12,12 @@ namespace KataSharp.Shim.Backend;
 /// The shim's commands to its VMM process (<see cref="ConfinedGuestMachine"/>): one at a time, each numbered, each answered
 /// only by the reply that carries its number. The VMM handles guest input, so an escape from the device model controls
 /// what comes back: a reply that is late (its command timed out) or carries any number but the waiting command's answers
-/// nothing; replies nobody waits for are dropped past <see cref="MaxQueuedReplies"/> and counted; no reply makes a command
+/// nothing; replies nobody waits for are dropped past <see cref="MaxQueuedReplies"/>; each that answers nothing is counted
+/// (<see cref="DropCounters.StrayVmmReplies"/>); no reply makes a command
 /// wait past its deadline; once the process is gone a command fails at once. (A VMM that lies in the right reply is not
 /// caught here: what a reply says is checked where it is used, e.g. <see cref="VmmMetricsFilter"/>.)
 /// </summary>
-public sealed class VmmCommands(VmmChannel channel)
+public sealed class VmmCommands(VmmChannel channel, DropCounters drops)
 {
     /// <summary>Replies held for the command being answered. One is expected; a few more are late replies to commands
     /// that timed out (each is dropped by number when it is read); more than that only a misbehaving VMM sends.</summary>
@@ -28,17 +29,13 @@ public sealed class VmmCommands(VmmChannel channel)
     private readonly CancellationTokenSource _gone = new();
     private string _goneReason = "";
     private long _lastId;
-    private long _strayReplies;
-
-    /// <summary>Replies that answered no waiting command (late, made up, repeated, or over the queue's bound).</summary>
-    public long StrayReplies => Interlocked.Read(ref _strayReplies);
 
     /// <summary>From the channel's reader: a "reply" the VMM sent.</summary>
     public void Deliver(VmmMessage reply)
     {
         if (!_replies.TryAdd(reply))
         {
-            Interlocked.Increment(ref _strayReplies);
+            drops.CountStrayVmmReply();
         }
     }
 
@@ -69,7 +66,7 @@ public sealed class VmmCommands(VmmChannel channel)
             // Replies to earlier commands that came after those gave up.
             while (_replies.TryTake(out _))
             {
-                Interlocked.Increment(ref _strayReplies);
+                drops.CountStrayVmmReply();
             }
             try
             {
@@ -115,7 +112,7 @@ public sealed class VmmCommands(VmmChannel channel)
             {
                 return reply;
             }
-            Interlocked.Increment(ref _strayReplies);
+            drops.CountStrayVmmReply();
         }
     }
 

@@ -1,6 +1,7 @@
 using KataSharp.Confinement;
 using KataSharp.Linux.Files;
 using KataSharp.Linux.Sockets;
+using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Model;
 using KataSharp.Shim.Backend;
 using Xunit;
@@ -29,7 +30,7 @@ public sealed class VmmCommandsTests
         Assert.Equal([1L, 2L], vmm.Received.Select(m => m.Id));
         Assert.Equal(("done metrics", 1L), (first.Label, first.Id));
         Assert.Equal(("done trim", 2L), (second.Label, second.Id));
-        Assert.Equal(0, vmm.Commands.StrayReplies);
+        Assert.Equal(0, vmm.Drops.StrayVmmReplies);
     }
 
     [Fact]
@@ -44,7 +45,7 @@ public sealed class VmmCommandsTests
         Assert.Equal(RuntimeError.Unavailable, missed.Error);
         Assert.Equal("cannot read the metrics: the VMM did not answer within 0.3 s", missed.Message);
         Assert.Equal(("on time", 2L), (reply.Label, reply.Id));
-        Assert.Equal(1, vmm.Commands.StrayReplies);
+        Assert.Equal(1, vmm.Drops.StrayVmmReplies);
     }
 
     [Fact]
@@ -62,7 +63,7 @@ public sealed class VmmCommandsTests
         Assert.Equal("cannot read the metrics: the VMM did not answer within 2 s", error.Message);
         vmm.WaitUntilDelivered(Flood);
         // Every reply was either dropped on arrival or read and discarded; at most the queue's bound still waits.
-        Assert.InRange(vmm.Commands.StrayReplies, Flood - VmmCommands.MaxQueuedReplies, Flood);
+        Assert.InRange(vmm.Drops.StrayVmmReplies, Flood - VmmCommands.MaxQueuedReplies, Flood);
     }
 
     [Fact]
@@ -130,7 +131,7 @@ public sealed class VmmCommandsTests
         var (shimEnd, vmmEnd) = SeqPacketSocket.CreatePair();
         using var channel = new VmmChannel(shimEnd);
         vmmEnd.Dispose();
-        var commands = new VmmCommands(channel);
+        var commands = new VmmCommands(channel, new DropCounters());
 
         var error = Assert.Throws<RuntimeException>(() => commands.Send(new VmmMessage("metrics"), null, "read the metrics", Answered, queue: false));
 
@@ -154,7 +155,7 @@ public sealed class VmmCommandsTests
             var (shimEnd, vmmEnd) = SeqPacketSocket.CreatePair();
             _shim = new VmmChannel(shimEnd);
             _vmm = new VmmChannel(vmmEnd);
-            Commands = new VmmCommands(_shim);
+            Commands = new VmmCommands(_shim, Drops);
             _receiver = new Thread(() =>
             {
                 while (_shim.Receive(out FileDescriptor? descriptor) is { } message)
@@ -193,6 +194,8 @@ public sealed class VmmCommandsTests
         private const string ByeOp = "test-bye";
 
         public VmmCommands Commands { get; }
+
+        public DropCounters Drops { get; } = new();
 
         public IReadOnlyList<VmmMessage> Received
         {
