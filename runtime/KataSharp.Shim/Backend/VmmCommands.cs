@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using KataSharp.Confinement;
 using KataSharp.Linux;
 using KataSharp.Linux.Files;
+using KataSharp.Linux.Threading;
 using KataSharp.Runtime.Logging;
 using KataSharp.Runtime.Model;
 
@@ -92,10 +92,10 @@ public sealed class VmmCommands(VmmChannel channel, DropCounters drops)
     /// <summary>The reply numbered <paramref name="id"/>, by one deadline however many others come first.</summary>
     private VmmMessage AwaitReply(long id, string what, TimeSpan wait)
     {
-        long deadline = Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency);
+        var deadline = Deadline.After(wait);
         while (true)
         {
-            TimeSpan left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            TimeSpan left = deadline.Remaining;
             VmmMessage? reply = null;
             try
             {

@@ -1,4 +1,5 @@
 using KataSharp.Linux.Events;
+using KataSharp.Linux.Threading;
 using KataSharp.Vmm.Boot;
 using KataSharp.Vmm.Devices;
 using KataSharp.Vmm.Devices.Bus;

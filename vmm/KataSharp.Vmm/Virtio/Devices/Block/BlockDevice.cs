@@ -1,7 +1,7 @@
 using KataSharp.Linux;
 using KataSharp.Linux.Files;
+using KataSharp.Linux.Threading;
 using KataSharp.Vmm.Errors;
-using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Virtio.Queue;
 
 namespace KataSharp.Vmm.Virtio.Devices.Block;

@@ -1,5 +1,5 @@
+using KataSharp.Linux.Threading;
 using KataSharp.Lifecycle;
-using KataSharp.Vmm.Machine;
 using KataSharp.Vmm.Memory;
 
 namespace KataSharp.Vmm.Virtio.Devices.Block;

@@ -1,7 +1,7 @@
-namespace KataSharp.Vmm.Machine;
+namespace KataSharp.Linux.Threading;
 
 /// <summary>A point in monotonic time that several waits share, so a sequence of them stays within one bound.</summary>
-internal readonly record struct Deadline(long EndMilliseconds)
+public readonly record struct Deadline(long EndMilliseconds)
 {
     public static Deadline After(TimeSpan timeout) => new(Environment.TickCount64 + (long)timeout.TotalMilliseconds);
 
