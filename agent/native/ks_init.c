@@ -6,10 +6,10 @@
  * mounts the basics, starts katasharp-agent (a child subreaper that reaps its own containers),
  * reaps the orphans that reach PID 1, and ends the VM when the agent exits.
  *
- * Root filesystem: the kernel unpacks the initrd into "rootfs", which can never be
- * pivot_root'ed away (it has no parent mount), and containers need pivot_root. So when "/" is
- * that initial ramfs, init moves its files into a tmpfs and makes it the root (as switch_root
- * does), freeing the initramfs copy as it goes.
+ * Root filesystem: the kernel unpacks the initrd into "rootfs", whose mount has no parent, and
+ * pivot_root refuses a caller whose root is such a mount (containers need pivot_root). So when "/"
+ * is that initial ramfs, init binds it onto a directory of itself and makes the bind the root:
+ * the same files, now on a mount with a parent.
  *
  * Read-only root: once /run, /tmp and /etc (the only places the agent writes) are tmpfs mounts,
  * the root's superblock is remounted read-only before the agent starts. Nothing in the guest can
@@ -21,7 +21,6 @@
  * Run outside PID 1 (tests: a new pid namespace), reboot() ends this namespace instead.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -58,50 +57,6 @@ static void mount_or_say(const char *src, const char *dst, const char *type, uns
         say("mount %s failed: errno %d", dst, errno);
 }
 
-/* Moves the tree at dirfd `from` into dirfd `to`: copy, then unlink the original at once so
- * peak memory stays at one file. Entries of other filesystems (mount points) are skipped. */
-static int move_tree(int from, int to, dev_t dev) {
-    DIR *dir = fdopendir(dup(from));
-    if (!dir) return -1;
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(dir))) {
-        const char *n = e->d_name;
-        struct stat st;
-        if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, NEW_ROOT + 1)) continue;
-        if (fstatat(from, n, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev) continue;
-        if (S_ISDIR(st.st_mode)) {
-            mkdirat(to, n, st.st_mode & 07777);
-            int a = openat(from, n, O_RDONLY | O_DIRECTORY | O_CLOEXEC), b = openat(to, n, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            rc |= (a < 0 || b < 0) ? -1 : move_tree(a, b, dev);
-            if (a >= 0) close(a);
-            if (b >= 0) close(b);
-            unlinkat(from, n, AT_REMOVEDIR);
-        } else if (S_ISLNK(st.st_mode)) {
-            char target[4096];
-            ssize_t len = readlinkat(from, n, target, sizeof target - 1);
-            if (len >= 0) { target[len] = 0; rc |= symlinkat(target, to, n); }
-            unlinkat(from, n, 0);
-        } else if (S_ISREG(st.st_mode)) {
-            int in = openat(from, n, O_RDONLY | O_CLOEXEC);
-            int out = openat(to, n, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
-            char buf[65536];
-            ssize_t r;
-            while (in >= 0 && out >= 0 && (r = read(in, buf, sizeof buf)) > 0)
-                if (write(out, buf, (size_t)r) != r) { rc = -1; break; }
-            if (in < 0 || out < 0) rc = -1;
-            if (in >= 0) close(in);
-            if (out >= 0) close(out);
-            unlinkat(from, n, 0);
-        } else {
-            rc |= mknodat(to, n, st.st_mode, st.st_rdev);
-            unlinkat(from, n, 0);
-        }
-    }
-    closedir(dir);
-    return rc;
-}
-
 /* True when "/" is KataSharp's initrd (the marker comes from build-initrd.sh): only then may init
  * move its files or make it read-only; any other root (a test's, a real filesystem) is left alone. */
 static int root_is_our_initrd(void) {
@@ -109,17 +64,18 @@ static int root_is_our_initrd(void) {
     return access("/.katasharp-initrd", F_OK) == 0 && statfs("/", &fs) == 0 && (fs.f_type == RAMFS_MAGIC || fs.f_type == TMPFS_MAGIC);
 }
 
-static void leave_initramfs(void) {
-    struct stat root;
-    if (stat("/", &root) < 0) return;
+/* Gives "/" a parent mount without copying a byte: binds the initramfs's root onto a directory of itself, moves that
+ * bind over "/" and enters it (what switch_root does with another filesystem). The files stay where the kernel unpacked
+ * them; copying them into a tmpfs, as init did before, cost the guest about a second of its boot under nested
+ * virtualization. The empty mount point left in the new root is removed. */
+static void root_onto_bind(void) {
     mkdir(NEW_ROOT, 0755);
-    if (mount("tmpfs", NEW_ROOT, "tmpfs", 0, "mode=0755") < 0) { say("tmpfs root: errno %d", errno); return; }
-    int from = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), to = open(NEW_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (move_tree(from, to, root.st_dev) < 0) say("moving the initramfs into tmpfs was incomplete (errno %d)", errno);
-    close(from);
-    close(to);
-    if (chdir(NEW_ROOT) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0)
-        say("switching root to tmpfs failed: errno %d", errno);
+    if (mount("/", NEW_ROOT, NULL, MS_BIND, NULL) < 0) { say("binding the initramfs root: errno %d", errno); return; }
+    if (chdir(NEW_ROOT) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0) {
+        say("entering the bind of the initramfs root failed: errno %d", errno);
+        return;
+    }
+    if (rmdir(NEW_ROOT) < 0) say("removing %s: errno %d", NEW_ROOT, errno);
 }
 
 static void enable_cgroup_controllers(void) {
@@ -178,7 +134,7 @@ static pid_t start_agent(const char *path) {
 int main(int argc, char **argv) {
     const char *agent = argc > 1 ? argv[1] : DEFAULT_AGENT;
     int own_root = getpid() == 1 && root_is_our_initrd();
-    if (own_root) leave_initramfs();
+    if (own_root) root_onto_bind();
     mount_or_say("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_or_say("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
     mount_or_say("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");

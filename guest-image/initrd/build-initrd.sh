@@ -61,7 +61,8 @@ if [ -n "$shell" ]; then
   install -m 0755 "$shell" "$stage/bin/busybox"
   ln -s busybox "$stage/bin/sh"
 fi
-# ks-init moves the root into a tmpfs only when it finds this marker (never on a real root filesystem).
+# ks-init re-roots onto a bind of the initramfs and makes it read-only only when it finds this marker (never on a real
+# root filesystem).
 : >"$stage/.katasharp-initrd"
 # The kernel opens /dev/console for init before any devtmpfs exists.
 mknod -m 0600 "$stage/dev/console" c 5 1
