@@ -10,7 +10,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Grpc.AspNetCore.Server.Model;
+using KataSharp.Agent.Protocol;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -77,7 +80,13 @@ public static class AgentHost
 
     private static WebApplication Build(AgentOptions options, ContainerEngine engine, SandboxState sandbox, ILoggerFactory loggers)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        // The empty builder, not the slim one: the slim builder reads appsettings.json from its content root with reload on
+        // change, and .NET watches that root recursively with inotify — in the guest "/" with /proc, /sys and every
+        // container's upper directory (seconds of the agent's start under nested virtualization, one watch and a wakeup for
+        // every directory a container makes). The agent takes no configuration from files: only what it needs is added.
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.LogLevel);
         builder.Logging.AddFilter("Microsoft.AspNetCore", options.LogLevel <= LogLevel.Debug ? LogLevel.Information : LogLevel.Warning);
@@ -93,6 +102,14 @@ public static class AgentHost
             o.MaxReceiveMessageSize = 16 << 20;
             o.EnableDetailedErrors = false;
         });
+        // The services bind through their generated code, not gRPC's reflection-based default (GeneratedServiceMethodProvider).
+        builder.Services.RemoveAll(typeof(IServiceMethodProvider<>));
+        builder.Services.AddSingleton<AgentGrpcService>();
+        builder.Services.AddSingleton<HealthGrpcService>();
+        builder.Services.AddSingleton<IServiceMethodProvider<AgentGrpcService>>(services =>
+            new GeneratedServiceMethodProvider<AgentGrpcService>(services.GetRequiredService<AgentGrpcService>(), AgentService.BindService));
+        builder.Services.AddSingleton<IServiceMethodProvider<HealthGrpcService>>(services =>
+            new GeneratedServiceMethodProvider<HealthGrpcService>(services.GetRequiredService<HealthGrpcService>(), Health.BindService));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(new AgentEndPoint(options.Listen), l => l.Protocols = HttpProtocols.Http2);

@@ -54,7 +54,9 @@ public sealed class AgentProcess : IAsyncLifetime
         // KATASHARP_AGENT runs the same tests against another build, e.g. the NativeAOT out/bin/katasharp-agent.
         string agent = Environment.GetEnvironmentVariable("KATASHARP_AGENT")
             ?? Path.Combine(Repository.Root, "agent", "KataSharp.Agent", "bin", configuration, "net10.0", "katasharp-agent");
-        var info = new ProcessStartInfo("unshare") { RedirectStandardError = true, RedirectStandardOutput = true };
+        // Its own directory as its working directory, as "/" is the agent's in the guest: what it does with its working
+        // directory's tree is then the test's to see (AgentFileWatchTests).
+        var info = new ProcessStartInfo("unshare") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = Dir };
         foreach (string arg in (_ownNetwork ? new[] { "--net" } : []).Concat(new[] { "--uts", "--mount", "--propagation", "private", "--", agent, "--listen", $"unix:{Socket}", "--state-dir", StateDir,
             "--cgroup-root", CgroupMountPoint, "--cgroup-name", CgroupName, "--spawn-helper", Repository.SpawnHelper, "--etc-dir", EtcDir, "--log-level", "debug" }))
         {
