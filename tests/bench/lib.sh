@@ -55,6 +55,9 @@ bench_in_testhost() {
     ks_die "the benchmark command failed inside the test host"
   fi
   BENCH_TIMING=$(grep -o 'timing mode=.*' "$errlog" | tail -n1 || true)
+  # An inner script that ends well may still report failed steps (e.g. a `ctr run` counted as "fail") under this
+  # heading on its stderr: show them, or the failures would be numbers without a reason.
+  sed -n '/^--- errors ---$/,$p' "$errlog" >&2
   rm -f "$errlog"
 }
 
