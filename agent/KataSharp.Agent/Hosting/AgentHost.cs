@@ -1,7 +1,9 @@
+using Grpc.AspNetCore.Server.Model;
 using KataSharp.Agent.Engine;
 using KataSharp.Agent.Hosting.Listeners;
 using KataSharp.Agent.Logging;
 using KataSharp.Agent.Network;
+using KataSharp.Agent.Protocol;
 using KataSharp.Agent.Sandbox;
 using KataSharp.Agent.Services;
 using KataSharp.Linux;
@@ -10,8 +12,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Grpc.AspNetCore.Server.Model;
-using KataSharp.Agent.Protocol;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
