@@ -104,12 +104,8 @@ public static class AgentHost
         });
         // The services bind through their generated code, not gRPC's reflection-based default (GeneratedServiceMethodProvider).
         builder.Services.RemoveAll(typeof(IServiceMethodProvider<>));
-        builder.Services.AddSingleton<AgentGrpcService>();
-        builder.Services.AddSingleton<HealthGrpcService>();
-        builder.Services.AddSingleton<IServiceMethodProvider<AgentGrpcService>>(services =>
-            new GeneratedServiceMethodProvider<AgentGrpcService>(services.GetRequiredService<AgentGrpcService>(), AgentService.BindService));
-        builder.Services.AddSingleton<IServiceMethodProvider<HealthGrpcService>>(services =>
-            new GeneratedServiceMethodProvider<HealthGrpcService>(services.GetRequiredService<HealthGrpcService>(), Health.BindService));
+        builder.Services.AddGeneratedGrpcService<AgentGrpcService>(AgentService.BindService);
+        builder.Services.AddGeneratedGrpcService<HealthGrpcService>(Health.BindService);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(new AgentEndPoint(options.Listen), l => l.Protocols = HttpProtocols.Http2);

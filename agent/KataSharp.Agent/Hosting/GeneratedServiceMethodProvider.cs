@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KataSharp.Agent.Hosting;
 
@@ -14,11 +15,24 @@ namespace KataSharp.Agent.Hosting;
 /// </summary>
 /// <remarks>The services are stateless over their singleton dependencies, so one instance serves every call
 /// (registered as a singleton, it is also what gRPC's activator hands each call).</remarks>
+internal static class GeneratedServiceMethodProvider
+{
+    /// <summary>Registers <typeparamref name="TService"/> as a singleton and its methods as bound by <paramref name="bindService"/>
+    /// (the generated <c>BindService(ServiceBinderBase, TServiceBase)</c>).</summary>
+    public static IServiceCollection AddGeneratedGrpcService<[DynamicallyAccessedMembers(GeneratedServiceMethodProvider<object>.ServiceMembers)] TService>(
+        this IServiceCollection services, Action<ServiceBinderBase, TService> bindService) where TService : class
+    {
+        services.AddSingleton<TService>();
+        return services.AddSingleton<IServiceMethodProvider<TService>>(provider =>
+            new GeneratedServiceMethodProvider<TService>(provider.GetRequiredService<TService>(), bindService));
+    }
+}
+
 internal sealed class GeneratedServiceMethodProvider<[DynamicallyAccessedMembers(ServiceMembers)] TService>(TService service, Action<ServiceBinderBase, TService> bindService)
     : IServiceMethodProvider<TService> where TService : class
 {
     // What gRPC's own types declare they may reach on a service type (its activator and method lookup).
-    private const DynamicallyAccessedMemberTypes ServiceMembers =
+    internal const DynamicallyAccessedMemberTypes ServiceMembers =
         DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.NonPublicMethods;
 
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<TService> context) => bindService(new Binder(context), service);
