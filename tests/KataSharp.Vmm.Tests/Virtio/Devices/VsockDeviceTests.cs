@@ -22,11 +22,12 @@ public sealed class VsockDeviceTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private FakeVsockGuest NewGuest(TimeSpan? connectTimeout = null, bool splitHeaders = false, TimeSpan? handshakeTimeout = null) =>
+    private FakeVsockGuest NewGuest(TimeSpan? connectTimeout = null, bool splitHeaders = false, TimeSpan? handshakeTimeout = null, TimeSpan? creditRequestDelay = null) =>
         new(new VsockOptions(FakeVsockGuest.Cid, _socket)
         {
             ConnectTimeout = connectTimeout ?? VsockLimits.ConnectTimeout,
             HandshakeTimeout = handshakeTimeout ?? VsockLimits.HandshakeTimeout,
+            CreditRequestDelay = creditRequestDelay ?? VsockLimits.CreditRequestDelay,
         }, splitHeaders: splitHeaders);
 
     /// <summary>Runs host-side work on another thread while this one keeps the fake guest running.</summary>
@@ -258,16 +259,44 @@ public sealed class VsockDeviceTests : IDisposable
         byte[] payload = RandomBytes(1 << 20, 1);
         Task sending = Task.Run(() => host.Send(payload));
 
-        // The device fills our 64 KiB, then asks for credit: proof it stopped for lack of it.
+        // The device fills our 64 KiB, then (the guest reading nothing) asks for credit after the delay:
+        // proof it stopped for lack of it.
         guest.PumpUntil(() => guest.Received.Any(p => p.Op == VsockOp.CreditRequest), "a credit request from the device");
         Assert.Equal(64 * 1024, stream.TotalReceived);
         Assert.False(stream.CreditViolated);
         Assert.Equal(0, guest.Device.BufferedBytes);
         Assert.False(sending.IsCompleted);
 
+        // The guest answered with the credit it had (none): one request per stall, then the device's timer
+        // stops instead of asking again every tick.
+        guest.PumpUntil(() => !guest.Device.Muxer.TimerArmed, "the device's timer to stop after its one request");
+        Assert.Single(guest.Received, p => p.Op == VsockOp.CreditRequest);
+
         byte[] received = guest.ReadExactly(stream, payload.Length);
         Assert.Equal(payload, received);
         Assert.False(stream.CreditViolated);
+        guest.PumpUntil(() => sending.IsCompleted, "the host send to finish");
+    }
+
+    [Fact]
+    public void A_guest_that_updates_its_credit_itself_is_never_asked_for_it()
+    {
+        // The delay is out of reach, so only an eager request (on every empty window, as the device once
+        // did: a request and its answer each time, twice vhost-vsock's guest notifications) can appear.
+        using FakeVsockGuest guest = NewGuest(creditRequestDelay: TimeSpan.FromHours(1));
+        using Socket listener = ListenUnix(_socket + "_6002");
+        Task<Socket> accepted = listener.AcceptAsync();
+        GuestStream stream = guest.Connect(6002);
+        using Socket host = Host(guest, () => accepted.GetAwaiter().GetResult(), "accept");
+        byte[] payload = RandomBytes(4 * FakeVsockGuest.DefaultBufferAllocation, 3);
+        Task sending = Task.Run(() => host.Send(payload));
+
+        // The whole window in flight and nothing read: the device is out of credit with data waiting.
+        guest.PumpUntil(() => stream.TotalReceived == FakeVsockGuest.DefaultBufferAllocation, "the device to fill the guest's window");
+        byte[] received = guest.ReadExactly(stream, payload.Length);
+        Assert.Equal(payload, received);
+        Assert.False(stream.CreditViolated);
+        Assert.DoesNotContain(guest.Received, p => p.Op == VsockOp.CreditRequest);
         guest.PumpUntil(() => sending.IsCompleted, "the host send to finish");
     }
 

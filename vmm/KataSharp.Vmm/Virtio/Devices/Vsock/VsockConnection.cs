@@ -29,6 +29,7 @@ public sealed class VsockConnection
     private uint _peerForwardCount;
     private uint _rxCount;
     private bool _creditRequested;
+    private long _creditStalledSince;
     private bool _hostEof;
 
     public VsockConnection(StreamSocket host, uint localPort, uint peerPort, uint guestCid, VsockConnectionState initial)
@@ -80,6 +81,13 @@ public sealed class VsockConnection
 
     /// <summary>How long a full close may wait for the guest's RST.</summary>
     public TimeSpan CloseTimeout { get; init; } = VsockLimits.CloseTimeout;
+
+    /// <summary>How long host data may wait for guest credit before we ask for it (CREDIT_REQUEST).</summary>
+    public TimeSpan CreditRequestDelay { get; init; } = VsockLimits.CreditRequestDelay;
+
+    /// <summary>True while the muxer's timer must tick for this connection: a deadline, or a credit stall
+    /// that has not been answered by a request yet.</summary>
+    public bool NeedsTimer => Deadline != 0 || (_creditStalledSince != 0 && !_creditRequested);
 
     /// <summary>Called once when a host-initiated stream is accepted by the guest.</summary>
     public Action<VsockConnection>? Established { get; set; }
@@ -134,6 +142,7 @@ public sealed class VsockConnection
         if (PeerCredit > 0)
         {
             _creditRequested = false;
+            _creditStalledSince = 0;
             if (HostHungUp && !_hostEof && State == VsockConnectionState.Established && (PeerShutdown & VsockShutdown.Receive) == 0)
             {
                 Pending |= VsockPendingRx.Data; // no epoll any more: keep draining what the host left
@@ -408,10 +417,13 @@ public sealed class VsockConnection
         uint credit = PeerCredit;
         if (credit == 0)
         {
-            if (!_creditRequested)
+            // Not a CREDIT_REQUEST yet: Linux sends its own update once it has read most of its buffer, and
+            // asking at once cost a request and its answer (a TX kick and two interrupts) each time the
+            // window ran dry — twice the guest's notifications of vhost-vsock, which never asks. The
+            // timer asks once (OnTimer) if the guest stays silent.
+            if (_creditStalledSince == 0)
             {
-                _creditRequested = true;
-                Pending |= VsockPendingRx.CreditRequest;
+                _creditStalledSince = Math.Max(Environment.TickCount64, 1);
             }
             return false;
         }
@@ -547,7 +559,20 @@ public sealed class VsockConnection
         Tx.Dispose();
     }
 
-    /// <summary>The deadline passed (no RESPONSE, or no RST while closing).</summary>
-    public void OnDeadline() =>
-        Reset(State == VsockConnectionState.LocalInit ? $"the guest did not answer a connection to port {PeerPort} in time" : "close timed out");
+    /// <summary>The muxer's timer ticked (every 100 ms while <see cref="NeedsTimer"/>): gives up when the
+    /// deadline passed (no RESPONSE, or no RST while closing); asks the guest for credit once when host data
+    /// has waited for it <see cref="CreditRequestDelay"/>.</summary>
+    public void OnTimer(long now)
+    {
+        if (Deadline != 0 && Deadline <= now)
+        {
+            Reset(State == VsockConnectionState.LocalInit ? $"the guest did not answer a connection to port {PeerPort} in time" : "close timed out");
+            return;
+        }
+        if (_creditStalledSince != 0 && !_creditRequested && now - _creditStalledSince >= (long)CreditRequestDelay.TotalMilliseconds)
+        {
+            _creditRequested = true;
+            Pending |= VsockPendingRx.CreditRequest;
+        }
+    }
 }

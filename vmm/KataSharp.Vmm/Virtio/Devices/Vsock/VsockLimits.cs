@@ -39,6 +39,11 @@ public static class VsockLimits
     /// behind the data of its other streams, and in the nested test host that took more than 5 s.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long host data waits for the guest's own credit update before the device sends one
+    /// CREDIT_REQUEST (per stall). Linux updates unasked once it has read most of its buffer, so this is the
+    /// fallback for a guest that does not; the timer that checks it ticks every 100 ms.</summary>
+    public static readonly TimeSpan CreditRequestDelay = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long a closing connection waits for the guest's RST or for the host to drain its data.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(3);
 }

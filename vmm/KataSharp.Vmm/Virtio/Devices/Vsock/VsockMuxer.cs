@@ -79,6 +79,9 @@ public sealed class VsockMuxer : IDisposable
     /// <summary>Connections in the RX round-robin (at most one entry each).</summary>
     internal int RxQueueLength => _rxQueue.Count;
 
+    /// <summary>Whether the 100 ms timer is ticking (handshakes, deadlines or credit stalls waiting on it).</summary>
+    internal bool TimerArmed => _timerArmed;
+
     /// <summary>Host clients still sending their CONNECT line (at most <see cref="VsockLimits.MaxPendingHandshakes"/>).</summary>
     internal int HandshakeCount => _handshakes.Count;
 
@@ -119,7 +122,7 @@ public sealed class VsockMuxer : IDisposable
         }
         else if (header.Op == VsockOp.Request)
         {
-            OpenGuestInitiated(header, guestCid);
+            OpenGuestInitiated(header);
         }
         else if (header.Op != VsockOp.Rst)
         {
@@ -127,7 +130,7 @@ public sealed class VsockMuxer : IDisposable
         }
     }
 
-    private void OpenGuestInitiated(in VsockPacketHeader request, uint guestCid)
+    private void OpenGuestInitiated(in VsockPacketHeader request)
     {
         uint port = request.DestinationPort;
         if (_options.SocketPath is null || _connections.Count >= VsockLimits.MaxConnections)
@@ -146,11 +149,7 @@ public sealed class VsockMuxer : IDisposable
             QueueReset(port, request.SourcePort);
             return;
         }
-        var connection = new VsockConnection(socket, port, request.SourcePort, guestCid, VsockConnectionState.PeerInit)
-        {
-            ConnectTimeout = _options.ConnectTimeout,
-            CloseTimeout = _options.CloseTimeout,
-        };
+        VsockConnection connection = NewConnection(socket, port, request.SourcePort, VsockConnectionState.PeerInit);
         connection.ApplyPeerCredit(request);
         Add(connection);
     }
@@ -215,6 +214,15 @@ public sealed class VsockMuxer : IDisposable
 
     // ---- connections ----
 
+    /// <summary>A connection with the device's timeouts and credit-request delay.</summary>
+    private VsockConnection NewConnection(StreamSocket host, uint localPort, uint peerPort, VsockConnectionState initial) =>
+        new(host, localPort, peerPort, _options.GuestCid, initial)
+        {
+            ConnectTimeout = _options.ConnectTimeout,
+            CloseTimeout = _options.CloseTimeout,
+            CreditRequestDelay = _options.CreditRequestDelay,
+        };
+
     private void Add(VsockConnection connection)
     {
         _connections[(connection.LocalPort, connection.PeerPort)] = connection;
@@ -260,7 +268,7 @@ public sealed class VsockMuxer : IDisposable
         {
             connection.RxQueueNode = _rxQueue.AddLast(connection);
         }
-        if (connection.Deadline != 0)
+        if (connection.NeedsTimer)
         {
             ArmTimer();
         }
@@ -346,25 +354,21 @@ public sealed class VsockMuxer : IDisposable
         }
         uint localPort = AllocateLocalPort();
         StreamSocket client = handshake.Socket;
-        var connection = new VsockConnection(client, localPort, port, _options.GuestCid, VsockConnectionState.LocalInit)
+        VsockConnection connection = NewConnection(client, localPort, port, VsockConnectionState.LocalInit);
+        connection.Established = c =>
         {
-            ConnectTimeout = _options.ConnectTimeout,
-            CloseTimeout = _options.CloseTimeout,
-            Established = c =>
+            byte[] ok = System.Text.Encoding.ASCII.GetBytes($"OK {localPort}\n");
+            try
             {
-                byte[] ok = System.Text.Encoding.ASCII.GetBytes($"OK {localPort}\n");
-                try
+                if (client.Send(ok) != ok.Length)
                 {
-                    if (client.Send(ok) != ok.Length)
-                    {
-                        c.Reset("could not send OK to the host client");
-                    }
+                    c.Reset("could not send OK to the host client");
                 }
-                catch (LinuxException e)
-                {
-                    c.Reset($"host client went away: {e.Errno}");
-                }
-            },
+            }
+            catch (LinuxException e)
+            {
+                c.Reset($"host client went away: {e.Errno}");
+            }
         };
         Add(connection);
     }
@@ -396,23 +400,19 @@ public sealed class VsockMuxer : IDisposable
                 result.TrySetException(new VsockException(_disposed ? "the vsock device is shut down" : "too many vsock connections"));
                 return;
             }
-            var connection = new VsockConnection(ours, AllocateLocalPort(), port, _options.GuestCid, VsockConnectionState.LocalInit)
+            VsockConnection connection = NewConnection(ours, AllocateLocalPort(), port, VsockConnectionState.LocalInit);
+            connection.Established = _ =>
             {
-                ConnectTimeout = _options.ConnectTimeout,
-                CloseTimeout = _options.CloseTimeout,
-                Established = _ =>
+                var stream = new NetworkStream(theirs.ToDotNetSocket(), ownsSocket: true);
+                if (!result.TrySetResult(stream))
                 {
-                    var stream = new NetworkStream(theirs.ToDotNetSocket(), ownsSocket: true);
-                    if (!result.TrySetResult(stream))
-                    {
-                        stream.Dispose(); // the caller gave up meanwhile: the guest sees the stream close
-                    }
-                },
-                Refused = reason =>
-                {
-                    theirs.Dispose();
-                    result.TrySetException(new VsockException($"vsock connection to guest port {port} failed: {reason}"));
-                },
+                    stream.Dispose(); // the caller gave up meanwhile: the guest sees the stream close
+                }
+            };
+            connection.Refused = reason =>
+            {
+                theirs.Dispose();
+                result.TrySetException(new VsockException($"vsock connection to guest port {port} failed: {reason}"));
             };
             Add(connection);
         }));
@@ -443,14 +443,11 @@ public sealed class VsockMuxer : IDisposable
             EndHandshake(handshake, closeSocket: true);
         }
         bool waiting = _handshakes.Count > 0;
-        foreach (VsockConnection connection in _connections.Values.ToList())
+        foreach (VsockConnection connection in _connections.Values.Where(c => c.NeedsTimer).ToList())
         {
-            if (connection.Deadline != 0 && connection.Deadline <= now)
-            {
-                connection.OnDeadline();
-                Refresh(connection);
-            }
-            waiting |= connection.Deadline != 0 && connection.State != VsockConnectionState.Closed;
+            connection.OnTimer(now);
+            Refresh(connection);
+            waiting |= connection.NeedsTimer && connection.State != VsockConnectionState.Closed;
         }
         if (!waiting)
         {

@@ -17,6 +17,8 @@ public sealed record VsockOptions(uint GuestCid, string? SocketPath)
 
     public TimeSpan CloseTimeout { get; init; } = VsockLimits.CloseTimeout;
 
+    public TimeSpan CreditRequestDelay { get; init; } = VsockLimits.CreditRequestDelay;
+
     /// <summary>Throws <see cref="VsockException"/> naming the problem and the fix.</summary>
     public void Validate()
     {
