@@ -285,7 +285,30 @@ public sealed class VmSandboxBackend : ISandboxBackend
     }
 
     public Task<bool> DetachLayerAsync(string containerId, AttachedLayer layer, CancellationToken cancellationToken) =>
-        Task.FromResult(_slots?.ReleaseLayer(containerId, layer.Serial) ?? false);
+        ReleaseSlotsAsync(() => _slots?.ReleaseLayer(containerId, layer.Serial) ?? false, containerId);
+
+    /// <summary>
+    /// Empties slots through <paramref name="release"/>. A VM that ended just now (its VMM gone, its exit not handled yet)
+    /// refuses the eject, but its media went with it and <see cref="BlockSlots"/> has already freed the slot: that counts
+    /// as done, so the Delete after a guest panic succeeds instead of leaving the task listed.
+    /// </summary>
+    private async Task<bool> ReleaseSlotsAsync(Func<bool> release, string containerId)
+    {
+        try
+        {
+            return release();
+        }
+        catch (RuntimeException e) when (e.Error == RuntimeError.Unavailable && _machine is not null)
+        {
+            Task<VmExit> exited = _machine.Exited;
+            if (await Task.WhenAny(exited, Task.Delay(ExitGrace)) != exited)
+            {
+                throw; // the VMM is alive: busy, or not answering
+            }
+            _log.Debug($"block slot: nothing to empty, the sandbox VM is gone ({e.Message})", containerId);
+            return true;
+        }
+    }
 
     public async Task CreateContainerAsync(ContainerLaunch launch, CancellationToken cancellationToken)
     {
@@ -512,7 +535,11 @@ public sealed class VmSandboxBackend : ISandboxBackend
             await volumes.DetachAsync(containerId, cancellationToken);
         }
         // Its host block devices leave their slots (and the host device is free again: O_EXCL ends with the descriptor).
-        _slots?.ReleaseDevices(containerId);
+        await ReleaseSlotsAsync(() =>
+        {
+            _slots?.ReleaseDevices(containerId);
+            return true;
+        }, containerId);
     }
 
     /// <summary>
@@ -614,9 +641,10 @@ public sealed class VmSandboxBackend : ISandboxBackend
             return;
         }
         _whyGone = why;
-        _vmGone.Cancel();
-        // Before the VM goes: no slot change may reach it afterwards (its devices, and their descriptors, go with it).
+        // Before anything sees the VM gone (the cancellation below ends the waits whose exits a Delete follows): no slot
+        // change may reach it afterwards (its devices, and their descriptors, go with it).
         _slots?.MediaGone();
+        _vmGone.Cancel();
         // The volume watchers stop polling the host; their guest copies go with the VM.
         _volumesStopped = _volumes?.DisposeAsync().AsTask() ?? Task.CompletedTask;
         _agent?.Dispose();

@@ -73,6 +73,28 @@ public sealed class VmDeathTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_layer_that_leaves_a_vm_which_just_died_is_let_go_instead_of_failing_the_delete()
+    {
+        // A Delete after a guest panic releases the container's layer. The VM may be gone before the backend has handled
+        // its end (the VMM's process is, and refuses the eject); the medium went with the VM, so the release is done —
+        // failing it left the task listed (ctr run --rm exited 1, ReliabilityEndToEndTests, 2026-12-06).
+        await using var backend = await BootAsync();
+        using var image = new TempDirectory("ks-vmdeath-layer");
+        string imagePath = image.Combine("layer.erofs");
+        await File.WriteAllBytesAsync(imagePath, new byte[4096]);
+        AttachedLayer layer = await backend.AttachLayerAsync("c1", imagePath, CancellationToken.None);
+        Assert.Single(_vm.Inserted);
+
+        _vm.Die();
+        bool emptied = await backend.DetachLayerAsync("c1", layer, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.True(emptied, "the layer's slot was not reported empty");
+        Assert.Empty(_vm.Ejected); // nothing reached the dead VM
+        await backend.Exited.WaitAsync(Bound);
+        Assert.True(_vm.Disposed, "the dead VM's resources were not released");
+    }
+
+    [Fact]
     public async Task A_request_the_guest_never_answers_fails_after_the_request_timeout_naming_the_key()
     {
         await using var backend = await BootAsync(requestTimeoutSeconds: 1);

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using KataSharp.Runtime.Model;
 using KataSharp.Shim.Backend;
 using KataSharp.Vmm.Lifecycle;
 using KataSharp.Vmm.Machine;
@@ -97,8 +98,14 @@ public sealed class FakeGuestVm : IGuestVm
         }
     }
 
+    /// <summary>Like the confined VMM's: once the VM died, a media change fails with Unavailable (its process is gone).</summary>
     public void EjectMedium(string slot)
     {
+        if (_exited.Task.IsCompleted)
+        {
+            throw new RuntimeException(RuntimeError.Unavailable,
+                $"cannot empty {slot}: the VMM process is gone ({_exited.Task.Result.Message})");
+        }
         lock (Inserted)
         {
             Ejected.Add(slot);
