@@ -298,10 +298,9 @@ public sealed class VmSandboxBackend : ISandboxBackend
         {
             return release();
         }
-        catch (RuntimeException e) when (e.Error == RuntimeError.Unavailable && _machine is not null)
+        catch (RuntimeException e) when (e.Error == RuntimeError.Unavailable && _machine is { } machine)
         {
-            Task<VmExit> exited = _machine.Exited;
-            if (await Task.WhenAny(exited, Task.Delay(ExitGrace)) != exited)
+            if (!await EndsWithinGraceAsync(machine))
             {
                 throw; // the VMM is alive: busy, or not answering
             }
@@ -609,6 +608,11 @@ public sealed class VmSandboxBackend : ISandboxBackend
         _exited.TrySetResult();
     }
 
+    /// <summary>Whether the VM ends (or has ended) within <see cref="ExitGrace"/>: a failure seen just before the VM's end
+    /// is usually that end arriving.</summary>
+    private static async Task<bool> EndsWithinGraceAsync(IGuestVm machine) =>
+        await Task.WhenAny(machine.Exited, Task.Delay(ExitGrace)) == machine.Exited;
+
     /// <summary>
     /// Gives up on a guest that still runs but cannot be reached: the VM is stopped as if it had died. An agent
     /// connection usually breaks because the VM itself just ended (a panic, a VMM killed by its seccomp filter): the
@@ -622,7 +626,7 @@ public sealed class VmSandboxBackend : ISandboxBackend
         }
         _ = Task.Run(async () =>
         {
-            if (await Task.WhenAny(machine.Exited, Task.Delay(ExitGrace)) == machine.Exited)
+            if (await EndsWithinGraceAsync(machine))
             {
                 return; // its Exited continuation reports the VM's own reason
             }
