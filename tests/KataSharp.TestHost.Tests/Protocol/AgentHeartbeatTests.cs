@@ -1,11 +1,17 @@
 using System.Text;
 using KataSharp.TestHost.Protocol;
 using KataSharp.TestHost.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace KataSharp.TestHost.Tests.Protocol;
 
-/// <summary>The heartbeat over in-memory pipes, with a fake agent that answers PING while told to.</summary>
+/// <summary>
+/// The heartbeat over in-memory pipes, with a fake agent that answers PING while told to, and a fake clock
+/// stepped one beat at a time. With the system clock the facts raced the scheduler (a PONG read after the next
+/// PING went out shifted the time since the last answer, and failed CI once; a process paused 600 ms looked
+/// like a stall). The system clock's path runs in Direct/HeartbeatTests, with the real agent.
+/// </summary>
 // IAsyncLifetime, not IAsyncDisposable: xunit 2.9 never calls a test class's IAsyncDisposable.DisposeAsync
 // (its pipes and fake agent were never stopped that way).
 public sealed class AgentHeartbeatTests : IAsyncLifetime
@@ -13,6 +19,7 @@ public sealed class AgentHeartbeatTests : IAsyncLifetime
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(600);
+    private static readonly int BeatsPerTimeout = (int)(Timeout / Interval);
 
     private readonly AgentPipes pipes = new();
     private readonly AgentConnection connection;
@@ -30,27 +37,33 @@ public sealed class AgentHeartbeatTests : IAsyncLifetime
     [Fact]
     public async Task AnAgentThatAnswersIsNeverReportedStalled()
     {
-        var heartbeat = new AgentHeartbeat(connection, Interval, Timeout);
-        using var watchFor = new CancellationTokenSource(Timeout * 4);
-        Task<HeartbeatStall?> watching = heartbeat.WatchAsync(watchFor.Token);
+        var clock = new FakeTimeProvider();
+        using var watchFor = new CancellationTokenSource();
+        Task<HeartbeatStall?> watching = new AgentHeartbeat(connection, Interval, Timeout, clock).WatchAsync(watchFor.Token);
 
+        int beats = 4 * BeatsPerTimeout;
+        for (int sent = 1; sent <= beats; sent++)
+        {
+            await HeardAsync(watching, sent, answered: int.MaxValue);
+            clock.Advance(Interval);
+        }
+        await HeardAsync(watching, beats + 1, answered: int.MaxValue); // the beat after the last step checked too
+
+        Assert.False(watching.IsCompleted, $"the watch ended after {beats} answered beats: {(watching.IsCompleted ? await watching : null)}");
+        watchFor.Cancel();
         Assert.Null(await watching.WaitAsync(Deadline));
-        Assert.True(Volatile.Read(ref pingsSeen) >= 4, $"only {pingsSeen} PINGs reached the agent in {Timeout * 4}");
     }
 
     [Fact]
     public async Task AnAgentThatNeverAnswersIsReportedStalledAfterTheTimeout()
     {
         pongsLeft = 0;
-        var heartbeat = new AgentHeartbeat(connection, Interval, Timeout);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        HeartbeatStall? stall = await heartbeat.WatchAsync(stop.Token).WaitAsync(Deadline);
+        HeartbeatStall stall = await BeatUntilStalledAsync(answered: 0);
 
-        Assert.NotNull(stall);
-        Assert.True(clock.Elapsed >= Timeout, $"reported after {clock.Elapsed}, before the {Timeout} timeout");
-        Assert.True(stall.Silence >= Timeout);
-        Assert.True(stall.Unanswered >= 2);
+        // PING 0 went at 0 ms and is 600 ms old at the 13th beat; PINGs 0..11 wait.
+        Assert.Equal(Timeout, stall.Silence);
+        Assert.Equal(BeatsPerTimeout, stall.Unanswered);
         Assert.Null(stall.SinceLastAnswer);
         Assert.Contains("no PONG ever came", stall.Describe());
     }
@@ -59,17 +72,14 @@ public sealed class AgentHeartbeatTests : IAsyncLifetime
     public async Task AnAgentThatStopsAnsweringIsReportedWithTheTimeSinceItsLastAnswer()
     {
         pongsLeft = 3;
-        // Longer than the other facts' timeout: PONG 2 must be read before PING 2 is 600 ms old, and
-        // on a loaded CI machine (all test projects at once) the reading once came later than that.
-        TimeSpan timeout = TimeSpan.FromSeconds(3);
-        var heartbeat = new AgentHeartbeat(connection, Interval, timeout);
 
-        HeartbeatStall? stall = await heartbeat.WatchAsync(stop.Token).WaitAsync(Deadline);
+        HeartbeatStall stall = await BeatUntilStalledAsync(answered: 3);
 
-        Assert.NotNull(stall);
+        // PONG 2 was seen at 150 ms, as PING 3 went; PING 3 is 600 ms old at 750 ms and PINGs 3..14 wait.
         Assert.Equal(2, connection.AnsweredPing);
-        Assert.NotNull(stall.SinceLastAnswer);
-        Assert.True(stall.SinceLastAnswer >= timeout);
+        Assert.Equal(Timeout, stall.Silence);
+        Assert.Equal(BeatsPerTimeout, stall.Unanswered);
+        Assert.Equal(Timeout, stall.SinceLastAnswer);
         Assert.Contains("the last PONG came", stall.Describe());
     }
 
@@ -77,10 +87,13 @@ public sealed class AgentHeartbeatTests : IAsyncLifetime
     public async Task ALostChannelIsNotAStall()
     {
         pongsLeft = 0;
-        var heartbeat = new AgentHeartbeat(connection, Interval, Timeout);
-        Task<HeartbeatStall?> watching = heartbeat.WatchAsync(stop.Token);
+        var clock = new FakeTimeProvider();
+        Task<HeartbeatStall?> watching = new AgentHeartbeat(connection, Interval, Timeout, clock).WatchAsync(stop.Token);
+        await HeardAsync(watching, sent: 1, answered: 0);
 
         pipes.AgentCloses(); // the machine exited: its own report says so
+        Assert.True(await Processes.WaitUntilAsync(() => connection.IsLost, Deadline), "the connection did not notice the closed channel");
+        clock.Advance(Timeout); // PING 0 is as old as a stall's: the loss is seen first
 
         Assert.Null(await watching.WaitAsync(Deadline));
     }
@@ -89,6 +102,38 @@ public sealed class AgentHeartbeatTests : IAsyncLifetime
     public void TheTimeoutCannotBeShorterThanTheInterval()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new AgentHeartbeat(connection, Timeout, Interval));
+    }
+
+    /// <summary>
+    /// Steps a fake clock one interval at a time until the heartbeat reports a stall; see <see cref="HeardAsync"/>.
+    /// </summary>
+    private async Task<HeartbeatStall> BeatUntilStalledAsync(int answered)
+    {
+        var clock = new FakeTimeProvider();
+        Task<HeartbeatStall?> watching = new AgentHeartbeat(connection, Interval, Timeout, clock).WatchAsync(stop.Token);
+        for (int sent = 1; !watching.IsCompleted; sent++)
+        {
+            await HeardAsync(watching, sent, answered);
+            Assert.True(sent <= 2 * BeatsPerTimeout + answered, $"no stall reported after {sent} beats");
+            clock.Advance(Interval);
+        }
+        HeartbeatStall? stall = await watching;
+        Assert.NotNull(stall);
+        return stall;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="sent"/> PINGs have reached the fake agent and the PONGs of the first
+    /// <paramref name="answered"/> of them have been read back (or the watch ended), so that what the
+    /// heartbeat sees at its next beat is fixed, however late the scheduler runs anything.
+    /// </summary>
+    private async Task HeardAsync(Task watching, int sent, int answered)
+    {
+        bool heard = await Processes.WaitUntilAsync(
+            () => watching.IsCompleted
+                || (Volatile.Read(ref pingsSeen) >= sent && connection.AnsweredPing >= Math.Min(sent, answered) - 1),
+            Deadline);
+        Assert.True(heard, $"PING {sent - 1} (or its PONG) did not arrive within {Deadline}");
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
