@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 
 namespace KataSharp.Runtime.Logging;
 
@@ -6,7 +6,9 @@ namespace KataSharp.Runtime.Logging;
 /// One dedicated thread that writes what callers queue, for callers that must never wait on the write: vCPU threads,
 /// the VMM's event loop, request handlers. The queue is bounded by a cost the caller gives each item (characters,
 /// bytes): an item that does not fit is refused (the owner counts and reports the drop) and the caller returns at
-/// once. The thread starts with the first item. It is shared by the shim log (<see cref="LogRecordQueue"/>, a FIFO
+/// once. The thread starts with the first item, and waits for the next on an event a producer sets, not on an async
+/// wait: those complete on a thread-pool thread, so a busy pool (1 CPU, blocking waits in a sandbox's stop) once held
+/// the wake, and the close of a guest console file, for about 1 s. It is shared by the shim log (<see cref="LogRecordQueue"/>, a FIFO
 /// containerd may stop reading) and the guest console file (<see cref="GuestConsoleFile"/>, a disk that may stall).
 /// </summary>
 /// <typeparam name="T">What is queued.</typeparam>
@@ -16,8 +18,11 @@ internal sealed class BoundedWriterThread<T>
     private readonly long _capacity;
     private readonly Action<T> _write;
     private readonly Action _caughtUp;
-    private readonly Channel<(T Item, long Cost)> _items = Channel.CreateUnbounded<(T, long)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<(T Item, long Cost)> _items = new();
+    private readonly ManualResetEventSlim _wake = new(); // never disposed: a producer may set it as the thread ends
+    private readonly object _closing = new();
     private readonly object _progress = new();
+    private bool _closed;
     private Thread? _thread;
     private long _queued;
     private long _accepted;
@@ -38,7 +43,8 @@ internal sealed class BoundedWriterThread<T>
         _caughtUp = caughtUp;
     }
 
-    /// <summary>Queues <paramref name="item"/>; never blocks. False when it was refused: no room, or closed.</summary>
+    /// <summary>Queues <paramref name="item"/>; never waits on the writer (a lock held for an enqueue at most). False when it
+    /// was refused: no room, or closed.</summary>
     public bool TryEnqueue(T item, long cost)
     {
         if (Interlocked.Add(ref _queued, cost) > _capacity)
@@ -46,13 +52,18 @@ internal sealed class BoundedWriterThread<T>
             Interlocked.Add(ref _queued, -cost);
             return false;
         }
-        Interlocked.Increment(ref _accepted);
-        if (!_items.Writer.TryWrite((item, cost)))
+        // A short lock against Close only: an item is either queued before the thread's last look, or refused.
+        lock (_closing)
         {
-            Interlocked.Add(ref _queued, -cost);
-            Interlocked.Decrement(ref _accepted);
-            return false;
+            if (_closed)
+            {
+                Interlocked.Add(ref _queued, -cost);
+                return false;
+            }
+            Interlocked.Increment(ref _accepted);
+            _items.Enqueue((item, cost));
         }
+        _wake.Set();
         EnsureThread();
         return true;
     }
@@ -92,7 +103,11 @@ internal sealed class BoundedWriterThread<T>
     /// </summary>
     public bool Close(TimeSpan timeout)
     {
-        _items.Writer.TryComplete();
+        lock (_closing)
+        {
+            _closed = true;
+        }
+        _wake.Set();
         Thread? thread = Volatile.Read(ref _thread);
         return thread is null || thread.Join(timeout);
     }
@@ -112,10 +127,12 @@ internal sealed class BoundedWriterThread<T>
 
     private void Loop()
     {
-        ChannelReader<(T Item, long Cost)> reader = _items.Reader;
         while (true)
         {
-            while (reader.TryRead(out var queued))
+            // Reset before looking: an item queued after the look sets it again, so the wait below returns at once.
+            _wake.Reset();
+            bool closed = Volatile.Read(ref _closed); // read before draining: whatever was queued before Close is drained
+            while (_items.TryDequeue(out var queued))
             {
                 _write(queued.Item);
                 if (Interlocked.Add(ref _queued, -queued.Cost) == 0)
@@ -132,11 +149,12 @@ internal sealed class BoundedWriterThread<T>
                     }
                 }
             }
-            if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            if (closed)
             {
                 _caughtUp();
                 return;
             }
+            _wake.Wait();
         }
     }
 }
