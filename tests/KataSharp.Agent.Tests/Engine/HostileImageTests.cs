@@ -136,10 +136,11 @@ public sealed class HostileImageTests : IDisposable
     public async Task ASpecWithoutCapabilities_GivesTheContainerAndItsExecsNone()
     {
         const string Caps = "grep -E '^Cap(Eff|Prm|Bnd|Inh|Amb):' /proc/self/status";
-        JsonObject spec = OciSpecs.Create("sh", "-c", $"{Caps}; sleep 1000");
+        // The init stays until its stdin closes, after the exec: killing it instead raced its own grep on a loaded machine.
+        JsonObject spec = OciSpecs.Create("sh", "-c", $"{Caps}; read -r _ || true");
         spec["process"]!.AsObject().Remove("capabilities");
         string id = $"h{Guid.NewGuid():N}"[..12];
-        await _harness.CreateAsync(id, spec);
+        await _harness.CreateAsync(id, spec, new StdioRequest(true, true, false));
         ContainerEngine engine = _harness.Engine;
         Task<string> initOut = EngineHarness.ReadAllAsync(engine.GetProcess(id, "").Stdio.Stdout);
         await engine.StartAsync(id, Deadline.Token(30));
@@ -151,8 +152,8 @@ public sealed class HostileImageTests : IDisposable
         Assert.Equal(0, (await engine.WaitAsync(id, "e1", Deadline.Token(30))).ExitCode);
         string execCaps = await execOut;
 
-        engine.Signal(id, "", 9, all: false);
-        await engine.WaitAsync(id, "", Deadline.Token(30));
+        engine.GetProcess(id, "").Stdio.CloseStdin();
+        Assert.Equal(0, (await engine.WaitAsync(id, "", Deadline.Token(30))).ExitCode);
         string initCaps = await initOut;
         await engine.RemoveAsync(id, Deadline.Token(30));
 

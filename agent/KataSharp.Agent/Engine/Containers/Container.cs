@@ -65,12 +65,7 @@ public sealed class Container
         lock (_lock)
         {
             SyncWithInit();
-            if (!_machine.TryMove(next, out ContainerState previous))
-            {
-                throw AgentException.FailedPrecondition($"container '{Id}' cannot go from {previous} to {next}");
-            }
-            _logger.LogInformation("container {Id}: {From} -> {To}", Id, previous, next);
-            PreviousState = previous;
+            Move(next);
         }
     }
 
@@ -79,11 +74,25 @@ public sealed class Container
     {
         lock (_lock)
         {
-            if (State == ContainerState.Created)
+            // One look at the init: a second one (MoveTo's) could find that a short-lived init (echo, hostname) exited
+            // in between, and the start of a container that ran would fail as "cannot go from Stopped to Running".
+            // An exit after this look moves Running to Stopped at the next one.
+            SyncWithInit();
+            if (_machine.Current == ContainerState.Created)
             {
-                MoveTo(ContainerState.Running);
+                Move(ContainerState.Running);
             }
         }
+    }
+
+    private void Move(ContainerState next)
+    {
+        if (!_machine.TryMove(next, out ContainerState previous))
+        {
+            throw AgentException.FailedPrecondition($"container '{Id}' cannot go from {previous} to {next}");
+        }
+        _logger.LogInformation("container {Id}: {From} -> {To}", Id, previous, next);
+        PreviousState = previous;
     }
 
     /// <summary>Throws FailedPrecondition unless the container is in one of <paramref name="states"/>.</summary>
